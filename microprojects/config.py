@@ -1,0 +1,115 @@
+"""Configuration classes. Values come from the environment, read when a config object is made.
+
+``MICROPROJECTS_ENV`` picks the class (``development``, the default, or ``production``);
+``create_app`` also accepts a config object or a mapping, which is what the tests use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Let the usual ``postgres://`` and ``postgresql://`` spellings use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Development defaults: SQLite under ``instance/``, memory rate limits, zh-CN first."""
+
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self, instance_path: str | None = None) -> None:
+        instance = Path(instance_path or Path.cwd() / "instance")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or self._local_secret(instance)
+        default_db = "sqlite:///" + str(instance / "microprojects.db")
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
+            os.environ.get("DATABASE_URL", default_db)
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
+        self.CLAIM_RATE_LIMIT = os.environ.get("CLAIM_RATE_LIMIT", "10 per minute;30 per hour")
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+        self.LANGUAGES = ("zh_CN", "en")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # tied to the session; a long form must not expire
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+        self.ROSTER_MAX_ROWS = _env_int("ROSTER_MAX_ROWS", 20000)
+        self.CODES_MAX_PER_SHEET = 500
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+    @staticmethod
+    def _local_secret(instance: Path) -> str:
+        # A development secret that survives restarts, so logins do too; production must set one.
+        path = instance / "secret_key"
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            instance.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_hex(32)
+            path.write_text(key, encoding="utf-8")
+            return key
+
+
+class ProductionConfig(Config):
+    """Production: a secret key and a database URL must come from the environment."""
+
+    def __init__(self, instance_path: str | None = None) -> None:
+        super().__init__(instance_path)
+        if not os.environ.get("SECRET_KEY"):
+            raise RuntimeError(
+                "SECRET_KEY must be set in production (MICROPROJECTS_ENV=production)"
+            )
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PREFERRED_URL_SCHEME = "https"
+
+
+class TestConfig(Config):
+    """For the test suite: the database URL is given, CSRF stays on unless a test turns it off."""
+
+    TESTING = True
+
+    def __init__(self, database_url: str, instance_path: str | None = None) -> None:
+        super().__init__(instance_path)
+        self.SECRET_KEY = "test-secret"  # noqa: S105
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(database_url)
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.LOGIN_RATE_LIMIT = "5 per minute"
+        self.CLAIM_RATE_LIMIT = "5 per minute"
+        self.SERVER_NAME = None
+
+
+def config_from_environment(instance_path: str | None = None) -> Config:
+    env = os.environ.get("MICROPROJECTS_ENV", "development").strip().lower()
+    if env == "production":
+        return ProductionConfig(instance_path)
+    return Config(instance_path)

@@ -1,0 +1,24 @@
+"""Choosing the language of a page: the visitor's choice (kept in the session or account),
+then the browser's preference among ours, then zh-CN."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best in ("zh_CN", "zh"):
+        return "zh_CN"
+    if best == "en":
+        return "en"
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -1,0 +1,121 @@
+"""The words for the codes that services and domain rules report, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+SERVICE_MESSAGES: dict[str, Any] = {
+    "forbidden": _l("You are not allowed to do that."),
+    "not_found": _l("Not found."),
+    "required": _l("This field is required."),
+    "username_invalid": _l(
+        "A username is 3 to 32 letters, digits, dots, dashes or underscores, "
+        "starting with a letter."
+    ),
+    "username_taken": _l("That username or phone number is already registered."),
+    "phone_invalid": _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
+    "phone_taken": _l("That phone number is already registered."),
+    "password_too_short": _l("The password must have at least 8 characters."),
+    "password_too_simple": _l("The password is too simple; use letters and digits."),
+    "password_wrong": _l("The password is not correct."),
+    "account_deleted": _l("That account has been deleted."),
+    "cannot_demote_self": _l("You cannot remove your own administrator role."),
+    "already_committee": _l("This person already sits on that community's committee."),
+    "already_organization": _l("This person already speaks for an organization."),
+    "organization_exists": _l("An organization with that name or registration number exists."),
+    "already_verified": _l("Your account is already verified for %(community)s."),
+    "code_unknown": _l("That code is not known. Check the letters and digits on your sheet."),
+    "code_used": _l("That code has already been used. Each code verifies one person only."),
+    "code_revoked": _l("That code was replaced by a newer one. Ask your grid worker."),
+    "code_other_community": _l(
+        "That code belongs to another community. "
+        "Open the claim page of the community on your sheet."
+    ),
+    "person_claimed": _l(
+        "This person on the roster is already verified with another account. "
+        "If that is wrong, ask the community committee."
+    ),
+    "not_pending": _l("This request has already been decided."),
+    "roster_entry_required": _l(
+        "A resident who lives in the community must be matched to a roster entry."
+    ),
+    "wrong_community": _l("That belongs to another community."),
+    "reason_required": _l("Give a reason."),
+    "birth_date_future": _l("The date of birth cannot be in the future."),
+    "slug_invalid": _l("A slug is 2 to 59 lower-case letters, digits or dashes."),
+    "slug_taken": _l("That slug is used by another community."),
+}
+
+ROSTER_PROBLEMS: dict[str, Any] = {
+    "not_text": _l("The file is not a CSV text file (save it from Excel as “CSV UTF-8”)."),
+    "empty_file": _l("The file has no rows."),
+    "missing_column": _l("The header has no column “%(value)s”."),
+    "missing_value": _l("“%(column)s” is empty."),
+    "bad_phone": _l("“%(value)s” is not an 11-digit mainland mobile number."),
+    "bad_date": _l("“%(value)s” is not a date of birth (write 1980-05-17)."),
+    "bad_basis": _l("“%(value)s” is not a known category (居住, 工作 or 学习)."),
+    "duplicate_in_file": _l("The same person at the same address is already on line %(value)s."),
+    "unknown_grid": _l("There is no grid “%(value)s” in this community."),
+    "too_many_rows": _l("The file has more than %(value)s rows; split it."),
+    "too_long": _l("“%(column)s” is too long."),
+}
+
+ROSTER_COLUMNS: dict[str, Any] = {
+    "grid": _l("Grid"),
+    "address": _l("Address"),
+    "name": _l("Name"),
+    "phone": _l("Phone"),
+    "birth_date": _l("Date of birth"),
+    "basis": _l("Category"),
+}
+
+
+def service_message(code: str, params: dict[str, Any] | None = None) -> str:
+    template = SERVICE_MESSAGES.get(code)
+    if template is None:
+        return gettext("Something went wrong (%(code)s).", code=code)
+    try:
+        return str(template) % (params or {})
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def roster_problem(code: str, column: str | None, value: str | None) -> str:
+    template = ROSTER_PROBLEMS.get(code, code)
+    column_name = str(ROSTER_COLUMNS.get(column or "", column or ""))
+    try:
+        return str(template) % {"column": column_name, "value": value or ""}
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+ROLE_LABELS: dict[str, Any] = {
+    "resident": _l("Resident"),
+    "organization": _l("Organization"),
+    "committee": _l("Committee member"),
+    "admin": _l("City administrator"),
+}
+
+BASIS_LABELS: dict[str, Any] = {
+    "live": _l("Lives in the community"),
+    "work": _l("Works in the community"),
+    "study": _l("Studies in the community"),
+}
+
+BASIS_SHORT: dict[str, Any] = {"live": _l("Lives"), "work": _l("Works"), "study": _l("Studies")}
+
+STATUS_LABELS: dict[str, Any] = {
+    "pending": _l("Waiting"),
+    "verified": _l("Verified"),
+    "rejected": _l("Declined"),
+    "revoked": _l("Closed"),
+}
+
+METHOD_LABELS: dict[str, Any] = {
+    "code": _l("Household code"),
+    "roster": _l("Matched to the roster"),
+    "manual": _l("Checked in person"),
+}

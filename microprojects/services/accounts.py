@@ -1,0 +1,307 @@
+"""Accounts: registration, login, passwords, deletion, and the roles an administrator grants."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..domain.people import is_valid_username, normalize_phone, password_problem
+from ..domain.permissions import Action, Actor, can
+from ..extensions import db
+from ..models import (
+    CommitteeMembership,
+    Community,
+    Organization,
+    OrganizationMember,
+    ResidencyStatus,
+    User,
+)
+from ..models.accounts import new_session_token
+from . import audit
+from .errors import PermissionDenied, ServiceError
+
+DELETED_PASSWORD = "!"  # noqa: S105  # matches no hash: a deleted account can never log in
+# Checked when the login name is unknown, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, Werkzeug's current default
+
+
+def actor_for(user: User | None) -> Actor:
+    """What the permission rules need to know about ``user``."""
+    if user is None or not user.is_authenticated or user.is_deleted:
+        return Actor()
+    residency = user.residency
+    org = user.organization_membership
+    return Actor(
+        user_id=user.id,
+        is_admin=user.is_admin,
+        resident_of=residency.community_id if residency and residency.is_verified else None,
+        committee_of=frozenset(m.community_id for m in user.committee_memberships),
+        organization_of=org.organization.community_id if org else None,
+    )
+
+
+def require(user: User | None, action: Action, community_id: int | None = None) -> None:
+    if not can(actor_for(user), action, community_id):
+        raise PermissionDenied(action=action.value)
+
+
+def _check_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise ServiceError(f"password_{problem}")
+
+
+def register_user(
+    *, username: str, password: str, display_name: str, phone: str | None, now: datetime
+) -> User:
+    username = (username or "").strip()
+    if not is_valid_username(username):
+        raise ServiceError("username_invalid")
+    normalized_phone = None
+    if phone and phone.strip():
+        normalized_phone = normalize_phone(phone)
+        if normalized_phone is None:
+            raise ServiceError("phone_invalid")
+    _check_password(password)
+    taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+    if taken:
+        raise ServiceError("username_taken")
+    if normalized_phone and db.session.scalar(
+        select(User.id).where(User.phone == normalized_phone)
+    ):
+        raise ServiceError("phone_taken")
+    user = User(
+        username=username,
+        phone=normalized_phone,
+        display_name=(display_name or "").strip() or username,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two registrations raced for the same name or phone; the database kept one.
+        db.session.rollback()
+        raise ServiceError("username_taken") from None
+    return user
+
+
+def find_login(login: str) -> User | None:
+    login = (login or "").strip()
+    if not login:
+        return None
+    phone = normalize_phone(login)
+    conditions = [func.lower(User.username) == login.lower()]
+    if phone:
+        conditions.append(User.phone == phone)
+    return db.session.scalar(
+        select(User).where(or_(*conditions), User.deleted_at.is_(None)).limit(1)
+    )
+
+
+def authenticate(login: str, password: str, *, now: datetime) -> User | None:
+    """The account for these credentials, or None. Username or phone number both log in."""
+    user = find_login(login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_login_at = now
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str, now: datetime) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ServiceError("password_wrong")
+    _check_password(new)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_token = new_session_token()  # other sessions end; the caller logs this one in
+    audit.record(user, "account.password_change", "user", user.id, now=now)
+    db.session.commit()
+
+
+def reset_password(actor: User, user: User, *, now: datetime) -> str:
+    """An administrator sets a one-time password, to hand to the person; they must change it."""
+    require(actor, Action.RESET_PASSWORDS)
+    if user.is_deleted:
+        raise ServiceError("account_deleted")
+    temporary = "-".join(secrets.token_hex(2) for _ in range(3))
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.session_token = new_session_token()
+    audit.record(
+        actor, "account.password_reset", "user", user.id, after={"username": user.username}, now=now
+    )
+    db.session.commit()
+    return temporary
+
+
+def delete_account(user: User, *, password: str, now: datetime) -> None:
+    """Delete one's own account. The row stays, scrubbed, so that what points to it stays whole;
+    a roster entry it claimed stays claimed, so a new account cannot be verified as that person."""
+    if not check_password_hash(user.password_hash, password or ""):
+        raise ServiceError("password_wrong")
+    before = {"username": user.username, "phone": user.phone}
+    user.username = f"deleted-{user.id}-{secrets.token_hex(4)}"
+    user.display_name = "—"
+    user.phone = None
+    user.password_hash = DELETED_PASSWORD
+    user.is_admin = False
+    user.deleted_at = now
+    user.session_token = new_session_token()
+    for membership in list(user.committee_memberships):
+        db.session.delete(membership)
+    if user.organization_membership is not None:
+        db.session.delete(user.organization_membership)
+    residency = user.residency
+    if residency is not None and residency.status != ResidencyStatus.REJECTED:
+        residency.status = ResidencyStatus.REVOKED.value
+        residency.decided_at = now
+        residency.decision_note = "account deleted"
+    audit.record(
+        user,
+        "account.delete",
+        "user",
+        user.id,
+        community_id=residency.community_id if residency else None,
+        before=before,
+        now=now,
+    )
+    db.session.commit()
+
+
+def bootstrap_admin(user: User, *, now: datetime) -> None:
+    """Make ``user`` a city administrator from the command line (no acting account exists yet
+    when the first one is made); recorded in the audit log like any role change."""
+    if user.is_deleted:
+        raise ServiceError("account_deleted")
+    before = {"is_admin": user.is_admin}
+    user.is_admin = True
+    audit.record(
+        None, "role.admin", "user", user.id, before=before, after={"is_admin": True}, now=now
+    )
+    db.session.commit()
+
+
+def set_admin(actor: User, user: User, is_admin: bool, *, now: datetime) -> None:
+    require(actor, Action.MANAGE_ROLES)
+    if user.id == actor.id and not is_admin:
+        raise ServiceError("cannot_demote_self")
+    if user.is_deleted:
+        raise ServiceError("account_deleted")
+    before = {"is_admin": user.is_admin}
+    user.is_admin = is_admin
+    audit.record(
+        actor, "role.admin", "user", user.id, before=before, after={"is_admin": is_admin}, now=now
+    )
+    db.session.commit()
+
+
+def add_committee_member(
+    actor: User, user: User, community: Community, *, title: str, now: datetime
+) -> CommitteeMembership:
+    require(actor, Action.MANAGE_ROLES)
+    if user.is_deleted:
+        raise ServiceError("account_deleted")
+    existing = db.session.scalar(
+        select(CommitteeMembership).filter_by(user_id=user.id, community_id=community.id)
+    )
+    if existing is not None:
+        raise ServiceError("already_committee")
+    membership = CommitteeMembership(
+        user_id=user.id, community_id=community.id, title=title.strip(), created_at=now
+    )
+    db.session.add(membership)
+    audit.record(
+        actor,
+        "role.committee_add",
+        "user",
+        user.id,
+        community_id=community.id,
+        after={"community": community.name, "title": membership.title},
+        now=now,
+    )
+    db.session.commit()
+    return membership
+
+
+def remove_committee_member(actor: User, membership: CommitteeMembership, *, now: datetime) -> None:
+    require(actor, Action.MANAGE_ROLES)
+    audit.record(
+        actor,
+        "role.committee_remove",
+        "user",
+        membership.user_id,
+        community_id=membership.community_id,
+        before={"community": membership.community.name, "title": membership.title},
+        now=now,
+    )
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def create_organization(
+    actor: User, *, name: str, registration_no: str | None, community: Community, now: datetime
+) -> Organization:
+    require(actor, Action.MANAGE_ORGANIZATIONS)
+    name = name.strip()
+    if not name:
+        raise ServiceError("required", field="name")
+    if db.session.scalar(select(Organization.id).where(Organization.name == name)):
+        raise ServiceError("organization_exists")
+    org = Organization(
+        name=name,
+        registration_no=(registration_no or "").strip() or None,
+        community_id=community.id,
+        created_at=now,
+    )
+    db.session.add(org)
+    db.session.flush()
+    audit.record(
+        actor,
+        "organization.create",
+        "organization",
+        org.id,
+        community_id=community.id,
+        after={"name": org.name, "registration_no": org.registration_no},
+        now=now,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("organization_exists") from None
+    return org
+
+
+def add_organization_member(
+    actor: User, organization: Organization, user: User, *, now: datetime
+) -> None:
+    require(actor, Action.MANAGE_ORGANIZATIONS)
+    if user.is_deleted:
+        raise ServiceError("account_deleted")
+    if user.organization_membership is not None:
+        raise ServiceError("already_organization")
+    db.session.add(OrganizationMember(user_id=user.id, organization_id=organization.id))
+    audit.record(
+        actor,
+        "role.organization_add",
+        "user",
+        user.id,
+        community_id=organization.community_id,
+        after={"organization": organization.name},
+        now=now,
+    )
+    db.session.commit()

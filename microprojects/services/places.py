@@ -1,0 +1,49 @@
+"""Places: creating the district > street > community > grid tree (from the CLI or demo)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Community, District, Grid, Street
+from .errors import ServiceError
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}$")
+
+
+def ensure_community(
+    *, city: str, district: str, street: str, community: str, slug: str, grids: Iterable[str] = ()
+) -> Community:
+    """The community, created with whatever of its parents is missing; grids added by name."""
+    if not SLUG_RE.match(slug):
+        raise ServiceError("slug_invalid")
+    district_row = db.session.scalar(select(District).filter_by(name=district))
+    if district_row is None:
+        district_row = District(name=district, city=city)
+        db.session.add(district_row)
+        db.session.flush()
+    street_row = db.session.scalar(
+        select(Street).filter_by(district_id=district_row.id, name=street)
+    )
+    if street_row is None:
+        street_row = Street(district_id=district_row.id, name=street)
+        db.session.add(street_row)
+        db.session.flush()
+    place = db.session.scalar(select(Community).filter_by(slug=slug))
+    if place is None:
+        place = Community(street_id=street_row.id, name=community, slug=slug)
+        db.session.add(place)
+        db.session.flush()
+    elif place.street_id != street_row.id or place.name != community:
+        raise ServiceError("slug_taken")
+    existing = {g.name for g in place.grids}
+    for name in grids:
+        if name and name not in existing:
+            db.session.add(Grid(community_id=place.id, name=name))
+            existing.add(name)
+    db.session.commit()
+    db.session.refresh(place)
+    return place

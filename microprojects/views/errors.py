@@ -1,0 +1,66 @@
+"""Error pages: one template for every status, with a message the visitor understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+MESSAGES: dict[int, tuple[Any, Any]] = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("Your account is not allowed to see or do this.")),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("File too large"), _l("The file is larger than the site accepts.")),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried too many times in a short while. Wait a minute and try again."),
+    ),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. Nothing was saved.")),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The service cannot reach its database. Nothing was saved; try again shortly."),
+    ),
+}
+
+
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors.html", code=code, title=title, message=detail or message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400,
+            str(
+                _l(
+                    "The form had expired or did not come from this site. "
+                    "Reload the page and submit it again."
+                )
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError) -> tuple[str, int]:
+        db.session.rollback()
+        app.logger.error("database error on %s: %s", request.path, error)
+        return render_error(503)
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,71 @@
+"""Pages anyone may see: the home page, the communities, the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import District, Residency, ResidencyStatus, Street
+from .helpers import community_or_404, redirect_next
+
+bp = Blueprint("public", __name__)
+
+
+def _districts() -> list[District]:
+    return list(
+        db.session.scalars(
+            select(District)
+            .options(selectinload(District.streets).selectinload(Street.communities))
+            .order_by(District.name)
+        )
+    )
+
+
+def _verified_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        select(Residency.community_id, func.count())
+        .where(Residency.status == ResidencyStatus.VERIFIED.value)
+        .group_by(Residency.community_id)
+    )
+    return {community_id: count for community_id, count in rows}
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("index.html", districts=_districts(), verified=_verified_counts())
+
+
+@bp.get("/communities")
+def communities() -> str:
+    return render_template("communities.html", districts=_districts(), verified=_verified_counts())
+
+
+@bp.get("/c/<slug>")
+def community(slug: str) -> str:
+    place = community_or_404(slug)
+    return render_template(
+        "community.html", community=place, verified=_verified_counts().get(place.id, 0)
+    )
+
+
+@bp.post("/lang")
+def set_language() -> Any:
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    return redirect_next("public.index")
+
+
+@bp.get("/healthz")
+def health() -> dict[str, str]:
+    db.session.execute(select(1))
+    return {"status": "ok"}
