@@ -65,6 +65,8 @@ class Config:
         self.ROSTER_MAX_ROWS = _env_int("ROSTER_MAX_ROWS", 20000)
         self.CODES_MAX_PER_SHEET = 500
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+        self.PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's current default: memory-hard
+        self.DEMO = False
 
     @staticmethod
     def _local_secret(instance: Path) -> str:
@@ -100,12 +102,14 @@ class TestConfig(Config):
 
     def __init__(self, database_url: str, instance_path: str | None = None) -> None:
         super().__init__(instance_path)
-        self.SECRET_KEY = "test-secret"  # noqa: S105
+        self.SECRET_KEY = "test-secret"
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(database_url)
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.LOGIN_RATE_LIMIT = "5 per minute"
         self.CLAIM_RATE_LIMIT = "5 per minute"
         self.SERVER_NAME = None
+        # A cheap hash keeps the suite fast; production's scrypt is checked in its own test.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def config_from_environment(instance_path: str | None = None) -> Config:

@@ -18,7 +18,7 @@ from .extensions import db
 from .models import Community, User
 from .services import accounts, places, residency
 
-DEMO_PASSWORD = "demo-2026"  # noqa: S105 (published in the README on purpose)
+DEMO_PASSWORD = "demo-2026"  # published in the README on purpose
 
 CITY = "海口市"
 DISTRICT = "美兰区"

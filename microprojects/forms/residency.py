@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain.codes import normalize_code
@@ -36,7 +37,7 @@ class VerificationRequestForm(FlaskForm):
     community = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
     basis = RadioField(
         _l("Why you may take part"),
-        choices=[(b.value, label) for b, label in BASIS_LABELS.items()],
+        choices=[SelectChoice(b.value, label) for b, label in BASIS_LABELS.items()],
         default=Basis.LIVE.value,
         validators=[DataRequired()],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,13 +25,13 @@ from ..models.accounts import new_session_token
 from . import audit
 from .errors import PermissionDenied, ServiceError
 
-DELETED_PASSWORD = "!"  # noqa: S105  # matches no hash: a deleted account can never log in
+DELETED_PASSWORD = "!"  # matches no hash: a deleted account can never log in
 # Checked when the login name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)  # scrypt, Werkzeug's current default
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def actor_for(user: User | None) -> Actor:

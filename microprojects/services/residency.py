@@ -237,7 +237,8 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
         raise ServiceError("code_used")
     entry = code.roster_entry
     if entry.is_claimed:
-        raise ServiceError("person_claimed")
+        db.session.refresh(code)  # a racing claim of this very code reads as "used"
+        raise ServiceError("code_used" if code.claimed_at else "person_claimed")
 
     took_code = db.session.execute(
         update(HouseholdCode)
@@ -429,6 +430,16 @@ def approve_verification(
         if roster_entry.is_claimed or not _claim_entry(roster_entry, residency.user, now):
             db.session.rollback()
             raise ServiceError("person_claimed")
+        # A code still out for this person would only mislead: it can no longer be used.
+        db.session.execute(
+            update(HouseholdCode)
+            .where(
+                HouseholdCode.roster_entry_id == roster_entry.id,
+                HouseholdCode.claimed_at.is_(None),
+                HouseholdCode.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
     before = {"status": residency.status}
     method = VerificationMethod.ROSTER if roster_entry is not None else VerificationMethod.MANUAL
     basis = residency.basis

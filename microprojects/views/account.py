@@ -17,14 +17,9 @@ from ..messages import service_message
 from ..models import Community, Street
 from ..services import accounts, residency
 from ..services.errors import ServiceError
-from .helpers import community_or_404, flash_error, now
+from .helpers import community_choices, community_or_404, flash_error, now
 
 bp = Blueprint("account", __name__, url_prefix="")
-
-
-def _community_choices() -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
-    return [(c.id, f"{c.street.name} · {c.name}") for c in rows]
 
 
 @bp.get("/account")
@@ -50,7 +45,7 @@ def password() -> Any:
         except ServiceError as error:
             form.current.errors = [*form.current.errors, service_message(error.code, error.params)]
         else:
-            login_user(current_user)  # the new session token replaces the old cookie
+            login_user(current_user._get_current_object())  # new token, new cookie
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("account.index"))
     return render_template("account/password.html", form=form)
@@ -77,7 +72,7 @@ def delete() -> Any:
 def verify() -> Any:
     current = current_user.residency
     form = VerificationRequestForm()
-    form.community.choices = _community_choices()
+    form.community.choices = community_choices()
     if request.method == "GET" and current is not None:
         form.community.data = current.community_id
     if form.validate_on_submit():

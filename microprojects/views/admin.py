@@ -20,21 +20,15 @@ from ..models import (
     Organization,
     Residency,
     ResidencyStatus,
-    Street,
     User,
 )
 from ..services import accounts
 from ..services.errors import ServiceError
-from .helpers import flash_error, now, permission_required
+from .helpers import community_choices, flash_error, now, permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
-
-
-def _communities() -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
-    return [(c.id, f"{c.street.name} · {c.name}") for c in rows]
 
 
 def _user_or_404(user_id: int) -> User:
@@ -97,7 +91,7 @@ def users() -> str:
 def user(user_id: int) -> str:
     person = _user_or_404(user_id)
     form = CommitteeMemberForm()
-    form.community.choices = _communities()
+    form.community.choices = community_choices()
     return render_template("admin/user.html", person=person, committee_form=form)
 
 
@@ -106,7 +100,7 @@ def user(user_id: int) -> str:
 def add_committee(user_id: int) -> Any:
     person = _user_or_404(user_id)
     form = CommitteeMemberForm()
-    form.community.choices = _communities()
+    form.community.choices = community_choices()
     if form.validate_on_submit():
         community = db.session.get(Community, form.community.data)
         if community is None:
@@ -166,7 +160,7 @@ def reset_password(user_id: int) -> Any:
 @permission_required(Action.MANAGE_ORGANIZATIONS)
 def organizations() -> Any:
     form = OrganizationForm()
-    form.community.choices = _communities()
+    form.community.choices = community_choices()
     if form.validate_on_submit():
         community = db.session.get(Community, form.community.data)
         if community is None:

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ..domain.permissions import Action
 from ..extensions import db
@@ -52,8 +53,9 @@ def _page() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
 
-def _grid_choices(community: Community) -> list[tuple[int, str]]:
-    return [(0, _("All grids"))] + [(g.id, g.name) for g in community.grids]
+def _grid_choices(community: Community) -> list[SelectChoice]:
+    grids = [SelectChoice(g.id, g.name) for g in community.grids]  # type: ignore[arg-type]
+    return [SelectChoice(0, _("All grids")), *grids]  # type: ignore[arg-type]
 
 
 @bp.get("")
@@ -346,7 +348,8 @@ def _verification_page(
 ) -> str:
     matches = residency_service.roster_matches(found) if found.status == "pending" else []
     approve.roster_entry.choices = [
-        (e.id, f"{e.full_name} · {e.household.address}") for e in matches
+        SelectChoice(e.id, f"{e.full_name} · {e.household.address}")  # type: ignore[arg-type]
+        for e in matches
     ]
     return render_template(
         "committee/verification.html",
@@ -364,7 +367,10 @@ def approve(community: Community, residency_id: int) -> Any:
     found = _residency_or_404(community, residency_id)
     form = ApproveForm()
     matches = residency_service.roster_matches(found) if found.status == "pending" else []
-    form.roster_entry.choices = [(e.id, e.full_name) for e in matches]
+    form.roster_entry.choices = [
+        SelectChoice(e.id, e.full_name)
+        for e in matches  # type: ignore[arg-type]
+    ]
     if not form.validate_on_submit():
         return _verification_page(community, found, form, RejectForm()), 400
     entry = next((e for e in matches if e.id == form.roster_entry.data), None)

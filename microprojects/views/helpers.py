@@ -14,6 +14,7 @@ from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..domain.codes import format_code
 from ..domain.permissions import Action, Actor, can
@@ -27,7 +28,7 @@ from ..messages import (
     STATUS_LABELS,
     service_message,
 )
-from ..models import Community, utcnow
+from ..models import Community, Street, utcnow
 from ..services.accounts import actor_for
 from ..services.errors import ServiceError
 
@@ -43,6 +44,12 @@ def current_actor() -> Actor:
         g.actor = actor_for(current_user if current_user.is_authenticated else None)
     actor: Actor = g.actor
     return actor
+
+
+def community_choices() -> list[SelectChoice]:
+    """Every community, for a select box, grouped by street in name order."""
+    rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
+    return [SelectChoice(c.id, f"{c.street.name} · {c.name}") for c in rows]  # type: ignore[arg-type]
 
 
 def community_or_404(slug: str) -> Community:
@@ -126,6 +133,12 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _locale_code() -> str:
+    """Our name of the page's language (Babel spells zh_CN as zh_Hans_CN)."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["code"] = format_code
@@ -138,7 +151,7 @@ def register(app: Flask) -> None:
             "can": lambda action, community_id=None: can(current_actor(), action, community_id),
             "Action": Action,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
-            "current_locale": str(get_locale() or "zh_CN"),
+            "current_locale": _locale_code(),
             "is_safe_next": is_safe_next,
             "role_labels": ROLE_LABELS,
             "basis_labels": BASIS_LABELS,

@@ -1,0 +1,126 @@
+"""Building test data through the services, as real use would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from microprojects.domain.people import Basis
+from microprojects.models import Community, User
+from microprojects.services import accounts, places, residency
+
+PASSWORD = "correct-horse-9"
+NOW = datetime(2026, 11, 1, 9, 0, 0)
+
+
+def user(username: str, *, display_name: str | None = None, phone: str | None = None) -> User:
+    return accounts.register_user(
+        username=username,
+        password=PASSWORD,
+        display_name=display_name or username,
+        phone=phone,
+        now=NOW,
+    )
+
+
+def community(slug: str, name: str, street: str = "和平南街道") -> Community:
+    return places.ensure_community(
+        city="海口市",
+        district="美兰区",
+        street=street,
+        community=name,
+        slug=slug,
+        grids=["第一网格", "第二网格"],
+    )
+
+
+def roster_csv(*rows: str) -> bytes:
+    header = "网格,地址,姓名,手机号,出生日期,类别\n"
+    return ("\ufeff" + header + "".join(r + "\n" for r in rows)).encode("utf-8")
+
+
+@dataclass
+class World:
+    """Two communities, a committee member of each, an admin, a verified resident of A, a
+    verified resident of B, a registered but unverified account and an organization's account."""
+
+    a: Community
+    b: Community
+    admin: User
+    committee_a: User
+    committee_b: User
+    resident_a: User
+    resident_b: User
+    unverified: User
+    organization: User
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            a_slug=self.a.slug,
+            b_slug=self.b.slug,
+            a_id=self.a.id,
+            b_id=self.b.id,
+            ids={
+                name: getattr(self, name).id
+                for name in (
+                    "admin", "committee_a", "committee_b", "resident_a", "resident_b",
+                    "unverified", "organization",
+                )
+            },
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Plain values of a World, usable outside the app context that built it."""
+
+    a_slug: str
+    b_slug: str
+    a_id: int
+    b_id: int
+    ids: dict[str, int]
+
+
+def verified_resident(
+    username: str, place: Community, committee_member: User, name: str, address: str
+) -> User:
+    person = user(username)
+    residency.import_roster(
+        committee_member, place, roster_csv(f"第一网格,{address},{name},,1980-01-01,居住"), now=NOW
+    )
+    request = residency.request_verification(
+        person,
+        place,
+        basis=Basis.LIVE,
+        full_name=name,
+        phone=None,
+        birth_date=None,
+        address=address,
+        note="",
+        now=NOW,
+    )
+    entry = residency.roster_matches(request)[0]
+    residency.approve_verification(committee_member, request, roster_entry=entry, note="", now=NOW)
+    return person
+
+
+def world() -> World:
+    a = community("zhenxing", "振兴社区")
+    b = community("bailong", "白龙社区", street="白龙街道")
+    admin = user("admin")
+    accounts.bootstrap_admin(admin, now=NOW)
+    committee_a = user("committee_a")
+    accounts.add_committee_member(admin, committee_a, a, title="主任", now=NOW)
+    committee_b = user("committee_b")
+    accounts.add_committee_member(admin, committee_b, b, title="主任", now=NOW)
+    resident_a = verified_resident("resident_a", a, committee_a, "王秀英", "1栋1单元101")
+    resident_b = verified_resident("resident_b", b, committee_b, "符明", "2栋1单元201")
+    unverified = user("unverified")
+    org_user = user("organization")
+    org = accounts.create_organization(
+        admin, name="阳光助老服务中心", registration_no=None, community=a, now=NOW
+    )
+    accounts.add_organization_member(admin, org, org_user, now=NOW)
+    return World(
+        a, b, admin, committee_a, committee_b, resident_a, resident_b, unverified, org_user
+    )

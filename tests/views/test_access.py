@@ -1,0 +1,146 @@
+"""The access matrix: every route of the app, every kind of visitor, checked on the server.
+
+A route added without an entry here fails ``test_every_route_has_an_access_decision``.
+"""
+
+from __future__ import annotations
+
+import factories as f
+import pytest
+from sqlalchemy import select
+from webclient import csrf_token, login
+
+from microprojects.domain.people import Basis
+from microprojects.extensions import db
+from microprojects.models import CommitteeMembership, Organization, RosterEntry
+from microprojects.services import residency
+
+PUBLIC, LOGIN, COMMITTEE, ADMIN = "public", "login", "committee", "admin"
+
+# endpoint -> (method, access class)
+ROUTES: dict[str, tuple[str, str]] = {
+    "public.index": ("GET", PUBLIC),
+    "public.communities": ("GET", PUBLIC),
+    "public.community": ("GET", PUBLIC),
+    "public.health": ("GET", PUBLIC),
+    "public.set_language": ("POST", PUBLIC),
+    "static": ("GET", PUBLIC),
+    "auth.login": ("GET", PUBLIC),
+    "auth.register": ("GET", PUBLIC),
+    "auth.logout": ("POST", LOGIN),
+    "account.claim": ("GET", PUBLIC),
+    "account.index": ("GET", LOGIN),
+    "account.password": ("GET", LOGIN),
+    "account.delete": ("GET", LOGIN),
+    "account.verify": ("GET", LOGIN),
+    "committee.dashboard": ("GET", COMMITTEE),
+    "committee.roster": ("GET", COMMITTEE),
+    "committee.roster_import": ("POST", COMMITTEE),
+    "committee.roster_template": ("GET", COMMITTEE),
+    "committee.codes": ("GET", COMMITTEE),
+    "committee.issue_codes": ("POST", COMMITTEE),
+    "committee.reissue_code": ("POST", COMMITTEE),
+    "committee.code_sheet": ("GET", COMMITTEE),
+    "committee.verifications": ("GET", COMMITTEE),
+    "committee.verification": ("GET", COMMITTEE),
+    "committee.approve": ("POST", COMMITTEE),
+    "committee.reject": ("POST", COMMITTEE),
+    "committee.audit": ("GET", COMMITTEE),
+    "admin.index": ("GET", ADMIN),
+    "admin.users": ("GET", ADMIN),
+    "admin.user": ("GET", ADMIN),
+    "admin.add_committee": ("POST", ADMIN),
+    "admin.remove_committee": ("POST", ADMIN),
+    "admin.set_admin": ("POST", ADMIN),
+    "admin.reset_password": ("POST", ADMIN),
+    "admin.organizations": ("GET", ADMIN),
+    "admin.add_organization_member": ("POST", ADMIN),
+    "admin.audit": ("GET", ADMIN),
+}
+
+ROLES = [
+    "anonymous",
+    "unverified",
+    "resident_a",
+    "organization",
+    "committee_b",  # the other community's committee
+    "committee_a",  # the own committee
+    "admin",
+]
+
+ALLOWED = {
+    PUBLIC: set(ROLES),
+    LOGIN: set(ROLES) - {"anonymous"},
+    COMMITTEE: {"committee_a", "admin"},
+    ADMIN: {"admin"},
+}
+
+
+def test_every_route_has_an_access_decision(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ROUTES) == set(), "routes without an access decision"
+    assert set(ROUTES) - endpoints == set(), "decisions for routes that no longer exist"
+
+
+@pytest.fixture
+def targets(app, world):
+    """URL values for every route, all in community A."""
+    with app.app_context():
+        applicant = f.user("applicant")
+        from microprojects.models import Community
+
+        a = db.session.get(Community, world.a_id)
+        pending = residency.request_verification(
+            applicant, a, basis=Basis.LIVE, full_name="林海燕", phone=None, birth_date=None,
+            address="", note="", now=f.NOW,
+        )  # fmt: skip
+        entry = db.session.scalar(select(RosterEntry).filter_by(community_id=world.a_id))
+        membership = db.session.scalar(
+            select(CommitteeMembership).filter_by(user_id=world.ids["committee_a"])
+        )
+        org = db.session.scalar(select(Organization))
+        return {
+            "slug": world.a_slug,
+            "residency_id": pending.id,
+            "entry_id": entry.id,
+            "user_id": world.ids["committee_a"],  # owns membership_id
+            "membership_id": membership.id,
+            "org_id": org.id,
+            "filename": "css/app.css",
+        }
+
+
+def _url(app, endpoint, values):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: values[k] for k in rule.arguments})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, targets, role):
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, role)
+    failures = []
+    for endpoint, (method, access) in ROUTES.items():
+        url = _url(app, endpoint, targets)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": csrf_token(client)})
+        response.close()  # static files are streamed from an open file
+        to_login = response.status_code == 302 and "/login" in response.headers["Location"]
+        if role in ALLOWED[access]:
+            ok = response.status_code < 500 and response.status_code not in (401, 403, 404)
+            ok = ok and not to_login
+        elif role == "anonymous":
+            ok = to_login
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            failures.append(f"{method} {url} ({access}) as {role}: {response.status_code}")
+        if endpoint == "auth.logout" and role != "anonymous":
+            login(client, role)  # logging out was the point; carry on logged in
+    assert failures == []

@@ -1,0 +1,175 @@
+import factories as f
+from sqlalchemy import select
+from webclient import csrf_token, login, post
+
+from microprojects.extensions import db
+from microprojects.models import User
+
+
+def test_register_logs_in_and_leads_to_verification(client, app):
+    response = post(
+        client,
+        "/register",
+        {
+            "username": "wangxiuying",
+            "display_name": "王秀英",
+            "phone": "13907550001",
+            "password": "correct-horse-9",
+            "confirm": "correct-horse-9",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/verify")
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(username="wangxiuying"))
+        assert user.display_name == "王秀英"
+    assert client.get("/account").status_code == 200
+
+
+def test_register_bad_input_shows_each_problem(client, app):
+    response = post(
+        client,
+        "/register",
+        {"username": "9x", "phone": "123", "password": "short", "confirm": "other"},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "用户名" in page  # the form is shown again, in Chinese by default
+    assert page.count('class="error"') == 4
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+
+
+def test_register_taken_username(client, app):
+    with app.app_context():
+        f.user("wang")
+    response = post(
+        client,
+        "/register",
+        {"username": "WANG", "password": "correct-horse-9", "confirm": "correct-horse-9"},
+    )
+    assert response.status_code == 200
+    assert "已被注册" in response.get_data(as_text=True)
+
+
+def test_login_by_username_and_by_phone_then_logout(client, app):
+    with app.app_context():
+        f.user("wang", phone="13907550001")
+    login(client, "wang")
+    assert client.get("/account").status_code == 200
+    post(client, "/logout")
+    assert client.get("/account").status_code == 302
+    login(client, "139 0755 0001")
+    assert client.get("/account").status_code == 200
+
+
+def test_login_with_wrong_password_says_so(client, app):
+    with app.app_context():
+        f.user("wang")
+    response = post(client, "/login", {"login": "wang", "password": "not-the-password"})
+    assert response.status_code == 200
+    assert "不正确" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused(client, app):
+    with app.app_context():
+        f.user("wang")
+    response = client.post("/login", data={"login": "wang", "password": f.PASSWORD})
+    assert response.status_code == 400
+    assert "重新提交" in response.get_data(as_text=True) or "刷新" in response.get_data(
+        as_text=True
+    )
+    bad = client.post(
+        "/login", data={"login": "wang", "password": f.PASSWORD, "csrf_token": "forged"}
+    )
+    assert bad.status_code == 400
+    assert client.get("/account").status_code == 302
+
+
+def test_login_attempts_are_rate_limited(client, app):
+    with app.app_context():
+        f.user("wang")
+    token = csrf_token(client, "/login")
+    limit = 5  # TestConfig: "5 per minute"
+    for _ in range(limit):
+        response = client.post(
+            "/login", data={"login": "wang", "password": "wrong-pass", "csrf_token": token}
+        )
+        assert response.status_code == 200
+    blocked = client.post(
+        "/login", data={"login": "wang", "password": f.PASSWORD, "csrf_token": token}
+    )
+    assert blocked.status_code == 429
+    assert "尝试次数过多" in blocked.get_data(as_text=True)
+    assert client.get("/account").status_code == 302  # even the right password did not log in
+    assert client.get("/login").status_code == 200  # the page itself stays reachable
+
+
+def test_next_only_redirects_within_the_site(client, app):
+    with app.app_context():
+        f.user("wang")
+    token = csrf_token(client, "/login")
+    ok = client.post(
+        "/login?next=/communities",
+        data={"login": "wang", "password": f.PASSWORD, "csrf_token": token},
+    )
+    assert ok.headers["Location"] == "/communities"
+    post(client, "/logout")
+    for evil in (
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
+        token = csrf_token(client, "/login")
+        response = client.post(
+            "/login",
+            query_string={"next": evil},
+            data={"login": "wang", "password": f.PASSWORD, "csrf_token": token},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/account", evil
+        post(client, "/logout")
+
+
+def test_password_change_ends_other_sessions(app):
+    with app.app_context():
+        f.user("wang")
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, "wang")
+    login(laptop, "wang")
+    response = post(
+        laptop,
+        "/account/password",
+        {"current": f.PASSWORD, "password": "another-pass-1", "confirm": "another-pass-1"},
+    )
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 200  # this session goes on
+    assert phone.get("/account").status_code == 302  # the other one is logged out
+
+
+def test_admin_reset_forces_a_new_password(app, world):
+    admin, person = app.test_client(), app.test_client()
+    login(admin, "admin")
+    page = post(admin, f"/admin/users/{world.ids['resident_a']}/reset-password")
+    assert page.status_code == 200
+    import re
+
+    temporary = re.search(r'class="code big">([0-9a-f-]+)<', page.get_data(as_text=True)).group(1)
+    response = post(person, "/login", {"login": "resident_a", "password": temporary})
+    assert response.headers["Location"] == "/account/password"
+
+
+def test_delete_account_from_the_page(client, app):
+    with app.app_context():
+        f.user("wang")
+    login(client, "wang")
+    refused = post(client, "/account/delete", {"password": "wrong-pass", "understood": "y"})
+    assert refused.status_code == 200
+    response = post(client, "/account/delete", {"password": f.PASSWORD, "understood": "y"})
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.deleted_at.is_not(None)))
+        assert user.username.startswith("deleted-")

@@ -1,0 +1,199 @@
+import io
+import re
+
+import factories as f
+import segno
+from sqlalchemy import func, select
+from webclient import login, post
+
+from microprojects.extensions import db
+from microprojects.models import HouseholdCode, Residency, RosterEntry
+
+
+def _upload(client, slug, data: bytes, name="roster.csv"):
+    return post(
+        client,
+        f"/c/{slug}/committee/roster/import",
+        {"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _roster_size(app, community_id):
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(RosterEntry).filter_by(community_id=community_id)
+        )
+
+
+def test_roster_upload_with_bad_rows_reports_each_and_imports_nothing(app, client, world):
+    login(client, "committee_a")
+    before = _roster_size(app, world.a_id)
+    response = _upload(
+        client,
+        world.a_slug,
+        f.roster_csv(
+            "第一网格,3栋1单元301,林海燕,13907550002,1975-04-01,居住",
+            "第一网格,3栋1单元302,黄国平,12345,1975-04-01,居住",
+            "第五网格,3栋1单元303,吴芳,,,居住",
+        ),
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "未导入任何数据" in page
+    assert "<td>3</td><td>“12345”不是 11 位中国大陆手机号。</td>" in page
+    assert "<td>4</td><td>本社区没有“第五网格”。</td>" in page
+    assert _roster_size(app, world.a_id) == before
+
+
+def test_roster_upload_good_file_in_gb18030(app, client, world):
+    login(client, "committee_a")
+    before = _roster_size(app, world.a_id)
+    data = "网格,地址,姓名\n第一网格,3栋1单元301,林海燕\n第二网格,3栋1单元302,林小梅\n"
+    response = _upload(client, world.a_slug, data.encode("gb18030"))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "新增 2 人" in page
+    assert "林小梅" in page
+    assert _roster_size(app, world.a_id) == before + 2
+
+
+def test_upload_without_a_file_is_a_form_error(client, world):
+    login(client, "committee_a")
+    response = post(client, f"/c/{world.a_slug}/committee/roster/import", {})
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_template_opens_in_excel_with_chinese(client, world):
+    login(client, "committee_a")
+    response = client.get(f"/c/{world.a_slug}/committee/roster/template.csv")
+    assert response.data.startswith("\ufeff".encode())
+    assert "网格,地址,姓名" in response.data.decode("utf-8-sig")
+
+
+def test_codes_issue_print_and_claim_in_the_browser_flow(app, client, world):
+    login(client, "committee_a")
+    _upload(client, world.a_slug, f.roster_csv("第一网格,3栋1单元301,林海燕,,,居住"))
+    response = post(client, f"/c/{world.a_slug}/committee/codes/issue", {"grid": "0"})
+    assert response.status_code == 302
+    sheet = client.get(f"/c/{world.a_slug}/committee/codes/sheet").get_data(as_text=True)
+    assert "林海燕" in sheet
+    assert "<svg" in sheet  # the QR code, drawn on the server
+    printed = re.search(r'class="code big">([A-Z0-9-]{14})<', sheet).group(1)
+    # The QR code encodes this person's claim link, code included.
+    link = f"http://localhost/c/{world.a_slug}/claim?code={printed.replace('-', '')}"
+    assert segno.make(link, error="m").svg_inline(scale=2, border=2) in sheet
+
+    person = app.test_client()
+    # The QR code leads here before the person has an account.
+    landing = person.get(f"/c/{world.a_slug}/claim?code={printed}")
+    assert "请先登录或注册" in landing.get_data(as_text=True)
+    with app.app_context():
+        f.user("linhaiyan")
+    login(person, "linhaiyan")
+    other = post(person, f"/c/{world.b_slug}/claim", {"code": printed})
+    assert "属于其他社区" in other.get_data(as_text=True)
+    unknown = post(person, f"/c/{world.a_slug}/claim", {"code": "ABCD-EFGH-JKMN"})
+    assert "该入户码不存在" in unknown.get_data(as_text=True)
+    malformed = post(person, f"/c/{world.a_slug}/claim", {"code": "hello"})
+    assert "12 位字母和数字" in malformed.get_data(as_text=True)
+    ok = post(person, f"/c/{world.a_slug}/claim", {"code": printed.lower()})
+    assert ok.status_code == 302
+    assert "您是振兴社区的认证居民" in person.get("/account").get_data(as_text=True)
+
+    with app.app_context():
+        f.user("someoneelse")
+    thief = app.test_client()
+    login(thief, "someoneelse")
+    reused = post(thief, f"/c/{world.a_slug}/claim", {"code": printed})
+    assert "该入户码已被使用" in reused.get_data(as_text=True)
+    # The committee's sheet no longer lists a used code.
+    sheet = client.get(f"/c/{world.a_slug}/committee/codes/sheet").get_data(as_text=True)
+    assert printed not in sheet
+
+
+def test_claims_are_rate_limited(app, world):
+    with app.app_context():
+        f.user("guesser")
+    client = app.test_client()
+    login(client, "guesser")
+    statuses = [
+        post(client, f"/c/{world.a_slug}/claim", {"code": "ABCD-EFGH-JKMN"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [200] * 5
+    assert statuses[5] == 429
+
+
+def test_verification_request_then_committee_decides(app, client, world):
+    with app.app_context():
+        f.user("lihaiyan")
+    person = app.test_client()
+    login(person, "lihaiyan")
+    response = post(
+        person,
+        "/verify",
+        {
+            "community": str(world.a_id),
+            "basis": "work",
+            "full_name": "黎海燕",
+            "phone": "",
+            "birth_date": "",
+            "address": "社区卫生服务站",
+            "note": "<script>alert(1)</script>",
+        },
+    )
+    assert response.status_code == 302
+    assert "正等待居务协商会审核" in person.get("/account").get_data(as_text=True)
+
+    login(client, "committee_a")
+    queue = client.get(f"/c/{world.a_slug}/committee/verifications").get_data(as_text=True)
+    assert "黎海燕" in queue
+    with app.app_context():
+        request_id = db.session.scalar(select(Residency.id).filter_by(full_name="黎海燕"))
+    detail = client.get(f"/c/{world.a_slug}/committee/verifications/{request_id}")
+    page = detail.get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    # The other community's committee cannot decide it.
+    other = app.test_client()
+    login(other, "committee_b")
+    denied = post(other, f"/c/{world.a_slug}/committee/verifications/{request_id}/approve", {})
+    assert denied.status_code == 403
+    empty_reason = post(
+        client, f"/c/{world.a_slug}/committee/verifications/{request_id}/reject", {"reason": ""}
+    )
+    assert empty_reason.status_code == 400
+    approved = post(
+        client,
+        f"/c/{world.a_slug}/committee/verifications/{request_id}/approve",
+        {"note": "已核对工作证"},
+    )
+    assert approved.status_code == 302
+    assert "您是振兴社区的认证居民" in person.get("/account").get_data(as_text=True)
+    audit = client.get(f"/c/{world.a_slug}/committee/audit").get_data(as_text=True)
+    assert "residency.approve" in audit
+    assert "黎海燕" not in client.get(f"/c/{world.b_slug}/committee/audit").get_data(as_text=True)
+
+
+def test_live_resident_cannot_be_approved_without_roster_entry(app, client, world):
+    with app.app_context():
+        f.user("fuming")
+    person = app.test_client()
+    login(person, "fuming")
+    post(
+        person,
+        "/verify",
+        {"community": str(world.a_id), "basis": "live", "full_name": "云晓东", "address": ""},
+    )
+    with app.app_context():
+        request_id = db.session.scalar(select(Residency.id).filter_by(full_name="云晓东"))
+    login(client, "committee_a")
+    response = post(client, f"/c/{world.a_slug}/committee/verifications/{request_id}/approve", {})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "必须与名册中的记录对应" in page
+    with app.app_context():
+        assert db.session.get(Residency, request_id).status == "pending"
+        assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 0

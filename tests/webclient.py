@@ -1,0 +1,30 @@
+"""Acting as a browser in tests: CSRF tokens, posting forms, logging in."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """POST as a browser would: with the CSRF token of the session's forms."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client))
+    return client.post(path, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, username: str, password: str = "correct-horse-9") -> Any:
+    response = post(client, "/login", {"login": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
