@@ -1,0 +1,67 @@
+"""Counting rules for participatory budgeting, as pure functions.
+
+Every rule has one signature::
+
+    rule(budget: int | Fraction | Decimal, projects: Sequence[Project],
+         ballots: Sequence[Ballot], params: TallyParams) -> TallyResult
+
+and is registered by name in :data:`RULES`. Adding a rule means adding one module and one line
+here.
+
+Tie-break (all rules): the order of the ``projects`` sequence given to the rule; the earlier
+project wins any exact tie. Ids are never compared.
+
+Nothing in this package imports Flask, SQLAlchemy or does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import (
+    Ballot,
+    Budget,
+    ComparisonInfo,
+    Explanation,
+    MesInfo,
+    Payment,
+    Project,
+    ProjectOutcome,
+    ReasonCode,
+    Rule,
+    TallyParams,
+    TallyResult,
+    VoteType,
+)
+from .equal_shares import equal_shares, equal_shares_comparison
+from .greedy import greedy, greedy_no_skip
+from .scores import compute_scores
+
+RULES: Mapping[str, Rule] = {
+    "greedy": greedy,
+    "greedy-no-skip": greedy_no_skip,
+    "equal-shares": equal_shares,
+    "equal-shares-comparison": equal_shares_comparison,
+}
+
+__all__ = [
+    "RULES",
+    "Ballot",
+    "Budget",
+    "ComparisonInfo",
+    "Explanation",
+    "MesInfo",
+    "Payment",
+    "Project",
+    "ProjectOutcome",
+    "ReasonCode",
+    "Rule",
+    "TallyParams",
+    "TallyResult",
+    "VoteType",
+    "compute_scores",
+    "equal_shares",
+    "equal_shares_comparison",
+    "greedy",
+    "greedy_no_skip",
+]
