@@ -119,3 +119,19 @@ METHOD_LABELS: dict[str, Any] = {
     "roster": _l("Matched to the roster"),
     "manual": _l("Checked in person"),
 }
+
+AUDIT_ACTIONS: dict[str, Any] = {
+    "account.password_change": _l("Changed their password"),
+    "account.password_reset": _l("Reset a password"),
+    "account.delete": _l("Deleted their account"),
+    "role.admin": _l("Changed the administrator role"),
+    "role.committee_add": _l("Added a committee member"),
+    "role.committee_remove": _l("Removed a committee member"),
+    "role.organization_add": _l("Added an organization's account"),
+    "organization.create": _l("Registered an organization"),
+    "roster.import": _l("Imported the roster"),
+    "codes.issue": _l("Issued household codes"),
+    "residency.claim_code": _l("Verified with a household code"),
+    "residency.approve": _l("Verified a resident"),
+    "residency.reject": _l("Declined a verification request"),
+}

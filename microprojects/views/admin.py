@@ -221,7 +221,7 @@ def audit() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     entries = db.session.scalars(
         select(AuditEntry)
-        .order_by(AuditEntry.id.desc())
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
         .options(selectinload(AuditEntry.actor))

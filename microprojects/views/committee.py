@@ -414,7 +414,7 @@ def audit(community: Community) -> str:
     entries = db.session.scalars(
         select(AuditEntry)
         .filter_by(community_id=community.id)
-        .order_by(AuditEntry.id.desc())
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
         .options(selectinload(AuditEntry.actor))

@@ -21,6 +21,7 @@ from ..domain.permissions import Action, Actor, can
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..messages import (
+    AUDIT_ACTIONS,
     BASIS_LABELS,
     BASIS_SHORT,
     METHOD_LABELS,
@@ -158,4 +159,5 @@ def register(app: Flask) -> None:
             "basis_short": BASIS_SHORT,
             "status_labels": STATUS_LABELS,
             "method_labels": METHOD_LABELS,
+            "audit_actions": AUDIT_ACTIONS,
         }

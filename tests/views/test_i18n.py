@@ -86,3 +86,14 @@ def test_the_compiled_catalog_matches_the_source():
     assert MO.read_bytes() == buffer.getvalue(), (
         "run: pybabel compile -d microprojects/translations"
     )
+
+
+def test_every_audited_action_has_a_label():
+    import re
+
+    from microprojects.messages import AUDIT_ACTIONS
+
+    source = "".join(p.read_text() for p in (ROOT / "microprojects").rglob("*.py"))
+    recorded = set(re.findall(r'record\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', source))
+    assert recorded, "no audit.record calls found: the pattern is stale"
+    assert recorded - set(AUDIT_ACTIONS) == set()
