@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import empty_tables
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
@@ -98,19 +99,6 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-def _empty_tables() -> None:
-    from microprojects.extensions import db
-
-    db.session.remove()
-    tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(tables):
-                conn.execute(text(f"DELETE FROM {name}"))
-
-
 @pytest.fixture
 def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
     """The app, with empty tables. No app context is held, so that every request made through
@@ -120,11 +108,11 @@ def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
 
     application = create_app(TestConfig(database_url, instance_path=str(instance_dir)))
     with application.app_context():
-        _empty_tables()
+        empty_tables()
     limiter.reset()
     yield application
     with application.app_context():
-        _empty_tables()
+        empty_tables()
         db.engine.dispose()
 
 

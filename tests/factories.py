@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import text
+
 from microprojects.domain.people import Basis
+from microprojects.extensions import db
 from microprojects.models import Community, User
 from microprojects.services import accounts, places, residency
 
@@ -124,3 +127,15 @@ def world() -> World:
     return World(
         a, b, admin, committee_a, committee_b, resident_a, resident_b, unverified, org_user
     )
+
+
+def empty_tables() -> None:
+    """Every table emptied, children first; the schema stays."""
+    db.session.remove()
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f"DELETE FROM {name}"))

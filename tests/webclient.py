@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -28,3 +29,12 @@ def login(client: FlaskClient, username: str, password: str = "correct-horse-9")
     response = post(client, "/login", {"login": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot of a browser page, kept for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
