@@ -105,6 +105,7 @@ def watch(page: Any) -> Iterator[list[str]]:
             problems.append(f"console: {text}")
 
     page.on("console", on_console)
+
     def on_failed(request: Any) -> None:
         # A navigation aborts the requests the previous page still had in flight (its icon).
         if "ERR_ABORTED" not in (request.failure or ""):
