@@ -144,6 +144,15 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["code"] = format_code
     app.jinja_env.filters["json_text"] = json_text
+    # Labels are globals, so that imported macros see them too.
+    app.jinja_env.globals.update(
+        role_labels=ROLE_LABELS,
+        basis_labels=BASIS_LABELS,
+        basis_short=BASIS_SHORT,
+        status_labels=STATUS_LABELS,
+        method_labels=METHOD_LABELS,
+        audit_actions=AUDIT_ACTIONS,
+    )
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -154,10 +163,4 @@ def register(app: Flask) -> None:
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_locale": _locale_code(),
             "is_safe_next": is_safe_next,
-            "role_labels": ROLE_LABELS,
-            "basis_labels": BASIS_LABELS,
-            "basis_short": BASIS_SHORT,
-            "status_labels": STATUS_LABELS,
-            "method_labels": METHOD_LABELS,
-            "audit_actions": AUDIT_ACTIONS,
         }

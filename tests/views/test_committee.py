@@ -174,6 +174,7 @@ def test_verification_request_then_committee_decides(app, client, world):
     assert "您是振兴社区的认证居民" in person.get("/account").get_data(as_text=True)
     audit = client.get(f"/c/{world.a_slug}/committee/audit").get_data(as_text=True)
     assert "residency.approve" in audit
+    assert "认证了居民" in audit
     assert "黎海燕" not in client.get(f"/c/{world.b_slug}/committee/audit").get_data(as_text=True)
 
 
