@@ -67,7 +67,7 @@ class Browser:
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
@@ -103,7 +103,7 @@ def two_servers(tmp_path):
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            )
         )
         bases.append(f"http://127.0.0.1:{port}")
         _wait(bases[-1] + "/healthz")
