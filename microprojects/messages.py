@@ -134,4 +134,5 @@ AUDIT_ACTIONS: dict[str, Any] = {
     "residency.claim_code": _l("Verified with a household code"),
     "residency.approve": _l("Verified a resident"),
     "residency.reject": _l("Declined a verification request"),
+    "place.community": _l("Added or changed a community"),
 }

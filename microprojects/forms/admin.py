@@ -23,3 +23,19 @@ class OrganizationForm(FlaskForm):
 
 class OrganizationMemberForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
+
+
+class CommunityForm(FlaskForm):
+    district = StringField(_l("District"), validators=[DataRequired(), Length(max=60)])
+    street = StringField(_l("Street"), validators=[DataRequired(), Length(max=60)])
+    community = StringField(_l("Community"), validators=[DataRequired(), Length(max=60)])
+    slug = StringField(
+        _l("Short name for addresses"),
+        validators=[DataRequired(), Length(max=59)],
+        description=_l("Lower-case letters, digits and dashes, e.g. zhenxing."),
+    )
+    grids = StringField(
+        _l("Grids"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Separated by commas, e.g. 第一网格, 第二网格. Existing grids are kept."),
+    )

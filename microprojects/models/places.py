@@ -49,7 +49,7 @@ class Community(db.Model):
     committee_name: Mapped[str] = mapped_column(String(80), default="居务协商会")
 
     street: Mapped[Street] = relationship(back_populates="communities")
-    grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.name")
+    grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
 
     @property
     def full_name(self) -> str:

@@ -1,4 +1,5 @@
-"""Places: creating the district > street > community > grid tree (from the CLI or demo)."""
+"""Places: the district > street > community > grid tree. The command line acts without an
+account (``actor=None``: the operator setting the city up); the web, as an administrator."""
 
 from __future__ import annotations
 
@@ -7,17 +8,32 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from ..domain.permissions import Action
 from ..extensions import db
-from ..models import Community, District, Grid, Street
+from ..models import Community, District, Grid, Street, User, utcnow
+from . import audit
+from .accounts import require
 from .errors import ServiceError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}$")
 
 
 def ensure_community(
-    *, city: str, district: str, street: str, community: str, slug: str, grids: Iterable[str] = ()
+    *,
+    city: str,
+    district: str,
+    street: str,
+    community: str,
+    slug: str,
+    grids: Iterable[str] = (),
+    actor: User | None = None,
 ) -> Community:
     """The community, created with whatever of its parents is missing; grids added by name."""
+    if actor is not None:
+        require(actor, Action.MANAGE_PLACES)
+    district, street, community, slug = (v.strip() for v in (district, street, community, slug))
+    if not (district and street and community):
+        raise ServiceError("required", field="name")
     if not SLUG_RE.match(slug):
         raise ServiceError("slug_invalid")
     district_row = db.session.scalar(select(District).filter_by(name=district))
@@ -40,10 +56,22 @@ def ensure_community(
     elif place.street_id != street_row.id or place.name != community:
         raise ServiceError("slug_taken")
     existing = {g.name for g in place.grids}
-    for name in grids:
+    added = []
+    for name in (g.strip() for g in grids):
         if name and name not in existing:
             db.session.add(Grid(community_id=place.id, name=name))
             existing.add(name)
+            added.append(name)
+    audit.record(
+        actor,
+        "place.community",
+        "community",
+        place.id,
+        community_id=place.id,
+        after={"district": district, "street": street, "community": community, "slug": slug,
+               "grids_added": added},
+        now=utcnow(),
+    )  # fmt: skip
     db.session.commit()
     db.session.refresh(place)
     return place

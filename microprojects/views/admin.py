@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,17 +13,24 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.permissions import Action
 from ..extensions import db
-from ..forms.admin import CommitteeMemberForm, OrganizationForm, OrganizationMemberForm
+from ..forms.admin import (
+    CommitteeMemberForm,
+    CommunityForm,
+    OrganizationForm,
+    OrganizationMemberForm,
+)
 from ..models import (
     AuditEntry,
     CommitteeMembership,
     Community,
+    District,
     Organization,
     Residency,
     ResidencyStatus,
+    Street,
     User,
 )
-from ..services import accounts
+from ..services import accounts, places
 from ..services.errors import ServiceError
 from .helpers import community_choices, flash_error, now, permission_required
 
@@ -232,3 +240,36 @@ def audit() -> str:
         page=page,
         has_next=len(entries) > PAGE_SIZE,
     )
+
+
+@bp.route("/places", methods=["GET", "POST"])
+@permission_required(Action.MANAGE_PLACES)
+def places_page() -> Any:
+    form = CommunityForm()
+    if form.validate_on_submit():
+        district = db.session.scalar(select(District).filter_by(name=form.district.data.strip()))
+        try:
+            place = places.ensure_community(
+                city=district.city if district else "",
+                district=form.district.data or "",
+                street=form.street.data or "",
+                community=form.community.data or "",
+                slug=(form.slug.data or "").strip().lower(),
+                grids=re.split(r"[,，、\s]+", form.grids.data or ""),
+                actor=current_user,
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("%(name)s saved.", name=place.name), "success")
+            return redirect(url_for("admin.places_page"))
+    districts = db.session.scalars(
+        select(District)
+        .order_by(District.name)
+        .options(
+            selectinload(District.streets)
+            .selectinload(Street.communities)
+            .selectinload(Community.grids)
+        )
+    ).all()
+    return render_template("admin/places.html", form=form, districts=districts)

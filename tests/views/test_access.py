@@ -56,6 +56,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "admin.organizations": ("GET", ADMIN),
     "admin.add_organization_member": ("POST", ADMIN),
     "admin.audit": ("GET", ADMIN),
+    "admin.places_page": ("GET", ADMIN),
 }
 
 ROLES = [

@@ -63,3 +63,32 @@ def test_database_outage_gives_a_clear_503(instance_dir):
     assert response.status_code == 503
     assert "暂时无法使用" in response.get_data(as_text=True)
     assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_admin_adds_a_community_with_grids(app, client, world):
+    from webclient import post
+
+    login(client, "admin")
+    response = post(
+        client,
+        "/admin/places",
+        {
+            "district": "美兰区",
+            "street": "海甸街道",
+            "community": "海达社区",
+            "slug": "haida",
+            "grids": "第一网格，第二网格、第三网格",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/admin/places").get_data(as_text=True)
+    assert "海达社区" in page
+    assert "第一网格、第二网格、第三网格" in page
+    bad = post(
+        client,
+        "/admin/places",
+        {"district": "美兰区", "street": "海甸街道", "community": "x", "slug": "Bad Slug!"},
+    )
+    assert "短名为 2 至 59 位小写字母" in bad.get_data(as_text=True)
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "place.community" in audit
