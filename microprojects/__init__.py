@@ -92,9 +92,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import account, admin, auth, committee, public
+    from .views import account, admin, auth, committee, proposals, public
 
-    for module in (public, auth, account, committee, admin):
+    for module in (public, auth, account, committee, admin, proposals):
         app.register_blueprint(module.bp)
 
 

@@ -65,6 +65,15 @@ class Config:
         self.ROSTER_MAX_ROWS = _env_int("ROSTER_MAX_ROWS", 20000)
         self.CODES_MAX_PER_SHEET = 500
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+        self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(instance / "uploads"))
+        self.PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+        self.COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute;60 per hour")
         self.PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's current default: memory-hard
         self.DEMO = False
 

@@ -120,6 +120,17 @@ METHOD_LABELS: dict[str, Any] = {
     "manual": _l("Checked in person"),
 }
 
+NOTICE_LABELS: dict[str, Any] = {
+    "returned": _l("Your proposal was returned for revision."),
+    "approved": _l("The proposal was approved for the ballot."),
+    "rejected": _l("The proposal was not accepted."),
+    "merged": _l("The proposal was merged into another one."),
+    "revised": _l("The committee revised the proposal."),
+    "withdrawn": _l("The proposal was withdrawn by its author."),
+    "reply": _l("Someone replied to your comment."),
+    "comment_hidden": _l("The committee hid your comment."),
+}
+
 AUDIT_ACTIONS: dict[str, Any] = {
     "account.password_change": _l("Changed their password"),
     "account.password_reset": _l("Reset a password"),
@@ -136,3 +147,103 @@ AUDIT_ACTIONS: dict[str, Any] = {
     "residency.reject": _l("Declined a verification request"),
     "place.community": _l("Added or changed a community"),
 }
+
+PHASE_LABELS: dict[str, Any] = {
+    "upcoming": _l("Not started"),
+    "collecting": _l("Proposals (征集)"),
+    "screening": _l("Screening and deliberation (协商审核)"),
+    "voting": _l("Voting (投票)"),
+    "publication": _l("Results published (公示)"),
+    "implementation": _l("Implementation (实施)"),
+    "closed": _l("Closed"),
+}
+
+STATE_LABELS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for revision"),
+    "approved": _l("On the ballot"),
+    "rejected": _l("Not accepted"),
+    "merged": _l("Merged"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+PROJECT_TYPE_LABELS: dict[str, Any] = {
+    "engineering": _l("Engineering (工程类)"),
+    "service": _l("Service (服务类)"),
+    "goods": _l("Goods (货物类)"),
+}
+
+STANCE_LABELS: dict[str, Any] = {
+    "support": _l("In favour"),
+    "oppose": _l("Against"),
+    "neutral": _l("Neutral"),
+}
+
+FEASIBILITY_LABELS: dict[str, Any] = {
+    "feasible": _l("Feasible"),
+    "needs_changes": _l("Feasible with changes"),
+    "not_feasible": _l("Not feasible"),
+}
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.create": _l("Created a cycle"),
+        "cycle.close_phase": _l("Ended a phase early"),
+        "cycle.extend_phase": _l("Extended a phase"),
+        "proposal.draft": _l("Saved a draft"),
+        "proposal.submit": _l("Submitted the proposal"),
+        "proposal.edit": _l("Edited the proposal"),
+        "proposal.withdraw": _l("Withdrew the proposal"),
+        "proposal.enter_on_behalf": _l("Entered the proposal for a resident"),
+        "proposal.return": _l("Returned it for revision"),
+        "proposal.approve": _l("Approved it for the ballot"),
+        "proposal.reject": _l("Rejected it"),
+        "proposal.merge": _l("Merged it into another proposal"),
+        "proposal.revise": _l("Revised the cost or the ballot title"),
+        "proposal.assess": _l("Recorded a feasibility assessment"),
+        "comment.hide": _l("Hid a comment"),
+        "comment.restore": _l("Showed a comment again"),
+    }
+)
+
+SERVICE_MESSAGES.update(
+    {
+        "action_not_allowed": _l("That cannot be done to this proposal now."),
+        "not_collecting": _l("Proposals are not being collected in this cycle now."),
+        "cannot_propose_not_logged_in": _l("Log in to propose."),
+        "cannot_propose_not_verified": _l("Verify your residency to propose."),
+        "cannot_propose_other_community": _l("This cycle is for other communities."),
+        "cannot_propose_basis_not_allowed": _l(
+            "This cycle is for residents; people who work or study here do not take part."
+        ),
+        "cannot_propose_too_young": _l("You are below this cycle's minimum age."),
+        "unknown_category": _l("Choose one of the cycle's categories."),
+        "cost_required": _l("Give an estimated cost above zero."),
+        "over_cap": _l("The cost is above this cycle's cap for such projects."),
+        "coordinates_incomplete": _l("Give both latitude and longitude, or neither."),
+        "coordinates_invalid": _l("Those coordinates are not on the map."),
+        "too_long": _l("The text is too long."),
+        "too_many_photos": _l("A proposal has at most %(max)s photos."),
+        "photo_not_an_image": _l("That file is not a photo."),
+        "photo_unsupported_format": _l("Use a JPEG, PNG or WebP photo."),
+        "photo_too_large": _l("The photo is too large."),
+        "photo_too_many_pixels": _l("The photo has too many pixels."),
+        "photo_too_small": _l("The photo is too small to show anything."),
+        "photo_corrupt": _l("The photo file is damaged."),
+        "already_co_proposer": _l("That person already proposes this with you."),
+        "co_proposer_not_eligible": _l("A co-proposer must be a verified resident of the cycle."),
+        "unknown_checklist_item": _l("That is not on the cycle's checklist."),
+        "nothing_changed": _l("Nothing was changed."),
+        "merge_target_invalid": _l("Merge into an open proposal of the same cycle."),
+        "comments_closed": _l("Comments are closed, or you may not comment here."),
+        "wrong_proposal": _l("That comment belongs to another proposal."),
+        "not_hidden": _l("That comment is not hidden."),
+        "cycle_scope": _l("A cycle belongs to one community or one street."),
+        "categories_required": _l("Give at least one category."),
+        "budget_required": _l("Give the cycle's budget."),
+        "schedule_out_of_order": _l("The phases must start in order."),
+        "not_current_phase": _l("Only the current phase can be ended or extended."),
+        "extend_into_past": _l("Extend to a time in the future."),
+    }
+)

@@ -139,3 +139,71 @@ def empty_tables() -> None:
         else:
             for name in reversed(tables):
                 conn.execute(text(f"DELETE FROM {name}"))
+
+
+def jpeg(width: int = 640, height: int = 480, color: str = "#b3261e") -> bytes:
+    """A real photo's bytes, made on the spot."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def cycle(place: Community, actor: User, *, phase: str = "collecting", **overrides: object):
+    """A cycle of ``place`` that is in ``phase`` right now (real time: views use the clock)."""
+    from datetime import timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services.cycles import CycleInput, create_cycle
+
+    order = ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+    start = utcnow() - timedelta(days=1) - timedelta(days=10) * order.index(phase)
+    dates = {f"{name}_at": start + timedelta(days=10) * i for i, name in enumerate(order)}
+    values = {
+        "title": "2026 年振兴社区微实事",
+        "budget_fen": 300_000_00,
+        "project_cap_fen": 100_000_00,
+        "cap_engineering_fen": 100_000_00,
+        "cap_service_fen": 50_000_00,
+        "cap_goods_fen": 50_000_00,
+        **dates,
+        **overrides,
+    }
+    return create_cycle(actor, CycleInput(**values), community=place, now=utcnow())  # type: ignore[arg-type]
+
+
+def proposal_input(**overrides: object):
+    from microprojects.domain.cycles import ProjectType
+    from microprojects.services.proposals import ProposalInput
+
+    values = {
+        "title": "报刊亭旁放两张石凳",
+        "description": "老人买报后没有地方坐。",
+        "category": "设施维修",
+        "project_type": ProjectType.GOODS,
+        "estimated_cost_fen": 3_000_00,
+        "location": "振兴路报刊亭",
+        **overrides,
+    }
+    return ProposalInput(**values)  # type: ignore[arg-type]
+
+
+def proposal_with_comment(w: Snapshot):
+    """A proposal by resident_a in A's collecting cycle, returned for revision (so its author
+    may edit it), with a photo and a comment."""
+    from microprojects.domain.cycles import Stance
+    from microprojects.models import Community, utcnow
+    from microprojects.services import comments, proposals
+
+    place = db.session.get(Community, w.a_id)
+    author = db.session.get(User, w.ids["resident_a"])
+    committee = db.session.get(User, w.ids["committee_a"])
+    c = cycle(place, committee)
+    p = proposals.create_proposal(author, c, proposal_input(), submit=True, now=utcnow())
+    comment = comments.post_comment(author, p, body="很需要", stance=Stance.SUPPORT, now=utcnow())
+    proposals.return_for_revision(committee, p, message="请补充位置", now=utcnow())
+    photo = proposals.add_photo(author, p, jpeg(), now=utcnow())
+    return p, comment, photo

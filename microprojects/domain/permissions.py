@@ -27,6 +27,9 @@ class Action(StrEnum):
     ISSUE_CODES = "issue_codes"
     VERIFY_RESIDENTS = "verify_residents"
     VIEW_AUDIT = "view_audit"
+    MANAGE_CYCLES = "manage_cycles"
+    SCREEN_PROPOSALS = "screen_proposals"
+    MODERATE = "moderate"
     # City administration.
     ADMINISTER = "administer"
     MANAGE_ROLES = "manage_roles"
@@ -45,6 +48,9 @@ COMMITTEE_ACTIONS = frozenset(
         Action.ISSUE_CODES,
         Action.VERIFY_RESIDENTS,
         Action.VIEW_AUDIT,
+        Action.MANAGE_CYCLES,
+        Action.SCREEN_PROPOSALS,
+        Action.MODERATE,
     }
 )
 ADMIN_ACTIONS = frozenset(

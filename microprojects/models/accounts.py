@@ -35,6 +35,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     phone: Mapped[str | None] = mapped_column(String(11), unique=True)
     display_name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(120))  # optional: notices by e-mail
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     must_change_password: Mapped[bool] = mapped_column(default=False)

@@ -134,3 +134,26 @@ def claim(slug: str) -> Any:
             flash(_("You are now a verified resident of %(name)s.", name=community.name), "success")
             return redirect(url_for("account.index"))
     return render_template("account/claim.html", community=community, form=form, anonymous=False)
+
+
+@bp.get("/account/notifications")
+@login_required
+def notifications() -> str:
+    from ..models import Notification
+
+    notices = db.session.scalars(
+        select(Notification)
+        .filter_by(user_id=current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(100)
+    ).all()
+    return render_template("account/notifications.html", notices=notices)
+
+
+@bp.post("/account/notifications/read")
+@login_required
+def notifications_read() -> Any:
+    from ..services.notifications import mark_all_read
+
+    mark_all_read(current_user, now=now())
+    return redirect(url_for("account.notifications"))

@@ -25,24 +25,34 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.permissions import Action
+from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST
+from ..domain.permissions import Action, can
 from ..extensions import db
+from ..forms.proposals import CycleForm, OnBehalfForm, PhaseChangeForm, ReasonForm
 from ..forms.residency import ApproveForm, IssueCodesForm, RejectForm, RosterImportForm
 from ..messages import roster_problem
 from ..models import (
     AuditEntry,
+    Comment,
+    CommentReport,
     CommitteeMembership,
     Community,
+    Cycle,
     Grid,
     Household,
     HouseholdCode,
+    Proposal,
     Residency,
     ResidencyStatus,
     RosterEntry,
+    Support,
 )
+from ..services import cycles as cycle_service
+from ..services import proposals as proposal_service
 from ..services import residency as residency_service
-from ..services.errors import ServiceError
-from .helpers import committee_required, flash_error, now
+from ..services.cycles import CycleInput
+from ..services.errors import PermissionDenied, ServiceError
+from .helpers import committee_required, current_actor, flash_error, now, to_utc
 
 bp = Blueprint("committee", __name__, url_prefix="/c/<slug>/committee")
 
@@ -425,4 +435,193 @@ def audit(community: Community) -> str:
         entries=entries[:PAGE_SIZE],
         page=page,
         has_next=len(entries) > PAGE_SIZE,
+    )
+
+
+# --- cycles, screening, proposals entered on behalf, moderation ------------------------------
+
+
+def _cycle_of(community: Community, cycle_id: int) -> Cycle:
+    found = db.session.get(Cycle, cycle_id)
+    if found is None or community.id not in found.community_ids:
+        abort(404)
+    return found
+
+
+def _cycles_of(community: Community) -> list[Cycle]:
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id))
+            .order_by(Cycle.collecting_at.desc())
+        )
+    )
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@bp.route("/cycles", methods=["GET", "POST"])
+@committee_required(Action.VIEW_COMMITTEE)
+def cycles(community: Community) -> Any:
+    form = CycleForm()
+    if request.method == "GET":
+        form.categories.data = "\n".join(DEFAULT_CATEGORIES)
+        form.checklist.data = "\n".join(DEFAULT_CHECKLIST)
+    if form.validate_on_submit():
+        data = CycleInput(
+            title=form.title.data or "",
+            description=form.description.data or "",
+            budget_fen=form.budget.fen or 0,
+            project_cap_fen=form.project_cap.fen,
+            cap_engineering_fen=form.cap_engineering.fen,
+            cap_service_fen=form.cap_service.fen,
+            cap_goods_fen=form.cap_goods.fen,
+            categories=_lines(form.categories.data),
+            checklist=_lines(form.checklist.data),
+            min_age=form.min_age.data or 0,
+            allow_work=bool(form.allow_work.data),
+            allow_study=bool(form.allow_study.data),
+            collecting_at=to_utc(form.collecting_at.data),
+            screening_at=to_utc(form.screening_at.data),
+            voting_at=to_utc(form.voting_at.data),
+            publication_at=to_utc(form.publication_at.data),
+            implementation_at=to_utc(form.implementation_at.data),
+            closed_at=to_utc(form.closed_at.data),
+        )
+        try:
+            created = cycle_service.create_cycle(current_user, data, community=community, now=now())
+        except PermissionDenied:
+            abort(403)
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The cycle has been created."), "success")
+            return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=created.id))
+    return render_template(
+        "committee/cycles.html",
+        community=community,
+        cycles=_cycles_of(community),
+        form=form,
+        now=now(),
+        may_create=can(current_actor(), Action.MANAGE_CYCLES, community.id),
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>", methods=["GET", "POST"])
+@committee_required(Action.VIEW_COMMITTEE)
+def cycle(community: Community, cycle_id: int) -> Any:
+    found = _cycle_of(community, cycle_id)
+    form = PhaseChangeForm()
+    if form.validate_on_submit():
+        until = to_utc(form.until.data) if form.until.data else None
+        try:
+            cycle_service.change_phase(
+                current_user,
+                found,
+                phase=found.phase(now()),
+                reason=form.reason.data or "",
+                until=until,
+                now=now(),
+            )
+        except PermissionDenied:
+            abort(403)
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The schedule has been changed; the reason is public."), "success")
+            return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=found.id))
+    counts = dict(
+        db.session.execute(
+            select(Proposal.state, func.count())
+            .where(Proposal.cycle_id == found.id, Proposal.community_id == community.id)
+            .group_by(Proposal.state)
+        ).all()
+    )
+    return render_template(
+        "committee/cycle.html",
+        community=community,
+        cycle=found,
+        form=form,
+        counts=counts,
+        now=now(),
+        may_manage=cycle_service.can_manage(current_user, found),
+    )
+
+
+@bp.get("/cycles/<int:cycle_id>/screening")
+@committee_required(Action.SCREEN_PROPOSALS)
+def screening(community: Community, cycle_id: int) -> str:
+    found = _cycle_of(community, cycle_id)
+    supports = (
+        select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
+    )
+    state = request.args.get("state") or "submitted"
+    rows = db.session.execute(
+        select(Proposal, supports.label("supports"))
+        .where(
+            Proposal.cycle_id == found.id,
+            Proposal.community_id == community.id,
+            Proposal.state == state,
+        )
+        .order_by(supports.desc(), Proposal.submitted_at)
+    ).all()
+    return render_template(
+        "committee/screening.html", community=community, cycle=found, rows=rows, state=state
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>/enter", methods=["GET", "POST"])
+@committee_required(Action.SCREEN_PROPOSALS)
+def enter(community: Community, cycle_id: int) -> Any:
+    from wtforms.fields.choices import SelectChoice
+
+    from ..views.proposals import _input
+
+    found = _cycle_of(community, cycle_id)
+    form = OnBehalfForm()
+    form.category.choices = [SelectChoice(c, c) for c in found.categories]
+    form.community.choices = [SelectChoice(community.id, community.name)]  # type: ignore[arg-type]
+    if form.validate_on_submit():
+        try:
+            proposal = proposal_service.enter_on_behalf(
+                current_user,
+                found,
+                community,
+                _input(form),
+                on_behalf_of=form.on_behalf_of.data or "",
+                now=now(),
+            )
+        except PermissionDenied:
+            abort(403)
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The proposal has been entered and submitted."), "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template("committee/enter.html", community=community, cycle=found, form=form)
+
+
+@bp.get("/moderation")
+@committee_required(Action.MODERATE)
+def moderation(community: Community) -> str:
+    reports = (
+        select(func.count(CommentReport.id))
+        .where(CommentReport.comment_id == Comment.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Comment, reports.label("reports"))
+        .join(Proposal, Comment.proposal_id == Proposal.id)
+        .where(
+            Proposal.community_id == community.id,
+            or_(Comment.hidden_at.is_not(None), reports > 0),
+        )
+        .order_by(Comment.reviewed_at.is_not(None), Comment.created_at.desc())
+        .options(selectinload(Comment.author), selectinload(Comment.reports))
+        .limit(200)
+    ).all()
+    return render_template(
+        "committee/moderation.html", community=community, rows=rows, reason_form=ReasonForm()
     )

@@ -6,26 +6,37 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.codes import format_code
+from ..domain.lifecycle import ProposalAction, ProposalState
+from ..domain.money import format_yuan
 from ..domain.permissions import Action, Actor, can
+from ..domain.phases import Phase
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..messages import (
     AUDIT_ACTIONS,
     BASIS_LABELS,
     BASIS_SHORT,
+    FEASIBILITY_LABELS,
     METHOD_LABELS,
+    NOTICE_LABELS,
+    PHASE_LABELS,
+    PROJECT_TYPE_LABELS,
     ROLE_LABELS,
+    STANCE_LABELS,
+    STATE_LABELS,
     STATUS_LABELS,
     service_message,
 )
@@ -35,9 +46,35 @@ from ..services.errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+COMMITTEE_PROPOSAL_ACTIONS = frozenset(
+    {
+        ProposalAction.RETURN,
+        ProposalAction.APPROVE,
+        ProposalAction.REJECT,
+        ProposalAction.MERGE,
+        ProposalAction.ASSESS,
+        ProposalAction.REVISE,
+    }
+)
+
 
 def now() -> datetime:
     return utcnow()
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def to_utc(local: datetime | None) -> datetime:
+    """A time typed in a form (local, naive) as stored (UTC, naive)."""
+    assert local is not None
+    return local.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored time (UTC, naive) as a form shows it (local, naive)."""
+    return value.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
 
 
 def current_actor() -> Actor:
@@ -127,11 +164,39 @@ def local_time(value: datetime | None, fmt: str = "short") -> str:
     return format_datetime(value, fmt)
 
 
+def _unread_notices() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    from ..services.notifications import unread_count
+
+    return unread_count(current_user)
+
+
 def json_text(value: Any) -> str:
     """A record's before/after as readable JSON (Chinese kept as is; Jinja escapes it)."""
     if not value:
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def yuan(fen: int | None) -> str:
+    from flask_babel import gettext
+
+    if fen is None:
+        return "—"
+    return gettext("%(amount)s yuan", amount=format_yuan(fen))
+
+
+def markdown(text: str) -> Markup:
+    from ..text import render_markdown
+
+    return Markup(render_markdown(text or ""))  # noqa: S704 (sanitized by nh3 in render_markdown)
+
+
+def excerpt(text: str, length: int = 120) -> str:
+    from ..text import plain_excerpt
+
+    return plain_excerpt(text or "", length)
 
 
 def _locale_code() -> str:
@@ -144,6 +209,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["code"] = format_code
     app.jinja_env.filters["json_text"] = json_text
+    app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters["markdown"] = markdown
+    app.jinja_env.filters["excerpt"] = excerpt
     # Labels are globals, so that imported macros see them too.
     app.jinja_env.globals.update(
         role_labels=ROLE_LABELS,
@@ -152,6 +220,16 @@ def register(app: Flask) -> None:
         status_labels=STATUS_LABELS,
         method_labels=METHOD_LABELS,
         audit_actions=AUDIT_ACTIONS,
+        phase_labels=PHASE_LABELS,
+        phase_order=[p.value for p in Phase],
+        state_labels=STATE_LABELS,
+        project_type_labels=PROJECT_TYPE_LABELS,
+        stance_labels=STANCE_LABELS,
+        feasibility_labels=FEASIBILITY_LABELS,
+        notice_labels=NOTICE_LABELS,
+        public_states=[s.value for s in ProposalState if s.value != "draft"],
+        ProposalAction=ProposalAction,
+        committee_actions=COMMITTEE_PROPOSAL_ACTIONS,
     )
 
     @app.context_processor
@@ -163,4 +241,5 @@ def register(app: Flask) -> None:
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_locale": _locale_code(),
             "is_safe_next": is_safe_next,
+            "unread_notices": _unread_notices(),
         }

@@ -16,6 +16,7 @@ from microprojects.models import CommitteeMembership, Organization, RosterEntry
 from microprojects.services import residency
 
 PUBLIC, LOGIN, COMMITTEE, ADMIN = "public", "login", "committee", "admin"
+AUTHOR, AUTHOR_OR_COMMITTEE = "author", "author_or_committee"
 
 # endpoint -> (method, access class)
 ROUTES: dict[str, tuple[str, str]] = {
@@ -57,6 +58,36 @@ ROUTES: dict[str, tuple[str, str]] = {
     "admin.add_organization_member": ("POST", ADMIN),
     "admin.audit": ("GET", ADMIN),
     "admin.places_page": ("GET", ADMIN),
+    "account.notifications": ("GET", LOGIN),
+    "account.notifications_read": ("POST", LOGIN),
+    "proposals.cycles": ("GET", PUBLIC),
+    "proposals.cycle": ("GET", PUBLIC),
+    "proposals.detail": ("GET", PUBLIC),
+    "proposals.media": ("GET", PUBLIC),
+    "proposals.propose": ("GET", LOGIN),
+    "proposals.edit": ("GET", AUTHOR),
+    "proposals.submit": ("POST", LOGIN),
+    "proposals.support": ("POST", LOGIN),
+    "proposals.unsupport": ("POST", LOGIN),
+    "proposals.add_photo": ("POST", LOGIN),
+    "proposals.add_co_proposer": ("POST", LOGIN),
+    "proposals.comment": ("POST", LOGIN),
+    "proposals.report": ("POST", LOGIN),
+    "proposals.return_": ("POST", COMMITTEE),
+    "proposals.revise": ("POST", COMMITTEE),
+    "proposals.assess": ("POST", COMMITTEE),
+    "proposals.merge": ("POST", COMMITTEE),
+    "proposals.hide_comment": ("POST", COMMITTEE),
+    "proposals.restore_comment": ("POST", COMMITTEE),
+    "proposals.approve": ("POST", COMMITTEE),
+    "proposals.reject": ("POST", COMMITTEE),
+    "proposals.remove_photo": ("POST", AUTHOR_OR_COMMITTEE),
+    "proposals.withdraw": ("POST", LOGIN),
+    "committee.cycles": ("GET", COMMITTEE),
+    "committee.cycle": ("GET", COMMITTEE),
+    "committee.screening": ("GET", COMMITTEE),
+    "committee.enter": ("GET", COMMITTEE),
+    "committee.moderation": ("GET", COMMITTEE),
 }
 
 ROLES = [
@@ -74,6 +105,8 @@ ALLOWED = {
     LOGIN: set(ROLES) - {"anonymous"},
     COMMITTEE: {"committee_a", "admin"},
     ADMIN: {"admin"},
+    AUTHOR: {"resident_a"},
+    AUTHOR_OR_COMMITTEE: {"resident_a", "committee_a", "admin"},
 }
 
 
@@ -100,7 +133,13 @@ def targets(app, world):
             select(CommitteeMembership).filter_by(user_id=world.ids["committee_a"])
         )
         org = db.session.scalar(select(Organization))
+        proposal, comment, photo = f.proposal_with_comment(world)
         return {
+            "cycle_id": proposal.cycle_id,
+            "proposal_id": proposal.id,
+            "comment_id": comment.id,
+            "photo_id": photo.id,
+            "name": photo.filename,
             "slug": world.a_slug,
             "residency_id": pending.id,
             "entry_id": entry.id,

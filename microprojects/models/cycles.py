@@ -1,0 +1,131 @@
+"""Cycles (轮次): one budget round of a community or of a street, with its dated phases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
+from ..domain.phases import Phase, Schedule, current_phase, next_phase
+from ..extensions import db
+from .base import utcnow
+from .places import Community, Street
+
+
+class Cycle(db.Model):
+    __tablename__ = "cycles"
+    __table_args__ = (
+        # A cycle belongs to one community or to one street, never both.
+        CheckConstraint("(community_id IS NULL) <> (street_id IS NULL)", name="one_scope"),
+        CheckConstraint("budget_fen >= 0", name="budget_positive"),
+        CheckConstraint(
+            "collecting_at <= screening_at AND screening_at <= voting_at "
+            "AND voting_at <= publication_at AND publication_at <= implementation_at "
+            "AND implementation_at <= closed_at",
+            name="phases_in_order",
+        ),
+        CheckConstraint("min_age >= 0 AND min_age <= 120", name="min_age_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(default="")
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="RESTRICT"), index=True
+    )
+    street_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streets.id", ondelete="RESTRICT"), index=True
+    )
+    budget_fen: Mapped[int]
+    project_cap_fen: Mapped[int | None]
+    cap_engineering_fen: Mapped[int | None]
+    cap_service_fen: Mapped[int | None]
+    cap_goods_fen: Mapped[int | None]
+    categories: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
+    checklist: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CHECKLIST))
+    min_age: Mapped[int] = mapped_column(default=15)
+    allow_work: Mapped[bool] = mapped_column(default=True)
+    allow_study: Mapped[bool] = mapped_column(default=True)
+    comment_report_threshold: Mapped[int] = mapped_column(default=3)
+    collecting_at: Mapped[datetime]
+    screening_at: Mapped[datetime]
+    voting_at: Mapped[datetime]
+    publication_at: Mapped[datetime]
+    implementation_at: Mapped[datetime]
+    closed_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    community: Mapped[Community | None] = relationship()
+    street: Mapped[Street | None] = relationship()
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            collecting=self.collecting_at,
+            screening=self.screening_at,
+            voting=self.voting_at,
+            publication=self.publication_at,
+            implementation=self.implementation_at,
+            closed=self.closed_at,
+        )
+
+    def set_schedule(self, schedule: Schedule) -> None:
+        for phase in (
+            "collecting",
+            "screening",
+            "voting",
+            "publication",
+            "implementation",
+            "closed",
+        ):
+            setattr(self, f"{phase}_at", getattr(schedule, phase))
+
+    def phase(self, now: datetime) -> Phase:
+        return current_phase(self.schedule, now)
+
+    def next(self, now: datetime) -> tuple[Phase, datetime] | None:
+        return next_phase(self.schedule, now)
+
+    @property
+    def caps(self) -> CostCaps:
+        return CostCaps(
+            overall=self.project_cap_fen,
+            engineering=self.cap_engineering_fen,
+            service=self.cap_service_fen,
+            goods=self.cap_goods_fen,
+        )
+
+    @property
+    def community_ids(self) -> list[int]:
+        """The communities whose residents take part."""
+        if self.community_id is not None:
+            return [self.community_id]
+        assert self.street is not None
+        return [c.id for c in self.street.communities]
+
+    @property
+    def scope_name(self) -> str:
+        if self.community is not None:
+            return self.community.name
+        assert self.street is not None
+        return self.street.name
+
+    def settings(self) -> dict[str, Any]:
+        """What the audit log records of a cycle's settings."""
+        return {
+            "title": self.title,
+            "budget_fen": self.budget_fen,
+            "project_cap_fen": self.project_cap_fen,
+            "caps": [self.cap_engineering_fen, self.cap_service_fen, self.cap_goods_fen],
+            "categories": list(self.categories),
+            "min_age": self.min_age,
+            "allow_work": self.allow_work,
+            "allow_study": self.allow_study,
+            "schedule": {p: getattr(self, f"{p}_at").isoformat(sep=" ") for p in (
+                "collecting", "screening", "voting", "publication", "implementation", "closed"
+            )},
+        }  # fmt: skip

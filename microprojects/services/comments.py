@@ -1,0 +1,152 @@
+"""Deliberation: comments with a stance, one level of replies, the committee's official
+replies, and moderation (reports that hide a comment pending review; hide and restore by the
+committee, always with a public reason). Comments close when voting starts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.cycles import Stance
+from ..domain.lifecycle import ProposalAction
+from ..domain.permissions import Action, can
+from ..extensions import db
+from ..models import Comment, CommentReport, Proposal, User
+from . import audit
+from .accounts import actor_for
+from .errors import PermissionDenied, ServiceError
+from .notifications import notify
+from .proposals import actions_for, can_screen
+
+BODY_MAX = 2000
+REPORTED_REASON = "reported"  # the placeholder's reason while a reported comment awaits review
+
+
+def post_comment(
+    user: User,
+    proposal: Proposal,
+    *,
+    body: str,
+    stance: Stance,
+    parent: Comment | None = None,
+    official: bool = False,
+    now: datetime,
+) -> Comment:
+    if ProposalAction.COMMENT not in actions_for(user, proposal, now):
+        raise ServiceError("comments_closed")
+    body = body.strip()
+    if not body:
+        raise ServiceError("required", field="body")
+    if len(body) > BODY_MAX:
+        raise ServiceError("too_long", field="body")
+    if official and not can_screen(user, proposal):
+        raise PermissionDenied()
+    if parent is not None:
+        if parent.proposal_id != proposal.id:
+            raise ServiceError("wrong_proposal")
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)  # replies stay one level deep
+    comment = Comment(
+        proposal_id=proposal.id,
+        parent_id=parent.id if parent else None,
+        author_id=user.id,
+        body=body,
+        stance=stance.value,
+        is_official=official,
+        created_at=now,
+    )
+    db.session.add(comment)
+    if parent is not None and parent.author_id not in (None, user.id):
+        notify([parent.author_id], "reply", proposal, {}, now=now)  # type: ignore[list-item]
+    db.session.commit()
+    return comment
+
+
+def report_comment(user: User, comment: Comment, *, reason: str, now: datetime) -> bool:
+    """Report a comment; at the cycle's threshold of reports it is hidden pending review.
+    True if the report is new (each person reports a comment once)."""
+    if not user.is_authenticated:
+        raise PermissionDenied()
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    db.session.add(
+        CommentReport(
+            comment_id=comment.id, reporter_id=user.id, reason=reason[:300], created_at=now
+        )
+    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    count = db.session.scalar(
+        select(func.count()).select_from(CommentReport).filter_by(comment_id=comment.id)
+    )
+    threshold = db.session.get(Proposal, comment.proposal_id).cycle.comment_report_threshold  # type: ignore[union-attr]
+    if (count or 0) >= threshold and comment.hidden_at is None and comment.reviewed_at is None:
+        comment.hidden_at = now
+        comment.hidden_reason = REPORTED_REASON
+    db.session.commit()
+    return True
+
+
+def _require_moderator(actor: User, comment: Comment) -> Proposal:
+    proposal = db.session.get(Proposal, comment.proposal_id)
+    assert proposal is not None
+    if not can(actor_for(actor), Action.MODERATE, proposal.community_id):
+        raise PermissionDenied()
+    return proposal
+
+
+def hide_comment(actor: User, comment: Comment, *, reason: str, now: datetime) -> None:
+    proposal = _require_moderator(actor, comment)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    before = {"hidden": comment.is_hidden, "reason": comment.hidden_reason}
+    comment.hidden_at = now
+    comment.hidden_reason = reason
+    comment.hidden_by_id = actor.id
+    comment.reviewed_at = now
+    audit.record(
+        actor,
+        "comment.hide",
+        "comment",
+        comment.id,
+        community_id=proposal.community_id,
+        before=before,
+        after={"hidden": True, "reason": reason, "proposal": proposal.id},
+        now=now,
+    )
+    if comment.author_id is not None:
+        notify([comment.author_id], "comment_hidden", proposal, {"reason": reason}, now=now)
+    db.session.commit()
+
+
+def restore_comment(actor: User, comment: Comment, *, reason: str, now: datetime) -> None:
+    """Show a hidden comment again; once reviewed, further reports do not hide it."""
+    proposal = _require_moderator(actor, comment)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    if not comment.is_hidden:
+        raise ServiceError("not_hidden")
+    before = {"hidden": True, "reason": comment.hidden_reason}
+    comment.hidden_at = None
+    comment.hidden_reason = ""
+    comment.hidden_by_id = None
+    comment.reviewed_at = now
+    audit.record(
+        actor,
+        "comment.restore",
+        "comment",
+        comment.id,
+        community_id=proposal.community_id,
+        before=before,
+        after={"hidden": False, "reason": reason, "proposal": proposal.id},
+        now=now,
+    )
+    db.session.commit()

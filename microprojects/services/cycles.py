@@ -1,0 +1,171 @@
+"""Cycles: creating one, and closing a phase early or extending it, with a public reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
+from ..domain.people import age_on
+from ..domain.permissions import Action, can
+from ..domain.phases import DATED, Phase, close_early, extend
+from ..extensions import db
+from ..models import Community, Cycle, Street, User
+from . import audit
+from .accounts import actor_for
+from .errors import PermissionDenied, ServiceError
+
+
+@dataclass
+class CycleInput:
+    title: str
+    budget_fen: int
+    collecting_at: datetime
+    screening_at: datetime
+    voting_at: datetime
+    publication_at: datetime
+    implementation_at: datetime
+    closed_at: datetime
+    description: str = ""
+    project_cap_fen: int | None = None
+    cap_engineering_fen: int | None = None
+    cap_service_fen: int | None = None
+    cap_goods_fen: int | None = None
+    categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    checklist: list[str] = field(default_factory=lambda: list(DEFAULT_CHECKLIST))
+    min_age: int = 15
+    allow_work: bool = True
+    allow_study: bool = True
+    comment_report_threshold: int = 3
+
+
+def can_manage(user: User | None, cycle: Cycle) -> bool:
+    """A community's cycle is run by its committee; a street's by the administrator."""
+    return can(actor_for(user), Action.MANAGE_CYCLES, cycle.community_id)
+
+
+def create_cycle(
+    actor: User,
+    data: CycleInput,
+    *,
+    community: Community | None = None,
+    street: Street | None = None,
+    now: datetime,
+) -> Cycle:
+    if (community is None) == (street is None):
+        raise ServiceError("cycle_scope")
+    if not can(actor_for(actor), Action.MANAGE_CYCLES, community.id if community else None):
+        raise PermissionDenied()
+    title = data.title.strip()
+    if not title:
+        raise ServiceError("required", field="title")
+    categories = [c.strip() for c in data.categories if c.strip()]
+    if not categories:
+        raise ServiceError("categories_required")
+    if data.budget_fen <= 0:
+        raise ServiceError("budget_required")
+    cycle = Cycle(
+        title=title,
+        description=data.description.strip(),
+        community_id=community.id if community else None,
+        street_id=street.id if street else None,
+        budget_fen=data.budget_fen,
+        project_cap_fen=data.project_cap_fen,
+        cap_engineering_fen=data.cap_engineering_fen,
+        cap_service_fen=data.cap_service_fen,
+        cap_goods_fen=data.cap_goods_fen,
+        categories=categories,
+        checklist=[c.strip() for c in data.checklist if c.strip()],
+        min_age=data.min_age,
+        allow_work=data.allow_work,
+        allow_study=data.allow_study,
+        comment_report_threshold=max(1, data.comment_report_threshold),
+        collecting_at=data.collecting_at,
+        screening_at=data.screening_at,
+        voting_at=data.voting_at,
+        publication_at=data.publication_at,
+        implementation_at=data.implementation_at,
+        closed_at=data.closed_at,
+        created_at=now,
+        created_by_id=actor.id,
+    )
+    problems = cycle.schedule.problems()
+    if problems:
+        raise ServiceError("schedule_out_of_order", problem=problems[0])
+    db.session.add(cycle)
+    db.session.flush()
+    audit.record(
+        actor,
+        "cycle.create",
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        after=cycle.settings(),
+        now=now,
+    )
+    db.session.commit()
+    return cycle
+
+
+def change_phase(
+    actor: User,
+    cycle: Cycle,
+    *,
+    phase: Phase,
+    reason: str,
+    now: datetime,
+    until: datetime | None = None,
+) -> None:
+    """End the current ``phase`` now (``until`` None) or let it run until ``until``. The
+    reason is public: it is shown on the cycle's page."""
+    if not can_manage(actor, cycle):
+        raise PermissionDenied()
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    current = cycle.phase(now)
+    if phase is not current or phase not in DATED or phase is Phase.CLOSED:
+        raise ServiceError("not_current_phase")
+    before = cycle.settings()["schedule"]
+    if until is None:
+        schedule = close_early(cycle.schedule, phase, now)
+        action = "cycle.close_phase"
+    else:
+        if until <= now:
+            raise ServiceError("extend_into_past")
+        schedule = extend(cycle.schedule, phase, until)
+        action = "cycle.extend_phase"
+    cycle.set_schedule(schedule)
+    audit.record(
+        actor,
+        action,
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        before=before,
+        after={**cycle.settings()["schedule"], "phase": phase.value, "reason": reason},
+        now=now,
+    )
+    db.session.commit()
+
+
+def eligibility(cycle: Cycle) -> Eligibility:
+    return Eligibility(
+        community_ids=frozenset(cycle.community_ids),
+        min_age=cycle.min_age,
+        allow_work=cycle.allow_work,
+        allow_study=cycle.allow_study,
+    )
+
+
+def participation_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+    """Why ``user`` may not take part in ``cycle`` as a resident (None: they may)."""
+    if user is None or not user.is_authenticated:
+        return "not_logged_in"
+    residency = user.residency
+    if residency is None or not residency.is_verified:
+        return "not_verified"
+    age = age_on(residency.birth_date, now.date()) if residency.birth_date else None
+    return eligibility(cycle).problem(
+        community_id=residency.community_id, basis=residency.basis, age=age
+    )

@@ -1,0 +1,110 @@
+"""Telling people what happened to the proposals they follow: a notice in their account, and
+an e-mail when an SMTP server is configured (logged to the console otherwise). ``notify`` adds
+to the caller's transaction; the e-mail goes after the commit, never holding it up."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, select, update
+
+from ..extensions import db
+from ..models import Notification, Proposal, User
+
+log = logging.getLogger("microprojects.notifications")
+
+
+def notify(
+    user_ids: list[int], kind: str, proposal: Proposal | None, params: dict[str, Any], *,
+    now: datetime,
+) -> None:  # fmt: skip
+    for user_id in user_ids:
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                proposal_id=proposal.id if proposal else None,
+                params=params,
+                created_at=now,
+            )
+        )
+    if user_ids:
+        title = proposal.display_title if proposal else ""
+        addresses = db.session.execute(
+            select(User.id, User.email).where(User.id.in_(user_ids))
+        ).all()
+        pending = db.session.info.setdefault("outgoing_mail", [])
+        pending.extend((uid, email, kind, title) for uid, email in addresses)
+
+
+def unread_count(user: User) -> int:
+    from sqlalchemy import func
+
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_all_read(user: User, *, now: datetime) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    db.session.commit()
+
+
+@event.listens_for(db.session, "after_commit")  # type: ignore[untyped-decorator]
+def _send_mail(session: Any) -> None:
+    outgoing = session.info.pop("outgoing_mail", [])
+    if not outgoing:
+        return
+    try:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    except RuntimeError:
+        return
+    from ..messages import NOTICE_LABELS
+
+    server = app.config.get("MAIL_SERVER")
+    for user_id, email, kind, title in outgoing:
+        subject = f"[微实事] {title}"
+        body = f"{NOTICE_LABELS.get(kind, kind)}\n\n{title}"
+        if not server or not email:
+            log.info("notice for user %s: %s", user_id, body.replace("\n", " "))
+            continue
+        try:
+            send_mail(email, subject, body)
+        except (OSError, smtplib.SMTPException) as error:
+            # The notice is in the account already; a mail server being down loses nothing.
+            log.warning("could not e-mail user %s: %s", user_id, error)
+
+
+@event.listens_for(db.session, "after_rollback")  # type: ignore[untyped-decorator]
+def _drop_mail(session: Any) -> None:
+    session.info.pop("outgoing_mail", None)
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send one message through the configured SMTP server."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        smtp.send_message(message)

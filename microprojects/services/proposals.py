@@ -1,0 +1,598 @@
+"""Proposals from a resident's idea to the ballot: drafting, submitting, supports, photos, and
+the committee's screening (assess, revise, return, approve, reject, merge).
+
+Every change checks ``domain.lifecycle.allowed_actions`` (the same answer the page used to show
+its buttons), writes an audit row that the proposal's public decision log is made of, notifies
+the people who follow the proposal, and commits once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.cycles import Feasibility, ProjectType
+from ..domain.lifecycle import (
+    ProposalAction,
+    ProposalState,
+    Viewer,
+    allowed_actions,
+    next_state,
+)
+from ..domain.permissions import Action, can
+from ..domain.phases import Phase
+from ..extensions import db
+from ..models import (
+    Assessment,
+    Community,
+    CoProposer,
+    Cycle,
+    Proposal,
+    ProposalPhoto,
+    Support,
+    User,
+)
+from . import audit
+from .accounts import actor_for
+from .cycles import participation_problem
+from .errors import PermissionDenied, ServiceError
+from .notifications import notify
+
+MAX_PHOTOS = 4
+TITLE_MAX = 80
+
+
+@dataclass
+class ProposalInput:
+    title: str
+    description: str
+    category: str
+    project_type: ProjectType
+    estimated_cost_fen: int
+    location: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    beneficiaries: str = ""
+    tag_small: bool = False
+    tag_urgent: bool = False
+    tag_hard: bool = False
+
+
+# --- who may do what ----------------------------------------------------------------------
+
+
+def is_author(user: User | None, proposal: Proposal) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if proposal.author_id == user.id:
+        return True
+    org = user.organization_membership
+    return (
+        proposal.organization_id is not None
+        and org is not None
+        and (org.organization_id == proposal.organization_id)
+    )
+
+
+def can_screen(user: User | None, proposal: Proposal) -> bool:
+    return can(actor_for(user), Action.SCREEN_PROPOSALS, proposal.community_id)
+
+
+def viewer_for(user: User | None, proposal: Proposal, now: datetime) -> Viewer:
+    logged_in = user is not None and user.is_authenticated
+    supported = bool(
+        logged_in
+        and db.session.scalar(
+            select(Support.id).filter_by(proposal_id=proposal.id, user_id=user.id)  # type: ignore[union-attr]
+        )
+    )
+    return Viewer(
+        is_author=is_author(user, proposal),
+        is_resident=participation_problem(user, proposal.cycle, now) is None,
+        is_committee=can_screen(user, proposal),
+        has_supported=supported,
+    )
+
+
+def actions_for(user: User | None, proposal: Proposal, now: datetime) -> frozenset[ProposalAction]:
+    phase = proposal.cycle.phase(now)
+    return allowed_actions(proposal.status, viewer_for(user, proposal, now), phase)
+
+
+def _require(user: User | None, proposal: Proposal, action: ProposalAction, now: datetime) -> None:
+    if action not in actions_for(user, proposal, now):
+        phase = proposal.cycle.phase(now)
+        raise ServiceError(
+            "action_not_allowed", action=action.value, state=proposal.state, phase=phase.value
+        )
+
+
+def can_view(user: User | None, proposal: Proposal) -> bool:
+    """Drafts are the author's (and the committee's, for proposals it enters)."""
+    if proposal.status is not ProposalState.DRAFT:
+        return True
+    return is_author(user, proposal) or can_screen(user, proposal)
+
+
+def proposer_community(user: User, cycle: Cycle, now: datetime) -> tuple[int, int | None]:
+    """(community, organization) a new proposal by ``user`` belongs to, or ServiceError."""
+    problem = participation_problem(user, cycle, now)
+    if problem is None:
+        assert user.residency is not None
+        return user.residency.community_id, None
+    org = user.organization_membership
+    if org is not None and org.organization.community_id in cycle.community_ids:
+        return org.organization.community_id, org.organization_id
+    raise ServiceError(f"cannot_propose_{problem}")
+
+
+# --- the author ---------------------------------------------------------------------------
+
+
+def _validate(cycle: Cycle, data: ProposalInput) -> dict[str, Any]:
+    title = data.title.strip()
+    if not title:
+        raise ServiceError("required", field="title")
+    if len(title) > TITLE_MAX:
+        raise ServiceError("too_long", field="title")
+    if data.category not in cycle.categories:
+        raise ServiceError("unknown_category")
+    if data.estimated_cost_fen <= 0:
+        raise ServiceError("cost_required")
+    cap = cycle.caps.over_cap(data.estimated_cost_fen, data.project_type)
+    if cap is not None:
+        raise ServiceError("over_cap", cap_fen=cap)
+    if (data.latitude is None) != (data.longitude is None):
+        raise ServiceError("coordinates_incomplete")
+    if data.latitude is not None and not (-90 <= data.latitude <= 90):
+        raise ServiceError("coordinates_invalid")
+    if data.longitude is not None and not (-180 <= data.longitude <= 180):
+        raise ServiceError("coordinates_invalid")
+    return {
+        "title": title,
+        "description": data.description.strip(),
+        "category": data.category,
+        "project_type": data.project_type.value,
+        "estimated_cost_fen": data.estimated_cost_fen,
+        "location": data.location.strip(),
+        "latitude": data.latitude,
+        "longitude": data.longitude,
+        "beneficiaries": data.beneficiaries.strip(),
+        "tag_small": data.tag_small,
+        "tag_urgent": data.tag_urgent,
+        "tag_hard": data.tag_hard,
+    }
+
+
+def create_proposal(
+    user: User, cycle: Cycle, data: ProposalInput, *, submit: bool, now: datetime
+) -> Proposal:
+    """A new proposal, kept as a draft or submitted at once. Only while proposals are
+    collected (征集), by an eligible resident or an organization of the cycle's communities."""
+    if cycle.phase(now) is not Phase.COLLECTING:
+        raise ServiceError("not_collecting")
+    community_id, organization_id = proposer_community(user, cycle, now)
+    values = _validate(cycle, data)
+    proposal = Proposal(
+        cycle_id=cycle.id,
+        community_id=community_id,
+        author_id=user.id,
+        organization_id=organization_id,
+        state=(ProposalState.SUBMITTED if submit else ProposalState.DRAFT).value,
+        submitted_at=now if submit else None,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record(
+        user,
+        "proposal.submit" if submit else "proposal.draft",
+        "proposal",
+        proposal.id,
+        community_id=community_id,
+        after=proposal.snapshot(),
+        now=now,
+    )
+    db.session.commit()
+    return proposal
+
+
+def enter_on_behalf(
+    actor: User,
+    cycle: Cycle,
+    community: Community,
+    data: ProposalInput,
+    *,
+    on_behalf_of: str,
+    now: datetime,
+) -> Proposal:
+    """A committee member types in a proposal brought to the office on paper or in person.
+    It is submitted at once, and marked as entered by that member for that person."""
+    if not can(actor_for(actor), Action.SCREEN_PROPOSALS, community.id):
+        raise PermissionDenied()
+    if community.id not in cycle.community_ids:
+        raise ServiceError("wrong_community")
+    if cycle.phase(now) not in (Phase.COLLECTING, Phase.SCREENING):
+        raise ServiceError("not_collecting")
+    name = on_behalf_of.strip()
+    if not name:
+        raise ServiceError("required", field="on_behalf_of")
+    values = _validate(cycle, data)
+    proposal = Proposal(
+        cycle_id=cycle.id,
+        community_id=community.id,
+        author_id=None,
+        entered_by_id=actor.id,
+        on_behalf_of=name,
+        state=ProposalState.SUBMITTED.value,
+        submitted_at=now,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record(
+        actor,
+        "proposal.enter_on_behalf",
+        "proposal",
+        proposal.id,
+        community_id=community.id,
+        after={**proposal.snapshot(), "on_behalf_of": name},
+        now=now,
+    )
+    db.session.commit()
+    return proposal
+
+
+def update_proposal(user: User, proposal: Proposal, data: ProposalInput, *, now: datetime) -> None:
+    _require(user, proposal, ProposalAction.EDIT, now)
+    before = proposal.snapshot()
+    for key, value in _validate(proposal.cycle, data).items():
+        setattr(proposal, key, value)
+    proposal.updated_at = now
+    audit.record(
+        user,
+        "proposal.edit",
+        "proposal",
+        proposal.id,
+        community_id=proposal.community_id,
+        before=before,
+        after=proposal.snapshot(),
+        now=now,
+    )
+    db.session.commit()
+
+
+def _transition(
+    actor: User,
+    proposal: Proposal,
+    action: ProposalAction,
+    *,
+    now: datetime,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
+    notify_kind: str | None = None,
+) -> None:
+    before = proposal.snapshot()
+    proposal.state = next_state(proposal.status, action).value
+    proposal.updated_at = now
+    if action is ProposalAction.SUBMIT and proposal.submitted_at is None:
+        proposal.submitted_at = now
+    if action in (ProposalAction.APPROVE, ProposalAction.REJECT, ProposalAction.MERGE):
+        proposal.decided_at = now
+    after = {**proposal.snapshot(), **(extra or {})}
+    if note:
+        after["note"] = note
+    audit.record(
+        actor,
+        f"proposal.{action.value}",
+        "proposal",
+        proposal.id,
+        community_id=proposal.community_id,
+        before=before,
+        after=after,
+        now=now,
+    )
+    if notify_kind:
+        notify(followers(proposal, exclude=actor), notify_kind, proposal, {"note": note}, now=now)
+
+
+def submit_proposal(user: User, proposal: Proposal, *, now: datetime) -> None:
+    _require(user, proposal, ProposalAction.SUBMIT, now)
+    _transition(user, proposal, ProposalAction.SUBMIT, now=now)
+    db.session.commit()
+
+
+def withdraw_proposal(user: User, proposal: Proposal, *, now: datetime) -> None:
+    _require(user, proposal, ProposalAction.WITHDRAW, now)
+    _transition(user, proposal, ProposalAction.WITHDRAW, now=now, notify_kind="withdrawn")
+    db.session.commit()
+
+
+# --- supports ----------------------------------------------------------------------------
+
+
+def support(user: User, proposal: Proposal, *, now: datetime) -> bool:
+    """Add ``user``'s support; True if it is new. Twice, or two requests at once, count once:
+    the unique constraint decides and the loser is told it already counts."""
+    _require(user, proposal, ProposalAction.SUPPORT, now)
+    db.session.add(Support(proposal_id=proposal.id, user_id=user.id, created_at=now))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def withdraw_support(user: User, proposal: Proposal, *, now: datetime) -> bool:
+    if proposal.cycle.phase(now) not in (Phase.COLLECTING, Phase.SCREENING):
+        raise ServiceError("action_not_allowed", action="support", state=proposal.state)
+    removed = db.session.execute(
+        delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    ).rowcount
+    db.session.commit()
+    return bool(removed)
+
+
+def support_counts(proposal_ids: list[int]) -> dict[int, int]:
+    if not proposal_ids:
+        return {}
+    rows = db.session.execute(
+        select(Support.proposal_id, func.count())
+        .where(Support.proposal_id.in_(proposal_ids))
+        .group_by(Support.proposal_id)
+    )
+    return {pid: count for pid, count in rows}
+
+
+def followers(proposal: Proposal, *, exclude: User | None = None) -> list[int]:
+    """Who hears of what happens to a proposal: its author, co-proposers and supporters."""
+    ids = set(db.session.scalars(select(Support.user_id).where(Support.proposal_id == proposal.id)))
+    ids |= {c.user_id for c in proposal.co_proposers}
+    if proposal.author_id is not None:
+        ids.add(proposal.author_id)
+    if exclude is not None:
+        ids.discard(exclude.id)
+    return sorted(ids)
+
+
+# --- photos ----------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> ProposalPhoto:
+    """Check that ``data`` is a real photo, strip its metadata (GPS), shrink it, keep it."""
+    from ..media import PhotoError, clean_photo
+
+    if not (is_author(user, proposal) or can_screen(user, proposal)):
+        raise PermissionDenied()
+    if ProposalAction.EDIT not in actions_for(user, proposal, now) and not can_screen(
+        user, proposal
+    ):
+        raise ServiceError("action_not_allowed", action="edit", state=proposal.state)
+    if len(proposal.photos) >= MAX_PHOTOS:
+        raise ServiceError("too_many_photos", max=MAX_PHOTOS)
+    try:
+        photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
+    except PhotoError as error:
+        raise ServiceError(f"photo_{error.code}", **error.params) from None
+    name = f"{secrets.token_hex(16)}.{photo.extension}"
+    (upload_dir() / name).write_bytes(photo.content)
+    record = ProposalPhoto(
+        proposal_id=proposal.id,
+        filename=name,
+        mime=photo.mime,
+        width=photo.width,
+        height=photo.height,
+        size=len(photo.content),
+        position=len(proposal.photos),
+        created_at=now,
+    )
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except Exception:
+        (upload_dir() / name).unlink(missing_ok=True)
+        raise
+    return record
+
+
+def remove_photo(user: User, photo: ProposalPhoto, *, now: datetime) -> None:
+    proposal = photo.proposal
+    if not (is_author(user, proposal) or can_screen(user, proposal)):
+        raise PermissionDenied()
+    if ProposalAction.EDIT not in actions_for(user, proposal, now) and not can_screen(
+        user, proposal
+    ):
+        raise ServiceError("action_not_allowed", action="edit", state=proposal.state)
+    name = photo.filename
+    db.session.delete(photo)
+    db.session.commit()
+    (upload_dir() / name).unlink(missing_ok=True)
+
+
+# --- co-proposers ------------------------------------------------------------------------
+
+
+def add_co_proposer(user: User, proposal: Proposal, other: User, *, now: datetime) -> None:
+    _require(user, proposal, ProposalAction.EDIT, now)
+    if other.id == proposal.author_id:
+        raise ServiceError("already_co_proposer")
+    if participation_problem(other, proposal.cycle, now) is not None:
+        raise ServiceError("co_proposer_not_eligible")
+    db.session.add(CoProposer(proposal_id=proposal.id, user_id=other.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("already_co_proposer") from None
+
+
+# --- the committee's screening ------------------------------------------------------------
+
+
+def assess(
+    actor: User,
+    proposal: Proposal,
+    *,
+    answers: dict[str, bool],
+    feasibility: Feasibility,
+    note: str,
+    now: datetime,
+) -> Assessment:
+    _require(actor, proposal, ProposalAction.ASSESS, now)
+    checklist = proposal.cycle.checklist
+    unknown = set(answers) - set(checklist)
+    if unknown:
+        raise ServiceError("unknown_checklist_item")
+    record = Assessment(
+        proposal_id=proposal.id,
+        author_id=actor.id,
+        answers={item: bool(answers.get(item, False)) for item in checklist},
+        feasibility=feasibility.value,
+        note=note.strip(),
+        created_at=now,
+    )
+    db.session.add(record)
+    audit.record(
+        actor,
+        "proposal.assess",
+        "proposal",
+        proposal.id,
+        community_id=proposal.community_id,
+        after={"feasibility": feasibility.value, "answers": record.answers, "note": record.note},
+        now=now,
+    )
+    db.session.commit()
+    return record
+
+
+def revise(
+    actor: User,
+    proposal: Proposal,
+    *,
+    cost_fen: int | None,
+    ballot_title: str | None,
+    note: str,
+    now: datetime,
+) -> None:
+    """Revise the cost or the title that goes on the ballot. The original stays visible and
+    the explanation is public."""
+    _require(actor, proposal, ProposalAction.REVISE, now)
+    note = note.strip()
+    if not note:
+        raise ServiceError("reason_required")
+    before = proposal.snapshot()
+    if cost_fen is not None:
+        if cost_fen <= 0:
+            raise ServiceError("cost_required")
+        cap = proposal.cycle.caps.over_cap(cost_fen, proposal.kind)
+        if cap is not None:
+            raise ServiceError("over_cap", cap_fen=cap)
+        proposal.revised_cost_fen = cost_fen
+        proposal.cost_note = note
+    if ballot_title is not None:
+        title = ballot_title.strip()
+        if len(title) > TITLE_MAX:
+            raise ServiceError("too_long", field="ballot_title")
+        proposal.ballot_title = title or None
+    if proposal.snapshot() == before:
+        raise ServiceError("nothing_changed")
+    proposal.updated_at = now
+    audit.record(
+        actor,
+        "proposal.revise",
+        "proposal",
+        proposal.id,
+        community_id=proposal.community_id,
+        before=before,
+        after={**proposal.snapshot(), "note": note},
+        now=now,
+    )
+    notify(followers(proposal, exclude=actor), "revised", proposal, {"note": note}, now=now)
+    db.session.commit()
+
+
+def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: datetime) -> None:
+    _require(actor, proposal, ProposalAction.RETURN, now)
+    message = message.strip()
+    if not message:
+        raise ServiceError("reason_required")
+    _transition(
+        actor, proposal, ProposalAction.RETURN, now=now, note=message, notify_kind="returned"
+    )
+    db.session.commit()
+
+
+def approve(actor: User, proposal: Proposal, *, note: str = "", now: datetime) -> None:
+    _require(actor, proposal, ProposalAction.APPROVE, now)
+    _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=note.strip(),
+                notify_kind="approved")  # fmt: skip
+    db.session.commit()
+
+
+def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> None:
+    _require(actor, proposal, ProposalAction.REJECT, now)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    proposal.rejection_reason = reason
+    _transition(
+        actor, proposal, ProposalAction.REJECT, now=now, note=reason, notify_kind="rejected"
+    )
+    db.session.commit()
+
+
+def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: datetime) -> int:
+    """Merge a duplicate into ``into``: the pointer is kept and its supporters are carried
+    over (each counted once). Returns how many supports moved."""
+    _require(actor, proposal, ProposalAction.MERGE, now)
+    if into.id == proposal.id or into.cycle_id != proposal.cycle_id:
+        raise ServiceError("merge_target_invalid")
+    if into.status not in (ProposalState.SUBMITTED, ProposalState.RETURNED, ProposalState.APPROVED):
+        raise ServiceError("merge_target_invalid")
+    if not can_screen(actor, into):
+        raise PermissionDenied()
+    audience = followers(proposal, exclude=actor)  # before the supports move
+    already = select(Support.user_id).where(Support.proposal_id == into.id)
+    moved = db.session.execute(
+        update(Support)
+        .where(Support.proposal_id == proposal.id, Support.user_id.not_in(already))
+        .values(proposal_id=into.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(delete(Support).where(Support.proposal_id == proposal.id))
+    if proposal.author_id is not None and proposal.author_id != into.author_id:
+        exists = db.session.scalar(
+            select(CoProposer.id).filter_by(proposal_id=into.id, user_id=proposal.author_id)
+        )
+        if not exists:
+            db.session.add(CoProposer(proposal_id=into.id, user_id=proposal.author_id))
+    proposal.merged_into_id = into.id
+    _transition(
+        actor,
+        proposal,
+        ProposalAction.MERGE,
+        now=now,
+        note=note.strip(),
+        extra={"merged_into": into.id, "supports_moved": moved},
+    )
+    notify(audience, "merged", proposal, {"note": note.strip(), "into": into.id}, now=now)
+    db.session.commit()
+    return int(moved or 0)
