@@ -81,11 +81,14 @@ class DemoSummary:
     accounts: int = 0
     verified: int = 0
     pending: int = 0
+    cycles: int = 0
+    proposals: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.communities} communities, {self.roster} people on rosters, "
-            f"{self.accounts} accounts ({self.verified} verified, {self.pending} waiting); "
+            f"{self.accounts} accounts ({self.verified} verified, {self.pending} waiting), "
+            f"{self.cycles} cycles with {self.proposals} proposals; "
             f"password of every demo account: {DEMO_PASSWORD}"
         )
 
@@ -225,5 +228,10 @@ def load_demo(*, now: datetime, seed: int = 2026) -> DemoSummary:
     )
     accounts.add_organization_member(admin, org, org_user, now=now - timedelta(days=45))
     summary.accounts += 1
+
+    from .demo_proposals import load_cycles, proposal_count
+
+    summary.cycles = load_cycles(now)
+    summary.proposals = proposal_count()
     db.session.commit()
     return summary
