@@ -76,7 +76,7 @@ def _picture(seed: int, label: str) -> bytes:
 
 def _input(
     title: str, description: str, category: str, kind: ProjectType, yuan: int, **extra: object
-) -> ProposalInput:  # noqa: E501
+) -> ProposalInput:
     return ProposalInput(
         title=title, description=description, category=category, project_type=kind,
         estimated_cost_fen=yuan * 100, **extra,  # type: ignore[arg-type]

@@ -137,6 +137,8 @@ def empty_tables() -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # Proposals point to each other (merged_into): check once, at the end.
+            conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for name in reversed(tables):
                 conn.execute(text(f"DELETE FROM {name}"))
 

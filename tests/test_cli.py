@@ -77,6 +77,14 @@ def test_demo_loads_a_living_city_once(app):
             == 3
         )
         assert db.session.scalar(select(User).filter_by(username="admin")).is_admin
+        from microprojects.models import Cycle, Proposal, utcnow
+
+        phases = {c.phase(utcnow()).value for c in db.session.scalars(select(Cycle))}
+        assert phases >= {"collecting", "screening", "voting", "publication", "implementation",
+                          "closed"}  # fmt: skip
+        states = set(db.session.scalars(select(Proposal.state)))
+        assert states == {"draft", "submitted", "returned", "approved", "rejected", "merged",
+                          "withdrawn"}  # fmt: skip
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0
     assert "already has accounts" in again.output
