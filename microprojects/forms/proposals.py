@@ -138,6 +138,9 @@ class CycleForm(FlaskForm):
     )
     allow_work = BooleanField(_l("People who work here take part"), default=True)
     allow_study = BooleanField(_l("People who study here take part"), default=True)
+    whole_street = BooleanField(
+        _l("A street-level cycle for every community of the street (administrators)")
+    )
     collecting_at = DateTimeLocalField(_l("Proposals collected from"), validators=[DataRequired()])
     screening_at = DateTimeLocalField(
         _l("Screening and deliberation from"), validators=[DataRequired()]

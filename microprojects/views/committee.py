@@ -490,8 +490,15 @@ def cycles(community: Community) -> Any:
             implementation_at=to_utc(form.implementation_at.data),
             closed_at=to_utc(form.closed_at.data),
         )
+        street_wide = bool(form.whole_street.data)
         try:
-            created = cycle_service.create_cycle(current_user, data, community=community, now=now())
+            created = cycle_service.create_cycle(
+                current_user,
+                data,
+                community=None if street_wide else community,
+                street=community.street if street_wide else None,
+                now=now(),
+            )
         except PermissionDenied:
             abort(403)
         except ServiceError as error:
