@@ -247,3 +247,81 @@ SERVICE_MESSAGES.update(
         "extend_into_past": _l("Extend to a time in the future."),
     }
 )
+
+BALLOT_KIND_LABELS: dict[str, Any] = {
+    "approval": _l("Approval: choose the projects you want"),
+    "budget": _l("Budget: choose projects that fit the budget"),
+    "choose_one": _l("Choose one project"),
+    "points": _l("Points: distribute points among the projects"),
+    "ranking": _l("Ranking: rank your favourite projects"),
+}
+
+BALLOT_PROBLEMS: dict[str, Any] = {
+    "unknown_project": _l("A chosen project is not on the ballot."),
+    "duplicate_project": _l("A project was chosen twice."),
+    "choose_exactly_one": _l("Choose exactly one project."),
+    "too_few": _l("Choose at least %(minimum)s projects."),
+    "too_many": _l("Choose at most %(maximum)s projects."),
+    "over_budget": _l("Your choices cost %(spent)s, more than the budget of %(budget)s."),
+    "under_min_share": _l("Your choices must use at least %(minimum)s of the budget."),
+    "points_not_positive": _l("Give each project you choose at least one point."),
+    "points_total": _l("Distribute exactly %(total)s points (you gave %(given)s)."),
+    "points_over_max": _l("At most %(maximum)s points on one project."),
+}
+
+SERVICE_MESSAGES.update(
+    {
+        "voting_closed": _l("Voting is not open now."),
+        "not_logged_in": _l("Log in to vote."),
+        "not_verified": _l("Only verified residents vote. Verify your residency first."),
+        "other_community": _l("This vote is for residents of other communities."),
+        "basis_not_allowed": _l("This vote is for residents who live in the community."),
+        "too_young": _l("You are below this vote's minimum age."),
+        "already_voted": _l("You have already voted in this cycle. Each person votes once."),
+        "revision_not_allowed": _l("Ballots cannot be changed in this cycle."),
+        "nothing_to_revise": _l("You have no ballot in this cycle to change."),
+        "receipt_unknown": _l("That receipt does not match a ballot of this cycle."),
+        "paper_pending": _l("A paper ballot of this resident is already waiting for confirmation."),
+        "paper_decided": _l("That paper ballot has already been decided."),
+        "paper_same_person": _l("The member who entered a paper ballot cannot confirm it."),
+        "voting_started": _l("Voting has started; its settings can no longer change."),
+        "vote_unit_unknown": _l("Choose who has a vote."),
+        "ballot_kind_unknown": _l("Choose how residents vote."),
+        "rule_min_negative": _l("The fewest projects cannot be negative."),
+        "rule_max_below_min": _l("The most projects must be at least the fewest."),
+        "rule_budget_missing": _l("A budget ballot needs the cycle's budget."),
+        "rule_share_range": _l("The share of the budget is between 0 and 100 per cent."),
+        "rule_points_missing": _l("Give the number of points to distribute."),
+        "rule_points_max_range": _l("The most points on one project must be positive."),
+        "rule_rank_k_range": _l("Rank at least one project."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.voting_settings": _l("Set how residents vote"),
+        "paper.enter": _l("Entered a paper ballot"),
+        "paper.confirm": _l("Confirmed a paper ballot"),
+        "paper.discard": _l("Discarded a paper ballot entry"),
+    }
+)
+
+
+def ballot_problem(code: str, params: dict[str, Any]) -> str:
+    from .domain.money import format_yuan
+
+    values = dict(params)
+    for key in ("spent", "budget", "minimum"):
+        if code in ("over_budget", "under_min_share") and key in values:
+            values[key] = gettext("%(amount)s yuan", amount=format_yuan(int(values[key])))
+    template = BALLOT_PROBLEMS.get(code)
+    if template is None:
+        return code
+    return str(template) % values
+
+
+PAPER_STATUS_LABELS: dict[str, Any] = {
+    "pending": _l("waiting for confirmation"),
+    "confirmed": _l("confirmed"),
+    "discarded": _l("discarded"),
+}

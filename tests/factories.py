@@ -209,3 +209,27 @@ def proposal_with_comment(w: Snapshot):
     proposals.return_for_revision(committee, p, message="请补充位置", now=utcnow())
     photo = proposals.add_photo(author, p, jpeg(), now=utcnow())
     return p, comment, photo
+
+
+def voting_cycle(place: Community, committee: User, *titles: str, **overrides: object):
+    """A cycle of ``place`` in its voting phase now, with the given approved projects (made
+    at moments of its past phases, as real use would have). Returns (cycle, proposals)."""
+    from datetime import timedelta
+
+    from microprojects.services import proposals
+
+    c = cycle(place, committee, phase="voting", **overrides)
+    author = verified_resident(
+        f"author{c.id}", place, committee, f"提议人{c.id}", f"9栋{c.id}单元101"
+    )
+    made = []
+    for i, title in enumerate(
+        titles or ("报刊亭旁放两张石凳", "幸福巷安装路灯", "老年人智能手机课堂")
+    ):
+        p = proposals.create_proposal(
+            author, c, proposal_input(title=title, estimated_cost_fen=(i + 1) * 10_000_00),
+            submit=True, now=c.collecting_at + timedelta(hours=i + 1),
+        )  # fmt: skip
+        proposals.approve(committee, p, now=c.screening_at + timedelta(hours=1))
+        made.append(p)
+    return c, made

@@ -30,6 +30,7 @@ class Action(StrEnum):
     MANAGE_CYCLES = "manage_cycles"
     SCREEN_PROPOSALS = "screen_proposals"
     MODERATE = "moderate"
+    MANAGE_VOTING = "manage_voting"  # voting settings, paper ballots, turnout
     # City administration.
     ADMINISTER = "administer"
     MANAGE_ROLES = "manage_roles"
@@ -51,6 +52,7 @@ COMMITTEE_ACTIONS = frozenset(
         Action.MANAGE_CYCLES,
         Action.SCREEN_PROPOSALS,
         Action.MODERATE,
+        Action.MANAGE_VOTING,
     }
 )
 ADMIN_ACTIONS = frozenset(

@@ -23,10 +23,12 @@ from .residency import (
     RosterEntry,
     VerificationMethod,
 )
+from .voting import Ballot, PaperEntry, Participation
 
 __all__ = [
     "Assessment",
     "AuditEntry",
+    "Ballot",
     "CoProposer",
     "Comment",
     "CommentReport",
@@ -40,6 +42,8 @@ __all__ = [
     "Notification",
     "Organization",
     "OrganizationMember",
+    "PaperEntry",
+    "Participation",
     "Proposal",
     "ProposalPhoto",
     "Residency",

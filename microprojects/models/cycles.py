@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.ballots import BallotKind, BallotRule
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
 from ..extensions import db
@@ -28,6 +29,11 @@ class Cycle(db.Model):
             name="phases_in_order",
         ),
         CheckConstraint("min_age >= 0 AND min_age <= 120", name="min_age_range"),
+        CheckConstraint(
+            "ballot_kind IN ('approval', 'budget', 'choose_one', 'points', 'ranking')",
+            name="ballot_kind_known",
+        ),
+        CheckConstraint("vote_unit IN ('person', 'household')", name="vote_unit_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +56,17 @@ class Cycle(db.Model):
     allow_work: Mapped[bool] = mapped_column(default=True)
     allow_study: Mapped[bool] = mapped_column(default=True)
     comment_report_threshold: Mapped[int] = mapped_column(default=3)
+    # Voting, set by the committee before voting opens.
+    ballot_kind: Mapped[str] = mapped_column(String(12), default=BallotKind.APPROVAL.value)
+    ballot_min: Mapped[int] = mapped_column(default=1)
+    ballot_max: Mapped[int | None]
+    ballot_min_share_pct: Mapped[int] = mapped_column(default=0)
+    points_total: Mapped[int] = mapped_column(default=10)
+    points_max: Mapped[int | None]
+    rank_k: Mapped[int] = mapped_column(default=3)
+    vote_unit: Mapped[str] = mapped_column(String(10), default="person")
+    allow_revision: Mapped[bool] = mapped_column(default=False)
+    public_turnout: Mapped[bool] = mapped_column(default=True)
     collecting_at: Mapped[datetime]
     screening_at: Mapped[datetime]
     voting_at: Mapped[datetime]
@@ -97,6 +114,19 @@ class Cycle(db.Model):
             engineering=self.cap_engineering_fen,
             service=self.cap_service_fen,
             goods=self.cap_goods_fen,
+        )
+
+    @property
+    def rule(self) -> BallotRule:
+        return BallotRule(
+            kind=BallotKind(self.ballot_kind),
+            min_choices=self.ballot_min,
+            max_choices=self.ballot_max,
+            budget=self.budget_fen,
+            min_share_pct=self.ballot_min_share_pct,
+            points_total=self.points_total,
+            points_max=self.points_max,
+            rank_k=self.rank_k,
         )
 
     @property

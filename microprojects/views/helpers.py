@@ -27,11 +27,13 @@ from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..messages import (
     AUDIT_ACTIONS,
+    BALLOT_KIND_LABELS,
     BASIS_LABELS,
     BASIS_SHORT,
     FEASIBILITY_LABELS,
     METHOD_LABELS,
     NOTICE_LABELS,
+    PAPER_STATUS_LABELS,
     PHASE_LABELS,
     PROJECT_TYPE_LABELS,
     ROLE_LABELS,
@@ -227,6 +229,9 @@ def register(app: Flask) -> None:
         stance_labels=STANCE_LABELS,
         feasibility_labels=FEASIBILITY_LABELS,
         notice_labels=NOTICE_LABELS,
+        ballot_kind_labels=BALLOT_KIND_LABELS,
+        paper_status_labels=PAPER_STATUS_LABELS,
+        service_message=service_message,
         public_states=[s.value for s in ProposalState if s.value != "draft"],
         ProposalAction=ProposalAction,
         committee_actions=COMMITTEE_PROPOSAL_ACTIONS,

@@ -88,6 +88,18 @@ ROUTES: dict[str, tuple[str, str]] = {
     "committee.screening": ("GET", COMMITTEE),
     "committee.enter": ("GET", COMMITTEE),
     "committee.moderation": ("GET", COMMITTEE),
+    "voting.ballot": ("GET", LOGIN),
+    "voting.review": ("POST", LOGIN),
+    "voting.cast": ("POST", LOGIN),
+    "voting.receipt": ("GET", LOGIN),
+    "voting.check": ("GET", PUBLIC),
+    "voting.public_turnout": ("GET", PUBLIC),
+    "voting.settings": ("GET", COMMITTEE),
+    "voting.paper": ("GET", COMMITTEE),
+    "voting.paper_enter": ("POST", COMMITTEE),
+    "voting.paper_confirm": ("POST", COMMITTEE),
+    "voting.paper_discard": ("POST", COMMITTEE),
+    "voting.committee_turnout": ("GET", COMMITTEE),
 }
 
 ROLES = [
@@ -134,11 +146,22 @@ def targets(app, world):
         )
         org = db.session.scalar(select(Organization))
         proposal, comment, photo = f.proposal_with_comment(world)
+        from microprojects.domain.ballots import Choice
+        from microprojects.models import User, utcnow
+        from microprojects.services import voting
+
+        admin = db.session.get(User, world.ids["admin"])
+        voting_cycle, on_ballot = f.voting_cycle(a, admin)
+        voter = f.verified_resident("paper_voter", a, admin, "陈阿婆", "8栋1单元101")
+        paper = voting.enter_paper_ballot(
+            admin, voting_cycle, voter.residency, [Choice(str(on_ballot[0].id))], now=utcnow()
+        )
         return {
             "cycle_id": proposal.cycle_id,
             "proposal_id": proposal.id,
             "comment_id": comment.id,
             "photo_id": photo.id,
+            "paper_id": paper.id,
             "name": photo.filename,
             "slug": world.a_slug,
             "residency_id": pending.id,

@@ -1,0 +1,97 @@
+"""Voting: who voted (participation) kept apart from what was voted (ballot).
+
+- ``participations`` is the one registry of who voted, on the web or on paper: one row per
+  cycle and voting unit (a person or a household), enforced by a unique constraint. It records
+  the channel and the day, not the time.
+- ``ballots`` holds what was chosen, with the SHA-256 digest of the voter's receipt code. It has
+  no link to a person, participation or account, no time, and a random identifier; on SQLite it
+  is stored without a rowid, so even the physical order says nothing of who came when.
+- ``paper_entries`` are paper ballots typed in by one committee member and waiting for a second
+  to confirm them. Confirming turns an entry into a participation and a ballot and erases the
+  entry's choices, so that afterwards nothing links the resident to the ballot.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import User
+from .base import utcnow
+from .residency import Residency
+
+
+class Participation(db.Model):
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "voter_key"),
+        CheckConstraint("channel IN ('web', 'paper')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
+    # The voting unit: "entry:<roster entry>" or "residency:<id>" per person, "household:<id>".
+    voter_key: Mapped[str] = mapped_column(String(40))
+    residency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residencies.id", ondelete="SET NULL")
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(5))
+    day: Mapped[date]
+
+    residency: Mapped[Residency | None] = relationship()
+
+
+class Ballot(db.Model):
+    __tablename__ = "ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    points: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    receipt_digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class PaperEntry(db.Model):
+    __tablename__ = "paper_entries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'discarded')", name="status_known"),
+        # Two people for every paper ballot.
+        CheckConstraint(
+            "decided_by_id IS NULL OR decided_by_id <> entered_by_id", name="two_people"
+        ),
+        # Once decided, the choices are gone: nothing links the resident to a ballot.
+        CheckConstraint(
+            "status = 'pending' OR (choices IS NULL AND decided_at IS NOT NULL)",
+            name="decided_scrubbed",
+        ),
+        Index(
+            "uq_paper_entries_pending",
+            "cycle_id",
+            "residency_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
+    residency_id: Mapped[int] = mapped_column(ForeignKey("residencies.id", ondelete="RESTRICT"))
+    choices: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    residency: Mapped[Residency] = relationship()
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,0 +1,411 @@
+"""Casting ballots, on the web and on paper, once per voting unit, secretly.
+
+One transaction writes the participation (who voted, the channel, the day) and the ballot (what
+was chosen, under the digest of a random receipt code), and nothing else: no audit row names
+a web voter, since the participation registry is that record and an audit row would add the
+exact time. The unique constraint on (cycle, voter) decides every race: a double click, a retry,
+two devices, a paper entry confirmed while the resident votes on the phone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.ballots import BallotKind, Choice, Problem, validate
+from ..domain.lifecycle import ProposalState
+from ..domain.permissions import Action, can
+from ..domain.phases import Phase
+from ..extensions import db
+from ..models import (
+    Ballot,
+    Community,
+    Cycle,
+    Grid,
+    Household,
+    PaperEntry,
+    Participation,
+    Proposal,
+    Residency,
+    User,
+)
+from . import audit
+from .accounts import actor_for
+from .cycles import participation_problem
+from .errors import PermissionDenied, ServiceError
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+RECEIPT_LENGTH = 16  # about 78 bits
+
+
+class BallotInvalid(ServiceError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("ballot_invalid")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CastResult:
+    receipt: str
+    ballot_id: str
+
+
+def new_receipt() -> str:
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return "-".join(code[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def normalize_receipt(raw: str) -> str | None:
+    text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    if len(text) != RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in text):
+        return None
+    return "-".join(text[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def receipt_digest(receipt: str) -> str:
+    return hashlib.sha256(receipt.encode("ascii")).hexdigest()
+
+
+def ballot_projects(cycle: Cycle) -> list[Proposal]:
+    """The projects on the ballot: the approved proposals, in a stable order."""
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.cycle_id == cycle.id, Proposal.state == ProposalState.APPROVED.value)
+            .order_by(Proposal.id)
+        )
+    )
+
+
+def project_costs(cycle: Cycle) -> dict[str, int]:
+    return {str(p.id): p.cost_fen for p in ballot_projects(cycle)}
+
+
+def voter_key(residency: Residency, cycle: Cycle) -> str:
+    """The voting unit: the person (their roster entry, else their residency) or, where the
+    cycle votes by household, their household."""
+    entry = residency.roster_entry
+    if cycle.vote_unit == "household" and entry is not None:
+        return f"household:{entry.household_id}"
+    if entry is not None:
+        return f"entry:{entry.id}"
+    return f"residency:{residency.id}"
+
+
+def has_voted(residency: Residency, cycle: Cycle) -> bool:
+    key = voter_key(residency, cycle)
+    return bool(
+        db.session.scalar(select(Participation.id).filter_by(cycle_id=cycle.id, voter_key=key))
+    )
+
+
+def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+    """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
+    if cycle.phase(now) is not Phase.VOTING:
+        return "voting_closed"
+    problem = participation_problem(user, cycle, now)
+    if problem is not None:
+        return problem
+    assert user is not None and user.residency is not None
+    if has_voted(user.residency, cycle):
+        return "already_voted"
+    return None
+
+
+def _check_choices(cycle: Cycle, choices: list[Choice]) -> None:
+    problems = validate(cycle.rule, project_costs(cycle), choices)
+    if problems:
+        raise BallotInvalid(problems)
+
+
+def _ballot_values(cycle: Cycle, choices: list[Choice]) -> tuple[list[str], list[int] | None]:
+    ids = [c.project_id for c in choices]
+    points = [c.points for c in choices] if cycle.ballot_kind == BallotKind.POINTS else None
+    return ids, points
+
+
+def _grid_of(residency: Residency) -> int | None:
+    entry = residency.roster_entry
+    if entry is None:
+        return None
+    return db.session.scalar(select(Household.grid_id).where(Household.id == entry.household_id))
+
+
+def _record(
+    cycle: Cycle, residency: Residency, choices: list[Choice], channel: str, now: datetime
+) -> CastResult:
+    receipt = new_receipt()
+    ids, points = _ballot_values(cycle, choices)
+    ballot = Ballot(
+        id=secrets.token_hex(16),
+        cycle_id=cycle.id,
+        choices=ids,
+        points=points,
+        receipt_digest=receipt_digest(receipt),
+    )
+    db.session.add(
+        Participation(
+            cycle_id=cycle.id,
+            voter_key=voter_key(residency, cycle),
+            residency_id=residency.id,
+            community_id=residency.community_id,
+            grid_id=_grid_of(residency),
+            channel=channel,
+            day=now.date(),
+        )
+    )
+    db.session.add(ballot)
+    return CastResult(receipt=receipt, ballot_id=ballot.id)
+
+
+def cast_ballot(user: User, cycle: Cycle, choices: list[Choice], *, now: datetime) -> CastResult:
+    """Cast ``user``'s ballot. Refused outside the voting dates (decided by ``now``, the server's
+    clock), for someone not eligible, for an invalid ballot, and for a second ballot."""
+    problem = voting_problem(user, cycle, now)
+    if problem is not None:
+        raise ServiceError(problem)
+    _check_choices(cycle, choices)
+    assert user.residency is not None
+    residency = user.residency
+    result = _record(cycle, residency, choices, "web", now)
+    _commit_vote(residency, cycle)
+    return result
+
+
+def _commit_vote(residency: Residency, cycle: Cycle) -> None:
+    """Commit a participation; a lost race for the same voter reads as "already voted"."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if has_voted(residency, cycle):
+            raise ServiceError("already_voted") from None
+        raise
+
+
+def find_ballot(cycle: Cycle, receipt: str) -> Ballot | None:
+    code = normalize_receipt(receipt)
+    if code is None:
+        return None
+    return db.session.scalar(
+        select(Ballot).filter_by(cycle_id=cycle.id, receipt_digest=receipt_digest(code))
+    )
+
+
+def revise_ballot(
+    user: User, cycle: Cycle, receipt: str, choices: list[Choice], *, now: datetime
+) -> CastResult:
+    """Replace one's ballot, presenting its receipt, while voting is open and the cycle allows
+    it. The old ballot goes and the new one comes with a new receipt, in one transaction."""
+    if not cycle.allow_revision:
+        raise ServiceError("revision_not_allowed")
+    if cycle.phase(now) is not Phase.VOTING:
+        raise ServiceError("voting_closed")
+    residency = user.residency
+    if residency is None or not residency.is_verified or not has_voted(residency, cycle):
+        raise ServiceError("nothing_to_revise")
+    old = find_ballot(cycle, receipt)
+    if old is None:
+        raise ServiceError("receipt_unknown")
+    _check_choices(cycle, choices)
+    deleted = db.session.execute(
+        delete(Ballot).where(Ballot.id == old.id, Ballot.receipt_digest == old.receipt_digest)
+    ).rowcount
+    if not deleted:  # revised at the same moment elsewhere
+        db.session.rollback()
+        raise ServiceError("receipt_unknown")
+    new = new_receipt()
+    ids, points = _ballot_values(cycle, choices)
+    ballot = Ballot(
+        id=secrets.token_hex(16),
+        cycle_id=cycle.id,
+        choices=ids,
+        points=points,
+        receipt_digest=receipt_digest(new),
+    )
+    db.session.add(ballot)
+    db.session.commit()
+    return CastResult(receipt=new, ballot_id=ballot.id)
+
+
+# --- paper ballots at the community office ---------------------------------------------------
+
+
+def _require_office(actor: User, residency: Residency) -> None:
+    if not can(actor_for(actor), Action.MANAGE_VOTING, residency.community_id):
+        raise PermissionDenied()
+
+
+def enter_paper_ballot(
+    actor: User, cycle: Cycle, residency: Residency, choices: list[Choice], *, now: datetime
+) -> PaperEntry:
+    """A committee member types in a resident's paper ballot; it waits for a second member."""
+    _require_office(actor, residency)
+    if cycle.phase(now) is not Phase.VOTING:
+        raise ServiceError("voting_closed")
+    problem = participation_problem(residency.user, cycle, now)
+    if problem is not None:
+        raise ServiceError(problem)
+    if has_voted(residency, cycle):
+        raise ServiceError("already_voted")
+    _check_choices(cycle, choices)
+    ids, points = _ballot_values(cycle, choices)
+    entry = PaperEntry(
+        cycle_id=cycle.id,
+        residency_id=residency.id,
+        choices={"ids": ids, "points": points},
+        entered_by_id=actor.id,
+        entered_at=now,
+    )
+    db.session.add(entry)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("paper_pending") from None
+    audit.record(
+        actor,
+        "paper.enter",
+        "paper_entry",
+        entry.id,
+        community_id=residency.community_id,
+        after={"cycle": cycle.id, "resident": residency.full_name},
+        now=now,
+    )
+    db.session.commit()
+    return entry
+
+
+def confirm_paper_ballot(actor: User, entry: PaperEntry, *, now: datetime) -> CastResult:
+    """A second member confirms: the participation and the ballot are written and the entry's
+    choices erased, in one transaction. Refused if the resident voted meanwhile."""
+    residency = entry.residency
+    _require_office(actor, residency)
+    if entry.status != "pending":
+        raise ServiceError("paper_decided")
+    if entry.entered_by_id == actor.id:
+        raise ServiceError("paper_same_person")
+    cycle = db.session.get(Cycle, entry.cycle_id)
+    assert cycle is not None
+    if cycle.phase(now) is not Phase.VOTING:
+        raise ServiceError("voting_closed")
+    stored: dict[str, Any] = entry.choices or {}
+    points = stored.get("points")
+    choices = [
+        Choice(pid, points[i] if points else 1) for i, pid in enumerate(stored.get("ids", []))
+    ]
+    _check_choices(cycle, choices)
+    result = _record(cycle, residency, choices, "paper", now)
+    entry.status = "confirmed"
+    entry.choices = None
+    entry.decided_by_id = actor.id
+    entry.decided_at = now
+    audit.record(
+        actor,
+        "paper.confirm",
+        "paper_entry",
+        entry.id,
+        community_id=residency.community_id,
+        after={"cycle": cycle.id, "resident": residency.full_name},
+        now=now,
+    )
+    _commit_vote(residency, cycle)
+    return result
+
+
+def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: datetime) -> None:
+    _require_office(actor, entry.residency)
+    if entry.status != "pending":
+        raise ServiceError("paper_decided")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    entry.status = "discarded"
+    entry.choices = None
+    entry.decided_by_id = actor.id if actor.id != entry.entered_by_id else None
+    entry.decided_at = now
+    entry.note = reason[:300]
+    audit.record(
+        actor,
+        "paper.discard",
+        "paper_entry",
+        entry.id,
+        community_id=entry.residency.community_id,
+        after={"reason": reason},
+        now=now,
+    )
+    db.session.commit()
+
+
+# --- turnout --------------------------------------------------------------------------------
+
+
+@dataclass
+class Turnout:
+    total: int
+    eligible: int
+    by_community: list[tuple[str, int, int]]  # name, voted, verified residents
+    by_grid: list[tuple[str, str, int]]  # community, grid, voted
+    by_channel: dict[str, int]
+    by_day: list[tuple[str, int]]
+
+
+def turnout(cycle: Cycle) -> Turnout:
+    """Counts only: how many voted, where and how; never who."""
+    base = select(func.count()).select_from(Participation).where(Participation.cycle_id == cycle.id)
+    total = int(db.session.scalar(base) or 0)
+    verified = dict(
+        db.session.execute(
+            select(Residency.community_id, func.count())
+            .where(Residency.community_id.in_(cycle.community_ids), Residency.status == "verified")
+            .group_by(Residency.community_id)
+        ).all()
+    )
+    voted = dict(
+        db.session.execute(
+            select(Participation.community_id, func.count())
+            .where(Participation.cycle_id == cycle.id)
+            .group_by(Participation.community_id)
+        ).all()
+    )
+    names = dict(
+        db.session.execute(
+            select(Community.id, Community.name).where(Community.id.in_(cycle.community_ids))
+        ).all()
+    )
+    grids = db.session.execute(
+        select(Community.name, Grid.name, func.count())
+        .select_from(Participation)
+        .join(Grid, Participation.grid_id == Grid.id)
+        .join(Community, Grid.community_id == Community.id)
+        .where(Participation.cycle_id == cycle.id)
+        .group_by(Community.name, Grid.name, Grid.id)
+        .order_by(Community.name, Grid.id)
+    ).all()
+    channels = dict(
+        db.session.execute(
+            select(Participation.channel, func.count())
+            .where(Participation.cycle_id == cycle.id)
+            .group_by(Participation.channel)
+        ).all()
+    )
+    days = db.session.execute(
+        select(Participation.day, func.count())
+        .where(Participation.cycle_id == cycle.id)
+        .group_by(Participation.day)
+        .order_by(Participation.day)
+    ).all()
+    return Turnout(
+        total=total,
+        eligible=sum(verified.values()),
+        by_community=[(names[cid], voted.get(cid, 0), verified.get(cid, 0)) for cid in names],
+        by_grid=[(c, g, n) for c, g, n in grids],
+        by_channel={"web": channels.get("web", 0), "paper": channels.get("paper", 0)},
+        by_day=[(d.isoformat(), n) for d, n in days],
+    )

@@ -1,0 +1,419 @@
+"""Voting pages: the ballot (works without JavaScript: choose, review, cast), the receipt, the
+public receipt check, and the committee's paper ballots, turnout and voting settings."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..domain.ballots import BallotKind, Choice, Problem, summarize
+from ..domain.codes import normalize_code
+from ..domain.permissions import Action
+from ..extensions import db
+from ..forms.voting import VotingSettingsForm
+from ..messages import ballot_problem
+from ..models import (
+    Community,
+    Cycle,
+    HouseholdCode,
+    PaperEntry,
+    Proposal,
+    Residency,
+    RosterEntry,
+)
+from ..services import cycles as cycle_service
+from ..services import voting
+from ..services.errors import PermissionDenied, ServiceError
+from .helpers import committee_required, flash_error, now
+
+bp = Blueprint("voting", __name__)
+
+DRAFTS = "ballot_drafts"
+RECEIPTS = "receipts"
+TOKENS = "ballot_tokens"
+
+
+def cycle_or_404(cycle_id: int) -> Cycle:
+    found = db.session.get(Cycle, cycle_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def parse_choices(
+    cycle: Cycle, form: Any, projects: list[Proposal]
+) -> tuple[list[Choice], list[str]]:
+    """The choices a ballot form carries, and problems the form itself has (bad numbers)."""
+    kind = BallotKind(cycle.ballot_kind)
+    valid = {str(p.id) for p in projects}
+    errors: list[str] = []
+    if kind in (BallotKind.APPROVAL, BallotKind.BUDGET, BallotKind.CHOOSE_ONE):
+        ids = [v for v in form.getlist("p") if v in valid]
+        return [Choice(i) for i in dict.fromkeys(ids)], errors
+    if kind is BallotKind.POINTS:
+        choices = []
+        for project in projects:
+            raw = (form.get(f"points-{project.id}") or "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit():
+                errors.append(
+                    _("Points must be whole numbers (%(title)s).", title=project.display_title)
+                )
+                continue
+            if int(raw) > 0:
+                choices.append(Choice(str(project.id), int(raw)))
+        return choices, errors
+    ranked: dict[int, str] = {}
+    for project in projects:
+        raw = (form.get(f"rank-{project.id}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) < 1:
+            errors.append(_("A rank is 1, 2, 3…"))
+            continue
+        if int(raw) in ranked:
+            errors.append(_("Two projects have rank %(n)s.", n=raw))
+            continue
+        ranked[int(raw)] = str(project.id)
+    return [Choice(ranked[r]) for r in sorted(ranked)], errors
+
+
+def _draft(cycle: Cycle) -> list[Choice]:
+    stored = session.get(DRAFTS, {}).get(str(cycle.id), [])
+    return [Choice(pid, int(points)) for pid, points in stored]
+
+
+def _keep_draft(cycle: Cycle, choices: list[Choice]) -> None:
+    drafts = dict(session.get(DRAFTS, {}))
+    drafts[str(cycle.id)] = [(c.project_id, c.points) for c in choices]
+    session[DRAFTS] = drafts
+
+
+def _receipt(cycle: Cycle) -> str | None:
+    value = session.get(RECEIPTS, {}).get(str(cycle.id))
+    return str(value) if value else None
+
+
+def _keep_receipt(cycle: Cycle, receipt: str) -> None:
+    receipts = dict(session.get(RECEIPTS, {}))
+    receipts[str(cycle.id)] = receipt
+    session[RECEIPTS] = receipts
+    session["receipt_once"] = receipt
+
+
+def _problems_text(problems: list[Problem]) -> list[str]:
+    return [ballot_problem(p.code, dict(p.params)) for p in problems]
+
+
+@bp.get("/cycles/<int:cycle_id>/vote")
+@login_required
+def ballot(cycle_id: int) -> Any:
+    cycle = cycle_or_404(cycle_id)
+    moment = now()
+    revise = request.args.get("revise") == "1"
+    problem = voting.voting_problem(current_user, cycle, moment)
+    if problem == "already_voted" and revise and cycle.allow_revision:
+        problem = None
+    projects = voting.ballot_projects(cycle)
+    return render_template(
+        "voting/ballot.html",
+        cycle=cycle,
+        projects=projects,
+        draft={c.project_id: c.points for c in _draft(cycle)},
+        draft_order=[c.project_id for c in _draft(cycle)],
+        problem=problem,
+        revise=revise,
+        receipt=_receipt(cycle),
+        now=moment,
+    )
+
+
+@bp.post("/cycles/<int:cycle_id>/vote/review")
+@login_required
+def review(cycle_id: int) -> Any:
+    cycle = cycle_or_404(cycle_id)
+    projects = voting.ballot_projects(cycle)
+    choices, form_errors = parse_choices(cycle, request.form, projects)
+    _keep_draft(cycle, choices)
+    costs = {str(p.id): p.cost_fen for p in projects}
+    from ..domain.ballots import validate
+
+    problems = form_errors + _problems_text(validate(cycle.rule, costs, choices))
+    tokens = dict(session.get(TOKENS, {}))
+    tokens[str(cycle.id)] = secrets.token_urlsafe(16)
+    session[TOKENS] = tokens
+    by_id = {str(p.id): p for p in projects}
+    return render_template(
+        "voting/review.html",
+        cycle=cycle,
+        chosen=[(by_id[c.project_id], c.points, index + 1) for index, c in enumerate(choices)],
+        summary=summarize(costs, choices),
+        problems=problems,
+        token=tokens[str(cycle.id)],
+        revise=request.form.get("revise") == "1",
+        receipt=_receipt(cycle) or "",
+    ), (422 if problems else 200)
+
+
+@bp.post("/cycles/<int:cycle_id>/vote/cast")
+@login_required
+def cast(cycle_id: int) -> Any:
+    cycle = cycle_or_404(cycle_id)
+    token = request.form.get("token", "")
+    expected = session.get(TOKENS, {}).get(str(cycle.id))
+    if not expected or not secrets.compare_digest(token, expected):
+        # A second click or a replay of a form already used: the first one decided.
+        if _receipt(cycle):
+            return redirect(url_for("voting.receipt", cycle_id=cycle.id))
+        flash(_("This ballot form was already used. Review your choices again."), "info")
+        return redirect(url_for("voting.ballot", cycle_id=cycle.id))
+    choices = _draft(cycle)
+    try:
+        if request.form.get("revise") == "1":
+            result = voting.revise_ballot(
+                current_user,
+                cycle,
+                request.form.get("receipt") or _receipt(cycle) or "",
+                choices,
+                now=now(),
+            )
+        else:
+            result = voting.cast_ballot(current_user, cycle, choices, now=now())
+    except voting.BallotInvalid as error:
+        for text in _problems_text(error.problems):
+            flash(text, "error")
+        return redirect(url_for("voting.ballot", cycle_id=cycle.id))
+    except ServiceError as error:
+        flash_error(error)
+        return redirect(url_for("voting.ballot", cycle_id=cycle.id))
+    tokens = dict(session.get(TOKENS, {}))
+    tokens.pop(str(cycle.id), None)
+    session[TOKENS] = tokens
+    drafts = dict(session.get(DRAFTS, {}))
+    drafts.pop(str(cycle.id), None)
+    session[DRAFTS] = drafts
+    _keep_receipt(cycle, result.receipt)
+    return redirect(url_for("voting.receipt", cycle_id=cycle.id))
+
+
+@bp.get("/cycles/<int:cycle_id>/receipt")
+@login_required
+def receipt(cycle_id: int) -> Any:
+    cycle = cycle_or_404(cycle_id)
+    shown = session.pop("receipt_once", None)
+    ballot_row = voting.find_ballot(cycle, shown) if shown else None
+    return render_template(
+        "voting/receipt.html",
+        cycle=cycle,
+        receipt=shown,
+        ballot=ballot_row,
+        projects={str(p.id): p for p in voting.ballot_projects(cycle)},
+    )
+
+
+@bp.get("/cycles/<int:cycle_id>/check")
+def check(cycle_id: int) -> str:
+    cycle = cycle_or_404(cycle_id)
+    code = request.args.get("code", "")[:40]
+    found = voting.find_ballot(cycle, code) if code else None
+    return render_template(
+        "voting/check.html",
+        cycle=cycle,
+        code=code,
+        malformed=bool(code) and voting.normalize_receipt(code) is None,
+        ballot=found,
+        projects={str(p.id): p for p in voting.ballot_projects(cycle)},
+    )
+
+
+# --- the committee ---------------------------------------------------------------------------
+
+
+def _cycle_of(community: Community, cycle_id: int) -> Cycle:
+    found = db.session.get(Cycle, cycle_id)
+    if found is None or community.id not in found.community_ids:
+        abort(404)
+    return found
+
+
+@bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/voting", methods=["GET", "POST"])
+@committee_required(Action.MANAGE_VOTING)
+def settings(community: Community, cycle_id: int) -> Any:
+    cycle = _cycle_of(community, cycle_id)
+    form = VotingSettingsForm(obj=cycle)
+    if form.validate_on_submit():
+        try:
+            cycle_service.update_voting_settings(
+                current_user,
+                cycle,
+                ballot_kind=form.ballot_kind.data,
+                ballot_min=form.ballot_min.data or 0,
+                ballot_max=form.ballot_max.data,
+                ballot_min_share_pct=form.ballot_min_share_pct.data or 0,
+                points_total=form.points_total.data or 0,
+                points_max=form.points_max.data,
+                rank_k=form.rank_k.data or 0,
+                vote_unit=form.vote_unit.data,
+                allow_revision=bool(form.allow_revision.data),
+                public_turnout=bool(form.public_turnout.data),
+                now=now(),
+            )
+        except PermissionDenied:
+            abort(403)
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The voting settings have been saved."), "success")
+            return redirect(url_for("voting.settings", slug=community.slug, cycle_id=cycle.id))
+    return render_template(
+        "voting/settings.html", community=community, cycle=cycle, form=form, now=now()
+    )
+
+
+def _find_residents(community: Community, query: str) -> list[Residency]:
+    if not query:
+        return []
+    code = normalize_code(query)
+    conditions = [Residency.full_name.like(f"%{query}%"), Residency.phone == query]
+    if code:
+        entry_ids = select(HouseholdCode.roster_entry_id).where(HouseholdCode.code == code)
+        conditions.append(Residency.roster_entry_id.in_(entry_ids))
+    return list(
+        db.session.scalars(
+            select(Residency)
+            .where(
+                Residency.community_id == community.id,
+                Residency.status == "verified",
+                or_(*conditions),
+            )
+            .options(selectinload(Residency.roster_entry).selectinload(RosterEntry.household))
+            .limit(20)
+        )
+    )
+
+
+@bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/paper", methods=["GET", "POST"])
+@committee_required(Action.MANAGE_VOTING)
+def paper(community: Community, cycle_id: int) -> Any:
+    cycle = _cycle_of(community, cycle_id)
+    query = (request.args.get("q") or "").strip()[:40]
+    residents = _find_residents(community, query)
+    pending = db.session.scalars(
+        select(PaperEntry)
+        .join(Residency, PaperEntry.residency_id == Residency.id)
+        .where(
+            PaperEntry.cycle_id == cycle.id,
+            Residency.community_id == community.id,
+        )
+        .order_by(PaperEntry.status != "pending", PaperEntry.entered_at.desc())
+        .options(selectinload(PaperEntry.residency), selectinload(PaperEntry.entered_by))
+        .limit(100)
+    ).all()
+    return render_template(
+        "voting/paper.html",
+        community=community,
+        cycle=cycle,
+        query=query,
+        residents=[(r, voting.has_voted(r, cycle)) for r in residents],
+        entries=pending,
+        projects=voting.ballot_projects(cycle),
+        receipt=session.pop("paper_receipt", None),
+        now=now(),
+    )
+
+
+@bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper/<int:residency_id>")
+@committee_required(Action.MANAGE_VOTING)
+def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
+    cycle = _cycle_of(community, cycle_id)
+    resident = db.session.get(Residency, residency_id)
+    if resident is None or resident.community_id != community.id:
+        abort(404)
+    projects = voting.ballot_projects(cycle)
+    choices, errors = parse_choices(cycle, request.form, projects)
+    back = redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
+    if errors:
+        for text in errors:
+            flash(text, "error")
+        return back
+    try:
+        voting.enter_paper_ballot(current_user, cycle, resident, choices, now=now())
+    except voting.BallotInvalid as error:
+        for text in _problems_text(error.problems):
+            flash(text, "error")
+    except PermissionDenied:
+        abort(403)
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        flash(_("Entered. A second committee member must confirm it."), "success")
+    return back
+
+
+def _entry_of(community: Community, entry_id: int) -> PaperEntry:
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None or entry.residency.community_id != community.id:
+        abort(404)
+    return entry
+
+
+@bp.post("/c/<slug>/committee/paper/<int:paper_id>/confirm")
+@committee_required(Action.MANAGE_VOTING)
+def paper_confirm(community: Community, paper_id: int) -> Any:
+    entry = _entry_of(community, paper_id)
+    try:
+        result = voting.confirm_paper_ballot(current_user, entry, now=now())
+    except voting.BallotInvalid as error:
+        for text in _problems_text(error.problems):
+            flash(text, "error")
+    except PermissionDenied:
+        abort(403)
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        session["paper_receipt"] = result.receipt
+        flash(_("Confirmed: the paper ballot is counted."), "success")
+    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
+
+
+@bp.post("/c/<slug>/committee/paper/<int:paper_id>/discard")
+@committee_required(Action.MANAGE_VOTING)
+def paper_discard(community: Community, paper_id: int) -> Any:
+    entry = _entry_of(community, paper_id)
+    try:
+        voting.discard_paper_ballot(
+            current_user, entry, reason=request.form.get("reason", ""), now=now()
+        )
+    except PermissionDenied:
+        abort(403)
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        flash(_("The entry has been discarded."), "info")
+    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
+
+
+@bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/turnout")
+@committee_required(Action.MANAGE_VOTING)
+def committee_turnout(community: Community, cycle_id: int) -> str:
+    cycle = _cycle_of(community, cycle_id)
+    return render_template(
+        "voting/turnout.html", community=community, cycle=cycle, turnout=voting.turnout(cycle)
+    )
+
+
+@bp.get("/cycles/<int:cycle_id>/turnout")
+def public_turnout(cycle_id: int) -> str:
+    cycle = cycle_or_404(cycle_id)
+    if not cycle.public_turnout:
+        abort(404)
+    return render_template(
+        "voting/turnout.html", community=None, cycle=cycle, turnout=voting.turnout(cycle)
+    )

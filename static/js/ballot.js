@@ -1,0 +1,33 @@
+// Running figures while choosing, and the receipt's print button. The ballot works without
+// this script: the review page shows the same figures, computed on the server.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.ballot");
+  if (form) {
+    var live = form.querySelector(".live");
+    var update = function () {
+      var chosen = 0, cost = 0, points = 0;
+      form.querySelectorAll(".choice").forEach(function (row) {
+        var box = row.querySelector("input[type=checkbox], input[type=radio]");
+        var pts = row.querySelector("input.points");
+        var rank = row.querySelector("select.rank");
+        var on = box ? box.checked : pts ? Number(pts.value) > 0 : rank ? rank.value !== "" : false;
+        if (on) {
+          chosen += 1;
+          cost += Number(row.dataset.cost || 0);
+          points += pts ? Number(pts.value) : 0;
+        }
+      });
+      var set = function (sel, value) { var el = live.querySelector(sel); if (el) { el.textContent = value; } };
+      set("[data-chosen]", chosen);
+      set("[data-cost]", (cost / 100).toLocaleString());
+      set("[data-points-used]", points);
+    };
+    live.hidden = false;
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  }
+  var print = document.querySelector("[data-print]");
+  if (print) { print.addEventListener("click", function () { window.print(); }); }
+})();

@@ -1,0 +1,308 @@
+"""Casting, secrecy, revision, paper ballots and turnout, on SQLite and PostgreSQL."""
+
+import threading
+from datetime import timedelta
+
+import factories as f
+import pytest
+from sqlalchemy import func, inspect, select
+
+from microprojects.domain.ballots import Choice
+from microprojects.extensions import db
+from microprojects.models import Ballot, Participation, Residency, User, utcnow
+from microprojects.services import voting
+from microprojects.services.errors import PermissionDenied, ServiceError
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def election(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    return w, c, [str(p.id) for p in projects]
+
+
+def _error(call, *args, **kwargs) -> str:
+    with pytest.raises(ServiceError) as caught:
+        call(*args, **kwargs)
+    return caught.value.code
+
+
+def test_cast_stores_participation_and_anonymous_ballot(election):
+    w, c, ids = election
+    result = voting.cast_ballot(w.resident_a, c, [Choice(ids[0]), Choice(ids[2])], now=utcnow())
+    assert voting.normalize_receipt(result.receipt) == result.receipt
+    ballot = voting.find_ballot(c, result.receipt.lower().replace("-", ""))
+    assert ballot is not None and ballot.choices == [ids[0], ids[2]]
+    participation = db.session.scalar(select(Participation))
+    assert participation.channel == "web"
+    assert participation.day == utcnow().date()
+    assert participation.residency_id == w.resident_a.residency.id
+    assert len(ballot.id) == 32 and ballot.id != str(participation.id)
+
+
+def test_refusals_each_with_its_reason(election):
+    w, c, ids = election
+    now = utcnow()
+    assert _error(voting.cast_ballot, w.unverified, c, [Choice(ids[0])], now=now) == "not_verified"
+    assert _error(voting.cast_ballot, w.resident_b, c, [Choice(ids[0])], now=now) == (
+        "other_community"
+    )
+    with pytest.raises(voting.BallotInvalid) as caught:
+        voting.cast_ballot(w.resident_a, c, [Choice("999999")], now=now)
+    assert caught.value.problems[0].code == "unknown_project"
+    assert _error(voting.cast_ballot, w.resident_a, c, [Choice(ids[0])], now=c.publication_at) == (
+        "voting_closed"
+    )
+    assert _error(
+        voting.cast_ballot,
+        w.resident_a,
+        c,
+        [Choice(ids[0])],
+        now=c.voting_at - timedelta(seconds=1),
+    ) == ("voting_closed")
+    voting.cast_ballot(w.resident_a, c, [Choice(ids[0])], now=now)
+    assert _error(voting.cast_ballot, w.resident_a, c, [Choice(ids[1])], now=now) == (
+        "already_voted"
+    )
+    assert _count(Ballot) == 1
+
+
+def test_the_closing_second_is_decided_by_the_clock(election):
+    w, c, ids = election
+    last = c.publication_at - timedelta(microseconds=1)
+    voting.cast_ballot(w.resident_a, c, [Choice(ids[0])], now=last)
+    other = f.verified_resident("late", w.a, w.committee_a, "晚到", "6栋1单元601")
+    assert _error(voting.cast_ballot, other, c, [Choice(ids[0])], now=c.publication_at) == (
+        "voting_closed"
+    )
+
+
+def test_too_young_cannot_vote(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    c.min_age = 60  # resident_a was born in 1980
+    db.session.commit()
+    code = _error(voting.cast_ballot, w.resident_a, c, [Choice(str(projects[0].id))], now=utcnow())
+    assert code == "too_young"
+
+
+def test_no_ballot_can_be_joined_to_a_resident(election):
+    """Schema: the ballots table has no column pointing to a person, account, participation
+    or moment. Data: nothing in a ballot row equals a participation's or a person's id."""
+    w, c, ids = election
+    columns = {col["name"] for col in inspect(db.engine).get_columns("ballots")}
+    assert columns == {"id", "cycle_id", "choices", "points", "receipt_digest"}
+    foreign = inspect(db.engine).get_foreign_keys("ballots")
+    assert [fk["referred_table"] for fk in foreign] == ["cycles"]
+    voters = [w.resident_a] + [
+        f.verified_resident(f"voter{i}", w.a, w.committee_a, f"居民{i}", f"7栋{i}单元101")
+        for i in range(5)
+    ]
+    for voter in voters:
+        voting.cast_ballot(voter, c, [Choice(ids[0])], now=utcnow())
+    personal = {str(v.id) for v in voters} | {str(v.residency.id) for v in voters}
+    personal |= {str(p.id) for p in db.session.scalars(select(Participation))}
+    for ballot in db.session.scalars(select(Ballot)):
+        assert ballot.id not in personal
+        assert not any(ballot.id.startswith(p) for p in personal if len(p) > 3)
+    # Ballot identifiers are random, not in casting order.
+    ids_in_order = [b.id for b in db.session.scalars(select(Ballot).order_by(Ballot.id))]
+    assert len(set(ids_in_order)) == len(voters)
+
+
+def test_fifty_simultaneous_casts_by_one_resident_store_one(app):
+    """Real threads, real transactions, on SQLite and on PostgreSQL."""
+    with app.app_context():
+        w = f.world()
+        c, projects = f.voting_cycle(w.a, w.committee_a)
+        cycle_id, user_id, pid = c.id, w.resident_a.id, str(projects[0].id)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(50)
+
+    def cast() -> None:
+        from microprojects.models import Cycle
+
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            cycle = db.session.get(Cycle, cycle_id)
+            # Give the connection back while waiting: 50 threads share a pool of 15.
+            db.session.commit()
+            barrier.wait()
+            try:
+                voting.cast_ballot(user, cycle, [Choice(pid)], now=utcnow())
+                outcomes.append("ok")
+            except ServiceError as error:
+                outcomes.append(error.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=cast) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) - {"ok"} == {"already_voted"}
+    with app.app_context():
+        assert _count(Participation) == 1
+        assert _count(Ballot) == 1
+
+
+def test_web_cast_racing_a_paper_confirmation_stores_one(app):
+    with app.app_context():
+        w = f.world()
+        c, projects = f.voting_cycle(w.a, w.committee_a)
+        second = f.user("second_member")
+        from microprojects.services import accounts
+
+        accounts.add_committee_member(w.admin, second, w.a, title="委员", now=utcnow())
+        entry = voting.enter_paper_ballot(
+            w.committee_a, c, w.resident_a.residency, [Choice(str(projects[1].id))], now=utcnow()
+        )
+        ids = (c.id, w.resident_a.id, second.id, entry.id, str(projects[0].id))
+    cycle_id, resident_id, member_id, entry_id, pid = ids
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def web() -> None:
+        from microprojects.models import Cycle
+
+        with app.app_context():
+            user, cycle = db.session.get(User, resident_id), db.session.get(Cycle, cycle_id)
+            barrier.wait()
+            try:
+                voting.cast_ballot(user, cycle, [Choice(pid)], now=utcnow())
+                outcomes.append("web")
+            except ServiceError as error:
+                outcomes.append(error.code)
+            finally:
+                db.session.remove()
+
+    def paper() -> None:
+        from microprojects.models import PaperEntry
+
+        with app.app_context():
+            member, found = db.session.get(User, member_id), db.session.get(PaperEntry, entry_id)
+            barrier.wait()
+            try:
+                voting.confirm_paper_ballot(member, found, now=utcnow())
+                outcomes.append("paper")
+            except ServiceError as error:
+                outcomes.append(error.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=web), threading.Thread(target=paper)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) in (["already_voted", "web"], ["already_voted", "paper"]), outcomes
+    with app.app_context():
+        assert _count(Participation) == 1
+        assert _count(Ballot) == 1
+
+
+def test_revision_replaces_the_ballot_when_allowed(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    ids = [str(p.id) for p in projects]
+    first = voting.cast_ballot(w.resident_a, c, [Choice(ids[0])], now=utcnow())
+    assert (
+        _error(voting.revise_ballot, w.resident_a, c, first.receipt, [Choice(ids[1])], now=utcnow())
+        == "revision_not_allowed"
+    )
+    c.allow_revision = True
+    db.session.commit()
+    assert (
+        _error(
+            voting.revise_ballot,
+            w.resident_a,
+            c,
+            "AAAA-BBBB-CCCC-DDDD",
+            [Choice(ids[1])],
+            now=utcnow(),
+        )
+        == "receipt_unknown"
+    )
+    second = voting.revise_ballot(w.resident_a, c, first.receipt, [Choice(ids[1])], now=utcnow())
+    assert voting.find_ballot(c, first.receipt) is None
+    assert voting.find_ballot(c, second.receipt).choices == [ids[1]]
+    assert _count(Ballot) == 1 and _count(Participation) == 1
+    # Someone who has not voted cannot use a receipt to replace another's ballot.
+    outsider = f.verified_resident("outsider", w.a, w.committee_a, "路人", "5栋1单元501")
+    assert (
+        _error(voting.revise_ballot, outsider, c, second.receipt, [Choice(ids[2])], now=utcnow())
+        == "nothing_to_revise"
+    )
+    assert (
+        _error(
+            voting.revise_ballot,
+            w.resident_a,
+            c,
+            second.receipt,
+            [Choice(ids[2])],
+            now=c.publication_at,
+        )
+        == "voting_closed"
+    )
+
+
+def test_household_unit_gives_one_vote_per_household(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    c.vote_unit = "household"
+    db.session.commit()
+    spouse = f.verified_resident("spouse", w.a, w.committee_a, "王建国", "1栋1单元101")
+    pid = str(projects[0].id)
+    voting.cast_ballot(w.resident_a, c, [Choice(pid)], now=utcnow())
+    assert _error(voting.cast_ballot, spouse, c, [Choice(pid)], now=utcnow()) == "already_voted"
+
+
+def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    pid = str(projects[0].id)
+    residency = w.resident_a.residency
+    with pytest.raises(PermissionDenied):
+        voting.enter_paper_ballot(w.committee_b, c, residency, [Choice(pid)], now=utcnow())
+    entry = voting.enter_paper_ballot(w.committee_a, c, residency, [Choice(pid)], now=utcnow())
+    assert entry.status == "pending" and entry.choices == {"ids": [pid], "points": None}
+    assert (
+        _error(voting.enter_paper_ballot, w.committee_a, c, residency, [Choice(pid)], now=utcnow())
+        == "paper_pending"
+    )
+    assert _error(voting.confirm_paper_ballot, w.committee_a, entry, now=utcnow()) == (
+        "paper_same_person"
+    )
+    result = voting.confirm_paper_ballot(w.admin, entry, now=utcnow())
+    assert entry.status == "confirmed"
+    assert entry.choices is None  # nothing links her to the ballot any more
+    assert voting.find_ballot(c, result.receipt).choices == [pid]
+    assert db.session.scalar(select(Participation.channel)) == "paper"
+    # Voted on paper: the web refuses her.
+    assert _error(voting.cast_ballot, w.resident_a, c, [Choice(pid)], now=utcnow()) == (
+        "already_voted"
+    )
+    turnout = voting.turnout(c)
+    assert turnout.total == 1
+    assert turnout.by_channel == {"web": 0, "paper": 1}
+    assert turnout.by_community[0][1] == 1
+    assert turnout.by_grid == [("振兴社区", "第一网格", 1)]
+
+
+def test_a_web_voter_cannot_also_vote_on_paper(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    pid = str(projects[0].id)
+    voting.cast_ballot(w.resident_a, c, [Choice(pid)], now=utcnow())
+    code = _error(
+        voting.enter_paper_ballot, w.committee_a, c, w.resident_a.residency, [Choice(pid)],
+        now=utcnow(),
+    )  # fmt: skip
+    assert code == "already_voted"
+    assert db.session.scalar(select(func.count()).select_from(Residency)) >= 1

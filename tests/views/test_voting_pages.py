@@ -1,0 +1,195 @@
+"""Voting through the pages, as a resident and as the committee's office."""
+
+import re
+
+import factories as f
+import pytest
+from sqlalchemy import func, select
+from webclient import login, post
+
+from microprojects.extensions import db
+from microprojects.models import Ballot, Participation
+
+
+@pytest.fixture
+def election(app, world):
+    with app.app_context():
+        from microprojects.models import Community, User
+
+        admin = db.session.get(User, world.ids["admin"])
+        place = db.session.get(Community, world.a_id)
+        c, projects = f.voting_cycle(place, admin)
+        return c.id, [str(p.id) for p in projects]
+
+
+def _count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _receipt(page: str) -> str:
+    return re.search(r'class="code big">([A-Z0-9-]{19})<', page).group(1)
+
+
+def test_choose_review_cast_and_check(app, client, world, election):
+    cycle_id, ids = election
+    login(client, "resident_a")
+    page = client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
+    assert "报刊亭旁放两张石凳" in page and 'name="p"' in page
+    review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0], ids[2]]})
+    assert review.status_code == 200
+    text = review.get_data(as_text=True)
+    assert "投出选票" in text and "老年人智能手机课堂" in text
+    token = re.search(r'name="token" value="([^"]+)"', text).group(1)
+    cast = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token})
+    assert cast.status_code == 302 and cast.headers["Location"].endswith("/receipt")
+    shown = client.get(f"/cycles/{cycle_id}/receipt").get_data(as_text=True)
+    receipt = _receipt(shown)
+    assert "报刊亭旁放两张石凳" in shown
+    # Shown once only.
+    assert receipt not in client.get(f"/cycles/{cycle_id}/receipt").get_data(as_text=True)
+    # Anyone can check it: counted, and what it holds.
+    checked = app.test_client().get(f"/cycles/{cycle_id}/check", query_string={"code": receipt})
+    assert "这张选票已计入" in checked.get_data(as_text=True)
+    assert "老年人智能手机课堂" in checked.get_data(as_text=True)
+    # The same form again (a double click) adds nothing and leads back to the receipt.
+    again = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token})
+    assert again.status_code == 302
+    assert _count(app, Ballot) == 1
+    # A second ballot is refused with a clear message.
+    assert "感谢您的投票" in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
+    token2 = re.search(
+        r'name="token" value="([^"]+)"',
+        post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[1]]}).get_data(as_text=True),
+    ).group(1)
+    refused = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token2})
+    assert "每人只能投一次" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert _count(app, Ballot) == 1 and _count(app, Participation) == 1
+
+
+def test_an_invalid_ballot_is_explained_and_not_cast(app, client, world, election):
+    cycle_id, ids = election
+    with app.app_context():
+        from microprojects.models import Cycle
+
+        c = db.session.get(Cycle, cycle_id)
+        c.ballot_max = 1
+        db.session.commit()
+    login(client, "resident_a")
+    review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": ids})
+    assert review.status_code == 422
+    assert "最多选择 1 个项目" in review.get_data(as_text=True)
+    assert "投出选票" not in review.get_data(as_text=True)
+    assert _count(app, Ballot) == 0
+
+
+def test_refusals_seen_by_the_voter(app, world, election):
+    cycle_id, _ids = election
+    for username, expected in [("unverified", "只有认证居民可以投票"), ("resident_b", "其他社区")]:
+        client = app.test_client()
+        login(client, username)
+        assert expected in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
+    anonymous = app.test_client().get(f"/cycles/{cycle_id}/vote")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_voting_outside_the_dates_is_refused(app, client, world):
+    with app.app_context():
+        from microprojects.models import Community, User
+
+        c = f.cycle(db.session.get(Community, world.a_id), db.session.get(User, world.ids["admin"]))
+        cycle_id = c.id
+    login(client, "resident_a")
+    assert "目前不在投票时间" in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
+
+
+def test_revision_through_the_pages(app, client, world, election):
+    cycle_id, ids = election
+    with app.app_context():
+        from microprojects.models import Cycle
+
+        db.session.get(Cycle, cycle_id).allow_revision = True
+        db.session.commit()
+    login(client, "resident_a")
+    review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0]]})
+    token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
+    post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token})
+    first = _receipt(client.get(f"/cycles/{cycle_id}/receipt").get_data(as_text=True))
+    page = client.get(f"/cycles/{cycle_id}/vote?revise=1").get_data(as_text=True)
+    assert 'name="revise" value="1"' in page
+    review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[1]], "revise": "1"})
+    text = review.get_data(as_text=True)
+    assert first in text  # the receipt kept in the session is offered
+    token = re.search(r'name="token" value="([^"]+)"', text).group(1)
+    post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token, "revise": "1", "receipt": first})
+    second = _receipt(client.get(f"/cycles/{cycle_id}/receipt").get_data(as_text=True))
+    assert second != first
+    checker = app.test_client()
+    assert "没有哪张选票" in checker.get(
+        f"/cycles/{cycle_id}/check", query_string={"code": first}
+    ).get_data(as_text=True)
+    assert "幸福巷安装路灯" in checker.get(
+        f"/cycles/{cycle_id}/check", query_string={"code": second}
+    ).get_data(as_text=True)
+    assert _count(app, Ballot) == 1
+
+
+def test_paper_ballot_entered_by_one_confirmed_by_another(app, world, election):
+    cycle_id, ids = election
+    first, second = app.test_client(), app.test_client()
+    login(first, "committee_a")
+    login(second, "admin")
+    found = first.get(
+        f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper", query_string={"q": "王秀英"}
+    ).get_data(as_text=True)
+    assert "王秀英" in found and "录入这张纸质选票" in found
+    with app.app_context():
+        from microprojects.models import User
+
+        residency_id = db.session.get(User, world.ids["resident_a"]).residency.id
+    entered = post(
+        first,
+        f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper/{residency_id}",
+        {"p": [ids[1]]},
+    )
+    assert entered.status_code == 302
+    listing = first.get(f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper").get_data(
+        as_text=True
+    )
+    assert "等待确认" in listing and "由另一位成员确认" in listing
+    entry_id = int(
+        re.search(
+            r"/committee/paper/(\d+)/confirm",
+            second.get(f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper").get_data(
+                as_text=True
+            ),
+        ).group(1)
+    )
+    confirmed = post(second, f"/c/{world.a_slug}/committee/paper/{entry_id}/confirm")
+    assert confirmed.status_code == 302
+    page = second.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "纸质选票已计入" in page
+    receipt = _receipt(page)
+    assert "幸福巷安装路灯" in app.test_client().get(
+        f"/cycles/{cycle_id}/check", query_string={"code": receipt}
+    ).get_data(as_text=True)
+    # She voted on paper: the web tells her so.
+    resident = app.test_client()
+    login(resident, "resident_a")
+    assert "感谢" in resident.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
+    turnout = first.get(f"/c/{world.a_slug}/committee/cycles/{cycle_id}/turnout").get_data(
+        as_text=True
+    )
+    assert "纸质" in turnout
+
+
+def test_public_turnout_can_be_hidden(app, world, election):
+    cycle_id, _ids = election
+    client = app.test_client()
+    assert client.get(f"/cycles/{cycle_id}/turnout").status_code == 200
+    with app.app_context():
+        from microprojects.models import Cycle
+
+        db.session.get(Cycle, cycle_id).public_turnout = False
+        db.session.commit()
+    assert client.get(f"/cycles/{cycle_id}/turnout").status_code == 404
