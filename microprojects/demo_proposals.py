@@ -122,6 +122,9 @@ def load_cycles(now: datetime) -> int:
         chairs["haida"], places["haida"], "2026 年第一期海达社区微实事", "closed", now
     )  # type: ignore[arg-type]
     _simple(haida_old, "haida", now, approve=True)
+    _votes(bailong, "bailong", now, paper_pending=True)
+    _votes(longfeng, "longfeng", longfeng.voting_at + 3 * DAY)
+    _votes(haida_now, "haida", haida_now.voting_at + 2 * DAY)
     street = places["zhenxing"].street
     _cycle(admin, None, "2026 年和平南街道微实事（街道统筹）", "collecting", now, street=street,
            budget_yuan=1_050_000)  # fmt: skip
@@ -171,6 +174,31 @@ def _simple(cycle: Cycle, slug: str, now: datetime, *, approve: bool) -> None:
             proposals.support(supporter, p, now=start + (i + 1) * DAY)
         if approve:
             proposals.approve(chair, p, now=cycle.screening_at + DAY)
+
+
+def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = False) -> None:
+    """Most of the community votes, over the days of voting up to ``until``; a few on paper."""
+    from .domain.ballots import Choice
+    from .services import voting
+
+    rng = random.Random(cycle.id)  # noqa: S311 (made-up choices)
+    people = _residents(slug)
+    ids = [str(p.id) for p in voting.ballot_projects(cycle)]
+    chair = db.session.get(User, cycle.created_by_id)
+    second = db.session.scalar(select(User).where(User.username == "admin"))
+    span = max((until - cycle.voting_at).total_seconds(), 3600)
+    voters = people[: int(len(people) * 0.7)]
+    for index, person in enumerate(voters):
+        choices = [Choice(i) for i in ids if rng.random() < 0.5] or [Choice(rng.choice(ids))]
+        moment = cycle.voting_at + timedelta(seconds=span * (index + 1) / (len(voters) + 2))
+        if index % 8 == 7 and chair and second and person.residency:
+            entry = voting.enter_paper_ballot(chair, cycle, person.residency, choices, now=moment)
+            voting.confirm_paper_ballot(second, entry, now=moment)
+        else:
+            voting.cast_ballot(person, cycle, choices, now=moment)
+    rest = people[len(voters) :]
+    if paper_pending and rest and chair and rest[0].residency:
+        voting.enter_paper_ballot(chair, cycle, rest[0].residency, [Choice(ids[0])], now=until)
 
 
 def _screening_story(cycle: Cycle, now: datetime) -> None:

@@ -417,3 +417,34 @@ def public_turnout(cycle_id: int) -> str:
     return render_template(
         "voting/turnout.html", community=None, cycle=cycle, turnout=voting.turnout(cycle)
     )
+
+
+@bp.get("/cycles/<int:cycle_id>/ballots.json")
+def published_ballots(cycle_id: int) -> Any:
+    """Once voting is closed, every ballot with its receipt's digest, so that anyone can
+    recount and every voter can find theirs. Ordered by digest: no order of casting."""
+    from flask import jsonify
+
+    from ..domain.phases import Phase
+    from ..models import Ballot
+
+    cycle = cycle_or_404(cycle_id)
+    closed = cycle.phase(now()) in (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
+    rows = (
+        db.session.scalars(
+            select(Ballot).filter_by(cycle_id=cycle.id).order_by(Ballot.receipt_digest)
+        ).all()
+        if closed
+        else []
+    )
+    return jsonify(
+        {
+            "cycle": cycle.id,
+            "published": closed,
+            "rule": cycle.ballot_kind,
+            "ballots": [
+                {"receipt_sha256": b.receipt_digest, "choices": b.choices, "points": b.points}
+                for b in rows
+            ],
+        }
+    )

@@ -93,6 +93,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "voting.cast": ("POST", LOGIN),
     "voting.receipt": ("GET", LOGIN),
     "voting.check": ("GET", PUBLIC),
+    "voting.published_ballots": ("GET", PUBLIC),
     "voting.public_turnout": ("GET", PUBLIC),
     "voting.settings": ("GET", COMMITTEE),
     "voting.paper": ("GET", COMMITTEE),

@@ -193,3 +193,33 @@ def test_public_turnout_can_be_hidden(app, world, election):
         db.session.get(Cycle, cycle_id).public_turnout = False
         db.session.commit()
     assert client.get(f"/cycles/{cycle_id}/turnout").status_code == 404
+
+
+def test_ballots_are_published_only_after_voting(app, client, world, election):
+    cycle_id, ids = election
+    login(client, "resident_a")
+    review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0]]})
+    token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
+    post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token})
+    receipt = _receipt(client.get(f"/cycles/{cycle_id}/receipt").get_data(as_text=True))
+    during = app.test_client().get(f"/cycles/{cycle_id}/ballots.json").get_json()
+    assert during["published"] is False and during["ballots"] == []
+    with app.app_context():
+        from datetime import timedelta
+
+        from microprojects.models import Cycle, utcnow
+
+        c = db.session.get(Cycle, cycle_id)
+        c.publication_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    after = app.test_client().get(f"/cycles/{cycle_id}/ballots.json").get_json()
+    import hashlib
+
+    assert after["published"] is True
+    assert after["ballots"] == [
+        {
+            "receipt_sha256": hashlib.sha256(receipt.encode()).hexdigest(),
+            "choices": [ids[0]],
+            "points": None,
+        }
+    ]

@@ -1,0 +1,87 @@
+"""Voting in a real browser: on a phone, by keyboard alone, and the refusals people meet."""
+
+from __future__ import annotations
+
+import factories as f
+from webclient import shot
+
+
+def _login(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名或手机号").fill(username)
+    page.get_by_label("密码").fill(f.PASSWORD)
+    page.locator("main").get_by_role("button", name="登录").click()
+    page.wait_for_url("**/account")
+
+
+def _election(app, **settings):
+    from microprojects.extensions import db
+
+    with app.app_context():
+        w = f.world()
+        c, _projects = f.voting_cycle(w.a, w.admin)
+        for key, value in settings.items():
+            setattr(c, key, value)
+        db.session.commit()
+        return c.id
+
+
+def test_a_resident_votes_on_a_phone_and_checks_the_receipt(browser, base_url, fresh_db, watch):
+    cycle_id = _election(fresh_db)
+    phone = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    ).new_page()
+    _login(phone, "resident_a")
+    phone.goto(f"/cycles/{cycle_id}")
+    phone.get_by_role("link", name="投票", exact=True).click()
+    phone.get_by_label("报刊亭旁放两张石凳").check()
+    phone.get_by_label("老年人智能手机课堂").check()
+    assert phone.locator("[data-chosen]").inner_text() == "2"  # the running count
+    shot(phone, "ballot-phone")
+    phone.get_by_role("button", name="查看我的选择").click()
+    phone.get_by_role("button", name="投出选票").click()
+    receipt = phone.locator(".code.big").inner_text()
+    assert "老年人智能手机课堂" in phone.locator("main").inner_text()
+    shot(phone, "receipt-phone")
+    phone.goto(f"/cycles/{cycle_id}/check")
+    phone.get_by_label("回执码").fill(receipt)
+    phone.get_by_role("button", name="核对").click()
+    assert "这张选票已计入" in phone.locator("main").inner_text()
+    # A second vote: the page says so, and offers no ballot.
+    phone.goto(f"/cycles/{cycle_id}/vote")
+    assert "感谢您的投票" in phone.locator("main").inner_text()
+    assert phone.locator("form.ballot").count() == 0
+
+
+def test_casting_by_keyboard_alone(base_url, fresh_db, page, watch):
+    cycle_id = _election(fresh_db)
+    _login(page, "resident_a")
+    page.goto(f"/cycles/{cycle_id}/vote")
+    first = page.get_by_label("幸福巷安装路灯")
+    first.focus()
+    page.keyboard.press("Space")
+    assert first.is_checked()
+    # Tab on to the review button and press Enter, then the cast button.
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "查看我的选择":
+            break
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="投出选票").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/receipt")
+    assert "您的选票已投出" in page.locator("main").inner_text()
+
+
+def test_a_ballot_over_budget_is_explained(base_url, fresh_db, page, watch):
+    # Projects cost 10,000, 20,000 and 30,000 yuan; a budget ballot of 40,000.
+    cycle_id = _election(fresh_db, ballot_kind="budget", budget_fen=40_000_00)
+    _login(page, "resident_a")
+    page.goto(f"/cycles/{cycle_id}/vote")
+    page.get_by_label("幸福巷安装路灯").check()
+    page.get_by_label("老年人智能手机课堂").check()
+    page.get_by_role("button", name="查看我的选择").click()
+    alert = page.get_by_role("alert").inner_text()
+    assert "超过预算" in alert
+    assert page.get_by_role("button", name="投出选票").count() == 0
+    shot(page, "ballot-over-budget")
