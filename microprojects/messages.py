@@ -245,6 +245,9 @@ SERVICE_MESSAGES.update(
         "schedule_out_of_order": _l("The phases must start in order."),
         "not_current_phase": _l("Only the current phase can be ended or extended."),
         "extend_into_past": _l("Extend to a time in the future."),
+        "extend_not_later": _l("To extend a phase, choose a time after its current end."),
+        "own_comment": _l("You cannot report your own comment."),
+        "report_not_allowed": _l("Only residents taking part in this cycle can report comments."),
     }
 )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
+# Far beyond any public budget, and well inside a 64-bit column of fen.
+MAX_YUAN = Decimal(10) ** 12
 
 
 def parse_yuan(text: str) -> int | None:
@@ -20,7 +22,7 @@ def parse_yuan(text: str) -> int | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if not value.is_finite() or value < 0:
+    if not value.is_finite() or value < 0 or value > MAX_YUAN:
         return None
     fen = (value * FEN_PER_YUAN).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return int(fen)

@@ -16,7 +16,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..domain.money import parse_yuan
@@ -134,7 +141,7 @@ class CycleForm(FlaskForm):
         _l("Screening checklist, one question per line"), validators=[Optional(), Length(max=3000)]
     )
     min_age = IntegerField(
-        _l("Minimum age"), default=15, validators=[DataRequired(), NumberRange(0, 120)]
+        _l("Minimum age"), default=15, validators=[InputRequired(), NumberRange(0, 120)]
     )
     allow_work = BooleanField(_l("People who work here take part"), default=True)
     allow_study = BooleanField(_l("People who study here take part"), default=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.ballots import BallotKind, BallotRule
@@ -45,11 +45,12 @@ class Cycle(db.Model):
     street_id: Mapped[int | None] = mapped_column(
         ForeignKey("streets.id", ondelete="RESTRICT"), index=True
     )
-    budget_fen: Mapped[int]
-    project_cap_fen: Mapped[int | None]
-    cap_engineering_fen: Mapped[int | None]
-    cap_service_fen: Mapped[int | None]
-    cap_goods_fen: Mapped[int | None]
+    # Money in fen: a street's budget passes 2^31 fen (21 million yuan), so 64-bit.
+    budget_fen: Mapped[int] = mapped_column(BigInteger)
+    project_cap_fen: Mapped[int | None] = mapped_column(BigInteger)
+    cap_engineering_fen: Mapped[int | None] = mapped_column(BigInteger)
+    cap_service_fen: Mapped[int | None] = mapped_column(BigInteger)
+    cap_goods_fen: Mapped[int | None] = mapped_column(BigInteger)
     categories: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
     checklist: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CHECKLIST))
     min_age: Mapped[int] = mapped_column(default=15)

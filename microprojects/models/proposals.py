@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -48,7 +49,10 @@ class Proposal(db.Model):
             "revised_cost_fen IS NULL OR revised_cost_fen >= 0", name="revised_positive"
         ),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="both_coordinates"),
-        CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="submitted_dated"),
+        # A withdrawn draft was never submitted; every other state past draft was.
+        CheckConstraint(
+            "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="submitted_dated"
+        ),
         Index("ix_proposals_cycle_state", "cycle_id", "state"),
     )
 
@@ -64,8 +68,8 @@ class Proposal(db.Model):
     location: Mapped[str] = mapped_column(String(200), default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
-    estimated_cost_fen: Mapped[int] = mapped_column(default=0)
-    revised_cost_fen: Mapped[int | None]
+    estimated_cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    revised_cost_fen: Mapped[int | None] = mapped_column(BigInteger)
     cost_note: Mapped[str] = mapped_column(Text, default="")
     beneficiaries: Mapped[str] = mapped_column(String(200), default="")
     tag_small: Mapped[bool] = mapped_column(default=False)  # 微

@@ -18,7 +18,7 @@ from . import audit
 from .accounts import actor_for
 from .errors import PermissionDenied, ServiceError
 from .notifications import notify
-from .proposals import actions_for, can_screen
+from .proposals import actions_for, can_screen, viewer_for
 
 BODY_MAX = 2000
 REPORTED_REASON = "reported"  # the placeholder's reason while a reported comment awaits review
@@ -43,6 +43,7 @@ def post_comment(
         raise ServiceError("too_long", field="body")
     if official and not can_screen(user, proposal):
         raise PermissionDenied()
+    replied_to = parent
     if parent is not None:
         if parent.proposal_id != proposal.id:
             raise ServiceError("wrong_proposal")
@@ -58,8 +59,8 @@ def post_comment(
         created_at=now,
     )
     db.session.add(comment)
-    if parent is not None and parent.author_id not in (None, user.id):
-        notify([parent.author_id], "reply", proposal, {}, now=now)  # type: ignore[list-item]
+    if replied_to is not None and replied_to.author_id not in (None, user.id):
+        notify([replied_to.author_id], "reply", proposal, {}, now=now)  # type: ignore[list-item]
     db.session.commit()
     return comment
 
@@ -69,6 +70,15 @@ def report_comment(user: User, comment: Comment, *, reason: str, now: datetime) 
     True if the report is new (each person reports a comment once)."""
     if not user.is_authenticated:
         raise PermissionDenied()
+    proposal = db.session.get(Proposal, comment.proposal_id)
+    assert proposal is not None
+    if comment.author_id == user.id:
+        raise ServiceError("own_comment")
+    # Reports hide comments: only people of the deliberation may make them, so that a few
+    # new accounts cannot silence anyone.
+    viewer = viewer_for(user, proposal, now)
+    if not (viewer.is_resident or viewer.is_committee):
+        raise ServiceError("report_not_allowed")
     reason = reason.strip()
     if not reason:
         raise ServiceError("reason_required")
@@ -85,7 +95,7 @@ def report_comment(user: User, comment: Comment, *, reason: str, now: datetime) 
     count = db.session.scalar(
         select(func.count()).select_from(CommentReport).filter_by(comment_id=comment.id)
     )
-    threshold = db.session.get(Proposal, comment.proposal_id).cycle.comment_report_threshold  # type: ignore[union-attr]
+    threshold = proposal.cycle.comment_report_threshold
     if (count or 0) >= threshold and comment.hidden_at is None and comment.reviewed_at is None:
         comment.hidden_at = now
         comment.hidden_reason = REPORTED_REASON

@@ -133,6 +133,8 @@ def change_phase(
     else:
         if until <= now:
             raise ServiceError("extend_into_past")
+        if until <= cycle.schedule.start_of(DATED[DATED.index(phase) + 1]):
+            raise ServiceError("extend_not_later")
         schedule = extend(cycle.schedule, phase, until)
         action = "cycle.extend_phase"
     cycle.set_schedule(schedule)

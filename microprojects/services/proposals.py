@@ -115,10 +115,12 @@ def _require(user: User | None, proposal: Proposal, action: ProposalAction, now:
 
 
 def can_view(user: User | None, proposal: Proposal) -> bool:
-    """Drafts are the author's (and the committee's, for proposals it enters)."""
+    """Drafts are the author's alone (and the member's who entered one)."""
     if proposal.status is not ProposalState.DRAFT:
         return True
-    return is_author(user, proposal) or can_screen(user, proposal)
+    if is_author(user, proposal):
+        return True
+    return user is not None and user.is_authenticated and proposal.entered_by_id == user.id
 
 
 def proposer_community(user: User, cycle: Cycle, now: datetime) -> tuple[int, int | None]:
@@ -571,9 +573,15 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
         raise PermissionDenied()
     audience = followers(proposal, exclude=actor)  # before the supports move
     already = select(Support.user_id).where(Support.proposal_id == into.id)
+    # Its own proposers do not support the target: that would count them twice.
+    own = [uid for uid in [into.author_id] + [c.user_id for c in into.co_proposers] if uid]
     moved = db.session.execute(
         update(Support)
-        .where(Support.proposal_id == proposal.id, Support.user_id.not_in(already))
+        .where(
+            Support.proposal_id == proposal.id,
+            Support.user_id.not_in(already),
+            Support.user_id.not_in(own),
+        )
         .values(proposal_id=into.id)
         .execution_options(synchronize_session=False)
     ).rowcount

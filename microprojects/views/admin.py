@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..services import accounts, places
 from ..services.errors import ServiceError
-from .helpers import community_choices, flash_error, now, permission_required
+from .helpers import community_choices, flash_error, like, now, permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -76,9 +76,13 @@ def users() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = select(User).where(User.deleted_at.is_(None))
     if q:
-        like = f"%{q}%"
+        pattern = like(q)
         query = query.where(
-            or_(User.username.like(like), User.display_name.like(like), User.phone.like(like))
+            or_(
+                User.username.like(pattern, escape="\\"),
+                User.display_name.like(pattern, escape="\\"),
+                User.phone.like(pattern, escape="\\"),
+            )
         )
     rows = db.session.scalars(
         query.order_by(User.id)

@@ -52,7 +52,7 @@ from ..services import proposals as proposal_service
 from ..services import residency as residency_service
 from ..services.cycles import CycleInput
 from ..services.errors import PermissionDenied, ServiceError
-from .helpers import committee_required, current_actor, flash_error, now, to_utc
+from .helpers import committee_required, current_actor, flash_error, like, now, to_utc
 
 bp = Blueprint("committee", __name__, url_prefix="/c/<slug>/committee")
 
@@ -132,8 +132,13 @@ def _roster_page(community: Community, form: RosterImportForm, report: Any = Non
         .options(selectinload(RosterEntry.household).selectinload(Household.grid))
     )
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(RosterEntry.full_name.like(like), Household.address.like(like)))
+        pattern = like(q)
+        query = query.where(
+            or_(
+                RosterEntry.full_name.like(pattern, escape="\\"),
+                Household.address.like(pattern, escape="\\"),
+            )
+        )
     if grid_id:
         query = query.where(Household.grid_id == grid_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -86,6 +86,13 @@ def current_actor() -> Actor:
     return actor
 
 
+def like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally (use with
+    ``escape="\\"``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def community_choices() -> list[SelectChoice]:
     """Every community, for a select box, grouped by street in name order."""
     rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))

@@ -51,7 +51,7 @@ from ..services import proposals as proposal_service
 from ..services.accounts import find_login
 from ..services.cycles import participation_problem
 from ..services.errors import PermissionDenied, ServiceError
-from .helpers import current_actor, flash_error, now
+from .helpers import current_actor, flash_error, like, now
 
 bp = Blueprint("proposals", __name__)
 
@@ -117,13 +117,18 @@ def proposal_query(cycle: Cycle, args: Any) -> tuple[Any, dict[str, Any]]:
     if filters["community"]:
         query = query.where(Proposal.community_id == filters["community"])
     if filters["q"]:
-        like = f"%{filters['q']}%"
+        pattern = like(filters["q"])
         query = query.where(
             or_(
-                Proposal.title.like(like),
-                Proposal.ballot_title.like(like),
-                Proposal.description.like(like),
-                Proposal.location.like(like),
+                *(
+                    column.like(pattern, escape="\\")
+                    for column in (
+                        Proposal.title,
+                        Proposal.ballot_title,
+                        Proposal.description,
+                        Proposal.location,
+                    )
+                )
             )
         )
     query = SORTS[filters["sort"]](query, supports)
@@ -305,6 +310,7 @@ def detail(proposal_id: int) -> str:
         merge_form.into.choices = [
             SelectChoice(t.id, f"#{t.id} {t.display_title}")  # type: ignore[arg-type]
             for t in targets
+            if proposal_service.can_screen(user, t)
         ]
     comment_form = CommentForm()
     return render_template(

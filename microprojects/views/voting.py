@@ -30,7 +30,7 @@ from ..models import (
 from ..services import cycles as cycle_service
 from ..services import voting
 from ..services.errors import PermissionDenied, ServiceError
-from .helpers import committee_required, flash_error, now
+from .helpers import committee_required, flash_error, like, now
 
 bp = Blueprint("voting", __name__)
 
@@ -281,7 +281,7 @@ def _find_residents(community: Community, query: str) -> list[Residency]:
     if not query:
         return []
     code = normalize_code(query)
-    conditions = [Residency.full_name.like(f"%{query}%"), Residency.phone == query]
+    conditions = [Residency.full_name.like(like(query), escape="\\"), Residency.phone == query]
     if code:
         entry_ids = select(HouseholdCode.roster_entry_id).where(HouseholdCode.code == code)
         conditions.append(Residency.roster_entry_id.in_(entry_ids))
