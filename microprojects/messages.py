@@ -77,8 +77,13 @@ def service_message(code: str, params: dict[str, Any] | None = None) -> str:
     template = SERVICE_MESSAGES.get(code)
     if template is None:
         return gettext("Something went wrong (%(code)s).", code=code)
+    values = dict(params or {})
+    if isinstance(values.get("cap_fen"), int):
+        from .domain.money import format_yuan
+
+        values["cap"] = gettext("%(amount)s yuan", amount=format_yuan(values["cap_fen"]))
     try:
-        return str(template) % (params or {})
+        return str(template) % values
     except (KeyError, TypeError, ValueError):
         return str(template)
 
@@ -121,7 +126,7 @@ METHOD_LABELS: dict[str, Any] = {
 }
 
 NOTICE_LABELS: dict[str, Any] = {
-    "returned": _l("Your proposal was returned for revision."),
+    "returned": _l("The proposal was returned to its proposer for revision."),
     "approved": _l("The proposal was approved for the ballot."),
     "rejected": _l("The proposal was not accepted."),
     "merged": _l("The proposal was merged into another one."),
@@ -220,14 +225,14 @@ SERVICE_MESSAGES.update(
         "cannot_propose_too_young": _l("You are below this cycle's minimum age."),
         "unknown_category": _l("Choose one of the cycle's categories."),
         "cost_required": _l("Give an estimated cost above zero."),
-        "over_cap": _l("The cost is above this cycle's cap for such projects."),
+        "over_cap": _l("The cost is above this cycle's cap of %(cap)s for such projects."),
         "coordinates_incomplete": _l("Give both latitude and longitude, or neither."),
         "coordinates_invalid": _l("Those coordinates are not on the map."),
         "too_long": _l("The text is too long."),
         "too_many_photos": _l("A proposal has at most %(max)s photos."),
         "photo_not_an_image": _l("That file is not a photo."),
         "photo_unsupported_format": _l("Use a JPEG, PNG or WebP photo."),
-        "photo_too_large": _l("The photo is too large."),
+        "photo_too_large": _l("The photo is too large: at most %(max_mb)s MB."),
         "photo_too_many_pixels": _l("The photo has too many pixels."),
         "photo_too_small": _l("The photo is too small to show anything."),
         "photo_corrupt": _l("The photo file is damaged."),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..domain.people import (
     PASSWORD_MIN_LENGTH,
@@ -48,6 +48,15 @@ class RegisterForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), _username])
     display_name = StringField(_l("Name shown to others"), validators=[Optional(), Length(max=60)])
     phone = StringField(_l("Mobile number (optional)"), validators=[Optional(), _phone])
+    email = EmailField(
+        _l("E-mail (optional)"),
+        validators=[
+            Optional(),
+            Length(max=120),
+            Email(message=_l("Enter a valid e-mail address.")),
+        ],
+        description=_l("Only for notices about the proposals you follow."),
+    )
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=200), _new_password],

@@ -61,7 +61,13 @@ def _check_password(password: str) -> None:
 
 
 def register_user(
-    *, username: str, password: str, display_name: str, phone: str | None, now: datetime
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    phone: str | None,
+    now: datetime,
+    email: str | None = None,
 ) -> User:
     username = (username or "").strip()
     if not is_valid_username(username):
@@ -84,6 +90,7 @@ def register_user(
         phone=normalized_phone,
         display_name=(display_name or "").strip() or username,
         password_hash=hash_password(password),
+        email=(email or "").strip() or None,
         created_at=now,
     )
     db.session.add(user)

@@ -34,6 +34,7 @@ def register() -> Any:
                 password=form.password.data or "",
                 display_name=form.display_name.data or "",
                 phone=form.phone.data,
+                email=form.email.data,
                 now=now(),
             )
         except ServiceError as error:

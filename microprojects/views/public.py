@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -47,9 +47,21 @@ def communities() -> str:
 
 @bp.get("/c/<slug>")
 def community(slug: str) -> str:
+    from ..models import Cycle
+    from .helpers import now
+
     place = community_or_404(slug)
+    cycles = db.session.scalars(
+        select(Cycle)
+        .where(or_(Cycle.community_id == place.id, Cycle.street_id == place.street_id))
+        .order_by(Cycle.collecting_at.desc())
+    ).all()
     return render_template(
-        "community.html", community=place, verified=_verified_counts().get(place.id, 0)
+        "community.html",
+        community=place,
+        verified=_verified_counts().get(place.id, 0),
+        cycles=cycles,
+        now=now(),
     )
 
 

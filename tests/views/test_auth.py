@@ -173,3 +173,22 @@ def test_delete_account_from_the_page(client, app):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.deleted_at.is_not(None)))
         assert user.username.startswith("deleted-")
+
+
+def test_register_with_an_email_for_notices(client, app):
+    bad = post(
+        client,
+        "/register",
+        {"username": "wang", "email": "not-an-address", "password": f.PASSWORD,
+         "confirm": f.PASSWORD},
+    )  # fmt: skip
+    assert "请输入有效的电子邮箱地址" in bad.get_data(as_text=True)
+    response = post(
+        client,
+        "/register",
+        {"username": "wang", "email": "wang@example.cn", "password": f.PASSWORD,
+         "confirm": f.PASSWORD},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.email).filter_by(username="wang")) == "wang@example.cn"

@@ -92,3 +92,18 @@ def test_admin_adds_a_community_with_grids(app, client, world):
     assert "短名为 2 至 59 位小写字母" in bad.get_data(as_text=True)
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert "place.community" in audit
+
+
+def test_a_community_page_lists_its_cycles_with_their_phase(app, client, world):
+    import factories as f
+
+    from microprojects.extensions import db
+    from microprojects.models import Community, User
+
+    with app.app_context():
+        f.cycle(db.session.get(Community, world.a_id), db.session.get(User, world.ids["admin"]),
+                phase="screening")  # fmt: skip
+    page = client.get(f"/c/{world.a_slug}").get_data(as_text=True)
+    assert "2026 年振兴社区微实事" in page
+    assert "当前：协商审核" in page
+    assert "2026 年振兴社区微实事" not in client.get(f"/c/{world.b_slug}").get_data(as_text=True)

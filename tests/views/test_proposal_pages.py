@@ -690,7 +690,7 @@ def test_save_as_draft_through_the_form_then_submit(app, world):
     [
         ({"estimated_cost": "abc"}, "请输入以元为单位的金额，如 12000 或 12,000.50。"),
         ({"estimated_cost": "-5"}, "请输入以元为单位的金额，如 12000 或 12,000.50。"),
-        ({"estimated_cost": "60000"}, "费用超过本轮次此类项目的资金上限。"),
+        ({"estimated_cost": "60000"}, "费用超过本轮次此类项目的上限 50,000 元。"),
         ({"estimated_cost": "0"}, "请填写大于零的预估费用。"),
         ({"title": ""}, 'class="error"'),
         ({"category": "修路"}, 'class="error"'),
@@ -802,7 +802,7 @@ def test_a_photo_over_the_configured_size_is_refused(app, world):
     big = f.jpeg(1200, 900, color="#123456")
     assert len(big) > 2000
     page = _upload(client, pid, big).get_data(as_text=True)
-    assert "照片文件过大。" in page
+    assert "照片过大：最大" in page
     assert _count(app, ProposalPhoto) == 0 and _uploads(app) == before
 
 
