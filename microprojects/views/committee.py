@@ -52,7 +52,15 @@ from ..services import proposals as proposal_service
 from ..services import residency as residency_service
 from ..services.cycles import CycleInput
 from ..services.errors import PermissionDenied, ServiceError
-from .helpers import committee_required, current_actor, flash_error, like, now, to_utc
+from .helpers import (
+    committee_required,
+    community_cycle_or_404,
+    current_actor,
+    flash_error,
+    like,
+    now,
+    to_utc,
+)
 
 bp = Blueprint("committee", __name__, url_prefix="/c/<slug>/committee")
 
@@ -446,13 +454,6 @@ def audit(community: Community) -> str:
 # --- cycles, screening, proposals entered on behalf, moderation ------------------------------
 
 
-def _cycle_of(community: Community, cycle_id: int) -> Cycle:
-    found = db.session.get(Cycle, cycle_id)
-    if found is None or community.id not in found.community_ids:
-        abort(404)
-    return found
-
-
 def _cycles_of(community: Community) -> list[Cycle]:
     return list(
         db.session.scalars(
@@ -524,7 +525,7 @@ def cycles(community: Community) -> Any:
 @bp.route("/cycles/<int:cycle_id>", methods=["GET", "POST"])
 @committee_required(Action.VIEW_COMMITTEE)
 def cycle(community: Community, cycle_id: int) -> Any:
-    found = _cycle_of(community, cycle_id)
+    found = community_cycle_or_404(community, cycle_id)
     form = PhaseChangeForm()
     if form.validate_on_submit():
         until = to_utc(form.until.data) if form.until.data else None
@@ -565,7 +566,7 @@ def cycle(community: Community, cycle_id: int) -> Any:
 @bp.get("/cycles/<int:cycle_id>/screening")
 @committee_required(Action.SCREEN_PROPOSALS)
 def screening(community: Community, cycle_id: int) -> str:
-    found = _cycle_of(community, cycle_id)
+    found = community_cycle_or_404(community, cycle_id)
     supports = (
         select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
     )
@@ -591,7 +592,7 @@ def enter(community: Community, cycle_id: int) -> Any:
 
     from ..views.proposals import _input
 
-    found = _cycle_of(community, cycle_id)
+    found = community_cycle_or_404(community, cycle_id)
     form = OnBehalfForm()
     form.category.choices = [SelectChoice(c, c) for c in found.categories]
     form.community.choices = [SelectChoice(community.id, community.name)]  # type: ignore[arg-type]

@@ -42,7 +42,7 @@ from ..messages import (
     STATUS_LABELS,
     service_message,
 )
-from ..models import Community, Street, utcnow
+from ..models import Community, Cycle, Street, utcnow
 from ..services.accounts import actor_for
 from ..services.errors import ServiceError
 
@@ -97,6 +97,14 @@ def community_choices() -> list[SelectChoice]:
     """Every community, for a select box, grouped by street in name order."""
     rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
     return [SelectChoice(c.id, f"{c.street.name} · {c.name}") for c in rows]  # type: ignore[arg-type]
+
+
+def community_cycle_or_404(community: Community, cycle_id: int) -> Cycle:
+    """A cycle in which ``community`` takes part (its own or its street's), else 404."""
+    found = db.session.get(Cycle, cycle_id)
+    if found is None or community.id not in found.community_ids:
+        abort(404)
+    return found
 
 
 def community_or_404(slug: str) -> Community:

@@ -30,7 +30,7 @@ from ..models import (
 from ..services import cycles as cycle_service
 from ..services import voting
 from ..services.errors import PermissionDenied, ServiceError
-from .helpers import committee_required, flash_error, like, now
+from .helpers import committee_required, community_cycle_or_404, flash_error, like, now
 
 bp = Blueprint("voting", __name__)
 
@@ -236,17 +236,10 @@ def check(cycle_id: int) -> str:
 # --- the committee ---------------------------------------------------------------------------
 
 
-def _cycle_of(community: Community, cycle_id: int) -> Cycle:
-    found = db.session.get(Cycle, cycle_id)
-    if found is None or community.id not in found.community_ids:
-        abort(404)
-    return found
-
-
 @bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/voting", methods=["GET", "POST"])
 @committee_required(Action.MANAGE_VOTING)
 def settings(community: Community, cycle_id: int) -> Any:
-    cycle = _cycle_of(community, cycle_id)
+    cycle = community_cycle_or_404(community, cycle_id)
     form = VotingSettingsForm(obj=cycle)
     if form.validate_on_submit():
         try:
@@ -302,7 +295,7 @@ def _find_residents(community: Community, query: str) -> list[Residency]:
 @bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/paper", methods=["GET", "POST"])
 @committee_required(Action.MANAGE_VOTING)
 def paper(community: Community, cycle_id: int) -> Any:
-    cycle = _cycle_of(community, cycle_id)
+    cycle = community_cycle_or_404(community, cycle_id)
     query = (request.args.get("q") or "").strip()[:40]
     residents = _find_residents(community, query)
     pending = db.session.scalars(
@@ -332,7 +325,7 @@ def paper(community: Community, cycle_id: int) -> Any:
 @bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper/<int:residency_id>")
 @committee_required(Action.MANAGE_VOTING)
 def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
-    cycle = _cycle_of(community, cycle_id)
+    cycle = community_cycle_or_404(community, cycle_id)
     resident = db.session.get(Residency, residency_id)
     if resident is None or resident.community_id != community.id:
         abort(404)
@@ -403,7 +396,7 @@ def paper_discard(community: Community, paper_id: int) -> Any:
 @bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/turnout")
 @committee_required(Action.MANAGE_VOTING)
 def committee_turnout(community: Community, cycle_id: int) -> str:
-    cycle = _cycle_of(community, cycle_id)
+    cycle = community_cycle_or_404(community, cycle_id)
     return render_template(
         "voting/turnout.html", community=community, cycle=cycle, turnout=voting.turnout(cycle)
     )
