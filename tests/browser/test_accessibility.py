@@ -1,0 +1,84 @@
+"""An accessibility audit (axe-core) of the public pages, the ballot and the committee's main
+pages: no serious or critical violations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import factories as f
+import pytest
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def audited(browser, base_url):
+    """New pages, each in its own context (its own login), that the audit can be injected into."""
+    if not AXE.exists():
+        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    contexts = []
+
+    def new_page():
+        # The strict CSP (script-src 'self') would refuse the injected audit script.
+        context = browser.new_context(base_url=base_url, locale="zh-CN", bypass_csp=True)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def _audit(page, path: str) -> list[str]:
+    page.goto(path)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{path}: {v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _login(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名或手机号").fill(username)
+    page.get_by_label("密码").fill(f.PASSWORD)
+    page.locator("main").get_by_role("button", name="登录").click()
+    page.wait_for_url("**/account")
+
+
+def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):
+    from microprojects.extensions import db
+    from microprojects.models import Community, User
+
+    with fresh_db.app_context():
+        w = f.world()
+        voting_cycle, projects = f.voting_cycle(w.a, w.admin)
+        open_cycle = f.cycle(db.session.get(Community, w.a.id), db.session.get(User, w.admin.id))
+        ids = (voting_cycle.id, projects[0].id, open_cycle.id, w.a.slug)
+    voting_id, proposal_id, open_id, slug = ids
+    page = audited()
+    problems: list[str] = []
+    for path in ["/", "/communities", f"/c/{slug}", "/cycles", f"/cycles/{voting_id}",
+                 f"/proposals/{proposal_id}", "/login", "/register", f"/c/{slug}/claim",
+                 f"/cycles/{voting_id}/check"]:  # fmt: skip
+        problems += _audit(page, path)
+    _login(page, "resident_a")
+    for path in [f"/cycles/{voting_id}/vote", f"/cycles/{open_id}/propose", "/account", "/verify"]:
+        problems += _audit(page, path)
+    committee = audited()
+    _login(committee, "committee_a")
+    base = f"/c/{slug}/committee"
+    committee_pages = [
+        base,
+        f"{base}/roster",
+        f"{base}/verifications",
+        f"{base}/cycles",
+        f"{base}/cycles/{voting_id}/paper",
+        f"/proposals/{proposal_id}",
+    ]
+    for path in committee_pages:
+        problems += _audit(committee, path)
+    assert problems == []
