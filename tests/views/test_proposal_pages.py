@@ -546,8 +546,8 @@ def test_the_committee_screens_through_the_page(app, world):
     assert "提议已退回提议人。" in page
     assert _state(app, pid) == "returned"
     log = page.split('id="decisions"')[1].split("</section>")[0]
-    for line in ("提交了提议", "记录了可行性评估", "修改了费用或投票标题", "审核通过，列入投票",
-                 "退回修改", "请补充交警意见", "按询价核减"):  # fmt: skip
+    for line in ("提交了提议", "记录了可行性评估", "修改了费用或投票标题", "审核通过，已列入投票",
+                 "退回提议人修改", "请补充交警意见", "按询价核减"):  # fmt: skip
         assert line in log, line
     # The author sees the message and may resubmit during screening.
     author = _page(_as(app, "resident_a"), f"/proposals/{pid}")
@@ -562,7 +562,7 @@ def test_a_rejection_reason_is_public(app, client, world):
     post(committee, f"/proposals/{pid}/reject", {"reason": "属于物业公司职责"})
     page = _page(client, f"/proposals/{pid}")
     assert "未采纳。理由： 属于物业公司职责" in page
-    assert "不予采纳" in page
+    assert "决定不予采纳" in page  # the decision log's entry
     assert _listed(client, cycle_id, state="rejected") == [pid]
 
 
@@ -1332,3 +1332,21 @@ def test_the_proposal_page_in_english(app, world):
     assert "决策记录" not in page
     listing = _page(client, f"/cycles/{cycle_id}")
     assert "1 proposal" in listing and "Newest first" in listing
+
+
+def test_a_hidden_comment_is_readable_by_the_committee_only(app, world):
+    from microprojects.models import Comment, User, utcnow
+    from microprojects.services import comments
+
+    with app.app_context():
+        proposal, comment, _photo = f.proposal_with_comment(world)
+        committee = db.session.get(User, world.ids["committee_a"])
+        comments.hide_comment(
+            committee, db.session.get(Comment, comment.id), reason="离题", now=utcnow()
+        )
+        pid = proposal.id
+    public = app.test_client().get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "已被居务协商会隐藏：离题" in public
+    assert "很需要" not in public
+    staff = _page(_as(app, "committee_a"), f"/proposals/{pid}")
+    assert "仅居务协商会可见： 很需要" in staff
