@@ -51,7 +51,7 @@ from ..services import cycles as cycle_service
 from ..services import proposals as proposal_service
 from ..services import residency as residency_service
 from ..services.cycles import CycleInput
-from ..services.errors import PermissionDenied, ServiceError
+from ..services.errors import ServiceError
 from .helpers import (
     committee_required,
     community_cycle_or_404,
@@ -505,8 +505,6 @@ def cycles(community: Community) -> Any:
                 street=community.street if street_wide else None,
                 now=now(),
             )
-        except PermissionDenied:
-            abort(403)
         except ServiceError as error:
             flash_error(error)
         else:
@@ -538,8 +536,6 @@ def cycle(community: Community, cycle_id: int) -> Any:
                 until=until,
                 now=now(),
             )
-        except PermissionDenied:
-            abort(403)
         except ServiceError as error:
             flash_error(error)
         else:
@@ -606,8 +602,6 @@ def enter(community: Community, cycle_id: int) -> Any:
                 on_behalf_of=form.on_behalf_of.data or "",
                 now=now(),
             )
-        except PermissionDenied:
-            abort(403)
         except ServiceError as error:
             flash_error(error)
         else:

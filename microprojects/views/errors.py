@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+from ..services.errors import PermissionDenied
 
 MESSAGES: dict[int, tuple[Any, Any]] = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
@@ -47,6 +48,10 @@ def register(app: Flask) -> None:
                 )
             ),
         )
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied) -> tuple[str, int]:
+        return render_error(403)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

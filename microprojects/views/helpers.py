@@ -40,11 +40,12 @@ from ..messages import (
     STANCE_LABELS,
     STATE_LABELS,
     STATUS_LABELS,
+    ballot_problem,
     service_message,
 )
 from ..models import Community, Cycle, Street, utcnow
 from ..services.accounts import actor_for
-from ..services.errors import ServiceError
+from ..services.errors import PermissionDenied, ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -172,6 +173,15 @@ def redirect_next(default_endpoint: str, **values: Any) -> Any:
 
 
 def flash_error(error: ServiceError) -> None:
+    """Tell the visitor why a use case refused. A refusal for lack of permission is no message
+    but the 403 page: it is raised again, for the app's error handler."""
+    if isinstance(error, PermissionDenied):
+        raise error
+    problems = getattr(error, "problems", None)
+    if problems:  # an invalid ballot: each problem in words
+        for problem in problems:
+            flash(ballot_problem(problem.code, dict(problem.params)), "error")
+        return
     flash(service_message(error.code, error.params), "error")
 
 

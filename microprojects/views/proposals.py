@@ -50,7 +50,7 @@ from ..services import comments as comment_service
 from ..services import proposals as proposal_service
 from ..services.accounts import find_login
 from ..services.cycles import participation_problem
-from ..services.errors import PermissionDenied, ServiceError
+from ..services.errors import ServiceError
 from .helpers import current_actor, flash_error, like, now
 
 bp = Blueprint("proposals", __name__)
@@ -343,8 +343,6 @@ def _back(proposal: Proposal, anchor: str | None = None) -> Any:
 def _run(proposal: Proposal, call: Any, success: str, anchor: str | None = None) -> Any:
     try:
         call()
-    except PermissionDenied:
-        abort(403)
     except ServiceError as error:
         flash_error(error)
     else:

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..services import cycles as cycle_service
 from ..services import voting
-from ..services.errors import PermissionDenied, ServiceError
+from ..services.errors import ServiceError
 from .helpers import committee_required, community_cycle_or_404, flash_error, like, now
 
 bp = Blueprint("voting", __name__)
@@ -186,10 +186,6 @@ def cast(cycle_id: int) -> Any:
             )
         else:
             result = voting.cast_ballot(current_user, cycle, choices, now=now())
-    except voting.BallotInvalid as error:
-        for text in _problems_text(error.problems):
-            flash(text, "error")
-        return redirect(url_for("voting.ballot", cycle_id=cycle.id))
     except ServiceError as error:
         flash_error(error)
         return redirect(url_for("voting.ballot", cycle_id=cycle.id))
@@ -258,8 +254,6 @@ def settings(community: Community, cycle_id: int) -> Any:
                 public_turnout=bool(form.public_turnout.data),
                 now=now(),
             )
-        except PermissionDenied:
-            abort(403)
         except ServiceError as error:
             flash_error(error)
         else:
@@ -338,11 +332,6 @@ def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
         return back
     try:
         voting.enter_paper_ballot(current_user, cycle, resident, choices, now=now())
-    except voting.BallotInvalid as error:
-        for text in _problems_text(error.problems):
-            flash(text, "error")
-    except PermissionDenied:
-        abort(403)
     except ServiceError as error:
         flash_error(error)
     else:
@@ -363,11 +352,6 @@ def paper_confirm(community: Community, paper_id: int) -> Any:
     entry = _entry_of(community, paper_id)
     try:
         result = voting.confirm_paper_ballot(current_user, entry, now=now())
-    except voting.BallotInvalid as error:
-        for text in _problems_text(error.problems):
-            flash(text, "error")
-    except PermissionDenied:
-        abort(403)
     except ServiceError as error:
         flash_error(error)
     else:
@@ -384,8 +368,6 @@ def paper_discard(community: Community, paper_id: int) -> Any:
         voting.discard_paper_ballot(
             current_user, entry, reason=request.form.get("reason", ""), now=now()
         )
-    except PermissionDenied:
-        abort(403)
     except ServiceError as error:
         flash_error(error)
     else:

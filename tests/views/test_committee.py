@@ -198,3 +198,38 @@ def test_live_resident_cannot_be_approved_without_roster_entry(app, client, worl
     with app.app_context():
         assert db.session.get(Residency, request_id).status == "pending"
         assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 0
+
+
+def test_a_refusal_by_a_service_is_the_403_page(app, world):
+    """A committee member may look at the street's cycle, but only an administrator runs it:
+    the service refuses, and the visitor gets the 403 page, not a message."""
+    from datetime import timedelta
+
+    from microprojects.models import Street, User, utcnow
+    from microprojects.services.cycles import CycleInput, create_cycle
+
+    with app.app_context():
+        admin = db.session.get(User, world.ids["admin"])
+        street = db.session.scalar(select(Street).filter_by(name="和平南街道"))
+        start = utcnow() - timedelta(days=1)
+        dates = {
+            f"{n}_at": start + timedelta(days=10 * i)
+            for i, n in enumerate(
+                ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+            )
+        }
+        cycle = create_cycle(
+            admin, CycleInput(title="街道统筹", budget_fen=1_000_000_00, **dates),
+            street=street, now=utcnow(),
+        )  # fmt: skip
+        cycle_id = cycle.id
+    client = app.test_client()
+    login(client, "committee_a")
+    url = f"/c/{world.a_slug}/committee/cycles/{cycle_id}"
+    assert client.get(url).status_code == 200
+    refused = post(client, url, {"reason": "提前结束征集"})
+    assert refused.status_code == 403
+    assert "无权访问" in refused.get_data(as_text=True)
+    admin_client = app.test_client()
+    login(admin_client, "admin")
+    assert post(admin_client, url, {"reason": "提前结束征集"}).status_code == 302
