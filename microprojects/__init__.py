@@ -92,9 +92,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import account, admin, auth, committee, proposals, public, voting
+    from .views import account, admin, auth, committee, proposals, public, results, voting
 
-    for module in (public, auth, account, committee, admin, proposals, voting):
+    for module in (public, auth, account, committee, admin, proposals, voting, results):
         app.register_blueprint(module.bp)
 
 

@@ -333,3 +333,36 @@ PAPER_STATUS_LABELS: dict[str, Any] = {
     "confirmed": _l("confirmed"),
     "discarded": _l("discarded"),
 }
+
+SERVICE_MESSAGES.update(
+    {
+        "tally_rule_unknown": _l("Choose how the funded projects are chosen."),
+        "tie_break_unknown": _l("Choose who wins an exact tie."),
+        "tally_threshold_negative": _l("The minimum score cannot be negative."),
+        "count_voting_open": _l("The votes can be counted once voting has closed."),
+        "count_paper_pending": _l(
+            "Paper ballots are waiting for confirmation. Confirm or discard them before counting."
+        ),
+        "count_no_projects": _l("There are no projects on the ballot to count."),
+        "recount_needs_reason": _l(
+            "This cycle has been counted. To count again, give the reason; it is published."
+        ),
+        "count_taken_meanwhile": _l("Someone else counted the votes at the same time. Reload."),
+        "export_not_counted": _l("The cycle has not been counted yet."),
+        "export_ballots_changed": _l(
+            "The ballots or the projects have changed since the count; count again first."
+        ),
+        "import_rule_unsupported": _l("The file's rule %(rule)s cannot be counted here."),
+        "import_vote_type_unsupported": _l(
+            "The file's vote type %(vote_type)s is not one of the app's ballots."
+        ),
+        "import_money_fraction": _l("The %(what)s %(value)s is not a whole number of fen."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.counted": _l("Counted the votes"),
+        "cycle.imported": _l("Imported an election from a Pabulib file"),
+    }
+)

@@ -63,6 +63,9 @@ REQUIRED_META = (
     "date_end",
 )
 POINTS_VOTE_TYPES = frozenset({"cumulative", "scoring"})
+# How write_pb names exclusive groups in META comment; tally_setup reads groups back under any
+# rule when the comment carries it (other files only under greedy-exclusive).
+GROUPS_MARK = "Mutually exclusive projects:"
 
 MetaValue: TypeAlias = str | int | Fraction | Decimal
 Source: TypeAlias = str | os.PathLike[str] | TextIO
@@ -97,6 +100,8 @@ class PbProject:
     votes: int | None = None
     score: int | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    # Only for writing: the exclusive group, written into META comment (see write_pb).
+    group: str | None = None
 
     @property
     def withdrawn(self) -> bool:
@@ -490,12 +495,13 @@ def tally_setup(election: Election) -> TallySetup:
     if rule_text == "greedy-custom":
         caveats.append("custom_rule_not_applied")
     group_of: dict[str, str] = {}
-    if rule_text == "greedy-exclusive":
+    comment = meta.get("comment", "")
+    if rule_text == "greedy-exclusive" or GROUPS_MARK in comment:
         ids = [p.id for p in election.projects]
-        for n, members in enumerate(parse_exclusive_groups(meta.get("comment", ""), ids), 1):
+        for n, members in enumerate(parse_exclusive_groups(comment, ids), 1):
             for pid in members:
                 group_of.setdefault(pid, f"exclusive-{n}")
-        if not group_of:
+        if not group_of and rule_text == "greedy-exclusive":
             caveats.append("exclusive_groups_not_found")
     projects = tuple(Project(p.id, p.cost, group_of.get(p.id)) for p in election.projects)
     params = TallyParams(
@@ -648,7 +654,7 @@ def format_pb(
         comment = meta_rows.get("comment", "")
         number = len(_COMMENT_PART.findall(comment)) + 1
         described = "; ".join(", ".join(members) for members in groups)
-        extra = f"#{number}: Mutually exclusive projects: {described}."
+        extra = f"#{number}: {GROUPS_MARK} {described}."
         meta_rows["comment"] = f"{comment} {extra}".strip()
     out.write("META\n")
     writer.writerow(["key", "value"])
@@ -736,7 +742,7 @@ def _project_column(project: Project | PbProject, column: str) -> str:
 def _groups(projects: Sequence[Project | PbProject]) -> list[tuple[str, ...]]:
     members: dict[str, list[str]] = {}
     for p in projects:
-        if isinstance(p, Project) and p.group is not None:
+        if p.group is not None:
             if _TOKEN_SPLIT.search(p.id) or p.id != p.id.rstrip(".:"):
                 # The comment is the only place Pabulib has for groups; such an id would be cut
                 # apart when read back, so refuse rather than write a different election.

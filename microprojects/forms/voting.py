@@ -1,14 +1,16 @@
-"""The committee's voting settings form."""
+"""The committee's voting settings form (how residents vote and how the votes are counted) and
+the count form."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField
+from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..domain.ballots import BallotKind
+from ..explain import RULE_NAMES, TIE_BREAK_LABELS
 from ..messages import BALLOT_KIND_LABELS
 
 
@@ -54,3 +56,24 @@ class VotingSettingsForm(FlaskForm):
     )
     allow_revision = BooleanField(_l("Residents may change their ballot until voting closes"))
     public_turnout = BooleanField(_l("Show the live turnout to the public"))
+    tally_rule = RadioField(
+        _l("How the funded projects are chosen"),
+        choices=[SelectChoice(k, v) for k, v in RULE_NAMES.items()],
+        validators=[DataRequired()],
+    )
+    tally_threshold = IntegerField(
+        _l("Minimum score to be funded (empty: none)"),
+        validators=[Optional(), NumberRange(0, 10_000_000)],
+    )
+    tie_break = RadioField(
+        _l("Who wins an exact tie"),
+        choices=[SelectChoice(k, TIE_BREAK_LABELS[k]) for k in ("submitted", "cheaper")],
+        validators=[DataRequired()],
+    )
+
+
+class CountForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why count again (shown publicly beside the new result)"),
+        validators=[Optional(), Length(max=1000)],
+    )

@@ -3,6 +3,7 @@
 from .accounts import CommitteeMembership, Organization, OrganizationMember, User
 from .audit import AuditEntry
 from .base import utcnow
+from .counting import Count, CountOutcome
 from .cycles import Cycle
 from .places import Community, District, Grid, Street
 from .proposals import (
@@ -34,6 +35,8 @@ __all__ = [
     "CommentReport",
     "CommitteeMembership",
     "Community",
+    "Count",
+    "CountOutcome",
     "Cycle",
     "District",
     "Grid",

@@ -34,6 +34,14 @@ class Cycle(db.Model):
             name="ballot_kind_known",
         ),
         CheckConstraint("vote_unit IN ('person', 'household')", name="vote_unit_known"),
+        CheckConstraint(
+            "tally_rule IN ('greedy', 'greedy-no-skip', 'equal-shares', 'equal-shares-comparison')",
+            name="tally_rule_known",
+        ),
+        CheckConstraint("tie_break IN ('submitted', 'cheaper', 'listed')", name="tie_break_known"),
+        CheckConstraint(
+            "tally_threshold IS NULL OR tally_threshold >= 0", name="tally_threshold_positive"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +76,15 @@ class Cycle(db.Model):
     vote_unit: Mapped[str] = mapped_column(String(10), default="person")
     allow_revision: Mapped[bool] = mapped_column(default=False)
     public_turnout: Mapped[bool] = mapped_column(default=True)
+    # The count, fixed with the voting settings before voting opens.
+    tally_rule: Mapped[str] = mapped_column(String(30), default="greedy")
+    tally_threshold: Mapped[int | None]
+    tie_break: Mapped[str] = mapped_column(String(12), default="submitted")
+    # For ``tie_break == "listed"``: proposal ids, earlier wins (an imported election's order).
+    tie_break_order: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Mutually exclusive proposals: lists of proposal ids, at most one of each list is funded.
+    exclusive_groups: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
     collecting_at: Mapped[datetime]
     screening_at: Mapped[datetime]
     voting_at: Mapped[datetime]

@@ -2,7 +2,8 @@
 
 - ``participations`` is the one registry of who voted, on the web or on paper: one row per
   cycle and voting unit (a person or a household), enforced by a unique constraint. It records
-  the channel and the day, not the time.
+  the channel (web, paper, or import for an election loaded from a Pabulib file) and the day,
+  not the time.
 - ``ballots`` holds what was chosen, with the SHA-256 digest of the voter's receipt code. It has
   no link to a person, participation or account, no time, and a random identifier; on SQLite it
   is stored without a rowid, so even the physical order says nothing of who came when.
@@ -29,7 +30,7 @@ class Participation(db.Model):
     __tablename__ = "participations"
     __table_args__ = (
         UniqueConstraint("cycle_id", "voter_key"),
-        CheckConstraint("channel IN ('web', 'paper')", name="channel_known"),
+        CheckConstraint("channel IN ('web', 'paper', 'import')", name="channel_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +42,7 @@ class Participation(db.Model):
     )
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
-    channel: Mapped[str] = mapped_column(String(5))
+    channel: Mapped[str] = mapped_column(String(6))
     day: Mapped[date]
 
     residency: Mapped[Residency | None] = relationship()

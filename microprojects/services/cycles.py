@@ -187,10 +187,15 @@ def update_voting_settings(
     vote_unit: str,
     allow_revision: bool,
     public_turnout: bool,
+    tally_rule: str | None = None,
+    tally_threshold: int | None = None,
+    tie_break: str | None = None,
     now: datetime,
 ) -> None:
-    """Set how the cycle votes; only before voting opens, so nobody votes under changed rules."""
+    """Set how the cycle votes and is counted; only before voting opens, so nobody votes under
+    changed rules. ``tally_rule``/``tie_break`` None keep the current ones."""
     from ..domain.ballots import BallotKind, BallotRule
+    from ..domain.counting import APP_RULES, TIE_BREAKS
 
     if not can_manage(actor, cycle):
         raise PermissionDenied()
@@ -215,13 +220,27 @@ def update_voting_settings(
     problems = rule.problems()
     if problems:
         raise ServiceError(f"rule_{problems[0]}")
+    tally_rule = cycle.tally_rule if tally_rule is None else tally_rule
+    tie_break = cycle.tie_break if tie_break is None else tie_break
+    if tally_rule not in APP_RULES:
+        raise ServiceError("tally_rule_unknown")
+    if tie_break not in TIE_BREAKS:
+        raise ServiceError("tie_break_unknown")
+    if tally_threshold is not None and tally_threshold < 0:
+        raise ServiceError("tally_threshold_negative")
     before = {
         "ballot_kind": cycle.ballot_kind,
         "ballot_min": cycle.ballot_min,
         "ballot_max": cycle.ballot_max,
         "vote_unit": cycle.vote_unit,
         "allow_revision": cycle.allow_revision,
+        "tally_rule": cycle.tally_rule,
+        "tally_threshold": cycle.tally_threshold,
+        "tie_break": cycle.tie_break,
     }
+    cycle.tally_rule = tally_rule
+    cycle.tally_threshold = tally_threshold
+    cycle.tie_break = tie_break
     cycle.ballot_kind = kind.value
     cycle.ballot_min = ballot_min
     cycle.ballot_max = ballot_max
@@ -250,6 +269,9 @@ def update_voting_settings(
             "vote_unit": vote_unit,
             "allow_revision": allow_revision,
             "public_turnout": public_turnout,
+            "tally_rule": tally_rule,
+            "tally_threshold": tally_threshold,
+            "tie_break": tie_break,
         },
         now=now,
     )

@@ -406,6 +406,10 @@ def turnout(cycle: Cycle) -> Turnout:
         eligible=sum(verified.values()),
         by_community=[(names[cid], voted.get(cid, 0), verified.get(cid, 0)) for cid in names],
         by_grid=[(c, g, n) for c, g, n in grids],
-        by_channel={"web": channels.get("web", 0), "paper": channels.get("paper", 0)},
+        by_channel={
+            "web": channels.get("web", 0),
+            "paper": channels.get("paper", 0),
+            "import": channels.get("import", 0),
+        },
         by_day=[(d.isoformat(), n) for d, n in days],
     )

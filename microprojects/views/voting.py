@@ -252,6 +252,9 @@ def settings(community: Community, cycle_id: int) -> Any:
                 vote_unit=form.vote_unit.data,
                 allow_revision=bool(form.allow_revision.data),
                 public_turnout=bool(form.public_turnout.data),
+                tally_rule=form.tally_rule.data,
+                tally_threshold=form.tally_threshold.data,
+                tie_break=form.tie_break.data,
                 now=now(),
             )
         except ServiceError as error:

@@ -290,7 +290,7 @@ def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
     )
     turnout = voting.turnout(c)
     assert turnout.total == 1
-    assert turnout.by_channel == {"web": 0, "paper": 1}
+    assert turnout.by_channel == {"web": 0, "paper": 1, "import": 0}
     assert turnout.by_community[0][1] == 1
     assert turnout.by_grid == [("振兴社区", "第一网格", 1)]
 

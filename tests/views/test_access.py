@@ -101,6 +101,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "voting.paper_confirm": ("POST", COMMITTEE),
     "voting.paper_discard": ("POST", COMMITTEE),
     "voting.committee_turnout": ("GET", COMMITTEE),
+    "results.cycle_results": ("GET", PUBLIC),
+    "results.counted_ballots": ("GET", PUBLIC),
+    "results.count": ("GET", COMMITTEE),
 }
 
 ROLES = [
@@ -157,7 +160,9 @@ def targets(app, world):
         paper = voting.enter_paper_ballot(
             admin, voting_cycle, voter.residency, [Choice(str(on_ballot[0].id))], now=utcnow()
         )
+        counted, _, _ = f.counted_cycle(a, admin)
         return {
+            "by_endpoint": {"results.counted_ballots": {"cycle_id": counted.id}},
             "cycle_id": proposal.cycle_id,
             "proposal_id": proposal.id,
             "comment_id": comment.id,
@@ -179,7 +184,8 @@ def _url(app, endpoint, values):
     with app.test_request_context():
         from flask import url_for
 
-        return url_for(endpoint, **{k: values[k] for k in rule.arguments})
+        own = values.get("by_endpoint", {}).get(endpoint, {})
+        return url_for(endpoint, **{k: own.get(k, values[k]) for k in rule.arguments})
 
 
 @pytest.mark.parametrize("role", ROLES)
