@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -26,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(roster)
     app.cli.add_command(places)
     app.cli.add_command(pabulib)
+    app.cli.add_command(count)
 
 
 def _fail(error: ServiceError) -> None:
@@ -288,3 +291,127 @@ def pabulib_tally(path: Path, rule_name: str | None, as_json: bool) -> None:
                 f"  project {diff['project']}: recorded selected={diff['recorded']}, {state} "
                 f"({json.dumps(diff['explanation'], ensure_ascii=False)})"
             )
+
+
+class _ProgressLines:
+    """A text file read line by line that moves a progress bar by the bytes read."""
+
+    def __init__(self, stream: Any, bar: Any) -> None:
+        self._stream = stream
+        self._bar = bar
+
+    def __iter__(self) -> _ProgressLines:
+        return self
+
+    def __next__(self) -> str:
+        line: str = next(self._stream)
+        self._bar.update(len(line.encode("utf-8")))
+        return line
+
+
+@pabulib.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_slug", required=True, help="Slug of the community.")
+@click.option("--title", help="The cycle's title (default: the file's unit and instance).")
+@click.option("--count/--no-count", "then_count", default=False, help="Count it right away.")
+@with_appcontext
+def pabulib_import(path: Path, community_slug: str, title: str | None, then_count: bool) -> None:
+    """Load a .pb election as a cycle of a community: its projects on the ballot, its ballots
+    anonymous. The file is checked whole before anything is written; all or nothing."""
+    from .domain.pabulib import PabulibError, read_pb
+    from .services import counting
+
+    community = db.session.scalar(select(Community).filter_by(slug=community_slug))
+    if community is None:
+        raise click.ClickException(f"No community with the slug {community_slug!r}.")
+    try:
+        with (
+            open(path, encoding="utf-8-sig", newline="") as stream,
+            click.progressbar(length=path.stat().st_size, label="reading", file=sys.stderr) as bar,
+        ):
+            election = read_pb(_ProgressLines(stream, bar))  # type: ignore[arg-type]
+    except PabulibError as error:
+        raise click.ClickException(
+            f"{path}: line {error.line_no}: {error.message}; nothing was imported."
+        ) from None
+    except OSError as error:
+        raise click.ClickException(f"{path}: cannot read the file: {error}") from None
+    try:
+        with click.progressbar(length=election.num_voters, label="writing", file=sys.stderr) as bar:
+            written = 0
+
+            def progress(done: int) -> None:
+                nonlocal written
+                bar.update(done - written)
+                written = done
+
+            cycle = counting.import_election(
+                election, community=community, title=title, now=utcnow(), progress=progress
+            )
+    except ServiceError as error:
+        _fail(error)
+        return
+    click.echo(
+        f"cycle {cycle.id}: {cycle.title} · {len(election.projects)} projects, "
+        f"{election.num_voters} ballots"
+    )
+    if then_count:
+        _count(cycle.id, "")
+
+
+@pabulib.command("export")
+@click.argument("cycle_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+@click.option(
+    "--canonical",
+    is_flag=True,
+    help="Write the counted canonical file (sorted ballots), whose SHA-256 the count records.",
+)
+@with_appcontext
+def pabulib_export(cycle_id: int, path: str, canonical: bool) -> None:
+    """Write a counted cycle as a .pb file: funded projects marked selected, ballots shuffled
+    and numbered anew so that nothing in the file follows who voted when. PATH - is stdout."""
+    from .models import Cycle
+    from .services import counting
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"No cycle {cycle_id}.")
+    try:
+        text = counting.export_pb(cycle, canonical=canonical)
+    except ServiceError as error:
+        _fail(error)
+        return
+    with click.open_file(path, "w", encoding="utf-8") as out:
+        out.write(text)
+    if path != "-":
+        click.echo(f"wrote {path}", err=True)
+
+
+def _count(cycle_id: int, reason: str) -> None:
+    from .models import Cycle
+    from .services import counting
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"No cycle {cycle_id}.")
+    try:
+        result = counting.run_count(None, cycle, now=utcnow(), reason=reason)
+    except ServiceError as error:
+        _fail(error)
+        return
+    funded = [o for o in result.outcomes if o.funded]
+    click.echo(
+        f"count {result.number} of cycle {cycle.id}: rule {result.rule}, "
+        f"{result.num_ballots} ballots, {len(funded)} projects funded, "
+        f"sha256 {result.ballots_digest}"
+    )
+
+
+@click.command()
+@click.argument("cycle_id", type=int)
+@click.option("--reason", default="", help="Why, when the cycle has been counted before.")
+@with_appcontext
+def count(cycle_id: int, reason: str) -> None:
+    """Count a cycle whose voting has closed and store the result (as the committee's button)."""
+    _count(cycle_id, reason)

@@ -111,12 +111,24 @@ def load_cycles(now: datetime) -> int:
     bailong = _cycle(chairs["bailong"], places["bailong"], "2026 年白龙社区微实事", "voting", now)  # type: ignore[arg-type]
     _simple(bailong, "bailong", now, approve=True)
     longfeng = _cycle(
-        chairs["longfeng"], places["longfeng"], "2026 年龙峰社区微实事", "publication", now
+        chairs["longfeng"],
+        places["longfeng"],
+        "2026 年龙峰社区微实事",
+        "publication",
+        now,
+        budget_yuan=80_000,
     )  # type: ignore[arg-type]
     _simple(longfeng, "longfeng", now, approve=True)
     haida_now = _cycle(
-        chairs["haida"], places["haida"], "2026 年第二期海达社区微实事", "implementation", now
+        chairs["haida"],
+        places["haida"],
+        "2026 年第二期海达社区微实事",
+        "implementation",
+        now,
+        budget_yuan=90_000,
     )  # type: ignore[arg-type]
+    # 海达 counts with the Method of Equal Shares, fixed before its voting opened.
+    haida_now.tally_rule = "equal-shares"
     _simple(haida_now, "haida", now, approve=True)
     haida_old = _cycle(
         chairs["haida"], places["haida"], "2026 年第一期海达社区微实事", "closed", now
@@ -125,6 +137,13 @@ def load_cycles(now: datetime) -> int:
     _votes(bailong, "bailong", now, paper_pending=True)
     _votes(longfeng, "longfeng", longfeng.voting_at + 3 * DAY)
     _votes(haida_now, "haida", haida_now.voting_at + 2 * DAY)
+    from .services import counting
+
+    for counted in (longfeng, haida_now):
+        counting.run_count(
+            db.session.get(User, counted.created_by_id), counted,
+            now=counted.publication_at + timedelta(hours=2),
+        )  # fmt: skip
     street = places["zhenxing"].street
     _cycle(admin, None, "2026 年和平南街道微实事（街道统筹）", "collecting", now, street=street,
            budget_yuan=1_050_000)  # fmt: skip

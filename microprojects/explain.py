@@ -180,3 +180,21 @@ def comparison_text(count: Count) -> str | None:
         same=info["indifferent"],
         chosen=chosen,
     )
+
+
+def mes_text(count: Count, currency: str = "CNY") -> str | None:
+    """For the Method of Equal Shares: each voter's share, first and as finally raised."""
+    info = count.result.get("mes")
+    if not info:
+        return None
+    initial = money(info["initial_budget_per_voter"], count, currency)
+    final = money(info["budget_per_voter"], count, currency)
+    if info["initial_budget_per_voter"] == info["budget_per_voter"]:
+        return gettext("Each voter's share was %(initial)s.", initial=initial)
+    return gettext(
+        "Each voter's share started at %(initial)s and was raised to %(final)s, the most at "
+        "which the funded projects still fit the budget; the amounts below are those of that "
+        "last round.",
+        initial=initial,
+        final=final,
+    )

@@ -156,9 +156,13 @@ def count_setup(
     )
     grouped = any(p.group is not None for p in tally_projects)
     ordered_votes = settings.vote_type not in ("approval", "choose-1")
+    # Approval choices are a set: sorted here, so that how a ballot was stored never shows.
     tally_ballots = group_ballots(
         (
-            Ballot(tuple(choices), None if points is None else tuple(points))
+            Ballot(
+                tuple(choices) if ordered_votes else tuple(sorted(choices)),
+                None if points is None else tuple(points),
+            )
             for choices, points in ballots
         ),
         ordered=ordered_votes,

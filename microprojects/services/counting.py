@@ -55,6 +55,8 @@ from .errors import PermissionDenied, ServiceError
 from .voting import receipt_digest
 
 COUNTED_PHASES = (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
+# The category of an imported project whose file gives none; exported as none again.
+UNCATEGORISED = "未分类"
 
 
 # --- what is counted ------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def count_projects(cycle: Cycle, ballots: Sequence[tuple[list[str], Any]]) -> li
             cost_fen=p.cost_fen,
             submitted_at=p.submitted_at,
             name=p.display_title,
-            category=p.category,
+            category="" if p.category == UNCATEGORISED else p.category,
             withdrawn=p.state != ProposalState.APPROVED.value,
         )
         for p in proposals
@@ -384,7 +386,7 @@ def import_election(
             description=f"Pabulib: {description}".strip(),
             community_id=community.id,
             budget_fen=budget_fen,
-            categories=categories[:50] or ["-"],
+            categories=categories[:50] or [UNCATEGORISED],
             ballot_kind=kind.value,
             ballot_min=0,
             ballot_max=1 if kind is BallotKind.CHOOSE_ONE else None,

@@ -233,6 +233,8 @@ def _locale_code() -> str:
 
 
 def register(app: Flask) -> None:
+    from ..explain import RULE_NAMES, RULE_TEXTS, TIE_BREAK_TEXTS
+
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["code"] = format_code
     app.jinja_env.filters["json_text"] = json_text
@@ -256,6 +258,9 @@ def register(app: Flask) -> None:
         notice_labels=NOTICE_LABELS,
         ballot_kind_labels=BALLOT_KIND_LABELS,
         paper_status_labels=PAPER_STATUS_LABELS,
+        rule_names=RULE_NAMES,
+        rule_texts=RULE_TEXTS,
+        tie_break_texts=TIE_BREAK_TEXTS,
         service_message=service_message,
         public_states=[s.value for s in ProposalState if s.value != "draft"],
         ProposalAction=ProposalAction,

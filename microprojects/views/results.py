@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..domain.permissions import Action
-from ..explain import RULE_NAMES, RULE_TEXTS, TIE_BREAK_TEXTS, comparison_text, explanation
+from ..explain import comparison_text, explanation, mes_text
 from ..extensions import db
 from ..forms.voting import CountForm
 from ..models import Community, Count, CountOutcome, Cycle
@@ -55,10 +55,8 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         "count": count,
         "ranked": ranked,
         "explained": explained,
-        "rule_names": RULE_NAMES,
-        "rule_texts": RULE_TEXTS,
-        "tie_break_texts": TIE_BREAK_TEXTS,
         "comparison": comparison_text(count) if count else None,
+        "mes_note": mes_text(count, cycle.currency) if count else None,
         "max_score": max((o.score for o in ranked), default=0),
     }
 

@@ -6,10 +6,10 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import factories as f
 import pytest
 from sqlalchemy import func, select
 
-import tests.factories as f
 from microprojects.domain.ballots import Choice
 from microprojects.domain.pabulib import parse_pb_text, read_pb, run_tally
 from microprojects.domain.phases import Phase

@@ -1,0 +1,133 @@
+"""The count through the pages: the committee sets the rule, closes voting and counts; anyone
+reads the result and downloads the counted ballots."""
+
+import hashlib
+import re
+
+import factories as f
+import pytest
+from sqlalchemy import func, select
+from webclient import login, post
+
+from microprojects.extensions import db
+from microprojects.models import Community, Count, Cycle, User
+
+
+def _place_and_admin(world):
+    return db.session.get(Community, world.a_id), db.session.get(User, world.ids["admin"])
+
+
+@pytest.fixture
+def counted(app, world):
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, made, _ = f.counted_cycle(place, admin)
+        return cycle.id, [p.id for p in made]
+
+
+def test_anyone_reads_the_result_with_its_explanations(app, counted):
+    cycle_id, _ = counted
+    page = app.test_client().get(f"/cycles/{cycle_id}/results")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for title in ("报刊亭旁放两张石凳", "幸福巷安装路灯", "老年人智能手机课堂"):
+        assert title in text
+    assert text.count(">获资助</span>") == 2 and text.count(">未获资助</span>") == 1
+    assert "未获资助：轮到它时只剩 5,000 元，不够付它的费用 30,000 元。" in text
+    assert "得分完全相同时，先提交的提议优先。" in text
+    assert "得票多者优先" in text
+    assert "30,000 元" in text and "5,000 元" in text  # used, left
+    assert '<svg viewBox="0 0 640' in text and '<title id="chart-title">' in text
+    # The page's digest is the downloaded file's.
+    digest = re.search(r'<code class="digest">([0-9a-f]{64})</code>', text).group(1)
+    download = app.test_client().get(f"/cycles/{cycle_id}/results.pb")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert hashlib.sha256(download.get_data()).hexdigest() == digest
+
+
+def test_the_result_in_english(app, counted):
+    cycle_id, _ = counted
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    text = client.get(f"/cycles/{cycle_id}/results?lang=en", headers={"Accept-Language": "en"})
+    body = text.get_data(as_text=True)
+    assert "Not funded: when its turn came only 5,000 yuan was left" in body
+    assert "Most votes first" in body
+
+
+def test_before_the_count_the_page_says_so(app, world):
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, _ = f.voting_cycle(place, admin)
+        cycle_id = cycle.id
+    client = app.test_client()
+    assert "尚未计票" in client.get(f"/cycles/{cycle_id}/results").get_data(as_text=True)
+    assert client.get(f"/cycles/{cycle_id}/results.pb").status_code == 404
+    assert client.get("/cycles/999999/results").status_code == 404
+
+
+def test_the_committee_counts_then_counts_again_with_a_reason(app, client, world):
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, _ = f.voting_cycle(place, admin)
+        cycle_id, slug = cycle.id, place.slug
+    login(client, "committee_a")
+    url = f"/c/{slug}/committee/cycles/{cycle_id}/count"
+    page = client.get(url).get_data(as_text=True)
+    assert "投票结束后才能计票。" in page and "计票</button>" not in page
+    refused = post(client, url)
+    assert "投票结束后才能计票。" in refused.get_data(as_text=True)
+    with app.app_context():
+        from microprojects.domain.phases import Phase
+        from microprojects.models import utcnow
+        from microprojects.services import cycles
+
+        cycle = db.session.get(Cycle, cycle_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        cycles.change_phase(committee, cycle, phase=Phase.VOTING, reason="结束", now=utcnow())
+    counted = post(client, url)
+    assert counted.status_code == 302
+    assert "已完成计票。" in client.get(url).get_data(as_text=True)
+    again = post(client, url, {"reason": ""}).get_data(as_text=True)
+    assert "如需重新计票，请填写理由" in again
+    post(client, url, {"reason": "纸质选票漏录一张，已补录"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Count)) == 2
+    public = app.test_client().get(f"/cycles/{cycle_id}/results").get_data(as_text=True)
+    assert "第 2 次计票；理由：纸质选票漏录一张，已补录" in public
+    assert "此前的计票" in public
+
+
+def test_the_rule_is_set_before_voting_and_fixed_after(app, client, world):
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        upcoming = f.cycle(place, admin, phase="screening")
+        voting_now, _ = f.voting_cycle(place, admin)
+        ids, slug = (upcoming.id, voting_now.id), place.slug
+    login(client, "committee_a")
+    url = f"/c/{slug}/committee/cycles/{ids[0]}/voting"
+    saved = post(
+        client,
+        url,
+        {
+            "ballot_kind": "approval", "ballot_min": "1", "vote_unit": "person",
+            "points_total": "10", "rank_k": "3", "tally_rule": "equal-shares",
+            "tally_threshold": "5", "tie_break": "cheaper",
+        },
+    )  # fmt: skip
+    assert saved.status_code == 302
+    with app.app_context():
+        cycle = db.session.get(Cycle, ids[0])
+        assert (cycle.tally_rule, cycle.tally_threshold, cycle.tie_break) == (
+            "equal-shares",
+            5,
+            "cheaper",
+        )
+    bad = post(client, url, {"ballot_kind": "approval", "vote_unit": "person",
+                             "tally_rule": "lottery", "tie_break": "cheaper"})  # fmt: skip
+    errors = re.findall(r'class="error" role="alert">([^<]*)<', bad.get_data(as_text=True))
+    assert bad.status_code == 200 and errors == ["不是有效的选择。"]
+    fixed = client.get(f"/c/{slug}/committee/cycles/{ids[1]}/voting").get_data(as_text=True)
+    assert "等额分担法" not in fixed and "得票多者优先" in fixed
+    assert 'name="tally_rule"' not in fixed
