@@ -128,7 +128,7 @@ def test_import_count_export_from_the_command_line(app, tmp_path):
         assert titles == ["幸福巷安装路灯", "报刊亭旁放两张石凳", "老年人智能手机课堂"]
         cycle_id = cycle.id
     not_yet = runner.invoke(args=["pabulib", "export", str(cycle_id), str(tmp_path / "x.pb")])
-    assert not_yet.exit_code != 0 and "not been counted" in not_yet.output
+    assert not_yet.exit_code != 0 and "(export_not_counted)" in not_yet.output
 
     counted = runner.invoke(args=["count", str(cycle_id)])
     assert counted.exit_code == 0, counted.output

@@ -37,7 +37,7 @@ def test_anyone_reads_the_result_with_its_explanations(app, counted):
     assert "得分完全相同时，先提交的提议优先。" in text
     assert "得票多者优先" in text
     assert "30,000 元" in text and "5,000 元" in text  # used, left
-    assert '<svg viewBox="0 0 640' in text and '<title id="chart-title">' in text
+    assert '<svg viewBox="0 0 400' in text and '<title id="chart-title">' in text
     # The page's digest is the downloaded file's.
     digest = re.search(r'<code class="digest">([0-9a-f]{64})</code>', text).group(1)
     download = app.test_client().get(f"/cycles/{cycle_id}/results.pb")
