@@ -366,3 +366,86 @@ AUDIT_ACTIONS.update(
         "cycle.imported": _l("Imported an election from a Pabulib file"),
     }
 )
+
+SERVICE_MESSAGES.update(
+    {
+        "objections_closed": _l("Objections can be filed only while the results are provisional."),
+        "cannot_object_not_logged_in": _l("Log in to object to the results."),
+        "cannot_object_not_verified": _l("Only verified residents may object. Verify first."),
+        "cannot_object_other_community": _l("These results are of another community."),
+        "cannot_object_basis_not_allowed": _l("This cycle's residents object, not visitors."),
+        "cannot_object_too_young": _l("You are below this cycle's minimum age."),
+        "objection_project_unknown": _l("Choose one of this cycle's projects, or none."),
+        "objections_too_many": _l(
+            "You have %(max)s objections waiting for an answer; wait for the committee's answer."
+        ),
+        "objection_answered": _l("This objection has already been answered."),
+        "objection_decision_unknown": _l("Choose whether the objection is upheld or dismissed."),
+        "not_funded": _l("Only projects funded by the final result are implemented."),
+        "amount_not_positive": _l("Give an amount above zero."),
+        "date_in_future": _l("That date is in the future."),
+        "status_unknown": _l("Choose a status."),
+        "status_move": _l("A project cannot go from that status to the one chosen."),
+        "progress_range": _l("Progress is between 0 and 100 per cent."),
+        "photo_kind_unknown": _l("Say whether a photo is before, during or after the work."),
+        "rating_not_open": _l("A project can be rated once it is completed."),
+        "cannot_rate_not_logged_in": _l("Log in to rate the project."),
+        "cannot_rate_not_verified": _l("Only verified residents rate projects."),
+        "cannot_rate_other_community": _l("Residents of the project's community rate it."),
+        "stars_range": _l("Give 1 to 5 stars."),
+        "already_rated": _l("You have already rated this project. Each resident rates once."),
+        "reports_not_open": _l("Problems can be reported once the project is being carried out."),
+        "cannot_report_not_logged_in": _l("Log in to report a problem."),
+        "cannot_report_not_verified": _l("Only verified residents report problems."),
+        "cannot_report_other_community": _l("Residents of the project's community report here."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "objection.file": _l("Objected to the results"),
+        "objection.answer": _l("Answered an objection"),
+        "implementation.start": _l("Opened the implementation record"),
+        "implementation.details": _l("Changed the contractor or planned budget"),
+        "implementation.spend": _l("Recorded spending"),
+        "implementation.unspend": _l("Took back a spending entry"),
+        "implementation.milestone": _l("Added a milestone"),
+        "implementation.milestone_done": _l("Marked a milestone done"),
+        "implementation.update": _l("Posted a progress update"),
+        "problem.report": _l("Reported a problem"),
+        "problem.answer": _l("Answered a problem report"),
+    }
+)
+
+NOTICE_LABELS.update(
+    {
+        "objection_answered": _l("The committee answered your objection to the results."),
+        "progress": _l("There is news of the project's progress."),
+        "problem_answered": _l("The committee answered the problem you reported."),
+    }
+)
+
+IMPLEMENTATION_STATUS_LABELS: dict[str, Any] = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "accepted": _l("Accepted (验收)"),
+}
+
+OBJECTION_STATUS_LABELS: dict[str, Any] = {
+    "open": _l("Waiting for an answer"),
+    "upheld": _l("Upheld"),
+    "dismissed": _l("Dismissed"),
+}
+
+RESULTS_STATUS_LABELS: dict[str, Any] = {
+    "none": _l("Not counted yet"),
+    "provisional": _l("Provisional (公示): objections are open"),
+    "final": _l("Final"),
+}
+
+PHOTO_KIND_LABELS: dict[str, Any] = {
+    "before": _l("Before the work"),
+    "during": _l("During the work"),
+    "after": _l("After the work"),
+}

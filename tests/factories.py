@@ -274,3 +274,47 @@ def counted_cycle(
     cycles.change_phase(committee, c, phase=Phase.VOTING, reason="投票结束", now=utcnow())
     count = counting.run_count(committee, c, now=utcnow())
     return c, made, count
+
+
+def final_cycle(place: Community, committee: User, **kwargs: object):
+    """A counted cycle whose publication period has ended: its result is final and its funded
+    projects (the first two of :func:`counted_cycle`) can be implemented.
+    Returns (cycle, proposals, count)."""
+    from microprojects.domain.phases import Phase
+    from microprojects.models import utcnow
+    from microprojects.services import cycles
+
+    c, made, count = counted_cycle(place, committee, **kwargs)  # type: ignore[arg-type]
+    cycles.change_phase(committee, c, phase=Phase.PUBLICATION, reason="公示期满", now=utcnow())
+    return c, made, count
+
+
+def implemented_project(place: Community, committee: User):
+    """The first funded project of a final cycle, completed: 18,000 of its 10,000-yuan plan
+    spent in two entries (12,000 + 6,000), one milestone done and one open, two updates.
+    Returns (proposal, implementation)."""
+    from datetime import date, timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services import implementation as impl
+
+    _, made, _ = final_cycle(place, committee)
+    project = made[0]
+    record = impl.start(committee, project, now=utcnow())
+    impl.update_details(committee, record, contractor="海口市美兰区某建筑公司",
+                        planned_fen=10_000_00, now=utcnow())  # fmt: skip
+    today = utcnow().date()
+    impl.add_spending(committee, record, amount_fen=12_000_00, spent_on=today - timedelta(days=3),
+                      note="材料费", now=utcnow())  # fmt: skip
+    impl.add_spending(committee, record, amount_fen=6_000_00, spent_on=today,
+                      note="人工费", now=utcnow())  # fmt: skip
+    done = impl.add_milestone(committee, record, title="进场施工", planned_on=date(2026, 1, 5),
+                              now=utcnow())  # fmt: skip
+    impl.complete_milestone(committee, done, done_on=today - timedelta(days=2), now=utcnow())
+    impl.add_milestone(committee, record, title="验收", planned_on=None, now=utcnow())
+    impl.post_update(committee, record, body="已进场施工。", status="in_progress",
+                     progress_pct=40, photos=[("before", jpeg())], now=utcnow())  # fmt: skip
+    after = [("after", jpeg(color="#1a7f5a"))]
+    impl.post_update(committee, record, body="已完工，等待验收。", status="completed",
+                     progress_pct=100, photos=after, now=utcnow())  # fmt: skip
+    return project, record

@@ -5,6 +5,17 @@ from .audit import AuditEntry
 from .base import utcnow
 from .counting import Count, CountOutcome
 from .cycles import Cycle
+from .implementation import (
+    Follow,
+    Implementation,
+    Milestone,
+    Objection,
+    ProblemReport,
+    ProgressPhoto,
+    ProgressUpdate,
+    Rating,
+    Spending,
+)
 from .places import Community, District, Grid, Street
 from .proposals import (
     Assessment,
@@ -39,19 +50,28 @@ __all__ = [
     "CountOutcome",
     "Cycle",
     "District",
+    "Follow",
     "Grid",
     "Household",
     "HouseholdCode",
+    "Implementation",
+    "Milestone",
     "Notification",
+    "Objection",
     "Organization",
     "OrganizationMember",
     "PaperEntry",
     "Participation",
+    "ProblemReport",
+    "ProgressPhoto",
+    "ProgressUpdate",
     "Proposal",
     "ProposalPhoto",
+    "Rating",
     "Residency",
     "ResidencyStatus",
     "RosterEntry",
+    "Spending",
     "Street",
     "Support",
     "User",

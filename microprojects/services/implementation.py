@@ -1,0 +1,518 @@
+"""Implementation (实施) of funded projects: the committee keeps the record (contractor, planned
+budget, spending, milestones, dated updates with photos); residents follow a project, rate it
+once it is completed and report problems, which the committee answers publicly.
+
+Every change is one transaction with its audit row; photos are cleaned (metadata stripped,
+shrunk) before they are kept.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.implementation import (
+    ResultsStatus,
+    SpendingSummary,
+    Status,
+    can_move,
+    can_rate,
+    progress_for,
+    rating_summary,
+    spending_summary,
+)
+from ..extensions import db
+from ..models import (
+    CountOutcome,
+    Follow,
+    Implementation,
+    Milestone,
+    ProblemReport,
+    ProgressPhoto,
+    ProgressUpdate,
+    Proposal,
+    Rating,
+    Spending,
+    User,
+)
+from . import audit
+from .counting import latest_count
+from .cycles import can_manage
+from .errors import PermissionDenied, ServiceError
+from .notifications import notify
+from .proposals import followers, upload_dir
+from .publication import status_of
+
+MAX_TEXT = 2000
+MAX_PHOTOS_PER_UPDATE = 6
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def funded_outcome(proposal: Proposal) -> CountOutcome | None:
+    """The proposal's line in its cycle's latest count, if it was counted."""
+    count = latest_count(proposal.cycle)
+    if count is None:
+        return None
+    return db.session.scalar(
+        select(CountOutcome).where(
+            CountOutcome.count_id == count.id, CountOutcome.proposal_id == proposal.id
+        )
+    )
+
+
+def is_funded(proposal: Proposal, now: datetime) -> bool:
+    """Funded by the cycle's final result."""
+    outcome = funded_outcome(proposal)
+    return (
+        outcome is not None
+        and outcome.funded
+        and status_of(proposal.cycle, now, outcome.count) is ResultsStatus.FINAL
+    )
+
+
+def implementation_of(proposal: Proposal) -> Implementation | None:
+    return db.session.scalar(select(Implementation).filter_by(proposal_id=proposal.id))
+
+
+def summary(implementation: Implementation) -> SpendingSummary:
+    return spending_summary(
+        implementation.planned_fen, (s.amount_fen for s in implementation.spending)
+    )
+
+
+def shown_progress(implementation: Implementation) -> int:
+    return progress_for(Status(implementation.status), implementation.progress_pct)
+
+
+@dataclass(frozen=True)
+class Ratings:
+    number: int
+    mean: float | None
+    counts: dict[int, int]
+
+
+def ratings(proposal: Proposal) -> Ratings:
+    stars = db.session.scalars(select(Rating.stars).where(Rating.proposal_id == proposal.id))
+    return Ratings(*rating_summary(stars))
+
+
+def is_following(user: User | None, proposal: Proposal) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(
+        db.session.scalar(select(Follow.id).filter_by(proposal_id=proposal.id, user_id=user.id))
+    )
+
+
+def audience(proposal: Proposal, *, exclude: User | None = None) -> list[int]:
+    """Who hears of progress: those who follow it, and its proposers and supporters."""
+    ids = set(followers(proposal, exclude=exclude))
+    ids |= set(db.session.scalars(select(Follow.user_id).where(Follow.proposal_id == proposal.id)))
+    if exclude is not None:
+        ids.discard(exclude.id)
+    return sorted(ids)
+
+
+# --- the committee's record -----------------------------------------------------------------
+
+
+def _require_committee(actor: User, proposal: Proposal) -> None:
+    if not can_manage(actor, proposal.cycle):
+        raise PermissionDenied()
+
+
+def start(actor: User, proposal: Proposal, *, now: datetime) -> Implementation:
+    """Open the implementation record of a project funded by the final result (idempotent)."""
+    _require_committee(actor, proposal)
+    existing = implementation_of(proposal)
+    if existing is not None:
+        return existing
+    if not is_funded(proposal, now):
+        raise ServiceError("not_funded")
+    record = Implementation(
+        proposal_id=proposal.id,
+        cycle_id=proposal.cycle_id,
+        planned_fen=proposal.cost_fen,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # opened by someone else at the same moment
+        found = implementation_of(proposal)
+        assert found is not None
+        return found
+    audit.record(
+        actor, "implementation.start", "proposal", proposal.id,
+        community_id=proposal.community_id, after={"planned_fen": record.planned_fen}, now=now,
+    )  # fmt: skip
+    db.session.commit()
+    return record
+
+
+def update_details(
+    actor: User, record: Implementation, *, contractor: str, planned_fen: int, now: datetime
+) -> None:
+    _require_committee(actor, record.proposal)
+    contractor = contractor.strip()
+    if len(contractor) > 120:
+        raise ServiceError("too_long")
+    if planned_fen < 0:
+        raise ServiceError("amount_not_positive")
+    before = {"contractor": record.contractor, "planned_fen": record.planned_fen}
+    after = {"contractor": contractor, "planned_fen": planned_fen}
+    if before == after:
+        raise ServiceError("nothing_changed")
+    record.contractor = contractor
+    record.planned_fen = planned_fen
+    record.updated_at = now
+    audit.record(
+        actor, "implementation.details", "proposal", record.proposal_id,
+        community_id=record.proposal.community_id, before=before, after=after, now=now,
+    )  # fmt: skip
+    db.session.commit()
+
+
+def add_spending(
+    actor: User, record: Implementation, *, amount_fen: int, spent_on: date, note: str,
+    now: datetime,
+) -> Spending:  # fmt: skip
+    _require_committee(actor, record.proposal)
+    if amount_fen <= 0:
+        raise ServiceError("amount_not_positive")
+    if spent_on > now.date():
+        raise ServiceError("date_in_future")
+    note = note.strip()
+    if len(note) > 300:
+        raise ServiceError("too_long")
+    entry = Spending(
+        implementation_id=record.id, amount_fen=amount_fen, spent_on=spent_on, note=note,
+        created_at=now, created_by_id=actor.id,
+    )  # fmt: skip
+    db.session.add(entry)
+    record.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor, "implementation.spend", "proposal", record.proposal_id,
+        community_id=record.proposal.community_id,
+        after={"spending": entry.id, "amount_fen": amount_fen, "on": spent_on.isoformat(),
+               "note": note},
+        now=now,
+    )  # fmt: skip
+    db.session.commit()
+    return entry
+
+
+def remove_spending(actor: User, entry: Spending, *, reason: str, now: datetime) -> None:
+    """Take back an entry made by mistake; the audit log keeps what it said and why."""
+    record = entry.implementation
+    _require_committee(actor, record.proposal)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    audit.record(
+        actor, "implementation.unspend", "proposal", record.proposal_id,
+        community_id=record.proposal.community_id,
+        before={"spending": entry.id, "amount_fen": entry.amount_fen,
+                "on": entry.spent_on.isoformat(), "note": entry.note},
+        after={"reason": reason},
+        now=now,
+    )  # fmt: skip
+    db.session.delete(entry)
+    record.updated_at = now
+    db.session.commit()
+
+
+def add_milestone(
+    actor: User, record: Implementation, *, title: str, planned_on: date | None, now: datetime
+) -> Milestone:
+    _require_committee(actor, record.proposal)
+    title = title.strip()
+    if not title:
+        raise ServiceError("required")
+    if len(title) > 120:
+        raise ServiceError("too_long")
+    milestone = Milestone(
+        implementation_id=record.id, title=title, planned_on=planned_on,
+        position=len(record.milestones),
+    )  # fmt: skip
+    db.session.add(milestone)
+    db.session.flush()
+    audit.record(
+        actor, "implementation.milestone", "proposal", record.proposal_id,
+        community_id=record.proposal.community_id,
+        after={"milestone": milestone.id, "title": title,
+               "planned_on": planned_on.isoformat() if planned_on else None},
+        now=now,
+    )  # fmt: skip
+    db.session.commit()
+    return milestone
+
+
+def complete_milestone(actor: User, milestone: Milestone, *, done_on: date, now: datetime) -> None:
+    record = milestone.implementation
+    _require_committee(actor, record.proposal)
+    if done_on > now.date():
+        raise ServiceError("date_in_future")
+    before = {"done_on": milestone.done_on.isoformat() if milestone.done_on else None}
+    milestone.done_on = done_on
+    audit.record(
+        actor, "implementation.milestone_done", "proposal", record.proposal_id,
+        community_id=record.proposal.community_id, before=before,
+        after={"milestone": milestone.id, "done_on": done_on.isoformat()}, now=now,
+    )  # fmt: skip
+    db.session.commit()
+
+
+def _keep_photo(data: bytes) -> tuple[str, str, int, int, int]:
+    from ..media import PhotoError, clean_photo
+
+    try:
+        photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
+    except PhotoError as error:
+        raise ServiceError(f"photo_{error.code}", **error.params) from None
+    name = f"{secrets.token_hex(16)}.{photo.extension}"
+    (upload_dir() / name).write_bytes(photo.content)
+    return name, photo.mime, photo.width, photo.height, len(photo.content)
+
+
+def post_update(
+    actor: User,
+    record: Implementation,
+    *,
+    body: str,
+    status: str,
+    progress_pct: int,
+    photos: Sequence[tuple[str, bytes]] = (),
+    now: datetime,
+) -> ProgressUpdate:
+    """A dated public note, moving the status and the percentage, with before/during/after
+    photos; everyone following the project is told."""
+    _require_committee(actor, record.proposal)
+    body = body.strip()
+    if not body:
+        raise ServiceError("required")
+    if len(body) > MAX_TEXT:
+        raise ServiceError("too_long")
+    try:
+        new = Status(status)
+    except ValueError:
+        raise ServiceError("status_unknown") from None
+    current = Status(record.status)
+    if not can_move(current, new):
+        raise ServiceError("status_move", current=current.value, new=new.value)
+    if not 0 <= progress_pct <= 100:
+        raise ServiceError("progress_range")
+    if len(photos) > MAX_PHOTOS_PER_UPDATE:
+        raise ServiceError("too_many_photos", max=MAX_PHOTOS_PER_UPDATE)
+    kept: list[str] = []
+    try:
+        update = ProgressUpdate(
+            implementation_id=record.id, body=body, status=new.value,
+            progress_pct=progress_for(new, progress_pct), created_at=now, author_id=actor.id,
+        )  # fmt: skip
+        for kind, data in photos:
+            if kind not in ("before", "during", "after"):
+                raise ServiceError("photo_kind_unknown")
+            name, mime, width, height, size = _keep_photo(data)
+            kept.append(name)
+            update.photos.append(
+                ProgressPhoto(kind=kind, filename=name, mime=mime, width=width, height=height,
+                              size=size)
+            )  # fmt: skip
+        before = {"status": record.status, "progress_pct": record.progress_pct}
+        record.status = new.value
+        record.progress_pct = update.progress_pct
+        record.updated_at = now
+        if new is Status.COMPLETED and record.completed_on is None:
+            record.completed_on = now.date()
+        if new is Status.IN_PROGRESS:
+            record.completed_on = None
+        if new is Status.ACCEPTED:
+            record.accepted_on = now.date()
+        db.session.add(update)
+        db.session.flush()
+        audit.record(
+            actor, "implementation.update", "proposal", record.proposal_id,
+            community_id=record.proposal.community_id, before=before,
+            after={"status": new.value, "progress_pct": update.progress_pct,
+                   "update": update.id, "photos": len(kept)},
+            now=now,
+        )  # fmt: skip
+        notify(
+            audience(record.proposal, exclude=actor), "progress", record.proposal,
+            {"status": new.value, "progress": update.progress_pct}, now=now,
+        )  # fmt: skip
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for name in kept:
+            (upload_dir() / name).unlink(missing_ok=True)
+        raise
+    return update
+
+
+# --- residents ------------------------------------------------------------------------------
+
+
+def _resident_problem(user: User | None, proposal: Proposal) -> str | None:
+    if user is None or not user.is_authenticated:
+        return "not_logged_in"
+    residency = user.residency
+    if residency is None or not residency.is_verified:
+        return "not_verified"
+    if residency.community_id != proposal.community_id:
+        return "other_community"
+    return None
+
+
+def follow(user: User, proposal: Proposal, *, now: datetime) -> bool:
+    """Follow a project; False if already following (a double click adds nothing)."""
+    if is_following(user, proposal):
+        return False
+    db.session.add(Follow(proposal_id=proposal.id, user_id=user.id, created_at=now))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def unfollow(user: User, proposal: Proposal) -> None:
+    found = db.session.scalar(select(Follow).filter_by(proposal_id=proposal.id, user_id=user.id))
+    if found is not None:
+        db.session.delete(found)
+        db.session.commit()
+
+
+def rating_problem(user: User | None, proposal: Proposal) -> str | None:
+    record = implementation_of(proposal)
+    if record is None or not can_rate(Status(record.status)):
+        return "rating_not_open"
+    problem = _resident_problem(user, proposal)
+    if problem:
+        return f"cannot_rate_{problem}"
+    return None
+
+
+def rate(user: User, proposal: Proposal, *, stars: int, comment: str, now: datetime) -> Rating:
+    problem = rating_problem(user, proposal)
+    if problem:
+        raise ServiceError(problem)
+    if not 1 <= stars <= 5:
+        raise ServiceError("stars_range")
+    comment = comment.strip()
+    if len(comment) > 300:
+        raise ServiceError("too_long")
+    rating = Rating(
+        proposal_id=proposal.id, user_id=user.id, stars=stars, comment=comment, created_at=now
+    )
+    db.session.add(rating)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("already_rated") from None
+    return rating
+
+
+def own_rating(user: User | None, proposal: Proposal) -> Rating | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Rating).filter_by(proposal_id=proposal.id, user_id=user.id))
+
+
+def report_problem_problem(user: User | None, proposal: Proposal) -> str | None:
+    if implementation_of(proposal) is None:
+        return "reports_not_open"
+    problem = _resident_problem(user, proposal)
+    if problem:
+        return f"cannot_report_{problem}"
+    return None
+
+
+def report_problem(
+    user: User, proposal: Proposal, *, body: str, photo: bytes | None, now: datetime
+) -> ProblemReport:
+    problem = report_problem_problem(user, proposal)
+    if problem:
+        raise ServiceError(problem)
+    body = body.strip()
+    if not body:
+        raise ServiceError("required")
+    if len(body) > MAX_TEXT:
+        raise ServiceError("too_long")
+    name = mime = None
+    if photo:
+        name, mime, *_ = _keep_photo(photo)
+    report = ProblemReport(
+        proposal_id=proposal.id, author_id=user.id, body=body, photo_filename=name,
+        photo_mime=mime, created_at=now,
+    )  # fmt: skip
+    db.session.add(report)
+    try:
+        db.session.flush()
+        audit.record(
+            user, "problem.report", "proposal", proposal.id, community_id=proposal.community_id,
+            after={"report": report.id, "photo": bool(name)}, now=now,
+        )  # fmt: skip
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if name:
+            (upload_dir() / name).unlink(missing_ok=True)
+        raise
+    return report
+
+
+def answer_problem(actor: User, report: ProblemReport, *, answer: str, now: datetime) -> None:
+    proposal = db.session.get(Proposal, report.proposal_id)
+    assert proposal is not None
+    _require_committee(actor, proposal)
+    answer = answer.strip()
+    if not answer:
+        raise ServiceError("required")
+    if len(answer) > MAX_TEXT:
+        raise ServiceError("too_long")
+    before = {"answer": report.answer}
+    report.answer = answer
+    report.answered_by_id = actor.id
+    report.answered_at = now
+    audit.record(
+        actor, "problem.answer", "proposal", proposal.id, community_id=proposal.community_id,
+        before=before, after={"report": report.id, "answer": answer}, now=now,
+    )  # fmt: skip
+    if report.author_id is not None:
+        notify([report.author_id], "problem_answered", proposal, {}, now=now)
+    db.session.commit()
+
+
+def problem_reports(proposal: Proposal) -> list[ProblemReport]:
+    return list(
+        db.session.scalars(
+            select(ProblemReport)
+            .where(ProblemReport.proposal_id == proposal.id)
+            .order_by(ProblemReport.created_at.desc())
+        )
+    )
+
+
+def rating_count(proposal_ids: Sequence[int]) -> dict[int, tuple[int, float]]:
+    """For lists: (number, mean) of ratings per proposal, in one query."""
+    rows = db.session.execute(
+        select(Rating.proposal_id, func.count(), func.avg(Rating.stars))
+        .where(Rating.proposal_id.in_(proposal_ids))
+        .group_by(Rating.proposal_id)
+    ).all()
+    return {pid: (int(n), round(float(mean), 1)) for pid, n, mean in rows}

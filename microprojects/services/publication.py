@@ -1,0 +1,136 @@
+"""Publication (公示): while a cycle's results are provisional, verified residents of its
+communities object (异议) with a reason; the committee answers each objection publicly and, when
+it agrees, corrects and counts again (``counting.run_count`` with a reason)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ..domain.implementation import ObjectionStatus, ResultsStatus, results_status
+from ..extensions import db
+from ..models import Count, Cycle, Objection, Proposal, User
+from . import audit
+from .counting import latest_count
+from .cycles import can_manage, participation_problem
+from .errors import PermissionDenied, ServiceError
+from .notifications import notify
+
+MAX_OPEN_PER_PERSON = 3
+MAX_REASON = 2000
+
+
+def status_of(cycle: Cycle, now: datetime, count: Count | None = None) -> ResultsStatus:
+    counted = count is not None or latest_count(cycle) is not None
+    return results_status(cycle.phase(now), counted)
+
+
+def objection_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+    """Why ``user`` may not object to the cycle's results now (None: they may)."""
+    if status_of(cycle, now) is not ResultsStatus.PROVISIONAL:
+        return "objections_closed"
+    problem = participation_problem(user, cycle, now)
+    if problem:
+        return f"cannot_object_{problem}"
+    return None
+
+
+def file_objection(
+    user: User, cycle: Cycle, *, reason: str, proposal_id: int | None, now: datetime
+) -> Objection:
+    problem = objection_problem(user, cycle, now)
+    if problem:
+        raise ServiceError(problem)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason_required")
+    if len(reason) > MAX_REASON:
+        raise ServiceError("too_long")
+    if proposal_id is not None:
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None or proposal.cycle_id != cycle.id:
+            raise ServiceError("objection_project_unknown")
+    open_ones = db.session.scalar(
+        select(func.count())
+        .select_from(Objection)
+        .where(
+            Objection.cycle_id == cycle.id,
+            Objection.author_id == user.id,
+            Objection.status == ObjectionStatus.OPEN.value,
+        )
+    )
+    if (open_ones or 0) >= MAX_OPEN_PER_PERSON:
+        raise ServiceError("objections_too_many", max=MAX_OPEN_PER_PERSON)
+    count = latest_count(cycle)
+    assert count is not None  # provisional results exist
+    objection = Objection(
+        cycle_id=cycle.id,
+        count_id=count.id,
+        proposal_id=proposal_id,
+        author_id=user.id,
+        reason=reason,
+        created_at=now,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    audit.record(
+        user,
+        "objection.file",
+        "objection",
+        objection.id,
+        community_id=cycle.community_id,
+        after={"cycle": cycle.id, "count": count.number, "proposal": proposal_id},
+        now=now,
+    )
+    db.session.commit()
+    return objection
+
+
+def answer_objection(
+    actor: User, objection: Objection, *, decision: str, answer: str, now: datetime
+) -> None:
+    """The committee's public answer: upheld (it will correct and count again) or dismissed."""
+    if not can_manage(actor, objection.cycle):
+        raise PermissionDenied()
+    if objection.status != ObjectionStatus.OPEN.value:
+        raise ServiceError("objection_answered")
+    if decision not in (ObjectionStatus.UPHELD.value, ObjectionStatus.DISMISSED.value):
+        raise ServiceError("objection_decision_unknown")
+    answer = answer.strip()
+    if not answer:
+        raise ServiceError("reason_required")
+    objection.status = decision
+    objection.answer = answer
+    objection.answered_by_id = actor.id
+    objection.answered_at = now
+    audit.record(
+        actor,
+        "objection.answer",
+        "objection",
+        objection.id,
+        community_id=objection.cycle.community_id,
+        before={"status": ObjectionStatus.OPEN.value},
+        after={"status": decision, "answer": answer},
+        now=now,
+    )
+    if objection.author_id is not None and objection.author_id != actor.id:
+        notify(
+            [objection.author_id],
+            "objection_answered",
+            objection.proposal,
+            {"cycle": objection.cycle_id, "decision": decision},
+            now=now,
+        )
+    db.session.commit()
+
+
+def objections(cycle: Cycle) -> list[Objection]:
+    """Every objection to the cycle's results, the newest first."""
+    return list(
+        db.session.scalars(
+            select(Objection)
+            .where(Objection.cycle_id == cycle.id)
+            .order_by(Objection.created_at.desc(), Objection.id.desc())
+        )
+    )
