@@ -92,9 +92,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import account, admin, auth, committee, proposals, public, results, voting
+    from .views import (
+        account,
+        admin,
+        auth,
+        committee,
+        implementation,
+        proposals,
+        public,
+        results,
+        voting,
+    )
 
-    for module in (public, auth, account, committee, admin, proposals, voting, results):
+    for module in (
+        public,
+        auth,
+        account,
+        committee,
+        admin,
+        proposals,
+        voting,
+        results,
+        implementation,
+    ):
         app.register_blueprint(module.bp)
 
 

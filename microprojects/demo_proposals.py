@@ -137,17 +137,108 @@ def load_cycles(now: datetime) -> int:
     _votes(bailong, "bailong", now, paper_pending=True)
     _votes(longfeng, "longfeng", longfeng.voting_at + 3 * DAY)
     _votes(haida_now, "haida", haida_now.voting_at + 2 * DAY)
+    _votes(haida_old, "haida", haida_old.voting_at + 5 * DAY)
     from .services import counting
 
-    for counted in (longfeng, haida_now):
+    for counted in (longfeng, haida_now, haida_old):
         counting.run_count(
             db.session.get(User, counted.created_by_id), counted,
             now=counted.publication_at + timedelta(hours=2),
         )  # fmt: skip
+    _objections(longfeng, "longfeng", now)
+    _implementation(haida_now, "haida", now, stages=("in_progress", "completed", None))
+    _implementation(haida_old, "haida", haida_old.closed_at - DAY, stages=("accepted",) * 4)
     street = places["zhenxing"].street
     _cycle(admin, None, "2026 年和平南街道微实事（街道统筹）", "collecting", now, street=street,
            budget_yuan=1_050_000)  # fmt: skip
     return 7
+
+
+def _objections(cycle: Cycle, slug: str, now: datetime) -> None:
+    """Publication (公示) under way: one objection answered, one waiting."""
+    from .services import publication
+
+    people = _residents(slug)
+    chair = db.session.get(User, cycle.created_by_id)
+    assert chair is not None
+    lights = next(p for p in voting_projects(cycle) if "声控灯" in p.title)
+    first = publication.file_objection(
+        people[1], cycle, proposal_id=lights.id, now=now - timedelta(hours=20),
+        reason="楼道声控灯是安全问题，得票只差一票，希望能重新考虑。",
+    )  # fmt: skip
+    publication.answer_objection(
+        chair, first, decision="dismissed", now=now - timedelta(hours=6),
+        answer="计票按公布的规则进行，得票少的项目在预算用完后未能入选；可在下一期重新提议。",
+    )  # fmt: skip
+    publication.file_objection(
+        people[2], cycle, proposal_id=None, now=now - timedelta(hours=3),
+        reason="请公布纸质选票的录入和确认人员名单。",
+    )  # fmt: skip
+
+
+def voting_projects(cycle: Cycle) -> list[Proposal]:
+    from .services import voting
+
+    return voting.ballot_projects(cycle)
+
+
+def _implementation(
+    cycle: Cycle, slug: str, until: datetime, *, stages: tuple[str | None, ...]
+) -> None:
+    """The funded projects of ``cycle`` at the given stages (None: no record yet), with
+    spending, milestones, photo updates and, once completed, ratings and a problem report."""
+    from .services import counting
+    from .services import implementation as impl
+
+    chair = db.session.get(User, cycle.created_by_id)
+    assert chair is not None
+    count = counting.latest_count(cycle)
+    assert count is not None
+    funded = [o.proposal for o in sorted(count.outcomes, key=lambda o: o.rank) if o.funded]
+    start = cycle.implementation_at + DAY
+    span = until - start
+    people = _residents(slug)
+    for index, (proposal, stage) in enumerate(zip(funded, stages, strict=False)):
+        if stage is None:
+            continue
+        record = impl.start(chair, proposal, now=start)
+        impl.update_details(
+            chair, record, contractor=["美兰区市政工程队", "海达社区志愿服务队"][index % 2],
+            planned_fen=proposal.cost_fen, now=start,
+        )  # fmt: skip
+        first = impl.add_milestone(chair, record, title="进场施工", planned_on=(start + 5 * DAY).date(),
+                                   now=start)  # fmt: skip
+        last = impl.add_milestone(chair, record, title="完工验收",
+                                  planned_on=(start + span * 0.8).date(), now=start)  # fmt: skip
+        moment = start + span * 0.2
+        impl.post_update(
+            chair, record, body="施工队已进场，先清理场地。", status="in_progress", progress_pct=20,
+            photos=[("before", _picture(proposal.id, proposal.title))], now=moment,
+        )  # fmt: skip
+        impl.complete_milestone(chair, first, done_on=moment.date(), now=moment)
+        impl.add_spending(chair, record, amount_fen=proposal.cost_fen * 4 // 10,
+                          spent_on=moment.date(), note="首期款", now=moment)  # fmt: skip
+        if stage == "in_progress":
+            continue
+        moment = start + span * 0.6
+        impl.add_spending(chair, record, amount_fen=proposal.cost_fen * 55 // 100,
+                          spent_on=moment.date(), note="尾款", now=moment)  # fmt: skip
+        impl.post_update(
+            chair, record, body="已完工，请居民监督使用情况。", status="completed", progress_pct=100,
+            photos=[("after", _picture(proposal.id + 1, proposal.title))], now=moment,
+        )  # fmt: skip
+        impl.complete_milestone(chair, last, done_on=moment.date(), now=moment)
+        for n, person in enumerate(people[index : index + 6]):
+            impl.rate(person, proposal, stars=5 - (n + index) % 3, comment="", now=moment)
+        if stage == "accepted":
+            moment = start + span * 0.9
+            impl.post_update(chair, record, body="社区组织居民代表验收合格。", status="accepted",
+                             progress_pct=100, now=moment)  # fmt: skip
+        elif people:
+            report = impl.report_problem(people[0], proposal, body="晚上九点以后有一半的灯不亮。",
+                                         photo=None, now=moment + DAY)  # fmt: skip
+            impl.answer_problem(chair, report, answer="已联系施工方检修定时开关，三天内修好。",
+                                now=moment + 2 * DAY)  # fmt: skip
 
 
 def _simple(cycle: Cycle, slug: str, now: datetime, *, approve: bool) -> None:

@@ -52,6 +52,7 @@ from ..services.accounts import find_login
 from ..services.cycles import participation_problem
 from ..services.errors import ServiceError
 from .helpers import current_actor, flash_error, like, now
+from .implementation import story
 
 bp = Blueprint("proposals", __name__)
 
@@ -333,6 +334,7 @@ def detail(proposal_id: int) -> str:
         assess_form=AssessForm(),
         participation=participation_problem(user, proposal.cycle, moment),
         now=moment,
+        **story(proposal, user),
     )
 
 
@@ -515,13 +517,23 @@ def report(comment_id: int) -> Any:
 
 @bp.get("/media/<name>")
 def media(name: str) -> Any:
+    """A kept photo: of a proposal (a draft's only for its author), of a progress update, or of
+    a problem report."""
+    from ..models import ProblemReport, ProgressPhoto
+
     photo = db.session.scalar(select(ProposalPhoto).filter_by(filename=name))
-    if photo is None:
+    mime: str | None = None
+    if photo is not None:
+        proposal_or_404(photo.proposal_id)
+        mime = photo.mime
+    else:
+        progress = db.session.scalar(select(ProgressPhoto).filter_by(filename=name))
+        problem = db.session.scalar(select(ProblemReport).filter_by(photo_filename=name))
+        mime = progress.mime if progress else problem.photo_mime if problem else None
+    if mime is None:
         abort(404)
-    proposal = proposal_or_404(photo.proposal_id)  # a draft's photos are the author's
-    del proposal
     response = send_from_directory(
-        proposal_service.upload_dir(), photo.filename, mimetype=photo.mime, max_age=86400
+        proposal_service.upload_dir(), name, mimetype=mime, max_age=86400
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,5 +1,7 @@
-"""The count: the committee runs it; everyone reads the stored snapshot and can download the
-counted ballots as a Pabulib file whose SHA-256 the page shows."""
+"""The count and its publication (公示): the committee runs the count; everyone reads the stored
+snapshot, with turnout and charts, and can download the counted ballots as a Pabulib file whose
+SHA-256 the page shows. While the results are provisional, residents object and the committee
+answers publicly."""
 
 from __future__ import annotations
 
@@ -7,16 +9,18 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..domain.permissions import Action
 from ..explain import comparison_text, explanation, mes_text
 from ..extensions import db
+from ..forms.implementation import AnswerObjectionForm, ObjectionForm
 from ..forms.voting import CountForm
-from ..models import Community, Count, CountOutcome, Cycle
-from ..services import counting
+from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
+from ..models import Community, Count, CountOutcome, Cycle, Objection
+from ..services import counting, publication, voting
 from ..services.errors import ServiceError
 from .helpers import committee_required, community_cycle_or_404, flash_error, now
 
@@ -50,6 +54,11 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         else {}
     )
     ranked = sorted(count.outcomes, key=lambda o: o.rank) if count else []
+    by_category: dict[str, int] = {}
+    for o in ranked:
+        if o.funded:
+            by_category[o.proposal.category] = by_category.get(o.proposal.category, 0) + o.cost_fen
+    objections = publication.objections(cycle) if count else []
     return {
         "cycle": cycle,
         "count": count,
@@ -58,19 +67,63 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         "comparison": comparison_text(count) if count else None,
         "mes_note": mes_text(count, cycle.currency) if count else None,
         "max_score": max((o.score for o in ranked), default=0),
+        "status": publication.status_of(cycle, now(), count).value,
+        "status_labels": RESULTS_STATUS_LABELS,
+        "objections": objections,
+        "objection_labels": OBJECTION_STATUS_LABELS,
+        "project_names": {o.proposal_id: o.proposal.display_title for o in ranked},
+        "by_category": sorted(by_category.items(), key=lambda kv: -kv[1]),
+        "turnout": voting.turnout(cycle) if count else None,
     }
+
+
+def _objection_form(cycle: Cycle, ranked: list[CountOutcome]) -> ObjectionForm:
+    form = ObjectionForm()
+    form.project.choices = [("", _("The results as a whole"))] + [
+        (str(o.proposal_id), o.proposal.display_title) for o in ranked
+    ]
+    return form
 
 
 @bp.get("/cycles/<int:cycle_id>/results")
 def cycle_results(cycle_id: int) -> str:
     cycle = _cycle_or_404(cycle_id)
     count = _with_outcomes(counting.latest_count(cycle))
+    context = _context(cycle, count)
     return render_template(
         "results/cycle.html",
         community=None,
         earlier=_earlier(cycle, count),
-        **_context(cycle, count),
+        objection_form=_objection_form(cycle, context["ranked"]),
+        objection_problem=publication.objection_problem(current_user, cycle, now()),
+        **context,
     )
+
+
+@bp.post("/cycles/<int:cycle_id>/objections")
+@login_required
+def object_to(cycle_id: int) -> Any:
+    cycle = _cycle_or_404(cycle_id)
+    count = _with_outcomes(counting.latest_count(cycle))
+    form = _objection_form(cycle, sorted(count.outcomes, key=lambda o: o.rank) if count else [])
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    else:
+        try:
+            publication.file_objection(
+                current_user,
+                cycle,
+                reason=form.reason.data or "",
+                proposal_id=int(form.project.data) if form.project.data else None,
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("Your objection has been filed; the committee will answer it here."), "success")
+    return redirect(url_for("results.cycle_results", cycle_id=cycle.id, _anchor="objections"))
 
 
 def _earlier(cycle: Cycle, count: Count | None) -> list[Count]:
@@ -113,8 +166,41 @@ def count(community: Community, cycle_id: int) -> Any:
         "results/count.html",
         community=community,
         form=form,
+        answer_form=AnswerObjectionForm(),
         problem=counting.count_problem(cycle, now()),
         now=now(),
         earlier=_earlier(cycle, latest),
         **_context(cycle, latest),
+    )
+
+
+@bp.post("/c/<slug>/committee/objections/<int:objection_id>/answer")
+@committee_required(Action.MANAGE_VOTING)
+def answer(community: Community, objection_id: int) -> Any:
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.cycle.community_id != community.id:
+        abort(404)
+    form = AnswerObjectionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision and write the public answer."), "error")
+    else:
+        try:
+            publication.answer_objection(
+                current_user,
+                objection,
+                decision=form.decision.data,
+                answer=form.answer.data or "",
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The answer has been published."), "success")
+    return redirect(
+        url_for(
+            "results.count",
+            slug=community.slug,
+            cycle_id=objection.cycle_id,
+            _anchor=f"objection-{objection.id}",
+        )
     )

@@ -104,6 +104,22 @@ ROUTES: dict[str, tuple[str, str]] = {
     "results.cycle_results": ("GET", PUBLIC),
     "results.counted_ballots": ("GET", PUBLIC),
     "results.count": ("GET", COMMITTEE),
+    "results.object_to": ("POST", LOGIN),
+    "results.answer": ("POST", COMMITTEE),
+    "implementation.follow": ("POST", LOGIN),
+    "implementation.unfollow": ("POST", LOGIN),
+    "implementation.rate": ("POST", LOGIN),
+    "implementation.report": ("POST", LOGIN),
+    "implementation.projects": ("GET", COMMITTEE),
+    "implementation.manage": ("GET", COMMITTEE),
+    "implementation.start": ("POST", COMMITTEE),
+    "implementation.details": ("POST", COMMITTEE),
+    "implementation.spend": ("POST", COMMITTEE),
+    "implementation.unspend": ("POST", COMMITTEE),
+    "implementation.milestone": ("POST", COMMITTEE),
+    "implementation.milestone_done": ("POST", COMMITTEE),
+    "implementation.post_update": ("POST", COMMITTEE),
+    "implementation.answer_problem": ("POST", COMMITTEE),
 }
 
 ROLES = [
@@ -152,7 +168,7 @@ def targets(app, world):
         proposal, comment, photo = f.proposal_with_comment(world)
         from microprojects.domain.ballots import Choice
         from microprojects.models import User, utcnow
-        from microprojects.services import voting
+        from microprojects.services import implementation, publication, voting
 
         admin = db.session.get(User, world.ids["admin"])
         voting_cycle, on_ballot = f.voting_cycle(a, admin)
@@ -161,8 +177,28 @@ def targets(app, world):
             admin, voting_cycle, voter.residency, [Choice(str(on_ballot[0].id))], now=utcnow()
         )
         counted, _, _ = f.counted_cycle(a, admin)
+        objection = publication.file_objection(
+            db.session.get(User, world.ids["resident_a"]), counted, reason="报价偏高",
+            proposal_id=None, now=utcnow(),
+        )  # fmt: skip
+        built, record = f.implemented_project(a, admin)
+        problem = implementation.report_problem(
+            db.session.get(User, world.ids["resident_a"]), built, body="灯不亮", photo=None,
+            now=utcnow(),
+        )  # fmt: skip
+        on_record = {"proposal_id": built.id}
         return {
-            "by_endpoint": {"results.counted_ballots": {"cycle_id": counted.id}},
+            "by_endpoint": {
+                "results.counted_ballots": {"cycle_id": counted.id},
+                **{
+                    f"implementation.{name}": on_record
+                    for name in ("details", "spend", "milestone", "post_update")
+                },
+            },
+            "objection_id": objection.id,
+            "spending_id": record.spending[0].id,
+            "milestone_id": record.milestones[0].id,
+            "report_id": problem.id,
             "cycle_id": proposal.cycle_id,
             "proposal_id": proposal.id,
             "comment_id": comment.id,
