@@ -131,3 +131,41 @@ def test_the_rule_is_set_before_voting_and_fixed_after(app, client, world):
     fixed = client.get(f"/c/{slug}/committee/cycles/{ids[1]}/voting").get_data(as_text=True)
     assert "等额分担法" not in fixed and "得票多者优先" in fixed
     assert 'name="tally_rule"' not in fixed
+
+
+def _queries(app, path: str) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert app.test_client().get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_results_page_does_not_grow_with_ballots_or_projects(app, world):
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        small, _, _ = f.counted_cycle(place, admin, votes=((0,),))
+        many_votes = tuple((n % 3, (n + 1) % 3) for n in range(12))
+        large, made, _ = f.counted_cycle(place, admin, votes=many_votes)
+        small_id, large_id = small.id, large.id
+        with_objection = made[0].id
+        from microprojects.models import utcnow
+        from microprojects.services import publication
+
+        resident = db.session.get(User, world.ids["resident_a"])
+        publication.file_objection(
+            resident, large, reason="异议", proposal_id=with_objection, now=utcnow()
+        )
+    few = _queries(app, f"/cycles/{small_id}/results")
+    more = _queries(app, f"/cycles/{large_id}/results")
+    assert few == more, (few, more)
