@@ -57,16 +57,22 @@ def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):
         w = f.world()
         voting_cycle, projects = f.voting_cycle(w.a, w.admin)
         open_cycle = f.cycle(db.session.get(Community, w.a.id), db.session.get(User, w.admin.id))
+        counted, _, _ = f.counted_cycle(w.a, w.admin)
+        built, _ = f.implemented_project(w.a, w.admin)
         ids = (voting_cycle.id, projects[0].id, open_cycle.id, w.a.slug)
+        after = (counted.id, built.id, built.cycle_id)
     voting_id, proposal_id, open_id, slug = ids
+    counted_id, built_id, built_cycle = after
     page = audited()
     problems: list[str] = []
     for path in ["/", "/communities", f"/c/{slug}", "/cycles", f"/cycles/{voting_id}",
                  f"/proposals/{proposal_id}", "/login", "/register", f"/c/{slug}/claim",
-                 f"/cycles/{voting_id}/check"]:  # fmt: skip
+                 f"/cycles/{voting_id}/check", f"/cycles/{counted_id}/results",
+                 f"/cycles/{built_cycle}/results", f"/proposals/{built_id}"]:  # fmt: skip
         problems += _audit(page, path)
     _login(page, "resident_a")
-    for path in [f"/cycles/{voting_id}/vote", f"/cycles/{open_id}/propose", "/account", "/verify"]:
+    for path in [f"/cycles/{voting_id}/vote", f"/cycles/{open_id}/propose", "/account", "/verify",
+                 f"/cycles/{counted_id}/results", f"/proposals/{built_id}"]:  # fmt: skip
         problems += _audit(page, path)
     committee = audited()
     _login(committee, "committee_a")
@@ -78,6 +84,9 @@ def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):
         f"{base}/cycles",
         f"{base}/cycles/{voting_id}/paper",
         f"/proposals/{proposal_id}",
+        f"{base}/cycles/{counted_id}/count",
+        f"{base}/cycles/{built_cycle}/implementation",
+        f"{base}/projects/{built_id}",
     ]
     for path in committee_pages:
         problems += _audit(committee, path)
