@@ -95,9 +95,11 @@ def register_blueprints(app: Flask) -> None:
     from .views import (
         account,
         admin,
+        api,
         auth,
         committee,
         implementation,
+        overview,
         proposals,
         public,
         results,
@@ -114,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
         voting,
         results,
         implementation,
+        api,
+        overview,
     ):
         app.register_blueprint(module.bp)
 

@@ -22,6 +22,7 @@ AUTHOR, AUTHOR_OR_COMMITTEE = "author", "author_or_committee"
 ROUTES: dict[str, tuple[str, str]] = {
     "public.index": ("GET", PUBLIC),
     "public.communities": ("GET", PUBLIC),
+    "overview.index": ("GET", PUBLIC),
     "public.community": ("GET", PUBLIC),
     "public.health": ("GET", PUBLIC),
     "public.set_language": ("POST", PUBLIC),
@@ -103,6 +104,15 @@ ROUTES: dict[str, tuple[str, str]] = {
     "voting.committee_turnout": ("GET", COMMITTEE),
     "results.cycle_results": ("GET", PUBLIC),
     "results.counted_ballots": ("GET", PUBLIC),
+    "api.cycles": ("GET", PUBLIC),
+    "api.cycles_csv": ("GET", PUBLIC),
+    "api.cycle": ("GET", PUBLIC),
+    "api.cycle_results": ("GET", PUBLIC),
+    "api.cycle_results_csv": ("GET", PUBLIC),
+    "api.projects": ("GET", PUBLIC),
+    "api.projects_csv": ("GET", PUBLIC),
+    "api.project": ("GET", PUBLIC),
+    "api.openapi": ("GET", PUBLIC),
     "results.count": ("GET", COMMITTEE),
     "results.object_to": ("POST", LOGIN),
     "results.answer": ("POST", COMMITTEE),
@@ -190,6 +200,9 @@ def targets(app, world):
         return {
             "by_endpoint": {
                 "results.counted_ballots": {"cycle_id": counted.id},
+                "api.cycle_results": {"cycle_id": counted.id},
+                "api.cycle_results_csv": {"cycle_id": counted.id},
+                "api.project": {"proposal_id": built.id},
                 **{
                     f"implementation.{name}": on_record
                     for name in ("details", "spend", "milestone", "post_update")
