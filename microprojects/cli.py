@@ -29,6 +29,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(places)
     app.cli.add_command(pabulib)
     app.cli.add_command(count)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 def _fail(error: ServiceError) -> None:
@@ -415,3 +417,184 @@ def _count(cycle_id: int, reason: str) -> None:
 def count(cycle_id: int, reason: str) -> None:
     """Count a cycle whose voting has closed and store the result (as the committee's button)."""
     _count(cycle_id, reason)
+
+
+# --- backup and restore (SQLite; PostgreSQL uses pg_dump and pg_restore) ------------------------
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_PG_BACKUP = "back it up with `pg_dump -Fc -f FILE DATABASE_URL`"
+_PG_RESTORE = (
+    "restore it with `pg_restore --clean --if-exists -d DATABASE_URL FILE`, "
+    "then `flask --app app db upgrade`"
+)
+
+
+def _sqlite_database(postgresql_hint: str) -> Path:
+    """The file of the app's SQLite database; any other database is refused with a hint."""
+    url = db.engine.url  # as Flask-SQLAlchemy resolved it (a relative path is in instance/)
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        raise click.ClickException(
+            f"The database is PostgreSQL: {postgresql_hint} "
+            "(README.md, section “Backup and restore”)."
+        )
+    if backend != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            f"Only a SQLite database file can be copied here, not {url.render_as_string()}."
+        )
+    return Path(url.database).resolve()
+
+
+def _sqlite_copy(source: Any, target: Path) -> None:
+    """Copy an open SQLite connection's database into ``target`` with SQLite's online backup
+    API: a consistent snapshot, taken page by page under SQLite's own locks, so the app may keep
+    running; a target in WAL mode (the live database) stays in it."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(target, timeout=30)) as out:
+            source.backup(out)
+    except sqlite3.Error as error:
+        raise click.ClickException(f"Copying into {target} failed: {error}.") from None
+
+
+def _sqlite_snapshot(source: Any, path: Path, *, restorable: bool = False) -> str | None:
+    """A self-contained copy at ``path`` (no -wal file beside it), written under a temporary
+    name first so that ``path`` never holds half a copy. ``restorable``: the copy must also
+    pass restore's checks, and its migration revision is returned."""
+    import os
+    import sqlite3
+    from contextlib import closing
+
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        _sqlite_copy(source, partial)
+        with closing(sqlite3.connect(partial)) as copy:
+            copy.execute("PRAGMA journal_mode=DELETE")
+            verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise click.ClickException(f"The copy failed its integrity check: {verdict}.")
+        revision = _revision_of(partial) if restorable else None
+        os.replace(partial, path)
+        return revision
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _known_revisions() -> tuple[set[str], set[str]]:
+    """Every migration revision this version of the app knows, and the newest (heads)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
+    return {r.revision for r in scripts.walk_revisions()}, set(scripts.get_heads())
+
+
+def _revision_of(path: Path) -> str:
+    """The migration revision of a SQLite file of this app; a clear refusal for anything else."""
+    import sqlite3
+    from contextlib import closing
+
+    with path.open("rb") as stream:
+        if stream.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+            raise click.ClickException(f"{path} is not a SQLite database.")
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+            rows = None
+            if "alembic_version" in tables:
+                rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error as error:
+        raise click.ClickException(
+            f"{path} cannot be read as a SQLite database: {error}."
+        ) from None
+    if verdict != "ok":
+        raise click.ClickException(f"{path} is damaged (integrity check: {verdict}).")
+    if rows is None:
+        raise click.ClickException(
+            f"{path} is not a database of this app: it has no alembic_version table."
+        )
+    known, _heads = _known_revisions()
+    found = [r for (r,) in rows]
+    if len(found) != 1 or found[0] not in known:
+        raise click.ClickException(
+            f"{path} is at migration revision {', '.join(found) or 'none'}, "
+            "which this version of the app does not know."
+        )
+    return str(found[0])
+
+
+def _holds_data(path: Path) -> bool:
+    import sqlite3
+    from contextlib import closing
+
+    if not path.exists():
+        return False
+    with closing(sqlite3.connect(path, timeout=30)) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+            )
+        ]
+        return any(
+            conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()  # noqa: S608
+            for name in tables
+        )
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH while the app keeps running (SQLite's online backup).
+    PostgreSQL is backed up with pg_dump (see the README)."""
+    import sqlite3
+    from contextlib import closing
+
+    live = _sqlite_database(_PG_BACKUP)
+    if not live.exists():
+        raise click.ClickException(f"There is no database at {live}.")
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; give a new file name.")
+    if not path.resolve().parent.is_dir():
+        raise click.ClickException(f"The folder of {path} does not exist.")
+    with closing(sqlite3.connect(live, timeout=30)) as source:
+        revision = _sqlite_snapshot(source, path, restorable=True)
+    click.echo(f"backed up {live} to {path} (migration {revision})")
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds data.")
+@with_appcontext
+def restore(path: Path, force: bool) -> None:
+    """Replace the SQLite database with the backup at PATH, after checking that PATH is a
+    database of this app at a known migration; the replaced one is kept as *.before-restore."""
+    import sqlite3
+    from contextlib import closing
+
+    live = _sqlite_database(_PG_RESTORE)
+    if live.exists() and path.resolve().samefile(live):
+        raise click.ClickException(f"{path} is the database itself.")
+    revision = _revision_of(path)
+    if not force and _holds_data(live):
+        raise click.ClickException(
+            f"The database {live} holds data; use --force to replace it "
+            "(it will be kept as *.before-restore)."
+        )
+    db.engine.dispose()
+    kept = live.with_name(live.name + ".before-restore") if live.exists() else None
+    if kept is not None:
+        with closing(sqlite3.connect(live, timeout=30)) as current:
+            _sqlite_snapshot(current, kept)
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as source:
+        _sqlite_copy(source, live)
+    click.echo(f"restored {path} into {live} (migration {revision})")
+    if kept is not None:
+        click.echo(f"the previous database is kept as {kept}")
+    if revision not in _known_revisions()[1]:
+        click.echo("the backup predates this version: run `flask --app app db upgrade`")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..services.errors import PermissionDenied
 
 MESSAGES: dict[int, tuple[Any, Any]] = {
@@ -23,10 +23,19 @@ MESSAGES: dict[int, tuple[Any, Any]] = {
         _l("Too many attempts"),
         _l("You have tried too many times in a short while. Wait a minute and try again."),
     ),
-    500: (_l("Something went wrong"), _l("An error occurred on our side. Nothing was saved.")),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "An error occurred on our side. If you were casting your ballot, open the ballot page "
+            "again: it says whether your vote was counted."
+        ),
+    ),
     503: (
         _l("Temporarily unavailable"),
-        _l("The service cannot reach its database. Nothing was saved; try again shortly."),
+        _l(
+            "The service cannot reach its database; try again shortly. If you were casting your "
+            "ballot, open the ballot page again then: it says whether your vote was counted."
+        ),
     ),
 }
 
@@ -63,6 +72,8 @@ def register(app: Flask) -> None:
     def database_down(error: OperationalError) -> tuple[str, int]:
         db.session.rollback()
         app.logger.error("database error on %s: %s", request.path, error)
+        # The page must not ask the database who is logged in: it is shown as to a visitor.
+        g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
     @app.errorhandler(500)
