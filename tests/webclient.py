@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -38,3 +41,30 @@ def shot(page: Any, name: str) -> None:
     """A full-page screenshot of a browser page, kept for people to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def recorded_queries(app: Any) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block, for N+1 checks."""
+    from microprojects.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def page_queries(app: Any, path: str) -> int:
+    """How many SQL statements one anonymous GET of ``path`` runs (it must answer 200)."""
+    with recorded_queries(app) as seen:
+        response = app.test_client().get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    return len(seen)

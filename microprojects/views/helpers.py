@@ -185,6 +185,17 @@ def flash_error(error: ServiceError) -> None:
     flash(service_message(error.code, error.params), "error")
 
 
+def attempt(call: Callable[[], object], success: str) -> bool:
+    """Run a use case; flash ``success``, or why it was refused. True when it went through."""
+    try:
+        call()
+    except ServiceError as error:
+        flash_error(error)
+        return False
+    flash(success, "success")
+    return True
+
+
 def local_time(value: datetime | None, fmt: str = "short") -> str:
     if value is None:
         return ""

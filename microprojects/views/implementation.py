@@ -4,7 +4,6 @@ and its implementation) is shown on the proposal's own page, from ``story``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -42,8 +41,7 @@ from ..models import (
 )
 from ..services import implementation as service
 from ..services.counting import latest_count
-from ..services.errors import ServiceError
-from .helpers import committee_required, community_cycle_or_404, flash_error, now
+from .helpers import attempt, committee_required, community_cycle_or_404, now
 
 bp = Blueprint("implementation", __name__)
 
@@ -112,15 +110,6 @@ def _to_story(proposal: Proposal, anchor: str = "implementation") -> Any:
     return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor=anchor))
 
 
-def _attempt(call: Callable[[], object], success: str) -> None:
-    try:
-        call()
-    except ServiceError as error:
-        flash_error(error)
-    else:
-        flash(success, "success")
-
-
 def _form_errors(form: Any) -> None:
     for errors in form.errors.values():
         for error in errors:
@@ -156,7 +145,7 @@ def rate(proposal_id: int) -> Any:
     if not form.validate_on_submit():
         _form_errors(form)
     else:
-        _attempt(
+        attempt(
             lambda: service.rate(
                 current_user,
                 proposal,
@@ -178,7 +167,7 @@ def report(proposal_id: int) -> Any:
         _form_errors(form)
     else:
         photo = form.photo.data.read() if form.photo.data else None
-        _attempt(
+        attempt(
             lambda: service.report_problem(
                 current_user,
                 proposal,
@@ -290,7 +279,7 @@ def manage(community: Community, proposal_id: int) -> Any:
 @committee_required(Action.MANAGE_CYCLES)
 def start(community: Community, proposal_id: int) -> Any:
     proposal = _committee_proposal(community, proposal_id)
-    _attempt(
+    attempt(
         lambda: service.start(current_user, proposal, now=now()),
         _("The implementation record is open."),
     )
@@ -306,7 +295,7 @@ def details(community: Community, proposal_id: int) -> Any:
         _form_errors(form)
     else:
         planned = form.planned.fen
-        _attempt(
+        attempt(
             lambda: service.update_details(
                 current_user,
                 record,
@@ -328,7 +317,7 @@ def spend(community: Community, proposal_id: int) -> Any:
         _form_errors(form)
     else:
         amount = form.amount.fen
-        _attempt(
+        attempt(
             lambda: service.add_spending(
                 current_user,
                 record,
@@ -353,7 +342,7 @@ def unspend(community: Community, spending_id: int) -> Any:
     if not form.validate_on_submit():
         _form_errors(form)
     else:
-        _attempt(
+        attempt(
             lambda: service.remove_spending(
                 current_user, entry, reason=form.reason.data or "", now=now()
             ),
@@ -370,7 +359,7 @@ def milestone(community: Community, proposal_id: int) -> Any:
     if not form.validate_on_submit():
         _form_errors(form)
     else:
-        _attempt(
+        attempt(
             lambda: service.add_milestone(
                 current_user,
                 record,
@@ -393,7 +382,7 @@ def milestone_done(community: Community, milestone_id: int) -> Any:
     if not form.validate_on_submit():
         _form_errors(form)
     else:
-        _attempt(
+        attempt(
             lambda: service.complete_milestone(
                 current_user, found, done_on=form.done_on.data, now=now()
             ),
@@ -415,7 +404,7 @@ def post_update(community: Community, proposal_id: int) -> Any:
             for kind in ("before", "during", "after")
             if getattr(form, kind).data
         ]
-        _attempt(
+        attempt(
             lambda: service.post_update(
                 current_user,
                 record,
@@ -441,7 +430,7 @@ def answer_problem(community: Community, report_id: int) -> Any:
     if not form.validate_on_submit():
         _form_errors(form)
     else:
-        _attempt(
+        attempt(
             lambda: service.answer_problem(
                 current_user, found, answer=form.answer.data or "", now=now()
             ),

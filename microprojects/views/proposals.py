@@ -51,7 +51,7 @@ from ..services import proposals as proposal_service
 from ..services.accounts import find_login
 from ..services.cycles import participation_problem
 from ..services.errors import ServiceError
-from .helpers import current_actor, flash_error, like, now
+from .helpers import attempt, current_actor, flash_error, like, now
 from .implementation import story
 
 bp = Blueprint("proposals", __name__)
@@ -343,12 +343,7 @@ def _back(proposal: Proposal, anchor: str | None = None) -> Any:
 
 
 def _run(proposal: Proposal, call: Any, success: str, anchor: str | None = None) -> Any:
-    try:
-        call()
-    except ServiceError as error:
-        flash_error(error)
-    else:
-        flash(success, "success")
+    attempt(call, success)
     return _back(proposal, anchor)
 
 

@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,8 @@ import factories as f
 import pytest
 from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate as validate_openapi
-from sqlalchemy import event, select
+from sqlalchemy import select
+from webclient import recorded_queries
 
 from microprojects.domain.ballots import Choice
 from microprojects.domain.phases import Phase
@@ -598,22 +598,6 @@ def test_no_private_value_is_reachable(app, client, world):
 # --- queries ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _queries(app):
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def count(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _big_counted_cycle(place, committee, projects, voters):
     c, made = f.voting_cycle(place, committee, *[f"项目{n}" for n in range(projects)],
                              budget_fen=10_000_000_00, cap_goods_fen=100_000_00)  # fmt: skip
@@ -641,12 +625,12 @@ def test_queries_do_not_grow_with_projects_or_ballots(app, client, world):
     ):
         numbers = []
         for cycle_id in (small, large):
-            with _queries(app) as seen:
+            with recorded_queries(app) as seen:
                 assert client.get(template.format(cycle_id)).status_code == 200
             numbers.append(len(seen))
         assert numbers[0] == numbers[1], f"{template}: {numbers}"
         assert numbers[0] <= 16, f"{template}: {numbers}"
-    with _queries(app) as seen:
+    with recorded_queries(app) as seen:
         client.get("/api/v1/projects")
     assert len(seen) <= 12
 

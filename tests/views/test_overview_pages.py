@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import factories as f
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
+from webclient import page_queries
 
 from microprojects.extensions import db
 from microprojects.models import Community, User, utcnow
@@ -185,30 +186,14 @@ def test_a_street_of_another_district_is_explained(app, client, city):
     assert "The street 中山街道 is not in the chosen district: showing the whole district." in text
 
 
-def _queries(app, path):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert app.test_client().get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_the_page_does_not_grow_with_cycles_or_projects(app, world):
     with app.app_context():
         a, committee_a = _people(world, "a")
         b, committee_b = _people(world, "b")
         f.counted_cycle(a, committee_a)
         street = a.street_id
-    few = _queries(app, "/overview")
-    few_filtered = _queries(app, f"/overview?street={street}")
+    few = page_queries(app, "/overview")
+    few_filtered = page_queries(app, f"/overview?street={street}")
     with app.app_context():
         a, committee_a = _people(world, "a")
         b, committee_b = _people(world, "b")
@@ -216,8 +201,8 @@ def test_the_page_does_not_grow_with_cycles_or_projects(app, world):
         f.implemented_project(b, committee_b)
         f.counted_cycle(a, committee_a, votes=tuple((n % 3,) for n in range(7)))
         f.cycle(b, committee_b, title="征集中")
-    more = _queries(app, "/overview")
-    more_filtered = _queries(app, f"/overview?street={street}")
+    more = page_queries(app, "/overview")
+    more_filtered = page_queries(app, f"/overview?street={street}")
     assert (few, few_filtered) == (more, more_filtered), (few, few_filtered, more, more_filtered)
     _, text = _page(app.test_client())
     assert text.count('<a class="small" href="/cycles/') == 5

@@ -7,7 +7,7 @@ import re
 import factories as f
 import pytest
 from sqlalchemy import func, select
-from webclient import login, post
+from webclient import login, page_queries, post
 
 from microprojects.extensions import db
 from microprojects.models import Community, Count, Cycle, User
@@ -133,24 +133,6 @@ def test_the_rule_is_set_before_voting_and_fixed_after(app, client, world):
     assert 'name="tally_rule"' not in fixed
 
 
-def _queries(app, path: str) -> int:
-    from sqlalchemy import event
-
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert app.test_client().get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_the_results_page_does_not_grow_with_ballots_or_projects(app, world):
     with app.app_context():
         place, admin = _place_and_admin(world)
@@ -166,6 +148,6 @@ def test_the_results_page_does_not_grow_with_ballots_or_projects(app, world):
         publication.file_objection(
             resident, large, reason="异议", proposal_id=with_objection, now=utcnow()
         )
-    few = _queries(app, f"/cycles/{small_id}/results")
-    more = _queries(app, f"/cycles/{large_id}/results")
+    few = page_queries(app, f"/cycles/{small_id}/results")
+    more = page_queries(app, f"/cycles/{large_id}/results")
     assert few == more, (few, more)
