@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import User
@@ -21,7 +22,16 @@ def configure_login(manager: LoginManager) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        # What every page asks of the user (roles, residency) comes in the same round trip.
+        user = db.session.get(
+            User,
+            int(ident),
+            options=[
+                selectinload(User.residency),
+                selectinload(User.committee_memberships),
+                selectinload(User.organization_membership),
+            ],
+        )
         if user is None or user.is_deleted or user.session_token != token:
             return None
         return user

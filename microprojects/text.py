@@ -23,6 +23,7 @@ Nothing here imports Flask, SQLAlchemy or any other part of the project.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Final
 
@@ -94,6 +95,7 @@ def _images_as_links(children: list[Token]) -> list[Token]:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def plain_excerpt(text: str, length: int = 120) -> str:
     """The description as one line of plain text: Markdown syntax stripped (link text kept, URLs
     dropped), whitespace collapsed, at most ``length`` characters ending with "…" if cut.

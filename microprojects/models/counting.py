@@ -46,6 +46,9 @@ class Count(db.Model):
     budget_fen: Mapped[int] = mapped_column(BigInteger)
     cost_used_fen: Mapped[int] = mapped_column(BigInteger)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Turnout when counted (participations cannot change once voting has closed): the results
+    # page shows it without grouping the participations on every request.
+    turnout: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

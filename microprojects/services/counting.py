@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -52,7 +52,7 @@ from ..models import (
 from . import audit
 from .cycles import can_manage
 from .errors import PermissionDenied, ServiceError
-from .voting import receipt_digest
+from .voting import receipt_digest, turnout
 
 COUNTED_PHASES = (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
 # The category of an imported project whose file gives none; exported as none again.
@@ -210,6 +210,7 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
         budget_fen=cycle.budget_fen,
         cost_used_fen=result.cost_used * per,
         result=result.to_dict(),
+        turnout=asdict(turnout(cycle)),
         reason=reason,
         created_at=now,
         created_by_id=actor.id if actor is not None else None,

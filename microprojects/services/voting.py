@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..domain.ballots import BallotKind, Choice, Problem, validate
 from ..domain.lifecycle import ProposalState
@@ -79,6 +80,7 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
             select(Proposal)
             .where(Proposal.cycle_id == cycle.id, Proposal.state == ProposalState.APPROVED.value)
             .order_by(Proposal.id)
+            .options(selectinload(Proposal.photos))
         )
     )
 

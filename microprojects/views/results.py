@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.permissions import Action
 from ..explain import comparison_text, explanation, mes_text
@@ -38,12 +39,21 @@ def _with_outcomes(count: Count | None) -> Count | None:
     """The count with its outcomes and their proposals, in two queries whatever their number."""
     if count is None:
         return None
-    db.session.scalars(
+    rows = db.session.scalars(
         select(CountOutcome)
         .where(CountOutcome.count_id == count.id)
+        .order_by(CountOutcome.position)
         .options(selectinload(CountOutcome.proposal))
     ).all()
+    set_committed_value(count, "outcomes", list(rows))
     return count
+
+
+def _turnout(cycle: Cycle, count: Count) -> voting.Turnout:
+    """As stored with the count; counts stored before turnout was kept are asked live."""
+    if count.turnout:
+        return voting.Turnout(**count.turnout)
+    return voting.turnout(cycle)
 
 
 def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
@@ -73,7 +83,7 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         "objection_labels": OBJECTION_STATUS_LABELS,
         "project_names": {o.proposal_id: o.proposal.display_title for o in ranked},
         "by_category": sorted(by_category.items(), key=lambda kv: -kv[1]),
-        "turnout": voting.turnout(cycle) if count else None,
+        "turnout": _turnout(cycle, count) if count else None,
     }
 
 

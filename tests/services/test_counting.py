@@ -61,6 +61,9 @@ def test_a_count_is_stored_with_rule_digest_scores_and_explanations(ctx, world):
     entry = db.session.scalar(select(AuditEntry).filter_by(action="cycle.counted"))
     assert entry.after["digest"] == count.ballots_digest
     assert entry.after["funded"] == [str(made[0].id), str(made[1].id)]
+    # Turnout is kept with the count, as it was when voting closed.
+    assert count.turnout["total"] == 3
+    assert count.turnout["by_channel"] == {"web": 3, "paper": 0, "import": 0}
 
 
 def test_the_exported_ballots_recount_to_the_stored_snapshot(ctx, world):
