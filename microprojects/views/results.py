@@ -5,12 +5,25 @@ answers publicly."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from markupsafe import Markup
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +33,7 @@ from ..extensions import db
 from ..forms.implementation import AnswerObjectionForm, ObjectionForm
 from ..forms.voting import CountForm
 from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
-from ..models import Community, Count, CountOutcome, Cycle, Objection
+from ..models import Community, Count, CountOutcome, Cycle, Objection, Proposal
 from ..services import counting, publication, voting
 from ..services.errors import ServiceError
 from .helpers import committee_required, community_cycle_or_404, flash_error, now
@@ -95,19 +108,67 @@ def _objection_form(cycle: Cycle, ranked: list[CountOutcome]) -> ObjectionForm:
     return form
 
 
+# The results page's content as anonymous visitors see it, per process, keyed by everything it
+# shows: a count is never recomputed, so the page changes only with a new count, an objection or
+# its answer, a phase change, a revised title, or the language. A visitor's page never carries a
+# form token (anonymous visitors are offered no form), and logged-in visitors are not cached.
+_PAGES_MAX = 256
+
+
+def _pages() -> OrderedDict[tuple[object, ...], Markup]:
+    pages: OrderedDict[tuple[object, ...], Markup] = current_app.extensions.setdefault(
+        "results_pages", OrderedDict()
+    )
+    return pages
+
+
+def _page_key(cycle: Cycle, count: Count | None) -> tuple[object, ...]:
+    objections = db.session.execute(
+        select(
+            func.count(Objection.id), func.max(Objection.id), func.max(Objection.answered_at)
+        ).where(Objection.cycle_id == cycle.id)
+    ).one()
+    revised = db.session.scalar(
+        select(func.max(Proposal.updated_at)).where(Proposal.cycle_id == cycle.id)
+    )
+    return (
+        cycle.id,
+        count.id if count else None,
+        publication.status_of(cycle, now(), count).value,
+        tuple(cycle.schedule.start_of(p) for p in ("publication", "implementation")),
+        cycle.title,
+        tuple(objections),
+        revised,
+        str(get_locale()),
+    )
+
+
 @bp.get("/cycles/<int:cycle_id>/results")
 def cycle_results(cycle_id: int) -> str:
     cycle = _cycle_or_404(cycle_id)
-    count = _with_outcomes(counting.latest_count(cycle))
-    context = _context(cycle, count)
-    return render_template(
-        "results/cycle.html",
-        community=None,
-        earlier=_earlier(cycle, count),
-        objection_form=_objection_form(cycle, context["ranked"]),
-        objection_problem=publication.objection_problem(current_user, cycle, now()),
-        **context,
-    )
+    count = counting.latest_count(cycle)
+    cacheable = not current_user.is_authenticated and not session.get("_flashes")
+    key = _page_key(cycle, count) if cacheable else None
+    pages = _pages()
+    body = pages.get(key) if key is not None else None
+    if body is None:
+        count = _with_outcomes(count)
+        context = _context(cycle, count)
+        body = Markup(  # noqa: S704 (a rendered template: escaped by Jinja)
+            render_template(
+                "results/_page.html",
+                community=None,
+                earlier=_earlier(cycle, count),
+                objection_form=_objection_form(cycle, context["ranked"]),
+                objection_problem=publication.objection_problem(current_user, cycle, now()),
+                **context,
+            )
+        )
+        if key is not None and "csrf_token" not in body:
+            pages[key] = body
+            while len(pages) > _PAGES_MAX:
+                pages.popitem(last=False)
+    return render_template("results/cycle.html", title=cycle.title, body=body)
 
 
 @bp.post("/cycles/<int:cycle_id>/objections")

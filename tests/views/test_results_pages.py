@@ -155,3 +155,36 @@ def test_the_results_page_does_not_grow_with_ballots_or_projects(app, world):
     with recorded_queries(app) as seen:
         app.test_client().get(f"/cycles/{large_id}/results")
     assert not [q for q in seen if "participations" in q]
+
+
+def test_visitors_share_a_kept_page_that_follows_every_change(app, counted, world):
+    cycle_id, _ = counted
+    path = f"/cycles/{cycle_id}/results"
+    def main(page: str) -> str:
+        return page[page.index("<main") : page.index("</main>")]
+
+    first = main(app.test_client().get(path).get_data(as_text=True))
+    with recorded_queries(app) as seen:
+        again = main(app.test_client().get(path).get_data(as_text=True))
+    assert again == first and len(seen) <= 5
+    assert "csrf_token" not in first  # a visitor's kept content holds no form token
+    # An objection shows at once, and so does its answer.
+    with app.app_context():
+        from microprojects.models import Objection, utcnow
+        from microprojects.services import publication
+
+        resident = db.session.get(User, world.ids["resident_a"])
+        cycle = db.session.get(Cycle, cycle_id)
+        publication.file_objection(resident, cycle, reason="请核实", proposal_id=None, now=utcnow())
+        objection = db.session.scalar(select(Objection))
+        committee = db.session.get(User, world.ids["committee_a"])
+        publication.answer_objection(
+            committee, objection, decision="dismissed", answer="已核实无误", now=utcnow()
+        )
+    later = app.test_client().get(path).get_data(as_text=True)
+    assert "请核实" in later and "已核实无误" in later
+    # A resident who may object gets the form, never a visitor's kept page.
+    client = app.test_client()
+    login(client, "resident_a")
+    assert 'name="csrf_token"' in client.get(path).get_data(as_text=True)
+    assert "提出异议</button>" in client.get(path).get_data(as_text=True)
