@@ -1,0 +1,465 @@
+"""``python -m bench``: how fast the app is, measured against the limit of this machine.
+
+Everything runs on 127.0.0.1, starts and stops its own gunicorn and databases, prints a table
+and writes the figures to ``bench/results/latest.json``. Figures on a shared machine drift, so
+every figure stands beside a baseline measured in the same run, on the same server:
+
+- baseline A: ``GET /healthz`` (one ``SELECT 1``);
+- baseline B: ``POST /_bench/write``, one row written in one transaction (a bench-only route, see
+  :mod:`bench.benchapp`);
+- for reference, the smallest rendered page (``GET /login``: the layout and a form, no query);
+- casting a ballot through the web pages, by logged-in residents (:func:`bench.load.cast_ballots`);
+- the public results page of a cycle of 100,000 ballots, its proposal list, a proposal's page;
+- the count on real Pabulib files, from the file and from the database; import and export of the
+  largest file with peak memory (:mod:`bench.count`).
+
+Load: wrk at 32 connections for single requests; for casting, a Python client of 32 threads (a
+resident's session walking three pages), whose own baseline B is measured too. Each figure is the
+median of several rounds, and each ratio the median of the ratios within a round, whose runs are
+taken one after another on an otherwise idle server (:func:`bench.load.settle`); how busy the
+machine was with other work before each round is printed with the figures. Options:
+``--quick``, ``--only http|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
+``--workers N``, ``--backend sqlite|postgresql``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import count as count_bench
+from . import load
+from .databases import database, postgres_problem
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SECTIONS = ("http", "count", "pabulib")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    cpus = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs: a smoke test")
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only this part")
+    parser.add_argument("--seconds", type=float, help="length of each load run (default 3)")
+    parser.add_argument("--rounds", type=int, help="load runs per figure, median (default 3)")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * cpus + 1, help=f"gunicorn workers ({2 * cpus + 1})"
+    )
+    parser.add_argument("--backend", action="append", choices=("sqlite", "postgresql"))
+    parser.add_argument("--ballots", type=int, default=100_000, help="ballots of the results page")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    args.seconds = args.seconds or (2.0 if args.quick else 3.0)
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.runs = 1 if args.quick else 5  # repetitions of a count from a file (best of)
+    args.db_runs = 1 if args.quick else 2  # of a count from the database
+    args.only = args.only or list(SECTIONS)
+    args.backend = args.backend or ["sqlite", "postgresql"]
+    # Residents for a cast rate of 200/s in every round (a round that runs out of residents ends
+    # early and says so), plus one per client to warm up.
+    args.voters = int(200 * args.seconds * args.rounds) + args.clients
+    return args
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def _median_figures(runs: list[load.Figures]) -> load.Figures:
+    first = runs[0]
+    merged = load.Figures(
+        name=first.name,
+        generator=first.generator,
+        rate=statistics.median(r.rate for r in runs),
+        p50=statistics.median(r.p50 for r in runs),
+        p99=statistics.median(r.p99 for r in runs),
+        count=sum(r.count for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        errors=sum(r.errors for r in runs),
+        unit=first.unit,
+        machine_cpu=statistics.median(r.machine_cpu for r in runs),
+        others_cpu=statistics.median(r.others_cpu for r in runs),
+        client_cpu=None
+        if first.client_cpu is None
+        else statistics.median(r.client_cpu or 0.0 for r in runs),
+        extra=dict(first.extra),
+    )
+    merged.extra["rounds"] = [
+        {"rate": round(r.rate, 2), "p50_ms": round(r.p50, 2), "p99_ms": round(r.p99, 2)}
+        for r in runs
+    ]
+    return merged
+
+
+A = "A: GET /healthz"
+B = "B: POST one-row write"
+B_PY = "B (Python client)"
+CAST = "cast"
+
+
+def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from .seed import PASSWORD, migrate, seed, setup_app
+
+    out: dict[str, Any] = {"backend": backend}
+    with database(backend, workdir) as url:
+        started = time.perf_counter()
+        app = setup_app(url)
+        migrate(app)
+        seeded = seed(app, voters=args.voters, ballots=args.ballots, workdir=workdir)
+        out["seed"] = seeded.as_dict() | {"total_seconds": time.perf_counter() - started}
+        print(
+            f"  [{backend}] data ready in {time.perf_counter() - started:.0f} s "
+            f"({len(seeded.voters)} residents, {seeded.results_ballots:,} ballots)",
+            flush=True,
+        )
+        with load.gunicorn(url, args.workers, workdir) as server:
+            started = time.perf_counter()
+            cookies = load.login_all(server.port, seeded.voters, PASSWORD, clients=args.clients)
+            out["login_seconds"] = time.perf_counter() - started
+            print(f"  [{backend}] {len(cookies)} residents logged in", flush=True)
+            results = f"/cycles/{seeded.results_cycle}/results"
+            # In each round the pages follow baseline A, and casting sits between wrk's B and
+            # the Python client's B, so that each ratio compares figures taken close together.
+            pages = {
+                A: ("GET", "/healthz"),
+                f"results page, {seeded.results_ballots:,} ballots": ("GET", results),
+                "proposal list of that cycle": ("GET", f"/cycles/{seeded.results_cycle}"),
+                "a funded proposal's page": ("GET", f"/proposals/{seeded.funded_proposal}"),
+                "smallest page: GET /login (no query)": ("GET", "/login"),
+                B: ("POST", "/_bench/write"),
+            }
+            _warm_up(server, pages, args, seeded, cookies[: args.clients])
+            cast_cookies = cookies[args.clients :]
+            per_round = len(cast_cookies) // args.rounds
+            runs: dict[str, list[load.Figures]] = {}
+            others: list[float] = []
+            for n in range(args.rounds):
+                load.settle(server)
+                others.append(load.background_busy())
+                for name, (method, path) in pages.items():
+                    load.settle(server)
+                    runs.setdefault(name, []).append(_one_page(server, name, method, path, args))
+                load.settle(server)
+                runs.setdefault(CAST, []).append(
+                    load.cast_ballots(
+                        "casting a ballot (3 requests)",
+                        server,
+                        cycle_id=seeded.vote_cycle,
+                        projects=seeded.vote_projects,
+                        cookies=cast_cookies[n * per_round : (n + 1) * per_round],
+                        seconds=args.seconds,
+                        clients=args.clients,
+                    )
+                )
+                load.settle(server)
+                runs.setdefault(B_PY, []).append(
+                    load.python_load(
+                        B, server, "/_bench/write",
+                        method="POST", seconds=args.seconds, clients=args.clients,
+                    )
+                )  # fmt: skip
+                print(f"  [{backend}] round {n + 1}/{args.rounds} measured", flush=True)
+        out["runs"] = runs
+        out["figures"] = {name: _median_figures(r) for name, r in runs.items()}
+        out["background_busy"] = others
+        out["casts_stored"] = _casts_stored(url, seeded.vote_cycle)
+    return out
+
+
+def ratio(runs: dict[str, list[load.Figures]], name: str, baseline: str) -> float:
+    """The median over rounds of this round's figure over this round's baseline."""
+    return statistics.median(
+        t.rate / b.rate for t, b in zip(runs[name], runs[baseline], strict=True)
+    )
+
+
+def _one_page(
+    server: load.Server, name: str, method: str, path: str, args: argparse.Namespace
+) -> load.Figures:
+    if load.have_wrk():
+        return load.run_wrk(
+            name,
+            server.base + path,
+            seconds=args.seconds,
+            connections=args.clients,
+            method=method,
+            server_pid=server.process.pid,
+        )
+    return load.python_load(
+        name, server, path, method=method, seconds=args.seconds, clients=args.clients
+    )
+
+
+def _warm_up(
+    server: load.Server,
+    pages: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    seeded: Any,
+    cookies: list[str],
+) -> None:
+    """Every worker imports, compiles templates and opens its connection before measuring."""
+    client = load.Client(server.port)
+    for method, path in pages.values():
+        for _ in range(3 * args.workers):
+            status, _, _ = client.request(method, path, {} if method == "POST" else None)
+            if status != 200:
+                raise RuntimeError(f"warm-up {method} {path}: {status}")
+    client.close()
+    load.cast_ballots(
+        "warm-up",
+        server,
+        cycle_id=seeded.vote_cycle,
+        projects=seeded.vote_projects,
+        cookies=cookies,
+        seconds=60,
+        clients=args.clients,
+    )
+
+
+def _casts_stored(url: str, cycle_id: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = conn.scalar(
+            text("SELECT count(*) FROM participations WHERE cycle_id = :c"), {"c": cycle_id}
+        )
+    engine.dispose()
+    return int(stored or 0)
+
+
+# --- count and Pabulib --------------------------------------------------------------------
+
+
+def count_part(args: argparse.Namespace, backends: list[str], workdir: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"file": [], "database": [], "pabutools": None, "note": ""}
+    if not count_bench.available():
+        out["note"] = f"{count_bench.PABULIB} not found: the real Pabulib files are not here"
+        return out
+    if "count" in args.only:
+        rows, mes_seconds = count_bench.file_to_result(args.runs)
+        out["file"] = rows
+        out["mes_seconds"] = mes_seconds
+        print("  [count] file -> result measured", flush=True)
+        timing, note = count_bench.pabutools_mes(
+            rows[-1].extra["selected"] if rows[-1].extra else []
+        )
+        out["pabutools"], out["note"] = timing, note
+    for backend in backends:
+        with database(backend, workdir, "pabulib") as url:
+            from .seed import migrate, setup_app
+
+            migrate(setup_app(url))
+            out["database"] += count_bench.from_database(url, backend, args.db_runs)
+        print(f"  [count] {backend}: import, count from the database, export measured", flush=True)
+    return out
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def _fmt_rate(f: load.Figures) -> str:
+    return f"{f.rate:,.1f} {f.unit}"
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Print the tables; return the goals with PASS/MISS."""
+    goals: list[dict[str, Any]] = []
+    for backend, part in results.get("http", {}).items():
+        if "skipped" in part:
+            print(f"\nHTTP on {backend}: skipped ({part['skipped']})")
+            continue
+        figures: dict[str, load.Figures] = part["figures"]
+        runs: dict[str, list[load.Figures]] = part["runs"]
+        cast = figures[CAST]
+        others = part["background_busy"]
+        print(
+            f"\nHTTP on {backend}: gunicorn --workers {args.workers} (sync), "
+            f"{args.clients} concurrent clients; {args.rounds} rounds of {args.seconds:g} s, "
+            "medians; ratios are medians of each round's ratio. CPU: share of the machine's "
+            "cores busy during the run; other: of which not the benchmark's own processes "
+            "(server, its PostgreSQL backends, load generator).\n"
+            "Machine busy with other work just before each round: "
+            + ", ".join(f"{x:.0%}" for x in others)
+        )
+        header = (
+            f"{'measurement':<38} {'generator':<26} {'throughput':>15} {'p50 ms':>8} "
+            f"{'p99 ms':>8} {'/ A':>6} {'/ B':>6} {'CPU':>5} {'other':>5} {'err':>4}"
+        )
+        print(header)
+        print("-" * len(header))
+        ratios: dict[str, dict[str, float | None]] = {}
+        for key, f in figures.items():
+            python = f.generator.startswith("Python")
+            vs_a = None if python else ratio(runs, key, A)
+            vs_b = ratio(runs, key, B_PY if python else B)
+            ratios[key] = {"A": vs_a, "B": vs_b}
+            print(
+                f"{f.name:<38} {f.generator:<26} {_fmt_rate(f):>15} {f.p50:>8.1f} {f.p99:>8.1f} "
+                f"{'-' if vs_a is None else format(vs_a, '.3f'):>6} {vs_b:>6.3f} "
+                f"{f.machine_cpu:>5.0%} {f.others_cpu:>5.0%} {f.errors:>4}"
+            )
+        part["ratios"] = ratios
+        steps = cast.extra.get("steps_ms", {})
+        cast_b = ratio(runs, CAST, B)
+        cast_b_py = ratio(runs, CAST, B_PY)
+        print(
+            "  casting, per request (p50/p99 ms): "
+            + ", ".join(f"{k} {v['p50']:.0f}/{v['p99']:.0f}" for k, v in steps.items())
+            + f"; the Python client used {cast.client_cpu or 0:.2f} of a core; "
+            f"{part['casts_stored']} ballots stored in all (warm-up included)"
+        )
+        print(f"  casting / B of wrk: {cast_b:.3f} (the / B column: B of the same client)")
+        short = [n + 1 for n, r in enumerate(runs[CAST]) if r.extra.get("ran_out_of_residents")]
+        if short:
+            print(f"  rounds {short}: out of residents before the end; the window was shortened")
+        goals.append(
+            {
+                "goal": "casting >= 0.5 x baseline B throughput",
+                "backend": backend,
+                "measured": f"{cast.rate:.1f} casts/s = {cast_b:.3f} x B of wrk "
+                f"({figures[B].rate:,.0f} req/s), {cast_b_py:.3f} x B of the same Python client",
+                "pass": min(cast_b, cast_b_py) >= 0.5,
+            }
+        )
+        goals.append(
+            {
+                "goal": "casting p99 < 100 ms",
+                "backend": backend,
+                "measured": f"p99 {cast.p99:.0f} ms per cast (3 requests; per request "
+                + ", ".join(f"{k} {v['p99']:.0f}" for k, v in steps.items())
+                + ")",
+                "pass": cast.p99 < 100,
+            }
+        )
+        page = next(k for k in figures if k.startswith("results page"))
+        page_a = ratio(runs, page, A)
+        goals.append(
+            {
+                "goal": f"results page at {args.ballots:,} ballots >= 0.5 x baseline A",
+                "backend": backend,
+                "measured": f"{figures[page].rate:.1f} req/s = {page_a:.3f} x A "
+                f"({figures[A].rate:,.0f} req/s)",
+                "pass": page_a >= 0.5,
+            }
+        )
+
+    counted = results.get("count")
+    if counted:
+        if counted.get("note") and not counted["file"] and not counted["database"]:
+            print(f"\nCount: {counted['note']}")
+        rows = [*counted["file"], *counted["database"]]
+        if counted.get("pabutools"):
+            rows.append(counted["pabutools"])
+        if rows:
+            print(
+                f"\nCount and Pabulib (best of {args.runs} from a file, of {args.db_runs} from the "
+                "database, unless 'once'; CPU: this process only, where it does all the work)"
+            )
+            width = max(len(r.name) for r in rows)
+            print(f"{'measurement':<{width}}  {'backend':<10}  {'wall s':>8}  {'CPU s':>7}  detail")
+            for r in rows:
+                cpu = "" if r.cpu_seconds is None else f"{r.cpu_seconds:.3f}"
+                print(
+                    f"{r.name:<{width}}  {r.backend:<10}  {r.seconds:>8.3f}  {cpu:>7}  {r.detail}"
+                )
+        if "mes_seconds" in counted:
+            ours = counted["mes_seconds"]
+            measured = counted.get("pabutools")
+            theirs = measured.cpu_seconds if measured else None
+            reference = theirs if theirs is not None else count_bench.PABUTOOLS_REFERENCE_SECONDS
+            note = "" if theirs is not None else f" ({counted['note']})"
+            goals.append(
+                {
+                    "goal": "MES + Add1 on Wieliczka >= 200x faster than pabutools",
+                    "backend": "-",
+                    "measured": f"ours {ours:.3f} s CPU, pabutools {reference:.1f} s: "
+                    f"{reference / ours:.0f}x{note}",
+                    "pass": reference / ours >= 200,
+                }
+            )
+            if counted["note"]:
+                print(f"  {counted['note']}")
+
+    if goals:
+        print("\nGoals")
+        for g in goals:
+            verdict = "PASS" if g["pass"] else "MISS"
+            print(f"  {verdict}  {g['goal']} [{g['backend']}]: {g['measured']}")
+    return goals
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, load.Figures | count_bench.Timing):
+        return value.as_dict()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _tool_version(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError:
+        return "not found"
+    text = (done.stdout or done.stderr).strip().splitlines()
+    return text[0] if text else "?"
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    began = time.perf_counter()
+    backends = list(args.backend)
+    problem = postgres_problem() if "postgresql" in backends else None
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": os.getloadavg(),
+            "python": platform.python_version(),
+            "wrk": _tool_version(["wrk", "-v"]) if load.have_wrk() else "not found",
+            "platform": platform.platform(),
+        },
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+    if problem:
+        backends.remove("postgresql")
+        print(f"PostgreSQL not reachable, skipped: {problem}")
+        results["postgresql_skipped"] = problem
+    if not load.have_wrk():
+        print("wrk not found (apt-get install wrk): every load runs on the Python client")
+    with tempfile.TemporaryDirectory(prefix="microprojects-bench-") as tmp:
+        workdir = Path(tmp)
+        if "http" in args.only:
+            results["http"] = {}
+            for backend in backends:
+                print(f"HTTP on {backend}", flush=True)
+                results["http"][backend] = http_backend(backend, args, workdir)
+            if problem:
+                results["http"]["postgresql"] = {"skipped": problem}
+        if "count" in args.only or "pabulib" in args.only:
+            print("Count and Pabulib", flush=True)
+            results["count"] = count_part(args, backends, workdir)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["goals"] = report(results, args)
+    results["seconds"] = time.perf_counter() - began
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps(_jsonable(results), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    print(f"\n{time.perf_counter() - began:.0f} s in all; figures in {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,583 @@
+"""Servers and load: gunicorn started and stopped here, wrk driving plain GETs and POSTs, and a
+Python client for what needs a logged-in resident walking through several pages.
+
+The Python client uses one thread per simulated client, each with one ``http.client``
+connection (gunicorn's sync workers close it after every response, as in production, so both
+clients reconnect per request) and the cookies of the resident it is acting for.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+HOST = "127.0.0.1"
+
+
+# --- measuring the machine -------------------------------------------------------------------
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs so far, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def background_busy(seconds: float = 1.0) -> float:
+    """Share of the machine busy while the benchmark itself is idle: other people's work."""
+    window = CpuWindow()
+    time.sleep(seconds)
+    return window.stop()[0]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _pg_backends() -> list[int]:
+    """PostgreSQL processes serving one of the benchmark's databases."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                text = cmdline.read(200)
+        except OSError:
+            continue
+        if text.startswith(b"postgres") and b"microprojects_bench" in text:
+            found.append(int(entry))
+    return found
+
+
+def _our_ticks(server_pid: int | None) -> int:
+    """CPU ticks so far of the benchmark's own work: this process, gunicorn and its workers, the
+    PostgreSQL backends serving the benchmark's database, and finished children (wrk)."""
+    pids = [os.getpid(), *_pg_backends()]
+    if server_pid is not None:
+        pids += [server_pid, *_children(server_pid)]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(_cpu_ticks(pid) for pid in pids) + round(
+        (children.ru_utime + children.ru_stime) * CLOCK_TICKS
+    )
+
+
+class CpuWindow:
+    """Between creation and stop(): the share of the whole machine (all cores) that was busy,
+    and the share busy with work other than the benchmark's (other people's, on a shared
+    machine)."""
+
+    def __init__(self, server_pid: int | None = None) -> None:
+        self.server_pid = server_pid
+        self.ours = _our_ticks(server_pid)
+        self.busy, self.total = machine_busy()
+
+    def stop(self) -> tuple[float, float]:
+        busy, total = machine_busy()
+        ours = _our_ticks(self.server_pid) - self.ours
+        elapsed = max(1, total - self.total)
+        busy -= self.busy
+        return busy / elapsed, max(0, busy - ours) / elapsed
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base: str
+    port: int
+    workers: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    """Production settings, with what plain HTTP on loopback and a load test need."""
+    return {
+        **os.environ,
+        "MICROPROJECTS_ENV": "production",
+        "SECRET_KEY": "bench-" + os.urandom(16).hex(),
+        "DATABASE_URL": database_url,
+        "SESSION_COOKIE_SECURE": "0",  # plain HTTP on 127.0.0.1: no TLS proxy in front
+        "LOGIN_RATE_LIMIT": "1000000 per minute",
+        "CLAIM_RATE_LIMIT": "1000000 per minute",
+        "COMMENT_RATE_LIMIT": "1000000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int, logdir: Path) -> Iterator[Server]:
+    """``gunicorn --workers N --bind 127.0.0.1:PORT bench.benchapp:app``, stopped on exit."""
+    port = free_port()
+    log = logdir / f"gunicorn-{port}.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers),
+        "--bind", f"{HOST}:{port}", "--error-logfile", str(log), "bench.benchapp:app",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=server_env(database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = Server(f"http://{HOST}:{port}", port, workers, process, log)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(server: Server) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited; see {server.log}:\n{_tail(server.log)}")
+        try:
+            status, _, _ = Client(server.port).request("GET", "/healthz")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 60 s; see {server.log}")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return [int(x) for x in children.read().split()]
+    except OSError:
+        return []
+
+
+def settle(server: Server, timeout: float = 60.0) -> float:
+    """Wait until gunicorn's workers are idle: requests a load run left queued (sync workers
+    finish every accepted connection, even one its client gave up) must not eat into the next
+    run. Returns the seconds waited."""
+    began = time.monotonic()
+    previous: int | None = None
+    while time.monotonic() - began < timeout:
+        ticks = sum(_cpu_ticks(pid) for pid in [server.process.pid, *_children(server.process.pid)])
+        if (
+            previous is not None and ticks - previous <= 1
+        ):  # at most one tick (10 ms) in 0.3 s: idle
+            break
+        previous = ticks
+        time.sleep(0.3)
+    return time.monotonic() - began
+
+
+def _tail(path: Path) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:])
+    except OSError:
+        return ""
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """One measured load: throughput and latency (ms), errors, and who generated it."""
+
+    name: str
+    generator: str
+    rate: float
+    p50: float
+    p99: float
+    count: int
+    seconds: float
+    errors: int = 0
+    unit: str = "req/s"
+    machine_cpu: float = 0.0
+    others_cpu: float = 0.0
+    client_cpu: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "generator": self.generator,
+            "rate": round(self.rate, 2),
+            "unit": self.unit,
+            "p50_ms": round(self.p50, 2),
+            "p99_ms": round(self.p99, 2),
+            "count": self.count,
+            "seconds": round(self.seconds, 2),
+            "errors": self.errors,
+            "machine_cpu": round(self.machine_cpu, 3),
+            "others_cpu": round(self.others_cpu, 3),
+            "client_cpu_cores": None if self.client_cpu is None else round(self.client_cpu, 3),
+            **self.extra,
+        }
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+WRK_SCRIPT = """
+wrk.method = "%(method)s"
+wrk.body = "%(body)s"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"connect":%%d,"read":%%d,"write":%%d,' ..
+    '"status":%%d,"timeout":%%d,"p50_us":%%d,"p99_us":%%d,"max_us":%%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+def have_wrk() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(
+    name: str,
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    method: str = "GET",
+    threads: int = 2,
+    server_pid: int | None = None,
+) -> Figures:
+    """wrk at ``connections`` concurrent connections; non-2xx/3xx answers count as errors."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"method": method, "body": ""})
+    try:
+        cpu = CpuWindow(server_pid)
+        done = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+             "--timeout", "10s", "-s", script.name, url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        busy, others = cpu.stop()
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON "))
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    duration = data["duration_us"] / 1e6
+    # A socket error on connect or write is a failed request; a read error is gunicorn closing
+    # the connection wrk would have kept alive, which wrk then reopens: not a failure.
+    errors = data["status"] + data["timeout"] + data["connect"] + data["write"]
+    return Figures(
+        name=name,
+        generator=f"wrk -t{threads} -c{connections}",
+        rate=data["requests"] / duration,
+        p50=data["p50_us"] / 1000,
+        p99=data["p99_us"] / 1000,
+        count=data["requests"],
+        seconds=duration,
+        errors=errors,
+        machine_cpu=busy,
+        others_cpu=others,
+    )
+
+
+# --- the Python client -----------------------------------------------------------------------
+
+
+class Client:
+    """One connection to the server, reopened when the server closes it, and a cookie."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        self.cookie = ""
+
+    def request(
+        self, method: str, path: str, form: dict[str, Any] | None = None
+    ) -> tuple[int, str, str]:
+        """(status, body, Location) of one request, keeping the session cookie up to date."""
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        text = response.read().decode("utf-8", errors="replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+        return response.status, text, response.getheader("Location") or ""
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def login(port: int, username: str, password: str) -> str:
+    """The session cookie of ``username``, logged in through the login form."""
+    client = Client(port)
+    status, page, _ = client.request("GET", "/login")
+    token = CSRF_RE.search(page)
+    assert status == 200 and token, f"login page: {status}"
+    form = {"login": username, "password": password, "csrf_token": token.group(1)}
+    status, _, _ = client.request("POST", "/login", form)
+    client.close()
+    if status != 302:
+        raise RuntimeError(f"login of {username} failed: {status}")
+    return client.cookie
+
+
+def login_all(port: int, usernames: list[str], password: str, *, clients: int) -> list[str]:
+    """Session cookies for every resident, logged in ``clients`` at a time."""
+    cookies: list[str] = [""] * len(usernames)
+    lock = threading.Lock()
+    position = 0
+
+    def worker() -> None:
+        nonlocal position
+        while True:
+            with lock:
+                index = position
+                position += 1
+            if index >= len(usernames):
+                return
+            cookies[index] = login(port, usernames[index], password)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return cookies
+
+
+@dataclass
+class _Run:
+    """Shared by the client threads of one measured run."""
+
+    deadline: float
+    stop: threading.Event = field(default_factory=threading.Event)
+    ended_at: float = float("inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: list[tuple[float, float]] = field(default_factory=list)  # (finished at, seconds)
+    steps: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    exhausted: bool = False
+
+    def end_early(self) -> None:
+        with self.lock:
+            self.ended_at = min(self.ended_at, time.perf_counter())
+        self.stop.set()
+
+
+def _drive(
+    server: Server, clients: int, seconds: float, body: Callable[[int, _Run], None]
+) -> tuple[_Run, float, float, tuple[float, float], float | None]:
+    """Run ``body(index, run)`` in ``clients`` threads from one start until the deadline.
+    Returns (run, start, end of the window, (machine busy, others' share), client cores)."""
+    barrier = threading.Barrier(clients + 1)
+    run = _Run(deadline=0.0)
+
+    def thread_main(index: int) -> None:
+        barrier.wait()
+        try:
+            body(index, run)
+        except Exception as error:  # a failure ends the run and is reported
+            with run.lock:
+                run.errors.append(f"{type(error).__name__}: {error}")
+            run.end_early()
+
+    threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = CpuWindow(server.process.pid)
+    start = time.perf_counter()
+    run.deadline = start + seconds
+    barrier.wait()
+    for t in threads:
+        t.join()
+    busy = cpu.stop()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    end = min(run.deadline, run.ended_at)
+    wall = time.perf_counter() - start
+    used = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    return run, start, end, busy, used / wall if wall > 0 else None
+
+
+def _figures(name: str, clients: int, run: _Run, start: float, end: float, unit: str) -> Figures:
+    counted = sorted(seconds for finished, seconds in run.done if finished <= end)
+    window = max(end - start, 1e-9)
+    return Figures(
+        name=name,
+        generator=f"Python client, {clients} threads",
+        rate=len(counted) / window,
+        p50=percentile(counted, 50) * 1000,
+        p99=percentile(counted, 99) * 1000,
+        count=len(counted),
+        seconds=window,
+        errors=len(run.errors),
+        unit=unit,
+    )
+
+
+def python_load(
+    name: str, server: Server, path: str, *, method: str, seconds: float, clients: int
+) -> Figures:
+    """The same request over and over from ``clients`` threads."""
+
+    def body(index: int, run: _Run) -> None:
+        client = Client(server.port)
+        form = {} if method == "POST" else None
+        while time.perf_counter() < run.deadline and not run.stop.is_set():
+            began = time.perf_counter()
+            status, _, _ = client.request(method, path, form)
+            finished = time.perf_counter()
+            if status != 200:
+                raise RuntimeError(f"{method} {path}: {status}")
+            with run.lock:
+                run.done.append((finished, finished - began))
+        client.close()
+
+    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
+    figures = _figures(name, clients, run, start, end, "req/s")
+    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    if run.errors:
+        figures.extra["first_error"] = run.errors[0]
+    return figures
+
+
+def cast_ballots(
+    name: str,
+    server: Server,
+    *,
+    cycle_id: int,
+    projects: list[int],
+    cookies: list[str],
+    seconds: float,
+    clients: int,
+) -> Figures:
+    """Logged-in residents casting a ballot through the web pages, one resident after another
+    per client: GET the ballot page, POST the review with two projects, POST the cast with the
+    review's token (a 302 to the receipt page is success). A cast's latency is the three
+    requests together; the window ends at the deadline or when a client runs out of residents."""
+    per_client = [cookies[i::clients] for i in range(clients)]
+
+    def body(index: int, run: _Run) -> None:
+        client = Client(server.port)
+        mine = per_client[index]
+        for n, cookie in enumerate(mine):
+            if time.perf_counter() >= run.deadline or run.stop.is_set():
+                break
+            client.cookie = cookie
+            chosen = [
+                projects[(index + n) % len(projects)],
+                projects[(index + n + 2) % len(projects)],
+            ]
+            began = time.perf_counter()
+            status, page, _ = client.request("GET", f"/cycles/{cycle_id}/vote")
+            t1 = time.perf_counter()
+            csrf = CSRF_RE.search(page)
+            if status != 200 or not csrf:
+                raise RuntimeError(f"ballot page: {status}")
+            status, page, _ = client.request(
+                "POST",
+                f"/cycles/{cycle_id}/vote/review",
+                {"csrf_token": csrf.group(1), "p": chosen},
+            )
+            t2 = time.perf_counter()
+            token, csrf = TOKEN_RE.search(page), CSRF_RE.search(page)
+            if status != 200 or not token or not csrf:
+                raise RuntimeError(f"review page: {status}")
+            status, _, location = client.request(
+                "POST",
+                f"/cycles/{cycle_id}/vote/cast",
+                {"csrf_token": csrf.group(1), "token": token.group(1)},
+            )
+            finished = time.perf_counter()
+            if status != 302 or not location.endswith(f"/cycles/{cycle_id}/receipt"):
+                raise RuntimeError(f"cast: {status} to {location!r}")
+            with run.lock:
+                run.done.append((finished, finished - began))
+                for step, value in (
+                    ("ballot", t1 - began),
+                    ("review", t2 - t1),
+                    ("cast", finished - t2),
+                ):
+                    run.steps.setdefault(step, []).append(value)
+        else:
+            run.exhausted = True
+            run.end_early()  # out of residents: the window closes here
+        client.close()
+
+    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
+    figures = _figures(name, clients, run, start, end, "casts/s")
+    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    figures.extra["steps_ms"] = {
+        step: {
+            "p50": round(percentile(sorted(v), 50) * 1000, 2),
+            "p99": round(percentile(sorted(v), 99) * 1000, 2),
+        }
+        for step, v in run.steps.items()
+    }
+    if run.exhausted:
+        figures.extra["ran_out_of_residents"] = True
+    if run.errors:
+        figures.extra["first_error"] = run.errors[0]
+    return figures

@@ -1,0 +1,243 @@
+"""The benchmark's data, made through the services as real use would make it.
+
+A city with two communities: 振兴社区 (slug ``bench-vote``) holds a cycle in its voting phase with
+five approved projects and as many verified residents as the casting benchmark needs (each from
+the roster, with a household code they claimed); 白龙社区 (slug ``bench-count``) holds a counted
+cycle of 100,000 ballots imported from a synthetic Pabulib file. Plus the bench-only table that
+baseline B writes to (see :mod:`bench.benchapp`).
+
+Run in the benchmark's own process, on its own database; nothing here touches the product.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+from microprojects import create_app
+
+PASSWORD = "bench-horse-9"
+# Only for the accounts made here: login is not measured, and scrypt would make the setup slow.
+SEED_HASH = "pbkdf2:sha256:1000"
+
+bench_metadata = MetaData()
+bench_writes = Table(
+    "bench_writes",
+    bench_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("note", String(40), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    vote_cycle: int
+    vote_projects: list[int]
+    voters: list[str]
+    results_cycle: int
+    results_ballots: int
+    funded_proposal: int
+    seconds: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "vote_cycle": self.vote_cycle,
+            "vote_projects": self.vote_projects,
+            "voters": len(self.voters),
+            "results_cycle": self.results_cycle,
+            "results_ballots": self.results_ballots,
+            "funded_proposal": self.funded_proposal,
+            "seconds": self.seconds,
+        }
+
+
+def setup_app(database_url: str) -> Flask:
+    """The app as the benchmark's own process uses it to build data."""
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "bench-setup",
+            "PASSWORD_HASH_METHOD": SEED_HASH,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def migrate(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    from microprojects.extensions import db
+
+    with app.app_context():
+        upgrade()
+        bench_metadata.create_all(db.engine)
+
+
+def synthetic_pb(path: Path, *, voters: int, projects: int = 40, seed: int = 2026) -> Path:
+    """An approval election of ``voters`` ballots (1 to 5 projects each, some projects far more
+    popular than others), counted by greedy: the shape of a large city's real ballots."""
+    rng = random.Random(seed)
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(projects)]
+    ids = [f"P{i + 1:03d}" for i in range(projects)]
+    lines = [
+        "META",
+        "key;value",
+        "description;Synthetic election for the benchmark",
+        "country;China",
+        "unit;Bench",
+        "instance;2025",
+        f"num_projects;{projects}",
+        f"num_votes;{voters}",
+        "budget;1000000",
+        "vote_type;approval",
+        "rule;greedy",
+        "date_begin;2025-03-01",
+        "date_end;2025-03-20",
+        "max_length;5",
+        "currency;CNY",
+        "PROJECTS",
+        "project_id;cost;name",
+    ]
+    lines += [f"{pid};{rng.randrange(20, 300) * 1000};项目 {i + 1}" for i, pid in enumerate(ids)]
+    lines += ["VOTES", "voter_id;vote"]
+    for voter in range(1, voters + 1):
+        chosen: list[str] = []
+        for pid in rng.choices(ids, weights=weights, k=rng.randint(1, 5)):
+            if pid not in chosen:
+                chosen.append(pid)
+        lines.append(f"{voter};{','.join(chosen)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def seed(app: Flask, *, voters: int, ballots: int, workdir: Path) -> Seeded:
+    """Build everything the HTTP benchmark reads and writes."""
+    import time
+
+    from microprojects.domain.pabulib import read_pb
+    from microprojects.extensions import db
+    from microprojects.models import Proposal, utcnow
+    from microprojects.services import accounts, counting, places, proposals, residency
+    from microprojects.services.cycles import CycleInput, create_cycle
+
+    seconds: dict[str, float] = {}
+    with app.app_context():
+        now = utcnow()
+        started = time.perf_counter()
+        voting_place = places.ensure_community(
+            city="海口市", district="美兰区", street="和平南街道", community="振兴社区",
+            slug="bench-vote", grids=["第一网格", "第二网格"],
+        )  # fmt: skip
+        count_place = places.ensure_community(
+            city="海口市", district="美兰区", street="白龙街道", community="白龙社区",
+            slug="bench-count", grids=["第一网格"],
+        )  # fmt: skip
+        admin = _user(accounts, "benchadmin", now)
+        accounts.bootstrap_admin(admin, now=now)
+        committee = _user(accounts, "benchcommittee", now)
+        accounts.add_committee_member(admin, committee, voting_place, title="主任", now=now)
+
+        # The voting cycle: dates around now, five projects approved during screening.
+        start = now - timedelta(days=21)
+        dates = {
+            f"{name}_at": start + timedelta(days=10) * i
+            for i, name in enumerate(
+                ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+            )
+        }
+        cycle = create_cycle(
+            committee,
+            CycleInput(title="2026 年振兴社区微实事（基准）", budget_fen=300_000_00, **dates),  # type: ignore[arg-type]
+            community=voting_place,
+            now=now,
+        )
+        people = _residents(
+            residency, accounts, committee, voting_place, voters + 1, now=cycle.collecting_at
+        )
+        author, voter_users = people[0], people[1:]
+        from microprojects.domain.cycles import ProjectType
+        from microprojects.services.proposals import ProposalInput
+
+        made = []
+        titles = [
+            "报刊亭旁放两张石凳",
+            "幸福巷安装路灯",
+            "老年人智能手机课堂",
+            "修缮篮球场",
+            "垃圾分类亭",
+        ]
+        for i, title in enumerate(titles):
+            p = proposals.create_proposal(
+                author,
+                cycle,
+                ProposalInput(
+                    title=title,
+                    description="居民反映多次，急需解决。",
+                    category=cycle.categories[0],
+                    project_type=ProjectType.GOODS,
+                    estimated_cost_fen=(i + 1) * 5_000_00,
+                    location="振兴路",
+                ),
+                submit=True,
+                now=cycle.collecting_at + timedelta(hours=i + 1),
+            )
+            proposals.approve(committee, p, now=cycle.screening_at + timedelta(hours=1))
+            made.append(p.id)
+        seconds["voting cycle and residents"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        pb = synthetic_pb(workdir / f"synthetic_{ballots}.pb", voters=ballots)
+        election = read_pb(pb, group=True)
+        counted = counting.import_election(
+            election, community=count_place, title="基准：10 万张选票", now=utcnow()
+        )
+        count = counting.run_count(None, counted, now=utcnow())
+        funded = next(o.proposal_id for o in count.outcomes if o.funded)
+        seconds[f"import + count of {ballots:,} ballots"] = time.perf_counter() - started
+        assert db.session.get(Proposal, funded) is not None
+        seeded = Seeded(
+            vote_cycle=cycle.id,
+            vote_projects=made,
+            voters=[u.username for u in voter_users],
+            results_cycle=counted.id,
+            results_ballots=count.num_ballots,
+            funded_proposal=funded,
+            seconds=seconds,
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return seeded
+
+
+def _user(accounts: Any, username: str, now: Any) -> Any:
+    return accounts.register_user(
+        username=username, password=PASSWORD, display_name=username, phone=None, now=now
+    )
+
+
+def _residents(
+    residency: Any, accounts: Any, committee: Any, place: Any, n: int, *, now: Any
+) -> list[Any]:
+    """``n`` verified residents: the committee imports them in one roster and issues codes; each
+    registers and claims their code, as on the claim page."""
+    header = "网格,地址,姓名,手机号,出生日期,类别\n"
+    rows = "".join(
+        f"第一网格,{i // 4 + 1}栋{i % 4 + 1}01,居民{i:05d},,1980-01-01,居住\n" for i in range(n)
+    )
+    report = residency.import_roster(
+        committee, place, (header + rows).encode("utf-8"), now=now, max_rows=n + 1
+    )
+    assert report.ok, report.problems[:3]
+    codes = residency.issue_codes(committee, place, now=now)
+    people = []
+    for i, code in enumerate(codes[:n]):
+        person = _user(accounts, f"bv{i:05d}", now)
+        residency.claim_code(person, place, code.code, now=now)
+        people.append(person)
+    return people
