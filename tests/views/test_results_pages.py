@@ -160,6 +160,7 @@ def test_the_results_page_does_not_grow_with_ballots_or_projects(app, world):
 def test_visitors_share_a_kept_page_that_follows_every_change(app, counted, world):
     cycle_id, _ = counted
     path = f"/cycles/{cycle_id}/results"
+
     def main(page: str) -> str:
         return page[page.index("<main") : page.index("</main>")]
 
