@@ -47,6 +47,7 @@ SERVICE_MESSAGES: dict[str, Any] = {
     "birth_date_future": _l("The date of birth cannot be in the future."),
     "slug_invalid": _l("A slug is 2 to 59 lower-case letters, digits or dashes."),
     "slug_taken": _l("That slug is used by another community."),
+    "community_exists": _l("That street already has this community, under the slug %(slug)s."),
 }
 
 ROSTER_PROBLEMS: dict[str, Any] = {

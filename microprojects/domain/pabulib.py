@@ -34,7 +34,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import TextIO, TypeAlias
+from typing import Any, TextIO, TypeAlias
 
 from .tally import RULES
 from .tally.base import (
@@ -644,7 +644,7 @@ def format_pb(
         raise ValueError("duplicate project id")
 
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n")
+    writer = _Writer(csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n"))
 
     meta_rows: dict[str, str] = {k: _meta_text(k, v) for k, v in meta.items()}
     meta_rows["num_projects"] = str(len(projects))
@@ -723,6 +723,17 @@ def format_pb(
                 row.append(",".join(str(x) for x in points))
             writer.writerow(row)
     return out.getvalue()
+
+
+class _Writer:
+    """A csv writer whose cells never hold a carriage return: with the "\n" line end, csv leaves
+    a lone "\r" unquoted, and a reader would end the row there. Line breaks become "\n"."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: Iterable[str]) -> None:
+        self._writer.writerow([c.replace("\r\n", "\n").replace("\r", "\n") for c in row])
 
 
 _OWN_PROJECT_COLUMNS = frozenset({"project_id", "cost", "votes", "score", "selected"})

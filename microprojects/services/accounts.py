@@ -276,7 +276,11 @@ def create_organization(
         created_at=now,
     )
     db.session.add(org)
-    db.session.flush()
+    try:
+        db.session.flush()  # a registration number already taken is refused here
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("organization_exists") from None
     audit.record(
         actor,
         "organization.create",

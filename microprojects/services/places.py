@@ -50,6 +50,12 @@ def ensure_community(
         db.session.flush()
     place = db.session.scalar(select(Community).filter_by(slug=slug))
     if place is None:
+        named = db.session.scalar(
+            select(Community.slug).filter_by(street_id=street_row.id, name=community)
+        )
+        if named is not None:
+            db.session.rollback()
+            raise ServiceError("community_exists", slug=named)
         place = Community(street_id=street_row.id, name=community, slug=slug)
         db.session.add(place)
         db.session.flush()

@@ -40,12 +40,49 @@ MESSAGES: dict[int, tuple[Any, Any]] = {
 }
 
 
+MESSAGES_INPUT: dict[int, Any] = {
+    400: _l(
+        "The request holds a character that cannot be stored (NUL) or a number far too large. "
+        "Go back and correct it."
+    ),
+}
+
+
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
     return render_template("errors.html", code=code, title=title, message=detail or message), code
 
 
+# Beyond this a number typed into a form or an address is no id, page or amount of the app (a
+# receipt code of digits alone has 16); it could not be bound to a 64-bit column either.
+MAX_DIGITS = 16
+
+
+def _unreadable_input() -> int | None:
+    """400 for a NUL character (no database stores it in text) or an absurdly long number in the
+    query or the form; 404 for such a number in the address. None when the request is fine."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and len(str(abs(value))) > MAX_DIGITS:
+            return 404
+    sources = [request.args] + ([request.form] if request.method == "POST" else [])
+    for source in sources:
+        for _, value in source.items(multi=True):
+            if "\x00" in value:
+                return 400
+            digits = value.strip().lstrip("+-")
+            if digits.isdigit() and len(digits) > MAX_DIGITS:
+                return 400
+    return None
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_unreadable_input() -> tuple[str, int] | None:
+        code = _unreadable_input()
+        if code is None:
+            return None
+        return render_error(code, str(MESSAGES_INPUT[code]) if code in MESSAGES_INPUT else None)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_error(

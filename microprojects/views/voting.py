@@ -168,7 +168,7 @@ def cast(cycle_id: int) -> Any:
     cycle = cycle_or_404(cycle_id)
     token = request.form.get("token", "")
     expected = session.get(TOKENS, {}).get(str(cycle.id))
-    if not expected or not secrets.compare_digest(token, expected):
+    if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
         # A second click or a replay of a form already used: the first one decided.
         if _receipt(cycle):
             return redirect(url_for("voting.receipt", cycle_id=cycle.id))

@@ -280,17 +280,22 @@ def _add1(
     runs = exact_runs = 0
     chosen: Fraction | None = None
     b = per_voter
+    # Once every voter holds more than all the projects that could fit cost together, each such
+    # project is paid in equal shares whatever b is: the outcome no longer changes with b, and a
+    # project that can never fit (costing more than the budget) would otherwise keep the loop
+    # going one unit at a time up to its cost.
+    settled = max(total, Fraction(sum(c for i in inst.candidates if (c := costs[i]) <= total)))
     while True:
         runs += 1
         try:
             winners = _run_float(inst, float(b))
-        except _NearTie:
+        except (_NearTie, OverflowError):  # too close to call, or past the range of floats
             exact_runs += 1
             winners = _run_exact(inst, b, record=False)[0]
         if sum(costs[i] for i in winners) > total:
             break
         chosen = b
-        if params.mes_completion == "none" or _exhausted(inst, winners):
+        if params.mes_completion == "none" or _exhausted(inst, winners) or b > settled:
             break
         b += params.add1_step
     if chosen is None:  # pragma: no cover - MES cannot overspend budget / voters * voters
