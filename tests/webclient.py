@@ -68,3 +68,29 @@ def page_queries(app: Any, path: str) -> int:
         response = app.test_client().get(path)
         assert response.status_code == 200, (path, response.status_code)
     return len(seen)
+
+
+def observe(page: Any, problems: list[str]) -> Any:
+    """Records in ``problems`` what goes wrong in ``page``: console errors, failed requests and
+    error pages. Returns the page."""
+
+    def on_console(message: Any) -> None:
+        # A 4xx page (a form sent back with its errors, a refusal) is logged by Chromium as a
+        # failed resource; it is an answer the test expects. 5xx is caught below.
+        text = message.text
+        if message.type == "error" and "status of 4" not in text:
+            problems.append(f"console: {text}")
+
+    page.on("console", on_console)
+
+    def on_failed(request: Any) -> None:
+        # A navigation aborts the requests the previous page still had in flight (its icon).
+        if "ERR_ABORTED" not in (request.failure or ""):
+            problems.append(f"failed: {request.url} {request.failure}")
+
+    page.on("requestfailed", on_failed)
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 500 else None,
+    )
+    return page

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from webclient import observe
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -94,27 +95,9 @@ def fresh_db(live_app: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def watch(page: Any) -> Iterator[list[str]]:
-    """Collects what went wrong in the page; the test fails if anything did."""
+    """Collects what went wrong in the page (and in any other page given to :func:`observe`
+    with this list); the test fails if anything did."""
     problems: list[str] = []
-
-    def on_console(message: Any) -> None:
-        # A 4xx page (a form sent back with its errors, a refusal) is logged by Chromium as a
-        # failed resource; it is an answer the test expects. 5xx is caught below.
-        text = message.text
-        if message.type == "error" and "status of 4" not in text:
-            problems.append(f"console: {text}")
-
-    page.on("console", on_console)
-
-    def on_failed(request: Any) -> None:
-        # A navigation aborts the requests the previous page still had in flight (its icon).
-        if "ERR_ABORTED" not in (request.failure or ""):
-            problems.append(f"failed: {request.url} {request.failure}")
-
-    page.on("requestfailed", on_failed)
-    page.on(
-        "response",
-        lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 500 else None,
-    )
+    observe(page, problems)
     yield problems
     assert problems == []
