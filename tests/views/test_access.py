@@ -1,154 +1,307 @@
 """The access matrix: every route of the app, every kind of visitor, checked on the server.
 
 A route added without an entry here fails ``test_every_route_has_an_access_decision``.
+
+Each route has an access class: the set of roles allowed to use it. For every role the expected
+answer follows from it, and nothing else:
+
+* an allowed role passes: no 401/403/404, no 5xx, no redirect to the login page; where the route
+  acts (``effect``) the action is done, and where it offers a form (``offers``) the form is there;
+* anonymous visitors, when not allowed, are sent to the login page;
+* any other refused role gets the 403 page (``FORBIDDEN``), or, where the use case refuses with
+  a reason of its own (``DECLINED``: "only verified residents of this community rate it", "that
+  cannot be done to this proposal now"), is sent back with that message as an error, and the
+  action is not done: a declined route always has an ``effect`` or ``offers`` that shows it.
+
+Every role is tried on a target in community A: the own committee is A's, the other community's
+committee and resident are B's, the organization is one of A's.
 """
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import factories as f
 import pytest
-from sqlalchemy import select
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from webclient import csrf_token, login
 
+from microprojects.domain.ballots import Choice
+from microprojects.domain.cycles import Stance
 from microprojects.domain.people import Basis
 from microprojects.extensions import db
-from microprojects.models import CommitteeMembership, Organization, RosterEntry
-from microprojects.services import residency
-
-PUBLIC, LOGIN, COMMITTEE, ADMIN = "public", "login", "committee", "admin"
-AUTHOR, AUTHOR_OR_COMMITTEE = "author", "author_or_committee"
-
-# endpoint -> (method, access class)
-ROUTES: dict[str, tuple[str, str]] = {
-    "public.index": ("GET", PUBLIC),
-    "public.communities": ("GET", PUBLIC),
-    "overview.index": ("GET", PUBLIC),
-    "public.community": ("GET", PUBLIC),
-    "public.health": ("GET", PUBLIC),
-    "public.set_language": ("POST", PUBLIC),
-    "static": ("GET", PUBLIC),
-    "auth.login": ("GET", PUBLIC),
-    "auth.register": ("GET", PUBLIC),
-    "auth.logout": ("POST", LOGIN),
-    "account.claim": ("GET", PUBLIC),
-    "account.index": ("GET", LOGIN),
-    "account.password": ("GET", LOGIN),
-    "account.delete": ("GET", LOGIN),
-    "account.verify": ("GET", LOGIN),
-    "committee.dashboard": ("GET", COMMITTEE),
-    "committee.roster": ("GET", COMMITTEE),
-    "committee.roster_import": ("POST", COMMITTEE),
-    "committee.roster_template": ("GET", COMMITTEE),
-    "committee.codes": ("GET", COMMITTEE),
-    "committee.issue_codes": ("POST", COMMITTEE),
-    "committee.reissue_code": ("POST", COMMITTEE),
-    "committee.code_sheet": ("GET", COMMITTEE),
-    "committee.verifications": ("GET", COMMITTEE),
-    "committee.verification": ("GET", COMMITTEE),
-    "committee.approve": ("POST", COMMITTEE),
-    "committee.reject": ("POST", COMMITTEE),
-    "committee.audit": ("GET", COMMITTEE),
-    "admin.index": ("GET", ADMIN),
-    "admin.users": ("GET", ADMIN),
-    "admin.user": ("GET", ADMIN),
-    "admin.add_committee": ("POST", ADMIN),
-    "admin.remove_committee": ("POST", ADMIN),
-    "admin.set_admin": ("POST", ADMIN),
-    "admin.reset_password": ("POST", ADMIN),
-    "admin.organizations": ("GET", ADMIN),
-    "admin.add_organization_member": ("POST", ADMIN),
-    "admin.audit": ("GET", ADMIN),
-    "admin.places_page": ("GET", ADMIN),
-    "account.notifications": ("GET", LOGIN),
-    "account.notifications_read": ("POST", LOGIN),
-    "proposals.cycles": ("GET", PUBLIC),
-    "proposals.cycle": ("GET", PUBLIC),
-    "proposals.detail": ("GET", PUBLIC),
-    "proposals.media": ("GET", PUBLIC),
-    "proposals.propose": ("GET", LOGIN),
-    "proposals.edit": ("GET", AUTHOR),
-    "proposals.submit": ("POST", LOGIN),
-    "proposals.support": ("POST", LOGIN),
-    "proposals.unsupport": ("POST", LOGIN),
-    "proposals.add_photo": ("POST", LOGIN),
-    "proposals.add_co_proposer": ("POST", LOGIN),
-    "proposals.comment": ("POST", LOGIN),
-    "proposals.report": ("POST", LOGIN),
-    "proposals.return_": ("POST", COMMITTEE),
-    "proposals.revise": ("POST", COMMITTEE),
-    "proposals.assess": ("POST", COMMITTEE),
-    "proposals.merge": ("POST", COMMITTEE),
-    "proposals.hide_comment": ("POST", COMMITTEE),
-    "proposals.restore_comment": ("POST", COMMITTEE),
-    "proposals.approve": ("POST", COMMITTEE),
-    "proposals.reject": ("POST", COMMITTEE),
-    "proposals.remove_photo": ("POST", AUTHOR_OR_COMMITTEE),
-    "proposals.withdraw": ("POST", LOGIN),
-    "committee.cycles": ("GET", COMMITTEE),
-    "committee.cycle": ("GET", COMMITTEE),
-    "committee.screening": ("GET", COMMITTEE),
-    "committee.enter": ("GET", COMMITTEE),
-    "committee.moderation": ("GET", COMMITTEE),
-    "voting.ballot": ("GET", LOGIN),
-    "voting.review": ("POST", LOGIN),
-    "voting.cast": ("POST", LOGIN),
-    "voting.receipt": ("GET", LOGIN),
-    "voting.check": ("GET", PUBLIC),
-    "voting.published_ballots": ("GET", PUBLIC),
-    "voting.public_turnout": ("GET", PUBLIC),
-    "voting.settings": ("GET", COMMITTEE),
-    "voting.paper": ("GET", COMMITTEE),
-    "voting.paper_enter": ("POST", COMMITTEE),
-    "voting.paper_confirm": ("POST", COMMITTEE),
-    "voting.paper_discard": ("POST", COMMITTEE),
-    "voting.committee_turnout": ("GET", COMMITTEE),
-    "results.cycle_results": ("GET", PUBLIC),
-    "results.counted_ballots": ("GET", PUBLIC),
-    "api.cycles": ("GET", PUBLIC),
-    "api.cycles_csv": ("GET", PUBLIC),
-    "api.cycle": ("GET", PUBLIC),
-    "api.cycle_results": ("GET", PUBLIC),
-    "api.cycle_results_csv": ("GET", PUBLIC),
-    "api.projects": ("GET", PUBLIC),
-    "api.projects_csv": ("GET", PUBLIC),
-    "api.project": ("GET", PUBLIC),
-    "api.openapi": ("GET", PUBLIC),
-    "results.count": ("GET", COMMITTEE),
-    "results.object_to": ("POST", LOGIN),
-    "results.answer": ("POST", COMMITTEE),
-    "implementation.follow": ("POST", LOGIN),
-    "implementation.unfollow": ("POST", LOGIN),
-    "implementation.rate": ("POST", LOGIN),
-    "implementation.report": ("POST", LOGIN),
-    "implementation.projects": ("GET", COMMITTEE),
-    "implementation.manage": ("GET", COMMITTEE),
-    "implementation.start": ("POST", COMMITTEE),
-    "implementation.details": ("POST", COMMITTEE),
-    "implementation.spend": ("POST", COMMITTEE),
-    "implementation.unspend": ("POST", COMMITTEE),
-    "implementation.milestone": ("POST", COMMITTEE),
-    "implementation.milestone_done": ("POST", COMMITTEE),
-    "implementation.post_update": ("POST", COMMITTEE),
-    "implementation.answer_problem": ("POST", COMMITTEE),
-}
+from microprojects.models import (
+    Comment,
+    CommentReport,
+    CommitteeMembership,
+    Community,
+    CoProposer,
+    Follow,
+    Objection,
+    Organization,
+    Participation,
+    ProblemReport,
+    Proposal,
+    ProposalPhoto,
+    Rating,
+    RosterEntry,
+    Support,
+    User,
+    utcnow,
+)
+from microprojects.services import (
+    comments,
+    implementation,
+    proposals,
+    publication,
+    residency,
+    voting,
+)
 
 ROLES = [
     "anonymous",
-    "unverified",
-    "resident_a",
-    "organization",
+    "unverified",  # registered, residency not verified
+    "resident_a",  # a verified resident of A, the targets' community (and their author)
+    "resident_b",  # a verified resident of the other community B
+    "organization",  # a member of an organization of A
     "committee_b",  # the other community's committee
     "committee_a",  # the own committee
     "admin",
 ]
 
-ALLOWED = {
+# Access classes: who may use a route.
+PUBLIC = "public"
+LOGIN = "login"  # any logged-in account: its own account, notices, follows, own supports
+RESIDENT = "resident"  # a verified resident of the target's community (eligible in its cycle)
+RESIDENT_OR_ORG = "resident_or_org"  # … or an organization of that community: proposing
+RESIDENT_OR_COMMITTEE = "resident_or_committee"  # the deliberation: comments, reports
+AUTHOR = "author"  # the proposal's author
+AUTHOR_OR_COMMITTEE = "author_or_committee"
+COMMITTEE = "committee"  # the target community's committee, and the administrator
+ADMIN = "admin"
+
+ALLOWED: dict[str, set[str]] = {
     PUBLIC: set(ROLES),
     LOGIN: set(ROLES) - {"anonymous"},
-    COMMITTEE: {"committee_a", "admin"},
-    ADMIN: {"admin"},
+    RESIDENT: {"resident_a"},
+    RESIDENT_OR_ORG: {"resident_a", "organization"},
+    RESIDENT_OR_COMMITTEE: {"resident_a", "committee_a", "admin"},
     AUTHOR: {"resident_a"},
     AUTHOR_OR_COMMITTEE: {"resident_a", "committee_a", "admin"},
+    COMMITTEE: {"committee_a", "admin"},
+    ADMIN: {"admin"},
+}
+
+# How a refused (logged-in) role is answered.
+FORBIDDEN = "403"
+DECLINED = "declined"  # sent back with the use case's reason; nothing done
+
+Targets = dict[str, Any]
+Form = Callable[[Flask, FlaskClient, Targets], dict[str, Any]]
+Effect = Callable[[Targets], object]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    access: str
+    refusal: str = FORBIDDEN
+    form: Form | None = None  # what a browser sends (besides the CSRF token)
+    effect: Effect | None = None  # read before and after: changes exactly when the route acted
+    offers: str | None = None  # on the page exactly when the visitor may act (a form's action)
+
+
+def count(model: Any) -> Effect:
+    return lambda t: db.session.scalar(select(func.count()).select_from(model))
+
+
+def state_of(key: str) -> Effect:
+    return lambda t: db.session.get(Proposal, t[key]).state
+
+
+def _form(**values: Any) -> Form:
+    return lambda app, client, t: dict(values)
+
+
+def _photo(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {"photo": (io.BytesIO(f.jpeg()), "bench.jpg")}
+
+
+def _proposal_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {
+        "title": "小区门口加装减速带",
+        "description": "车开得太快。",
+        "category": "安全",
+        "project_type": "goods",
+        "estimated_cost": "2000",
+    }
+
+
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+
+
+def _reviewed_ballot(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    """Cast as the pages do: review the choice first, then send the review's token. The review
+    does not refuse anyone (it only shows the choices); the token makes the refusal the cast's."""
+    review = client.post(
+        _url(app, "voting.review", t),
+        data={"csrf_token": csrf_token(client), "p": str(t["ballot_project_id"])},
+    )
+    token = TOKEN_RE.search(review.get_data(as_text=True))
+    return {"token": token.group(1) if token else ""}
+
+
+# endpoint -> its access decision
+ROUTES: dict[str, Route] = {
+    "public.index": Route("GET", PUBLIC),
+    "public.communities": Route("GET", PUBLIC),
+    "overview.index": Route("GET", PUBLIC),
+    "public.community": Route("GET", PUBLIC),
+    "public.health": Route("GET", PUBLIC),
+    "public.set_language": Route("POST", PUBLIC),
+    "static": Route("GET", PUBLIC),
+    "auth.login": Route("GET", PUBLIC),
+    "auth.register": Route("GET", PUBLIC),
+    "auth.logout": Route("POST", LOGIN),
+    "account.claim": Route("GET", PUBLIC),
+    "account.index": Route("GET", LOGIN),
+    "account.password": Route("GET", LOGIN),
+    "account.delete": Route("GET", LOGIN),
+    "account.verify": Route("GET", LOGIN),
+    "committee.dashboard": Route("GET", COMMITTEE),
+    "committee.roster": Route("GET", COMMITTEE),
+    "committee.roster_import": Route("POST", COMMITTEE),
+    "committee.roster_template": Route("GET", COMMITTEE),
+    "committee.codes": Route("GET", COMMITTEE),
+    "committee.issue_codes": Route("POST", COMMITTEE),
+    "committee.reissue_code": Route("POST", COMMITTEE),
+    "committee.code_sheet": Route("GET", COMMITTEE),
+    "committee.verifications": Route("GET", COMMITTEE),
+    "committee.verification": Route("GET", COMMITTEE),
+    "committee.approve": Route("POST", COMMITTEE),
+    "committee.reject": Route("POST", COMMITTEE),
+    "committee.audit": Route("GET", COMMITTEE),
+    "admin.index": Route("GET", ADMIN),
+    "admin.users": Route("GET", ADMIN),
+    "admin.user": Route("GET", ADMIN),
+    "admin.add_committee": Route("POST", ADMIN),
+    "admin.remove_committee": Route("POST", ADMIN),
+    "admin.set_admin": Route("POST", ADMIN),
+    "admin.reset_password": Route("POST", ADMIN),
+    "admin.organizations": Route("GET", ADMIN),
+    "admin.add_organization_member": Route("POST", ADMIN),
+    "admin.audit": Route("GET", ADMIN),
+    "admin.places_page": Route("GET", ADMIN),
+    "account.notifications": Route("GET", LOGIN),
+    "account.notifications_read": Route("POST", LOGIN),
+    "proposals.cycles": Route("GET", PUBLIC),
+    "proposals.cycle": Route("GET", PUBLIC),
+    "proposals.detail": Route("GET", PUBLIC),
+    "proposals.media": Route("GET", PUBLIC),
+    "proposals.propose": Route(
+        "POST", RESIDENT_OR_ORG, DECLINED, form=_proposal_form, effect=count(Proposal)
+    ),
+    "proposals.edit": Route("GET", AUTHOR),
+    "proposals.submit": Route("POST", AUTHOR, DECLINED, effect=state_of("resubmit_id")),
+    "proposals.support": Route("POST", RESIDENT, DECLINED, effect=count(Support)),
+    "proposals.unsupport": Route("POST", LOGIN),  # one's own support only
+    "proposals.add_photo": Route(
+        "POST", AUTHOR_OR_COMMITTEE, form=_photo, effect=count(ProposalPhoto)
+    ),
+    "proposals.add_co_proposer": Route(
+        "POST", AUTHOR, DECLINED, form=_form(username="neighbour"), effect=count(CoProposer)
+    ),
+    "proposals.comment": Route(
+        "POST",
+        RESIDENT_OR_COMMITTEE,
+        DECLINED,
+        form=_form(body="同意，早点做。", stance=Stance.SUPPORT.value),
+        effect=count(Comment),
+    ),
+    "proposals.report": Route(
+        "POST",
+        RESIDENT_OR_COMMITTEE,
+        DECLINED,
+        form=_form(reason="人身攻击"),
+        effect=count(CommentReport),
+    ),
+    "proposals.return_": Route("POST", COMMITTEE),
+    "proposals.revise": Route("POST", COMMITTEE),
+    "proposals.assess": Route("POST", COMMITTEE),
+    "proposals.merge": Route("POST", COMMITTEE),
+    "proposals.hide_comment": Route("POST", COMMITTEE),
+    "proposals.restore_comment": Route("POST", COMMITTEE),
+    "proposals.approve": Route("POST", COMMITTEE),
+    "proposals.reject": Route("POST", COMMITTEE),
+    "proposals.remove_photo": Route("POST", AUTHOR_OR_COMMITTEE, effect=count(ProposalPhoto)),
+    "proposals.withdraw": Route("POST", AUTHOR, DECLINED, effect=state_of("withdrawable_id")),
+    "committee.cycles": Route("GET", COMMITTEE),
+    "committee.cycle": Route("GET", COMMITTEE),
+    "committee.screening": Route("GET", COMMITTEE),
+    "committee.enter": Route("GET", COMMITTEE),
+    "committee.moderation": Route("GET", COMMITTEE),
+    "voting.ballot": Route(
+        "GET", RESIDENT, DECLINED, offers='action="/cycles/{voting_id}/vote/review"'
+    ),
+    # Shows the chosen projects back, acts on nothing; the cast decides who votes.
+    "voting.review": Route("POST", LOGIN),
+    "voting.cast": Route(
+        "POST", RESIDENT, DECLINED, form=_reviewed_ballot, effect=count(Participation)
+    ),
+    "voting.receipt": Route("GET", LOGIN),
+    "voting.check": Route("GET", PUBLIC),
+    "voting.published_ballots": Route("GET", PUBLIC),
+    "voting.public_turnout": Route("GET", PUBLIC),
+    "voting.settings": Route("GET", COMMITTEE),
+    "voting.paper": Route("GET", COMMITTEE),
+    "voting.paper_enter": Route("POST", COMMITTEE),
+    "voting.paper_confirm": Route("POST", COMMITTEE),
+    "voting.paper_discard": Route("POST", COMMITTEE),
+    "voting.committee_turnout": Route("GET", COMMITTEE),
+    "results.cycle_results": Route("GET", PUBLIC),
+    "results.counted_ballots": Route("GET", PUBLIC),
+    "api.cycles": Route("GET", PUBLIC),
+    "api.cycles_csv": Route("GET", PUBLIC),
+    "api.cycle": Route("GET", PUBLIC),
+    "api.cycle_results": Route("GET", PUBLIC),
+    "api.cycle_results_csv": Route("GET", PUBLIC),
+    "api.projects": Route("GET", PUBLIC),
+    "api.projects_csv": Route("GET", PUBLIC),
+    "api.project": Route("GET", PUBLIC),
+    "api.openapi": Route("GET", PUBLIC),
+    "results.count": Route("GET", COMMITTEE),
+    "results.object_to": Route(
+        "POST",
+        RESIDENT,
+        DECLINED,
+        form=_form(reason="报价偏高", project=""),
+        effect=count(Objection),
+    ),
+    "results.answer": Route("POST", COMMITTEE),
+    "implementation.follow": Route("POST", LOGIN, effect=count(Follow)),
+    "implementation.unfollow": Route("POST", LOGIN, effect=count(Follow)),  # follow came first
+    "implementation.rate": Route(
+        "POST", RESIDENT, DECLINED, form=_form(stars="4", comment=""), effect=count(Rating)
+    ),
+    "implementation.report": Route(
+        "POST", RESIDENT, DECLINED, form=_form(body="路灯又不亮了"), effect=count(ProblemReport)
+    ),
+    "implementation.projects": Route("GET", COMMITTEE),
+    "implementation.manage": Route("GET", COMMITTEE),
+    "implementation.start": Route("POST", COMMITTEE),
+    "implementation.details": Route("POST", COMMITTEE),
+    "implementation.spend": Route("POST", COMMITTEE),
+    "implementation.unspend": Route("POST", COMMITTEE),
+    "implementation.milestone": Route("POST", COMMITTEE),
+    "implementation.milestone_done": Route("POST", COMMITTEE),
+    "implementation.post_update": Route("POST", COMMITTEE),
+    "implementation.answer_problem": Route("POST", COMMITTEE),
 }
 
 
@@ -158,14 +311,38 @@ def test_every_route_has_an_access_decision(app):
     assert set(ROUTES) - endpoints == set(), "decisions for routes that no longer exist"
 
 
+def test_every_decision_can_fail():
+    """Every class decides every role; a quiet refusal is checked by what it leaves undone."""
+    for name, allowed in ALLOWED.items():
+        assert allowed <= set(ROLES), name
+    for endpoint, route in ROUTES.items():
+        assert route.access in ALLOWED, endpoint
+        assert route.refusal in (FORBIDDEN, DECLINED), endpoint
+        if route.refusal == DECLINED:
+            assert route.effect or route.offers, f"{endpoint}: a declined action must show"
+        if route.access == PUBLIC:
+            assert route.effect is None and route.offers is None, endpoint
+
+
+def expected(role: str, route: Route) -> str:
+    if role in ALLOWED[route.access]:
+        return "allowed"
+    return "login" if role == "anonymous" else route.refusal
+
+
+# Routes about a funded project: its implementation record, following it, rating it.
+ON_RECORD = ("details", "spend", "milestone", "post_update", "follow", "unfollow", "rate", "report")
+
+
 @pytest.fixture
 def targets(app, world):
     """URL values for every route, all in community A."""
     with app.app_context():
-        applicant = f.user("applicant")
-        from microprojects.models import Community
-
         a = db.session.get(Community, world.a_id)
+        admin = db.session.get(User, world.ids["admin"])
+        resident_a = db.session.get(User, world.ids["resident_a"])
+        committee_a = db.session.get(User, world.ids["committee_a"])
+        applicant = f.user("applicant")
         pending = residency.request_verification(
             applicant, a, basis=Basis.LIVE, full_name="林海燕", phone=None, birth_date=None,
             address="", note="", now=f.NOW,
@@ -175,12 +352,28 @@ def targets(app, world):
             select(CommitteeMembership).filter_by(user_id=world.ids["committee_a"])
         )
         org = db.session.scalar(select(Organization))
+        # resident_a's proposal, returned for revision (its author may edit it), with a photo and
+        # a comment of its author's; another resident's comment on it, which others may report.
         proposal, comment, photo = f.proposal_with_comment(world)
-        from microprojects.domain.ballots import Choice
-        from microprojects.models import User, utcnow
-        from microprojects.services import implementation, publication, voting
-
-        admin = db.session.get(User, world.ids["admin"])
+        collecting = proposal.cycle
+        neighbour = f.verified_resident("neighbour", a, admin, "李桂兰", "3栋1单元301")
+        their_comment = comments.post_comment(
+            neighbour, proposal, body="位置再想想", stance=Stance.NEUTRAL, now=utcnow()
+        )
+        # The neighbour's submitted proposal, which resident_a may support.
+        theirs = proposals.create_proposal(
+            neighbour, collecting, f.proposal_input(title="幸福巷安装路灯"), submit=True,
+            now=utcnow(),
+        )  # fmt: skip
+        # resident_a's proposals to submit again and to withdraw.
+        resubmit = proposals.create_proposal(
+            resident_a, collecting, f.proposal_input(title="楼道装扶手"), submit=True, now=utcnow()
+        )
+        proposals.return_for_revision(committee_a, resubmit, message="请补充", now=utcnow())
+        withdrawable = proposals.create_proposal(
+            resident_a, collecting, f.proposal_input(title="健身器材维修"), submit=True,
+            now=utcnow(),
+        )  # fmt: skip
         voting_cycle, on_ballot = f.voting_cycle(a, admin)
         voter = f.verified_resident("paper_voter", a, admin, "陈阿婆", "8栋1单元101")
         paper = voting.enter_paper_ballot(
@@ -188,26 +381,34 @@ def targets(app, world):
         )
         counted, _, _ = f.counted_cycle(a, admin)
         objection = publication.file_objection(
-            db.session.get(User, world.ids["resident_a"]), counted, reason="报价偏高",
-            proposal_id=None, now=utcnow(),
-        )  # fmt: skip
+            resident_a, counted, reason="报价偏高", proposal_id=None, now=utcnow()
+        )
         built, record = f.implemented_project(a, admin)
         problem = implementation.report_problem(
-            db.session.get(User, world.ids["resident_a"]), built, body="灯不亮", photo=None,
-            now=utcnow(),
-        )  # fmt: skip
+            resident_a, built, body="灯不亮", photo=None, now=utcnow()
+        )
         on_record = {"proposal_id": built.id}
+        on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
             "by_endpoint": {
+                "proposals.submit": {"proposal_id": resubmit.id},
+                "proposals.withdraw": {"proposal_id": withdrawable.id},
+                "proposals.support": {"proposal_id": theirs.id},
+                "proposals.unsupport": {"proposal_id": theirs.id},
+                "proposals.report": {"comment_id": their_comment.id},
+                **{f"voting.{name}": on_ballot_cycle for name in ("ballot", "review", "cast")},
+                "voting.receipt": on_ballot_cycle,
                 "results.counted_ballots": {"cycle_id": counted.id},
+                "results.object_to": {"cycle_id": counted.id},
                 "api.cycle_results": {"cycle_id": counted.id},
                 "api.cycle_results_csv": {"cycle_id": counted.id},
                 "api.project": {"proposal_id": built.id},
-                **{
-                    f"implementation.{name}": on_record
-                    for name in ("details", "spend", "milestone", "post_update")
-                },
+                **{f"implementation.{name}": on_record for name in ON_RECORD},
             },
+            "resubmit_id": resubmit.id,
+            "withdrawable_id": withdrawable.id,
+            "voting_id": voting_cycle.id,
+            "ballot_project_id": on_ballot[0].id,
             "objection_id": objection.id,
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
@@ -231,10 +432,57 @@ def targets(app, world):
 def _url(app, endpoint, values):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
-        from flask import url_for
-
         own = values.get("by_endpoint", {}).get(endpoint, {})
         return url_for(endpoint, **{k: own.get(k, values[k]) for k in rule.arguments})
+
+
+def _effect(app: Flask, route: Route, t: Targets) -> object:
+    if route.effect is None:
+        return None
+    with app.app_context():
+        return route.effect(t)
+
+
+def _flashed_errors(client: FlaskClient) -> list[str]:
+    """The error messages the response left for the next page (and clears them)."""
+    with client.session_transaction() as session:
+        flashes = session.pop("_flashes", [])
+    return [message for category, message in flashes if category == "error"]
+
+
+def _judge(
+    role: str, route: Route, response: Any, before: object, after: object, errors: list[str], t
+) -> str | None:
+    """Why the answer is not the expected one (None: it is)."""
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    to_login = status in (301, 302, 303) and "/login" in location
+    want = expected(role, route)
+    if want == "login":
+        return None if to_login else "not sent to the login page"
+    if want == FORBIDDEN:
+        return None if status == 403 else "not the 403 page"
+    offered = route.offers is not None and route.offers.format(**t) in response.get_data(
+        as_text=True
+    )
+    if want == "allowed":
+        if status >= 500 or status in (401, 403, 404) or to_login:
+            return "refused"
+        if route.effect is not None and before == after:
+            return f"nothing done ({before!r}; errors {errors})"
+        if route.offers is not None and not offered:
+            return "the form is not offered"
+        return None
+    assert want == DECLINED
+    if status >= 500 or status in (401, 403, 404) or to_login:
+        return "not a declined request"
+    if route.effect is not None and before != after:
+        return f"it was done: {before!r} -> {after!r}"
+    if route.offers is not None and offered:
+        return "the form is offered"
+    if status in (301, 302, 303) and not errors:
+        return "sent back without the reason"
+    return None
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -243,23 +491,24 @@ def test_access_matrix(app, targets, role):
     if role != "anonymous":
         login(client, role)
     failures = []
-    for endpoint, (method, access) in ROUTES.items():
+    for endpoint, route in ROUTES.items():
         url = _url(app, endpoint, targets)
-        if method == "GET":
+        before = _effect(app, route, targets)
+        if route.method == "GET":
+            _flashed_errors(client)
             response = client.get(url)
         else:
-            response = client.post(url, data={"csrf_token": csrf_token(client)})
+            data = route.form(app, client, targets) if route.form else {}
+            data["csrf_token"] = csrf_token(client)  # also shows (and clears) earlier messages
+            response = client.post(url, data=data)
         response.close()  # static files are streamed from an open file
-        to_login = response.status_code == 302 and "/login" in response.headers["Location"]
-        if role in ALLOWED[access]:
-            ok = response.status_code < 500 and response.status_code not in (401, 403, 404)
-            ok = ok and not to_login
-        elif role == "anonymous":
-            ok = to_login
-        else:
-            ok = response.status_code == 403
-        if not ok:
-            failures.append(f"{method} {url} ({access}) as {role}: {response.status_code}")
+        after = _effect(app, route, targets)
+        errors = _flashed_errors(client)
+        problem = _judge(role, route, response, before, after, errors, targets)
+        if problem:
+            failures.append(
+                f"{route.method} {url} ({route.access}) as {role}: {response.status_code} {problem}"
+            )
         if endpoint == "auth.logout" and role != "anonymous":
             login(client, role)  # logging out was the point; carry on logged in
     assert failures == []
