@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import User
@@ -22,14 +22,14 @@ def configure_login(manager: LoginManager) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        # What every page asks of the user (roles, residency) comes in the same round trip.
+        # What every page asks of the user (roles, residency) comes in the same query.
         user = db.session.get(
             User,
             int(ident),
             options=[
-                selectinload(User.residency),
-                selectinload(User.committee_memberships),
-                selectinload(User.organization_membership),
+                joinedload(User.residency),
+                joinedload(User.committee_memberships),
+                joinedload(User.organization_membership),
             ],
         )
         if user is None or user.is_deleted or user.session_token != token:

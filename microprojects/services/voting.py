@@ -34,6 +34,7 @@ from ..models import (
     Participation,
     Proposal,
     Residency,
+    RosterEntry,
     User,
 )
 from . import audit
@@ -86,38 +87,70 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
 
 
 def project_costs(cycle: Cycle) -> dict[str, int]:
-    return {str(p.id): p.cost_fen for p in ballot_projects(cycle)}
+    """What the ballot rule needs of its projects: id and cost, read without the rest."""
+    cost = func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
+    rows = db.session.execute(
+        select(Proposal.id, cost).where(
+            Proposal.cycle_id == cycle.id, Proposal.state == ProposalState.APPROVED.value
+        )
+    )
+    return {str(pid): int(fen) for pid, fen in rows}
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who a residency votes as in a cycle: the voting unit's key, and the grid it lives in."""
+
+    key: str
+    grid_id: int | None
+
+
+def voter(residency: Residency, cycle: Cycle) -> Voter:
+    """The voting unit: the person (their roster entry, else their residency) or, where the
+    cycle votes by household, their household. One query, whatever is loaded already."""
+    if residency.roster_entry_id is None:
+        return Voter(f"residency:{residency.id}", None)
+    row = db.session.execute(
+        select(RosterEntry.household_id, Household.grid_id)
+        .join(Household, Household.id == RosterEntry.household_id)
+        .where(RosterEntry.id == residency.roster_entry_id)
+    ).one()
+    if cycle.vote_unit == "household":
+        return Voter(f"household:{row.household_id}", row.grid_id)
+    return Voter(f"entry:{residency.roster_entry_id}", row.grid_id)
 
 
 def voter_key(residency: Residency, cycle: Cycle) -> str:
-    """The voting unit: the person (their roster entry, else their residency) or, where the
-    cycle votes by household, their household."""
-    entry = residency.roster_entry
-    if cycle.vote_unit == "household" and entry is not None:
-        return f"household:{entry.household_id}"
-    if entry is not None:
-        return f"entry:{entry.id}"
-    return f"residency:{residency.id}"
+    return voter(residency, cycle).key
+
+
+def _voted(cycle: Cycle, key: str) -> bool:
+    found = db.session.scalar(select(Participation.id).filter_by(cycle_id=cycle.id, voter_key=key))
+    return found is not None
 
 
 def has_voted(residency: Residency, cycle: Cycle) -> bool:
-    key = voter_key(residency, cycle)
-    return bool(
-        db.session.scalar(select(Participation.id).filter_by(cycle_id=cycle.id, voter_key=key))
-    )
+    return _voted(cycle, voter_key(residency, cycle))
 
 
 def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
     """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
+    return _voting_problem(user, cycle, now)[0]
+
+
+def _voting_problem(
+    user: User | None, cycle: Cycle, now: datetime
+) -> tuple[str | None, Voter | None]:
     if cycle.phase(now) is not Phase.VOTING:
-        return "voting_closed"
+        return "voting_closed", None
     problem = participation_problem(user, cycle, now)
     if problem is not None:
-        return problem
+        return problem, None
     assert user is not None and user.residency is not None
-    if has_voted(user.residency, cycle):
-        return "already_voted"
-    return None
+    who = voter(user.residency, cycle)
+    if _voted(cycle, who.key):
+        return "already_voted", who
+    return None, who
 
 
 def _check_choices(cycle: Cycle, choices: list[Choice]) -> None:
@@ -132,16 +165,15 @@ def _ballot_values(cycle: Cycle, choices: list[Choice]) -> tuple[list[str], list
     return ids, points
 
 
-def _grid_of(residency: Residency) -> int | None:
-    entry = residency.roster_entry
-    if entry is None:
-        return None
-    return db.session.scalar(select(Household.grid_id).where(Household.id == entry.household_id))
-
-
 def _record(
-    cycle: Cycle, residency: Residency, choices: list[Choice], channel: str, now: datetime
+    cycle: Cycle,
+    residency: Residency,
+    choices: list[Choice],
+    channel: str,
+    now: datetime,
+    who: Voter | None = None,
 ) -> CastResult:
+    who = who or voter(residency, cycle)
     receipt = new_receipt()
     ids, points = _ballot_values(cycle, choices)
     ballot = Ballot(
@@ -154,10 +186,10 @@ def _record(
     db.session.add(
         Participation(
             cycle_id=cycle.id,
-            voter_key=voter_key(residency, cycle),
+            voter_key=who.key,
             residency_id=residency.id,
             community_id=residency.community_id,
-            grid_id=_grid_of(residency),
+            grid_id=who.grid_id,
             channel=channel,
             day=now.date(),
         )
@@ -169,13 +201,13 @@ def _record(
 def cast_ballot(user: User, cycle: Cycle, choices: list[Choice], *, now: datetime) -> CastResult:
     """Cast ``user``'s ballot. Refused outside the voting dates (decided by ``now``, the server's
     clock), for someone not eligible, for an invalid ballot, and for a second ballot."""
-    problem = voting_problem(user, cycle, now)
+    problem, who = _voting_problem(user, cycle, now)
     if problem is not None:
         raise ServiceError(problem)
     _check_choices(cycle, choices)
     assert user.residency is not None
     residency = user.residency
-    result = _record(cycle, residency, choices, "web", now)
+    result = _record(cycle, residency, choices, "web", now, who)
     _commit_vote(residency, cycle)
     return result
 

@@ -101,9 +101,9 @@ def _receipt(cycle: Cycle) -> str | None:
     return str(value) if value else None
 
 
-def _keep_receipt(cycle: Cycle, receipt: str) -> None:
+def _keep_receipt(cycle_id: int, receipt: str) -> None:
     receipts = dict(session.get(RECEIPTS, {}))
-    receipts[str(cycle.id)] = receipt
+    receipts[str(cycle_id)] = receipt
     session[RECEIPTS] = receipts
     session["receipt_once"] = receipt
 
@@ -188,15 +188,17 @@ def cast(cycle_id: int) -> Any:
             result = voting.cast_ballot(current_user, cycle, choices, now=now())
     except ServiceError as error:
         flash_error(error)
-        return redirect(url_for("voting.ballot", cycle_id=cycle.id))
+        return redirect(url_for("voting.ballot", cycle_id=cycle_id))
+    # From here on ``cycle_id``, not ``cycle.id``: the commit expired the cycle, and reading it
+    # again would cost a query.
     tokens = dict(session.get(TOKENS, {}))
-    tokens.pop(str(cycle.id), None)
+    tokens.pop(str(cycle_id), None)
     session[TOKENS] = tokens
     drafts = dict(session.get(DRAFTS, {}))
-    drafts.pop(str(cycle.id), None)
+    drafts.pop(str(cycle_id), None)
     session[DRAFTS] = drafts
-    _keep_receipt(cycle, result.receipt)
-    return redirect(url_for("voting.receipt", cycle_id=cycle.id))
+    _keep_receipt(cycle_id, result.receipt)
+    return redirect(url_for("voting.receipt", cycle_id=cycle_id))
 
 
 @bp.get("/cycles/<int:cycle_id>/receipt")
