@@ -14,11 +14,16 @@ from sqlalchemy import event
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
-    page = client.get(path)
-    match = CSRF_RE.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path} ({page.status_code})"
-    return match.group(1)
+def csrf_token(client: FlaskClient, path: str | None = None) -> str:
+    """The session's form token, from ``path``; by default from the home page, which carries
+    one for a logged-in user (the log-out form), else from the login form (a visitor's pages
+    carry none)."""
+    for where in [path] if path else ["/", "/login"]:
+        page = client.get(where)
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no CSRF token on {where} ({page.status_code})")
 
 
 def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:

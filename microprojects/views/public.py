@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from ..extensions import csrf, db
 from ..models import District, Residency, ResidencyStatus, Street
 from .helpers import community_or_404, redirect_next
 
@@ -66,7 +66,14 @@ def community(slug: str) -> str:
 
 
 @bp.post("/lang")
+@csrf.exempt
 def set_language() -> Any:
+    """Switch the language. A visitor's switch needs no form token, so that their pages carry
+    none and can be shared (the results page is kept whole for visitors): forging it could only
+    change the language of a browser that is not logged in. An account's choice is stored with
+    the account, so for a logged-in user the token is checked as on every other form."""
+    if current_user.is_authenticated:
+        csrf.protect()
     lang = request.form.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)

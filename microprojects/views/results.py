@@ -16,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -27,7 +28,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..domain.implementation import results_status
 from ..domain.permissions import Action
+from ..domain.phases import Schedule, current_phase
 from ..explain import comparison_text, explanation, mes_text
 from ..extensions import db
 from ..forms.implementation import AnswerObjectionForm, ObjectionForm
@@ -108,67 +111,78 @@ def _objection_form(cycle: Cycle, ranked: list[CountOutcome]) -> ObjectionForm:
     return form
 
 
-# The results page's content as anonymous visitors see it, per process, keyed by everything it
-# shows: a count is never recomputed, so the page changes only with a new count, an objection or
-# its answer, a phase change, a revised title, or the language. A visitor's page never carries a
-# form token (anonymous visitors are offered no form), and logged-in visitors are not cached.
+# The results page as anonymous visitors see it, whole, per process, keyed by everything it shows:
+# a count is never recomputed, so the page changes only with a new count, an objection or its
+# answer, a phase change, a revised title, or the language. A visitor's page carries no form
+# token and sets no cookie (they are offered no form), so one rendering serves every visitor;
+# logged-in visitors, and anyone with a message to be shown, get their own.
 _PAGES_MAX = 256
 
 
-def _pages() -> OrderedDict[tuple[object, ...], Markup]:
-    pages: OrderedDict[tuple[object, ...], Markup] = current_app.extensions.setdefault(
+def _pages() -> OrderedDict[tuple[object, ...], str]:
+    pages: OrderedDict[tuple[object, ...], str] = current_app.extensions.setdefault(
         "results_pages", OrderedDict()
     )
     return pages
 
 
-def _page_key(cycle: Cycle, count: Count | None) -> tuple[object, ...]:
-    objections = db.session.execute(
+def _visitor_key(cycle_id: int) -> tuple[object, ...] | None:
+    """The key of the visitors' page, read in one query; None when there is no such cycle."""
+    objections = select(Objection).where(Objection.cycle_id == Cycle.id)
+    row = db.session.execute(
         select(
-            func.count(Objection.id), func.max(Objection.id), func.max(Objection.answered_at)
-        ).where(Objection.cycle_id == cycle.id)
-    ).one()
-    revised = db.session.scalar(
-        select(func.max(Proposal.updated_at)).where(Proposal.cycle_id == cycle.id)
-    )
-    return (
-        cycle.id,
-        count.id if count else None,
-        publication.status_of(cycle, now(), count).value,
-        tuple(cycle.schedule.start_of(p) for p in ("publication", "implementation")),
-        cycle.title,
-        tuple(objections),
-        revised,
-        str(get_locale()),
-    )
+            Cycle.title,
+            Cycle.collecting_at, Cycle.screening_at, Cycle.voting_at,
+            Cycle.publication_at, Cycle.implementation_at, Cycle.closed_at,
+            select(func.max(Count.id)).where(Count.cycle_id == Cycle.id).scalar_subquery(),
+            objections.with_only_columns(func.count(Objection.id)).scalar_subquery(),
+            objections.with_only_columns(func.max(Objection.id)).scalar_subquery(),
+            objections.with_only_columns(func.max(Objection.answered_at)).scalar_subquery(),
+            select(func.max(Proposal.updated_at))
+            .where(Proposal.cycle_id == Cycle.id)
+            .scalar_subquery(),
+        ).where(Cycle.id == cycle_id)
+    ).one_or_none()  # fmt: skip
+    if row is None:
+        return None
+    title, *dates = row[:7]
+    count_id, *changes = row[7:]
+    schedule = Schedule(*dates)
+    status = results_status(current_phase(schedule, now()), count_id is not None)
+    return (cycle_id, count_id, status.value, tuple(dates), title, *changes,
+            str(get_locale()), request.full_path)  # fmt: skip
 
 
 @bp.get("/cycles/<int:cycle_id>/results")
 def cycle_results(cycle_id: int) -> str:
-    cycle = _cycle_or_404(cycle_id)
-    count = counting.latest_count(cycle)
     cacheable = not current_user.is_authenticated and not session.get("_flashes")
-    key = _page_key(cycle, count) if cacheable else None
+    key = _visitor_key(cycle_id) if cacheable else None
     pages = _pages()
-    body = pages.get(key) if key is not None else None
-    if body is None:
-        count = _with_outcomes(count)
-        context = _context(cycle, count)
-        body = Markup(  # noqa: S704 (a rendered template: escaped by Jinja)
-            render_template(
-                "results/_page.html",
-                community=None,
-                earlier=_earlier(cycle, count),
-                objection_form=_objection_form(cycle, context["ranked"]),
-                objection_problem=publication.objection_problem(current_user, cycle, now()),
-                **context,
-            )
+    page = pages.get(key) if key is not None else None
+    if page is not None:
+        pages.move_to_end(key)
+        return page
+    cycle = _cycle_or_404(cycle_id)
+    count = _with_outcomes(counting.latest_count(cycle))
+    context = _context(cycle, count)
+    problem = publication.objection_problem(current_user, cycle, now())
+    body = Markup(  # noqa: S704 (a rendered template: escaped by Jinja)
+        render_template(
+            "results/_page.html",
+            community=None,
+            earlier=_earlier(cycle, count),
+            # Made only for who may object: a form makes a token, and a token a session.
+            objection_form=_objection_form(cycle, context["ranked"]) if problem is None else None,
+            objection_problem=problem,
+            **context,
         )
-        if key is not None and "csrf_token" not in body:
-            pages[key] = body
-            while len(pages) > _PAGES_MAX:
-                pages.popitem(last=False)
-    return render_template("results/cycle.html", title=cycle.title, body=body)
+    )
+    page = render_template("results/cycle.html", title=cycle.title, body=body)
+    if key is not None and "csrf_token" not in page and not session.modified:
+        pages[key] = page
+        while len(pages) > _PAGES_MAX:
+            pages.popitem(last=False)
+    return page
 
 
 @bp.post("/cycles/<int:cycle_id>/objections")

@@ -45,6 +45,23 @@ def test_a_logged_in_choice_is_remembered_on_the_account(app):
     assert "My account" in second.get("/account").get_data(as_text=True)
 
 
+def test_a_visitor_switches_without_a_token_an_account_only_with_one(app):
+    visitor = app.test_client()
+    page = visitor.get("/communities")
+    assert "csrf_token" not in page.get_data(as_text=True)  # a visitor's page carries none
+    assert page.headers.getlist("Set-Cookie") == []  # nor sets a cookie
+    answer = visitor.post("/lang", data={"lang": "en", "next": "/communities"})
+    assert answer.status_code == 302
+    assert "Communities" in visitor.get("/communities").get_data(as_text=True)
+    with app.app_context():
+        f.user("wang")
+    member = app.test_client()
+    login(member, "wang")
+    refused = member.post("/lang", data={"lang": "en", "next": "/"})
+    assert refused.status_code == 400  # forged from another site: the account keeps its choice
+    assert "我的账号" in member.get("/account").get_data(as_text=True)
+
+
 def test_error_pages_are_translated(client):
     assert "页面不存在" in client.get("/no-such-page").get_data(as_text=True)
     post(client, "/lang", {"lang": "en"})
