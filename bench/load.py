@@ -581,3 +581,106 @@ def cast_ballots(
     if run.errors:
         figures.extra["first_error"] = run.errors[0]
     return figures
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A resident whose ballot is reviewed and ready to cast: their session cookie (holding the
+    draft and the review's token) and the two values the cast form sends."""
+
+    cookie: str
+    csrf: str
+    token: str
+
+
+def review_ballots(
+    server: Server, *, cycle_id: int, projects: list[int], cookies: list[str], clients: int
+) -> list[Reviewed]:
+    """Every resident opens the ballot page and reviews two projects, ``clients`` at a time, as
+    the preparation of :func:`cast_requests` (not measured)."""
+    out: list[Reviewed | None] = [None] * len(cookies)
+    lock = threading.Lock()
+    position = 0
+
+    def worker() -> None:
+        nonlocal position
+        client = Client(server.port)
+        while True:
+            with lock:
+                index = position
+                position += 1
+            if index >= len(cookies):
+                break
+            client.cookie = cookies[index]
+            status, page, _ = client.request("GET", f"/cycles/{cycle_id}/vote")
+            csrf = CSRF_RE.search(page)
+            if status != 200 or not csrf:
+                raise RuntimeError(f"ballot page: {status}")
+            chosen = [projects[index % len(projects)], projects[(index + 2) % len(projects)]]
+            status, page, _ = client.request(
+                "POST",
+                f"/cycles/{cycle_id}/vote/review",
+                {"csrf_token": csrf.group(1), "p": chosen},
+            )
+            token, csrf = TOKEN_RE.search(page), CSRF_RE.search(page)
+            if status != 200 or not token or not csrf:
+                raise RuntimeError(f"review page: {status}")
+            out[index] = Reviewed(client.cookie, csrf.group(1), token.group(1))
+        client.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ready = [r for r in out if r is not None]
+    if len(ready) != len(cookies):
+        raise RuntimeError(f"{len(cookies) - len(ready)} ballots could not be reviewed")
+    return ready
+
+
+def cast_requests(
+    name: str,
+    server: Server,
+    *,
+    cycle_id: int,
+    reviewed: list[Reviewed],
+    seconds: float,
+    clients: int,
+) -> Figures:
+    """The cast request alone, by residents whose ballot is reviewed (:func:`review_ballots`):
+    session, CSRF token, the review's token, validation of the ballot, and the participation
+    and the ballot written in one transaction; a 302 to the receipt page is success. The window
+    ends at the deadline or when a client runs out of residents."""
+    per_client = [reviewed[i::clients] for i in range(clients)]
+
+    def body(index: int, run: _Run) -> None:
+        client = Client(server.port)
+        for ready in per_client[index]:
+            if time.perf_counter() >= run.deadline or run.stop.is_set():
+                break
+            client.cookie = ready.cookie
+            began = time.perf_counter()
+            status, _, location = client.request(
+                "POST",
+                f"/cycles/{cycle_id}/vote/cast",
+                {"csrf_token": ready.csrf, "token": ready.token},
+            )
+            finished = time.perf_counter()
+            if status != 302 or not location.endswith(f"/cycles/{cycle_id}/receipt"):
+                raise RuntimeError(f"cast: {status} to {location!r}")
+            with run.lock:
+                run.done.append((finished, finished - began))
+        else:
+            run.exhausted = True
+            run.end_early()
+        client.close()
+
+    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
+    figures = _figures(name, clients, run, start, end, "casts/s")
+    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    if run.exhausted:
+        figures.extra["ran_out_of_residents"] = True
+    if run.errors:
+        figures.extra["first_error"] = run.errors[0]
+    return figures

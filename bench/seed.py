@@ -39,6 +39,7 @@ bench_writes = Table(
 class Seeded:
     vote_cycle: int
     vote_projects: list[int]
+    cast_cycles: list[tuple[int, list[int]]]  # (cycle, its projects), one per round
     voters: list[str]
     results_cycle: int
     results_ballots: int
@@ -49,6 +50,7 @@ class Seeded:
         return {
             "vote_cycle": self.vote_cycle,
             "vote_projects": self.vote_projects,
+            "cast_cycles": [c for c, _ in self.cast_cycles],
             "voters": len(self.voters),
             "results_cycle": self.results_cycle,
             "results_ballots": self.results_ballots,
@@ -116,7 +118,7 @@ def synthetic_pb(path: Path, *, voters: int, projects: int = 40, seed: int = 202
     return path
 
 
-def seed(app: Flask, *, voters: int, ballots: int, workdir: Path) -> Seeded:
+def seed(app: Flask, *, voters: int, ballots: int, workdir: Path, cast_rounds: int = 3) -> Seeded:
     """Build everything the HTTP benchmark reads and writes."""
     import time
 
@@ -143,52 +145,21 @@ def seed(app: Flask, *, voters: int, ballots: int, workdir: Path) -> Seeded:
         committee = _user(accounts, "benchcommittee", now)
         accounts.add_committee_member(admin, committee, voting_place, title="主任", now=now)
 
-        # The voting cycle: dates around now, five projects approved during screening.
-        start = now - timedelta(days=21)
-        dates = {
-            f"{name}_at": start + timedelta(days=10) * i
-            for i, name in enumerate(
-                ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+        # The voting cycles: one for casting through the pages, one per round for the cast
+        # request alone (each resident votes once in each), all with five approved projects.
+        cycles = []
+        for n in range(1 + cast_rounds):
+            values = CycleInput(  # type: ignore[arg-type]
+                title=f"2026 年振兴社区微实事（基准 {n}）",
+                budget_fen=300_000_00,
+                **_dates_around(now),
             )
-        }
-        cycle = create_cycle(
-            committee,
-            CycleInput(title="2026 年振兴社区微实事（基准）", budget_fen=300_000_00, **dates),  # type: ignore[arg-type]
-            community=voting_place,
-            now=now,
-        )
+            cycles.append(create_cycle(committee, values, community=voting_place, now=now))
         people = _residents(
-            residency, accounts, committee, voting_place, voters + 1, now=cycle.collecting_at
+            residency, accounts, committee, voting_place, voters + 1, now=cycles[0].collecting_at
         )
         author, voter_users = people[0], people[1:]
-        from microprojects.domain.cycles import ProjectType
-        from microprojects.services.proposals import ProposalInput
-
-        made = []
-        titles = [
-            "报刊亭旁放两张石凳",
-            "幸福巷安装路灯",
-            "老年人智能手机课堂",
-            "修缮篮球场",
-            "垃圾分类亭",
-        ]
-        for i, title in enumerate(titles):
-            p = proposals.create_proposal(
-                author,
-                cycle,
-                ProposalInput(
-                    title=title,
-                    description="居民反映多次，急需解决。",
-                    category=cycle.categories[0],
-                    project_type=ProjectType.GOODS,
-                    estimated_cost_fen=(i + 1) * 5_000_00,
-                    location="振兴路",
-                ),
-                submit=True,
-                now=cycle.collecting_at + timedelta(hours=i + 1),
-            )
-            proposals.approve(committee, p, now=cycle.screening_at + timedelta(hours=1))
-            made.append(p.id)
+        projects = [_approved_projects(proposals, committee, author, c) for c in cycles]
         seconds["voting cycle and residents"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -202,8 +173,9 @@ def seed(app: Flask, *, voters: int, ballots: int, workdir: Path) -> Seeded:
         seconds[f"import + count of {ballots:,} ballots"] = time.perf_counter() - started
         assert db.session.get(Proposal, funded) is not None
         seeded = Seeded(
-            vote_cycle=cycle.id,
-            vote_projects=made,
+            vote_cycle=cycles[0].id,
+            vote_projects=projects[0],
+            cast_cycles=[(c.id, p) for c, p in zip(cycles[1:], projects[1:], strict=True)],
             voters=[u.username for u in voter_users],
             results_cycle=counted.id,
             results_ballots=count.num_ballots,
@@ -213,6 +185,42 @@ def seed(app: Flask, *, voters: int, ballots: int, workdir: Path) -> Seeded:
         db.session.remove()
         db.engine.dispose()
     return seeded
+
+
+def _dates_around(now: Any) -> dict[str, Any]:
+    """A cycle's phases, ten days each, the voting phase around ``now``."""
+    start = now - timedelta(days=21)
+    phases = ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+    return {f"{name}_at": start + timedelta(days=10) * i for i, name in enumerate(phases)}
+
+
+TITLES = ["报刊亭旁放两张石凳", "幸福巷安装路灯", "老年人智能手机课堂", "修缮篮球场", "垃圾分类亭"]
+
+
+def _approved_projects(proposals: Any, committee: Any, author: Any, cycle: Any) -> list[int]:
+    """Five projects proposed during collection and approved during screening."""
+    from microprojects.domain.cycles import ProjectType
+    from microprojects.services.proposals import ProposalInput
+
+    made = []
+    for i, title in enumerate(TITLES):
+        p = proposals.create_proposal(
+            author,
+            cycle,
+            ProposalInput(
+                title=title,
+                description="居民反映多次，急需解决。",
+                category=cycle.categories[0],
+                project_type=ProjectType.GOODS,
+                estimated_cost_fen=(i + 1) * 5_000_00,
+                location="振兴路",
+            ),
+            submit=True,
+            now=cycle.collecting_at + timedelta(hours=i + 1),
+        )
+        proposals.approve(committee, p, now=cycle.screening_at + timedelta(hours=1))
+        made.append(p.id)
+    return made
 
 
 def _user(accounts: Any, username: str, now: Any) -> Any:

@@ -3,12 +3,26 @@ a password change, a reset or a deletion ends every other session of that accoun
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import User
+
+# A page shows the user's roles in its header: they come in the same query as the user. An
+# action (a POST) mostly redirects, and reads the residency alone (casting a ballot, supporting,
+# commenting); roles it needs are loaded when asked. Both statements are built once: every
+# request of a logged-in user runs one, and building it would cost as much as running it.
+_BY_ID = select(User).where(User.id == bindparam("id"))
+FOR_PAGE = _BY_ID.options(
+    joinedload(User.residency),
+    joinedload(User.committee_memberships),
+    joinedload(User.organization_membership),
+)
+FOR_ACTION = _BY_ID.options(joinedload(User.residency))
 
 
 def configure_login(manager: LoginManager) -> None:
@@ -22,16 +36,8 @@ def configure_login(manager: LoginManager) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        # What every page asks of the user (roles, residency) comes in the same query.
-        user = db.session.get(
-            User,
-            int(ident),
-            options=[
-                joinedload(User.residency),
-                joinedload(User.committee_memberships),
-                joinedload(User.organization_membership),
-            ],
-        )
+        statement = FOR_PAGE if request.method == "GET" else FOR_ACTION
+        user = db.session.execute(statement, {"id": int(ident)}).unique().scalar_one_or_none()
         if user is None or user.is_deleted or user.session_token != token:
             return None
         return user

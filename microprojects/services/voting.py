@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -86,14 +86,27 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
     )
 
 
+# The statements of a cast, built once: on voting day every cast runs them, and building a
+# statement costs as much as running it.
+_COSTS = select(
+    Proposal.id, func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
+).where(Proposal.cycle_id == bindparam("cycle_id"), Proposal.state == ProposalState.APPROVED.value)
+_HOUSEHOLD = (
+    select(RosterEntry.household_id, Household.grid_id)
+    .join(Household, Household.id == RosterEntry.household_id)
+    .where(RosterEntry.id == bindparam("entry_id"))
+)
+_VOTED = select(Participation.id).where(
+    Participation.cycle_id == bindparam("cycle_id"),
+    Participation.voter_key == bindparam("voter_key"),
+)
+_ADD_PARTICIPATION = insert(Participation)
+_ADD_BALLOT = insert(Ballot)
+
+
 def project_costs(cycle: Cycle) -> dict[str, int]:
     """What the ballot rule needs of its projects: id and cost, read without the rest."""
-    cost = func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
-    rows = db.session.execute(
-        select(Proposal.id, cost).where(
-            Proposal.cycle_id == cycle.id, Proposal.state == ProposalState.APPROVED.value
-        )
-    )
+    rows = db.session.execute(_COSTS, {"cycle_id": cycle.id})
     return {str(pid): int(fen) for pid, fen in rows}
 
 
@@ -110,11 +123,7 @@ def voter(residency: Residency, cycle: Cycle) -> Voter:
     cycle votes by household, their household. One query, whatever is loaded already."""
     if residency.roster_entry_id is None:
         return Voter(f"residency:{residency.id}", None)
-    row = db.session.execute(
-        select(RosterEntry.household_id, Household.grid_id)
-        .join(Household, Household.id == RosterEntry.household_id)
-        .where(RosterEntry.id == residency.roster_entry_id)
-    ).one()
+    row = db.session.execute(_HOUSEHOLD, {"entry_id": residency.roster_entry_id}).one()
     if cycle.vote_unit == "household":
         return Voter(f"household:{row.household_id}", row.grid_id)
     return Voter(f"entry:{residency.roster_entry_id}", row.grid_id)
@@ -124,33 +133,25 @@ def voter_key(residency: Residency, cycle: Cycle) -> str:
     return voter(residency, cycle).key
 
 
-def _voted(cycle: Cycle, key: str) -> bool:
-    found = db.session.scalar(select(Participation.id).filter_by(cycle_id=cycle.id, voter_key=key))
-    return found is not None
+def _voted(cycle_id: int, key: str) -> bool:
+    return db.session.scalar(_VOTED, {"cycle_id": cycle_id, "voter_key": key}) is not None
 
 
 def has_voted(residency: Residency, cycle: Cycle) -> bool:
-    return _voted(cycle, voter_key(residency, cycle))
+    return _voted(cycle.id, voter_key(residency, cycle))
 
 
 def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
     """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
-    return _voting_problem(user, cycle, now)[0]
-
-
-def _voting_problem(
-    user: User | None, cycle: Cycle, now: datetime
-) -> tuple[str | None, Voter | None]:
     if cycle.phase(now) is not Phase.VOTING:
-        return "voting_closed", None
+        return "voting_closed"
     problem = participation_problem(user, cycle, now)
     if problem is not None:
-        return problem, None
+        return problem
     assert user is not None and user.residency is not None
-    who = voter(user.residency, cycle)
-    if _voted(cycle, who.key):
-        return "already_voted", who
-    return None, who
+    if has_voted(user.residency, cycle):
+        return "already_voted"
+    return None
 
 
 def _check_choices(cycle: Cycle, choices: list[Choice]) -> None:
@@ -171,49 +172,65 @@ def _record(
     choices: list[Choice],
     channel: str,
     now: datetime,
-    who: Voter | None = None,
 ) -> CastResult:
-    who = who or voter(residency, cycle)
+    """Write the participation, then the ballot, in the current transaction. Two plain
+    inserts: a participation that breaks the one-per-voter constraint fails first."""
+    who = voter(residency, cycle)
     receipt = new_receipt()
     ids, points = _ballot_values(cycle, choices)
-    ballot = Ballot(
-        id=secrets.token_hex(16),
-        cycle_id=cycle.id,
-        choices=ids,
-        points=points,
-        receipt_digest=receipt_digest(receipt),
-    )
-    db.session.add(
-        Participation(
-            cycle_id=cycle.id,
-            voter_key=who.key,
-            residency_id=residency.id,
-            community_id=residency.community_id,
-            grid_id=who.grid_id,
-            channel=channel,
-            day=now.date(),
+    ballot_id = secrets.token_hex(16)
+    cycle_id = cycle.id
+    try:
+        db.session.execute(
+            _ADD_PARTICIPATION,
+            {
+                "cycle_id": cycle_id,
+                "voter_key": who.key,
+                "residency_id": residency.id,
+                "community_id": residency.community_id,
+                "grid_id": who.grid_id,
+                "channel": channel,
+                "day": now.date(),
+            },
         )
+    except IntegrityError:
+        db.session.rollback()
+        if _voted(cycle_id, who.key):
+            raise ServiceError("already_voted") from None
+        raise
+    db.session.execute(
+        _ADD_BALLOT,
+        {
+            "id": ballot_id,
+            "cycle_id": cycle_id,
+            "choices": ids,
+            "points": points,
+            "receipt_digest": receipt_digest(receipt),
+        },
     )
-    db.session.add(ballot)
-    return CastResult(receipt=receipt, ballot_id=ballot.id)
+    return CastResult(receipt=receipt, ballot_id=ballot_id)
 
 
 def cast_ballot(user: User, cycle: Cycle, choices: list[Choice], *, now: datetime) -> CastResult:
     """Cast ``user``'s ballot. Refused outside the voting dates (decided by ``now``, the server's
-    clock), for someone not eligible, for an invalid ballot, and for a second ballot."""
-    problem, who = _voting_problem(user, cycle, now)
+    clock), for someone not eligible, for an invalid ballot, and for a second ballot: that one
+    the database refuses (the unique constraint on cycle and voter), so that no check made
+    beforehand can be raced."""
+    if cycle.phase(now) is not Phase.VOTING:
+        raise ServiceError("voting_closed")
+    problem = participation_problem(user, cycle, now)
     if problem is not None:
         raise ServiceError(problem)
     _check_choices(cycle, choices)
     assert user.residency is not None
     residency = user.residency
-    result = _record(cycle, residency, choices, "web", now, who)
+    result = _record(cycle, residency, choices, "web", now)
     _commit_vote(residency, cycle)
     return result
 
 
 def _commit_vote(residency: Residency, cycle: Cycle) -> None:
-    """Commit a participation; a lost race for the same voter reads as "already voted"."""
+    """Commit a participation; a second one for the same voter reads as "already voted"."""
     try:
         db.session.commit()
     except IntegrityError:

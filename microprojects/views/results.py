@@ -24,7 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -126,23 +126,31 @@ def _pages() -> OrderedDict[tuple[object, ...], str]:
     return pages
 
 
+def _changes() -> Any:
+    """What the visitors' page depends on, beside the language and the clock: one row of a
+    cycle, with its latest count, its objections and their answers, its proposals' revisions."""
+    objections = select(Objection).where(Objection.cycle_id == Cycle.id)
+    return select(
+        Cycle.title,
+        Cycle.collecting_at, Cycle.screening_at, Cycle.voting_at,
+        Cycle.publication_at, Cycle.implementation_at, Cycle.closed_at,
+        select(func.max(Count.id)).where(Count.cycle_id == Cycle.id).scalar_subquery(),
+        objections.with_only_columns(func.count(Objection.id)).scalar_subquery(),
+        objections.with_only_columns(func.max(Objection.id)).scalar_subquery(),
+        objections.with_only_columns(func.max(Objection.answered_at)).scalar_subquery(),
+        select(func.max(Proposal.updated_at))
+        .where(Proposal.cycle_id == Cycle.id)
+        .scalar_subquery(),
+    ).where(Cycle.id == bindparam("cycle_id"))  # fmt: skip
+
+
+# Built once: every visit runs it, and building the statement would cost more than running it.
+_CHANGES = _changes()
+
+
 def _visitor_key(cycle_id: int) -> tuple[object, ...] | None:
     """The key of the visitors' page, read in one query; None when there is no such cycle."""
-    objections = select(Objection).where(Objection.cycle_id == Cycle.id)
-    row = db.session.execute(
-        select(
-            Cycle.title,
-            Cycle.collecting_at, Cycle.screening_at, Cycle.voting_at,
-            Cycle.publication_at, Cycle.implementation_at, Cycle.closed_at,
-            select(func.max(Count.id)).where(Count.cycle_id == Cycle.id).scalar_subquery(),
-            objections.with_only_columns(func.count(Objection.id)).scalar_subquery(),
-            objections.with_only_columns(func.max(Objection.id)).scalar_subquery(),
-            objections.with_only_columns(func.max(Objection.answered_at)).scalar_subquery(),
-            select(func.max(Proposal.updated_at))
-            .where(Proposal.cycle_id == Cycle.id)
-            .scalar_subquery(),
-        ).where(Cycle.id == cycle_id)
-    ).one_or_none()  # fmt: skip
+    row = db.session.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
     if row is None:
         return None
     title, *dates = row[:7]
