@@ -70,7 +70,11 @@ def funded_outcome(proposal: Proposal) -> CountOutcome | None:
 
 def is_funded(proposal: Proposal, now: datetime) -> bool:
     """Funded by the cycle's final result."""
-    outcome = funded_outcome(proposal)
+    return funded_by_final_result(proposal, funded_outcome(proposal), now)
+
+
+def funded_by_final_result(proposal: Proposal, outcome: CountOutcome | None, now: datetime) -> bool:
+    """Whether ``outcome``, the proposal's line in the latest count, funds it for good."""
     return (
         outcome is not None
         and outcome.funded

@@ -65,12 +65,13 @@ def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
     context: dict[str, Any] = {"outcome": outcome, "record": None}
     if outcome is not None:
         count = outcome.count
+        # The explanation may name another project of the count: the names alone, not the rows.
         names = {
-            str(o.proposal_id): o.proposal.display_title
-            for o in db.session.scalars(
-                select(CountOutcome)
+            str(pid): ballot_title or title
+            for pid, ballot_title, title in db.session.execute(
+                select(Proposal.id, Proposal.ballot_title, Proposal.title)
+                .join(CountOutcome, CountOutcome.proposal_id == Proposal.id)
                 .where(CountOutcome.count_id == count.id)
-                .options(selectinload(CountOutcome.proposal))
             )
         }
         context["why"] = explanation(outcome, count, names, proposal.cycle.currency)
@@ -94,7 +95,7 @@ def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
         photo_kinds=PHOTO_KIND_LABELS,
         rating_form=RatingForm(),
         problem_form=ProblemForm(),
-        funded_final=service.is_funded(proposal, moment),
+        funded_final=service.funded_by_final_result(proposal, outcome, moment),
     )
     return context
 
