@@ -7,6 +7,8 @@ every figure stands beside a baseline measured in the same run, on the same serv
 - baseline A: ``GET /healthz`` (one ``SELECT 1``);
 - baseline B: ``POST /_bench/write``, one row written in one transaction (a bench-only route, see
   :mod:`bench.benchapp`);
+- baseline C: the smallest logged-in POST, the cast form with a spent token (session, CSRF token,
+  user and cycle read, a redirect; no write): what every cast pays before it votes;
 - for reference, the smallest rendered page (``GET /login``: the layout and a form, no query);
 - casting a ballot, by logged-in residents: the cast request alone, of a ballot reviewed in advance
   (:func:`bench.load.cast_requests`; session, CSRF, validation, participation and ballot in one
@@ -108,6 +110,7 @@ B = "B: POST one-row write"
 B_PY = "B (Python client)"
 CAST = "cast"  # the cast request alone, of a reviewed ballot
 JOURNEY = "journey"  # the ballot page, the review and the cast, one after another
+C = "C: logged-in POST, no write"
 
 
 def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -191,6 +194,13 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                         clients=args.clients,
                     )
                 )
+                load.settle(server)
+                runs.setdefault(C, []).append(
+                    load.logged_in_posts(
+                        C, server, cycle_id=cycle_id, reviewed=reviewed,
+                        seconds=args.seconds, clients=args.clients,
+                    )
+                )  # fmt: skip
                 print(f"  [{backend}] round {n + 1}/{args.rounds} measured", flush=True)
         out["runs"] = runs
         out["figures"] = {name: _median_figures(r) for name, r in runs.items()}
@@ -347,6 +357,12 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
             f"requests; {part['casts_stored']} ballots stored in all (warm-up included)"
         )
         print(f"  the cast request / B of wrk: {cast_b:.3f} (the / B column: B of the same client)")
+        floor = figures[C]
+        print(
+            f"  baseline C, what every cast pays before it votes (session, CSRF, user, cycle, "
+            f"redirect) and no write: {floor.rate:.1f} req/s = {ratio(runs, C, B_PY):.3f} x B; "
+            f"the cast request is {ratio(runs, CAST, C):.3f} x C"
+        )
         for key in (CAST, JOURNEY):
             short = [n + 1 for n, r in enumerate(runs[key]) if r.extra.get("ran_out_of_residents")]
             if short:

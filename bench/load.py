@@ -684,3 +684,46 @@ def cast_requests(
     if run.errors:
         figures.extra["first_error"] = run.errors[0]
     return figures
+
+
+def logged_in_posts(
+    name: str,
+    server: Server,
+    *,
+    cycle_id: int,
+    reviewed: list[Reviewed],
+    seconds: float,
+    clients: int,
+) -> Figures:
+    """Baseline C: the smallest logged-in POST, the cast form sent with a spent token. It pays
+    what every cast pays before it votes (the session, the CSRF token, the user and the cycle
+    read, a message written to the session and a redirect) and writes nothing to the database."""
+    per_client = [reviewed[i::clients] for i in range(clients)]
+
+    def body(index: int, run: _Run) -> None:
+        client = Client(server.port)
+        mine = per_client[index]
+        n = 0
+        while time.perf_counter() < run.deadline and not run.stop.is_set():
+            ready = mine[n % len(mine)]
+            n += 1
+            client.cookie = ready.cookie
+            began = time.perf_counter()
+            status, _, location = client.request(
+                "POST",
+                f"/cycles/{cycle_id}/vote/cast",
+                {"csrf_token": ready.csrf, "token": "spent"},
+            )
+            finished = time.perf_counter()
+            if status != 302 or not location.endswith(f"/cycles/{cycle_id}/vote"):
+                raise RuntimeError(f"spent token: {status} to {location!r}")
+            with run.lock:
+                run.done.append((finished, finished - began))
+        client.close()
+
+    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
+    figures = _figures(name, clients, run, start, end, "req/s")
+    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    if run.errors:
+        figures.extra["first_error"] = run.errors[0]
+    return figures
