@@ -477,6 +477,22 @@ def _figures(name: str, clients: int, run: _Run, start: float, end: float, unit:
     )
 
 
+def _measure(
+    name: str,
+    server: Server,
+    clients: int,
+    seconds: float,
+    body: Callable[[int, _Run], None],
+    unit: str,
+) -> tuple[Figures, _Run]:
+    """Drive ``body`` (see :func:`_drive`) and turn the run into figures: throughput, latency,
+    CPU, whether the residents ran out, the first error."""
+    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
+    figures = _figures(name, clients, run, start, end, unit)
+    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    return figures, run
+
+
 def python_load(
     name: str, server: Server, path: str, *, method: str, seconds: float, clients: int
 ) -> Figures:
@@ -495,12 +511,7 @@ def python_load(
                 run.done.append((finished, finished - began))
         client.close()
 
-    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
-    figures = _figures(name, clients, run, start, end, "req/s")
-    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
-    if run.errors:
-        figures.extra["first_error"] = run.errors[0]
-    return figures
+    return _measure(name, server, clients, seconds, body, "req/s")[0]
 
 
 def cast_ballots(
@@ -566,9 +577,7 @@ def cast_ballots(
             run.end_early()  # out of residents: the window closes here
         client.close()
 
-    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
-    figures = _figures(name, clients, run, start, end, "casts/s")
-    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    figures, run = _measure(name, server, clients, seconds, body, "casts/s")
     figures.extra["steps_ms"] = {
         step: {
             "p50": round(percentile(sorted(v), 50) * 1000, 2),
@@ -576,10 +585,6 @@ def cast_ballots(
         }
         for step, v in run.steps.items()
     }
-    if run.exhausted:
-        figures.extra["ran_out_of_residents"] = True
-    if run.errors:
-        figures.extra["first_error"] = run.errors[0]
     return figures
 
 
@@ -676,14 +681,7 @@ def cast_requests(
             run.end_early()
         client.close()
 
-    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
-    figures = _figures(name, clients, run, start, end, "casts/s")
-    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
-    if run.exhausted:
-        figures.extra["ran_out_of_residents"] = True
-    if run.errors:
-        figures.extra["first_error"] = run.errors[0]
-    return figures
+    return _measure(name, server, clients, seconds, body, "casts/s")[0]
 
 
 def logged_in_posts(
@@ -721,9 +719,4 @@ def logged_in_posts(
                 run.done.append((finished, finished - began))
         client.close()
 
-    run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
-    figures = _figures(name, clients, run, start, end, "req/s")
-    (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
-    if run.errors:
-        figures.extra["first_error"] = run.errors[0]
-    return figures
+    return _measure(name, server, clients, seconds, body, "req/s")[0]

@@ -99,3 +99,12 @@ def observe(page: Any, problems: list[str]) -> Any:
         lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 500 else None,
     )
     return page
+
+
+def log_in(page: Any, username: str, password: str = "correct-horse-9") -> None:
+    """Log in through the login form in a real browser's ``page``."""
+    page.goto("/login")
+    page.get_by_label("用户名或手机号").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.locator("main").get_by_role("button", name="登录").click()
+    page.wait_for_url("**/account")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import factories as f
 import pytest
+from webclient import log_in
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -41,14 +42,6 @@ def _audit(page, path: str) -> list[str]:
     ]
 
 
-def _login(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名或手机号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
-
-
 def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):
     from microprojects.extensions import db
     from microprojects.models import Community, User
@@ -70,12 +63,12 @@ def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):
                  f"/cycles/{voting_id}/check", f"/cycles/{counted_id}/results",
                  f"/cycles/{built_cycle}/results", f"/proposals/{built_id}"]:  # fmt: skip
         problems += _audit(page, path)
-    _login(page, "resident_a")
+    log_in(page, "resident_a")
     for path in [f"/cycles/{voting_id}/vote", f"/cycles/{open_id}/propose", "/account", "/verify",
                  f"/cycles/{counted_id}/results", f"/proposals/{built_id}"]:  # fmt: skip
         problems += _audit(page, path)
     committee = audited()
-    _login(committee, "committee_a")
+    log_in(committee, "committee_a")
     base = f"/c/{slug}/committee"
     committee_pages = [
         base,

@@ -5,15 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import factories as f
-from webclient import shot
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名或手机号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
+from webclient import log_in, shot
 
 
 def test_committee_issues_codes_and_a_resident_claims_one_on_a_phone(
@@ -22,7 +14,7 @@ def test_committee_issues_codes_and_a_resident_claims_one_on_a_phone(
     with fresh_db.app_context():
         f.world()
     # The committee imports its roster through the page, with one bad row first.
-    _login(page, "committee_a")
+    log_in(page, "committee_a")
     page.goto("/c/zhenxing/committee/roster")
     bad = tmp_path / "bad.csv"
     bad.write_bytes(
@@ -74,7 +66,7 @@ def test_committee_issues_codes_and_a_resident_claims_one_on_a_phone(
     page.locator("header").get_by_role("button", name="退出").click()
     with fresh_db.app_context():
         f.user("someone")
-    _login(page, "someone")
+    log_in(page, "someone")
     page.goto("/c/zhenxing/claim")
     page.get_by_label("入户码").fill(code)
     page.get_by_role("button", name="认证").click()

@@ -5,15 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import factories as f
-from webclient import shot
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名或手机号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
+from webclient import log_in, shot
 
 
 def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watch, tmp_path: Path):
@@ -31,7 +23,7 @@ def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watc
     phone = browser.new_context(
         base_url=base_url, viewport={"width": 390, "height": 844}, locale="zh-CN"
     ).new_page()
-    _login(phone, "resident_a")
+    log_in(phone, "resident_a")
     phone.goto(f"/cycles/{cycle_id}")
     phone.get_by_role("link", name="我要提议").click()
     phone.get_by_label("标题").fill("报刊亭旁放两张石凳")
@@ -55,7 +47,7 @@ def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watc
 
     # A neighbour supports it and says why.
     page.goto("/")
-    _login(page, "neighbour")
+    log_in(page, "neighbour")
     page.goto(proposal_url)
     page.get_by_role("button", name="附议").click()
     assert "1 人附议" in page.locator("#support").inner_text().replace("\n", " ")
@@ -66,7 +58,7 @@ def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watc
 
     # The committee assesses it and puts it on the ballot.
     committee_page = browser.new_context(base_url=base_url, locale="zh-CN").new_page()
-    _login(committee_page, "committee_a")
+    log_in(committee_page, "committee_a")
     committee_page.goto(proposal_url)
     committee_page.get_by_role("radio", name="可行", exact=True).check()
     committee_page.get_by_role("button", name="记录评估").click()

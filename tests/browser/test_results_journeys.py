@@ -5,15 +5,7 @@ resident rates the finished project."""
 from __future__ import annotations
 
 import factories as f
-from webclient import shot
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名或手机号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
+from webclient import log_in, shot
 
 
 def _voted_and_closed(app):
@@ -39,7 +31,7 @@ def _voted_and_closed(app):
 def test_count_object_answer_implement_and_rate(browser, base_url, fresh_db, page, watch, tmp_path):
     cycle_id, first_id, slug = _voted_and_closed(fresh_db)
     # The committee counts.
-    _login(page, "committee_a")
+    log_in(page, "committee_a")
     page.goto(f"/c/{slug}/committee/cycles/{cycle_id}/count")
     page.get_by_role("button", name="计票").click()
     assert "已完成计票。" in page.locator("main").inner_text()
@@ -49,7 +41,7 @@ def test_count_object_answer_implement_and_rate(browser, base_url, fresh_db, pag
     phone = browser.new_context(
         base_url=base_url, viewport={"width": 390, "height": 844}, locale="zh-CN"
     ).new_page()
-    _login(phone, "resident_a")
+    log_in(phone, "resident_a")
     phone.goto(f"/cycles/{cycle_id}/results")
     text = phone.locator("main").inner_text()
     assert "公示中：可以提出异议" in text and "未获资助：轮到它时只剩 5,000 元" in text

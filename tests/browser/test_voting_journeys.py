@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import factories as f
-from webclient import shot
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名或手机号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
+from webclient import log_in, shot
 
 
 def _election(app, **settings):
@@ -31,7 +23,7 @@ def test_a_resident_votes_on_a_phone_and_checks_the_receipt(browser, base_url, f
     phone = browser.new_context(
         base_url=base_url, viewport={"width": 390, "height": 844}, locale="zh-CN"
     ).new_page()
-    _login(phone, "resident_a")
+    log_in(phone, "resident_a")
     phone.goto(f"/cycles/{cycle_id}")
     phone.get_by_role("link", name="投票", exact=True).click()
     phone.get_by_label("报刊亭旁放两张石凳").check()
@@ -55,7 +47,7 @@ def test_a_resident_votes_on_a_phone_and_checks_the_receipt(browser, base_url, f
 
 def test_casting_by_keyboard_alone(base_url, fresh_db, page, watch):
     cycle_id = _election(fresh_db)
-    _login(page, "resident_a")
+    log_in(page, "resident_a")
     page.goto(f"/cycles/{cycle_id}/vote")
     first = page.get_by_label("幸福巷安装路灯")
     first.focus()
@@ -76,7 +68,7 @@ def test_casting_by_keyboard_alone(base_url, fresh_db, page, watch):
 def test_a_ballot_over_budget_is_explained(base_url, fresh_db, page, watch):
     # Projects cost 10,000, 20,000 and 30,000 yuan; a budget ballot of 40,000.
     cycle_id = _election(fresh_db, ballot_kind="budget", budget_fen=40_000_00)
-    _login(page, "resident_a")
+    log_in(page, "resident_a")
     page.goto(f"/cycles/{cycle_id}/vote")
     page.get_by_label("幸福巷安装路灯").check()
     page.get_by_label("老年人智能手机课堂").check()

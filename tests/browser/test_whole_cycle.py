@@ -21,17 +21,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import factories as f
-from webclient import observe, shot
+from webclient import log_in, observe, shot
 
 SLUG = "zhenxing"
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名或手机号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
 
 
 def new_page(browser, base_url: str, **options):
@@ -114,7 +106,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     second = observe(new_page(browser, base_url), watch)
 
     # --- The committee creates the cycle: collection open now, the rest weeks ahead. -----------
-    _login(page, "committee_a")
+    log_in(page, "committee_a")
     page.goto(f"/c/{SLUG}/committee/cycles")
     start = datetime.now().astimezone() - timedelta(hours=1)
     page.get_by_label("标题", exact=True).fill("2027 年振兴社区微实事")
@@ -170,7 +162,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     duplicate = _proposal_id(fresh_db, "报刊亭边加几张凳子")
 
     # --- 王秀英 supports the bench and says why. -------------------------------------------------
-    _login(neighbour, "resident_a")
+    log_in(neighbour, "resident_a")
     neighbour.goto(f"/proposals/{bench}")
     neighbour.get_by_role("button", name="附议").click()
     assert "1 人附议" in neighbour.locator("#support").inner_text().replace("\n", " ")
@@ -240,7 +232,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     page.get_by_role("button", name="录入这张纸质选票").click()
     assert "已录入，需由另一位居务协商会成员确认。" in page.locator("main").inner_text()
     assert page.get_by_role("button", name="确认", exact=True).count() == 0  # not by themselves
-    _login(second, "committee_a2")
+    log_in(second, "committee_a2")
     second.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}/paper")
     second.get_by_role("button", name="确认", exact=True).click()
     assert "已确认：纸质选票已计入。" in second.locator("main").inner_text()
