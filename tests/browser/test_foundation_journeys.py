@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import factories as f
-from webclient import log_in, shot
+from webclient import log_in, register, shot
 
 
 def test_committee_issues_codes_and_a_resident_claims_one_on_a_phone(
@@ -48,11 +48,7 @@ def test_committee_issues_codes_and_a_resident_claims_one_on_a_phone(
     phone.goto(f"/c/zhenxing/claim?code={code.replace('-', '')}")
     shot(phone, "claim-anonymous-phone")
     phone.get_by_role("link", name="注册").last.click()
-    phone.get_by_label("用户名").fill("linhaiyan")
-    phone.get_by_label("显示名称").fill("林海燕")
-    phone.get_by_label("密码", exact=True).fill(f.PASSWORD)
-    phone.get_by_label("确认密码").fill(f.PASSWORD)
-    phone.get_by_role("button", name="创建账号").click()
+    register(phone, "linhaiyan", "林海燕")
     phone.wait_for_url("**/verify")
     phone.get_by_role("link", name="和平南街道 · 振兴社区").click()
     phone.get_by_label("入户码").fill(code.lower())

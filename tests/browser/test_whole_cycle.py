@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import factories as f
-from webclient import log_in, observe, shot
+from webclient import log_in, observe, register, shot
 
 SLUG = "zhenxing"
 
@@ -127,11 +127,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     code = page.locator(".code-card").filter(has_text="林海燕").locator(".code.big").inner_text()
     phone.goto(f"/c/{SLUG}/claim?code={code.replace('-', '')}")
     phone.get_by_role("link", name="注册").last.click()
-    phone.get_by_label("用户名").fill("linhaiyan")
-    phone.get_by_label("显示名称").fill("林海燕")
-    phone.get_by_label("密码", exact=True).fill(f.PASSWORD)
-    phone.get_by_label("确认密码").fill(f.PASSWORD)
-    phone.get_by_role("button", name="创建账号").click()
+    register(phone, "linhaiyan", "林海燕")
     phone.wait_for_url("**/verify")
     phone.get_by_role("link", name="和平南街道 · 振兴社区").click()
     phone.get_by_label("入户码").fill(code)
