@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
+
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
@@ -14,6 +16,14 @@ from ..models import Community, Cycle, Street, User
 from . import audit
 from .accounts import actor_for
 from .errors import PermissionDenied, ServiceError
+
+# Built once: a cycle's pages (the ballot and the cast among them) all start by loading it, and
+# Session.get builds its statement anew on every call, which costs more than running it.
+_BY_ID = select(Cycle).where(Cycle.id == bindparam("id"))
+
+
+def find_cycle(cycle_id: int) -> Cycle | None:
+    return db.session.execute(_BY_ID, {"id": cycle_id}).scalar_one_or_none()
 
 
 @dataclass

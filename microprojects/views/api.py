@@ -42,6 +42,7 @@ from ..models import (
     Support,
 )
 from ..services import counting, publication, voting
+from ..services.cycles import find_cycle
 from ..services.implementation import shown_progress, summary
 from .helpers import now, to_utc
 
@@ -122,7 +123,7 @@ def _text_param(name: str) -> str | None:
 
 
 def _cycle_or_404(cycle_id: int) -> Cycle:
-    found = db.session.get(Cycle, cycle_id)
+    found = find_cycle(cycle_id)
     if found is None:
         raise not_found("cycle", cycle_id)
     return found

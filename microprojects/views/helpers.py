@@ -45,6 +45,7 @@ from ..messages import (
 )
 from ..models import Community, Cycle, Street, utcnow
 from ..services.accounts import actor_for
+from ..services.cycles import find_cycle
 from ..services.errors import PermissionDenied, ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,9 +101,16 @@ def community_choices() -> list[SelectChoice]:
     return [SelectChoice(c.id, f"{c.street.name} · {c.name}") for c in rows]  # type: ignore[arg-type]
 
 
+def cycle_or_404(cycle_id: int) -> Cycle:
+    found = find_cycle(cycle_id)
+    if found is None:
+        abort(404)
+    return found
+
+
 def community_cycle_or_404(community: Community, cycle_id: int) -> Cycle:
     """A cycle in which ``community`` takes part (its own or its street's), else 404."""
-    found = db.session.get(Cycle, cycle_id)
+    found = find_cycle(cycle_id)
     if found is None or community.id not in found.community_ids:
         abort(404)
     return found

@@ -51,7 +51,7 @@ from ..services import proposals as proposal_service
 from ..services.accounts import find_login
 from ..services.cycles import participation_problem
 from ..services.errors import ServiceError
-from .helpers import attempt, current_actor, flash_error, like, now
+from .helpers import attempt, current_actor, cycle_or_404, flash_error, like, now
 from .implementation import story
 
 bp = Blueprint("proposals", __name__)
@@ -64,13 +64,6 @@ SORTS = {
         func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen), Proposal.id
     ),
 }
-
-
-def cycle_or_404(cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None:
-        abort(404)
-    return cycle
 
 
 def proposal_or_404(proposal_id: int) -> Proposal:

@@ -39,16 +39,9 @@ from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
 from ..models import Community, Count, CountOutcome, Cycle, Objection, Proposal
 from ..services import counting, publication, voting
 from ..services.errors import ServiceError
-from .helpers import committee_required, community_cycle_or_404, flash_error, now
+from .helpers import committee_required, community_cycle_or_404, cycle_or_404, flash_error, now
 
 bp = Blueprint("results", __name__)
-
-
-def _cycle_or_404(cycle_id: int) -> Cycle:
-    found = db.session.get(Cycle, cycle_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _with_outcomes(count: Count | None) -> Count | None:
@@ -170,7 +163,7 @@ def cycle_results(cycle_id: int) -> str:
     if page is not None:
         pages.move_to_end(key)
         return page
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     count = _with_outcomes(counting.latest_count(cycle))
     context = _context(cycle, count)
     problem = publication.objection_problem(current_user, cycle, now())
@@ -196,7 +189,7 @@ def cycle_results(cycle_id: int) -> str:
 @bp.post("/cycles/<int:cycle_id>/objections")
 @login_required
 def object_to(cycle_id: int) -> Any:
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     count = _with_outcomes(counting.latest_count(cycle))
     form = _objection_form(cycle, sorted(count.outcomes, key=lambda o: o.rank) if count else [])
     if not form.validate_on_submit():
@@ -226,7 +219,7 @@ def _earlier(cycle: Cycle, count: Count | None) -> list[Count]:
 @bp.get("/cycles/<int:cycle_id>/results.pb")
 def counted_ballots(cycle_id: int) -> Response:
     """The canonical export the latest count counted: its SHA-256 is on the results page."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     try:
         text = counting.export_pb(cycle, canonical=True)
     except ServiceError:

@@ -30,20 +30,20 @@ from ..models import (
 from ..services import cycles as cycle_service
 from ..services import voting
 from ..services.errors import ServiceError
-from .helpers import committee_required, community_cycle_or_404, flash_error, like, now
+from .helpers import (
+    committee_required,
+    community_cycle_or_404,
+    cycle_or_404,
+    flash_error,
+    like,
+    now,
+)
 
 bp = Blueprint("voting", __name__)
 
 DRAFTS = "ballot_drafts"
 RECEIPTS = "receipts"
 TOKENS = "ballot_tokens"
-
-
-def cycle_or_404(cycle_id: int) -> Cycle:
-    found = db.session.get(Cycle, cycle_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def parse_choices(
