@@ -70,9 +70,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.db_runs = 1 if args.quick else 2  # of a count from the database
     args.only = args.only or list(SECTIONS)
     args.backend = args.backend or ["sqlite", "postgresql"]
-    # Residents for a cast rate of 200/s in every round (a round that runs out of residents ends
-    # early and says so), plus one per client to warm up.
-    args.voters = int(200 * args.seconds * args.rounds) + args.clients
+    # Residents for a cast rate of 1,000/s in every round's cycle (a round that runs out of
+    # residents says so), and for the casting through the pages, at 200/s shared by the rounds;
+    # plus one per client to warm up.
+    args.voters = int(max(1000 * args.seconds, 200 * args.seconds * args.rounds)) + args.clients
     return args
 
 
@@ -347,20 +348,20 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
         part["ratios"] = ratios
         journey = figures[JOURNEY]
         steps = journey.extra.get("steps_ms", {})
-        cast_b = ratio(runs, CAST, B)
-        cast_b_py = ratio(runs, CAST, B_PY)
+        # The cast's baseline B is the one of its own load generator (wrk where installed).
+        cast_wrk = not cast.generator.startswith("Python")
+        cast_b = ratio(runs, CAST, B if cast_wrk else B_PY)
         print(
             "  casting through the pages, per request (p50/p99 ms): "
             + ", ".join(f"{k} {v['p50']:.0f}/{v['p99']:.0f}" for k, v in steps.items())
             + f"; {journey.rate / cast.rate:.2f} x the cast request alone. "
-            f"The Python client used {cast.client_cpu or 0:.2f} of a core during the cast "
-            f"requests; {part['casts_stored']} ballots stored in all (warm-up included)"
+            f"{part['casts_stored']} ballots stored in all (warm-up included)"
         )
-        print(f"  the cast request / B of wrk: {cast_b:.3f} (the / B column: B of the same client)")
         floor = figures[C]
         print(
             f"  baseline C, what every cast pays before it votes (session, CSRF, user, cycle, "
-            f"redirect) and no write: {floor.rate:.1f} req/s = {ratio(runs, C, B_PY):.3f} x B; "
+            f"redirect) and no write: {floor.rate:.1f} req/s = "
+            f"{ratio(runs, C, B if cast_wrk else B_PY):.3f} x B; "
             f"the cast request is {ratio(runs, CAST, C):.3f} x C"
         )
         for key in (CAST, JOURNEY):
@@ -374,10 +375,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
             {
                 "goal": "casting >= 0.5 x baseline B throughput",
                 "backend": backend,
-                "measured": f"{cast.rate:.1f} casts/s = {cast_b:.3f} x B of wrk "
-                f"({figures[B].rate:,.0f} req/s), {cast_b_py:.3f} x B of the same Python client "
-                f"(through the pages: {journey.rate:.1f} casts/s)",
-                "pass": min(cast_b, cast_b_py) >= 0.5,
+                "measured": f"{cast.rate:.1f} casts/s = {cast_b:.3f} x B of the same load "
+                f"generator ({cast.generator}); through the pages: {journey.rate:.1f} casts/s = "
+                f"{ratio(runs, JOURNEY, B_PY):.3f} x B of the Python client",
+                "pass": cast_b >= 0.5,
             }
         )
         goals.append(

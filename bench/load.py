@@ -283,6 +283,67 @@ end
 """
 
 
+# Logged-in POSTs from a file of (Cookie header, form body) lines, one resident's request per
+# line: each of wrk's threads takes every n-th line. "once": each line is sent once (a cast spends
+# its token), and a thread that runs out stops; otherwise the lines are sent round and round. A
+# response counts as expected when it is a 302 to a Location ending in EXPECT; every request
+# counts in wrk's latency figures.
+WRK_LINES_SCRIPT = """
+local path, lines_file, expect = "%(path)s", "%(lines)s", "%(expect)s"
+local once, nthreads = %(once)s, %(threads)d
+local threads, made = {}, 0
+function setup(thread)
+  thread:set("id", made)
+  made = made + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  requests_, pos, ok, bad, ran_out = {}, 0, 0, 0, 0
+  local i = 0
+  for line in io.lines(lines_file) do
+    if i %% nthreads == id then
+      local tab = line:find("\\t", 1, true)
+      table.insert(requests_, wrk.format("POST", path, {
+        ["Cookie"] = line:sub(1, tab - 1),
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+      }, line:sub(tab + 1)))
+    end
+    i = i + 1
+  end
+end
+function request()
+  pos = pos + 1
+  if pos > #requests_ then
+    if once then
+      ran_out = 1
+      wrk.thread:stop()
+      return requests_[#requests_]
+    end
+    pos = 1
+  end
+  return requests_[pos]
+end
+function response(status, headers, body)
+  if ran_out == 1 then return end
+  local location = headers["Location"] or ""
+  if status == 302 and location:sub(-#expect) == expect then ok = ok + 1 else bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  local ok_, bad_, out_ = 0, 0, 0
+  for _, t in ipairs(threads) do
+    ok_, bad_, out_ = ok_ + t:get("ok"), bad_ + t:get("bad"), out_ + t:get("ran_out")
+  end
+  io.write(string.format(
+    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"connect":%%d,"read":%%d,"write":%%d,' ..
+    '"status":%%d,"timeout":%%d,"p50_us":%%d,"p99_us":%%d,"max_us":%%d,' ..
+    '"ok":%%d,"bad":%%d,"ran_out":%%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max, ok_, bad_, out_))
+end
+"""
+
+
 def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 
@@ -298,20 +359,43 @@ def run_wrk(
     server_pid: int | None = None,
 ) -> Figures:
     """wrk at ``connections`` concurrent connections; non-2xx/3xx answers count as errors."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"method": method, "body": ""})
+    data = _wrk(
+        WRK_SCRIPT % {"method": method, "body": ""},
+        url, seconds=seconds, connections=connections, threads=threads, server_pid=server_pid,
+    )  # fmt: skip
+    return _wrk_figures(name, data, threads, connections, data["requests"])
+
+
+def _wrk(
+    script: str,
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    server_pid: int | None,
+) -> dict[str, Any]:
+    """Run wrk with ``script``; what its ``done`` printed, plus the CPU of the window."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
     try:
         cpu = CpuWindow(server_pid)
         done = subprocess.run(
             ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
-             "--timeout", "10s", "-s", script.name, url],
+             "--timeout", "10s", "-s", file.name, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         busy, others = cpu.stop()
     finally:
-        os.unlink(script.name)
+        os.unlink(file.name)
     line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON "))
-    data = json.loads(line.removeprefix("BENCH_JSON "))
+    data: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    return data | {"busy": busy, "others": others}
+
+
+def _wrk_figures(
+    name: str, data: dict[str, Any], threads: int, connections: int, counted: int
+) -> Figures:
     duration = data["duration_us"] / 1e6
     # A socket error on connect or write is a failed request; a read error is gunicorn closing
     # the connection wrk would have kept alive, which wrk then reopens: not a failure.
@@ -319,14 +403,14 @@ def run_wrk(
     return Figures(
         name=name,
         generator=f"wrk -t{threads} -c{connections}",
-        rate=data["requests"] / duration,
+        rate=counted / duration,
         p50=data["p50_us"] / 1000,
         p99=data["p99_us"] / 1000,
-        count=data["requests"],
+        count=counted,
         seconds=duration,
         errors=errors,
-        machine_cpu=busy,
-        others_cpu=others,
+        machine_cpu=data["busy"],
+        others_cpu=data["others"],
     )
 
 
@@ -490,6 +574,8 @@ def _measure(
     run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
     figures = _figures(name, clients, run, start, end, unit)
     (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    if run.exhausted:
+        figures.extra["ran_out_of_residents"] = True
     return figures, run
 
 
@@ -644,6 +730,49 @@ def review_ballots(
     return ready
 
 
+def wrk_posts(
+    name: str,
+    server: Server,
+    path: str,
+    reviewed: list[Reviewed],
+    *,
+    token: str | None,
+    expect: str,
+    once: bool,
+    seconds: float,
+    connections: int,
+    unit: str,
+    threads: int = 2,
+) -> Figures:
+    """The residents' POSTs to ``path`` from wrk (:data:`WRK_LINES_SCRIPT`): each with their own
+    cookie, CSRF token and review token (or ``token`` for all). Only answers that redirect to
+    ``expect`` count towards the throughput; any other answer is an error."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as lines:
+        for ready in reviewed:
+            form = {"csrf_token": ready.csrf, "token": token or ready.token}
+            lines.write(f"{ready.cookie}\t{urllib.parse.urlencode(form)}\n")
+    script = WRK_LINES_SCRIPT % {
+        "path": path,
+        "lines": lines.name,
+        "expect": expect,
+        "once": "true" if once else "false",
+        "threads": threads,
+    }
+    try:
+        data = _wrk(
+            script, server.base + path, seconds=seconds, connections=connections,
+            threads=threads, server_pid=server.process.pid,
+        )  # fmt: skip
+    finally:
+        os.unlink(lines.name)
+    figures = _wrk_figures(name, data, threads, connections, data["ok"])
+    figures.errors += data["bad"]
+    figures.unit = unit
+    if data["ran_out"]:
+        figures.extra["ran_out_of_residents"] = True
+    return figures
+
+
 def cast_requests(
     name: str,
     server: Server,
@@ -655,8 +784,15 @@ def cast_requests(
 ) -> Figures:
     """The cast request alone, by residents whose ballot is reviewed (:func:`review_ballots`):
     session, CSRF token, the review's token, validation of the ballot, and the participation
-    and the ballot written in one transaction; a 302 to the receipt page is success. The window
-    ends at the deadline or when a client runs out of residents."""
+    and the ballot written in one transaction; a 302 to the receipt page is success. Sent by wrk
+    where it is installed (as baseline B is), else by the Python client. The window ends at the
+    deadline or when a client runs out of residents."""
+    if have_wrk():
+        return wrk_posts(
+            name, server, f"/cycles/{cycle_id}/vote/cast", reviewed, token=None,
+            expect=f"/cycles/{cycle_id}/receipt", once=True, seconds=seconds,
+            connections=clients, unit="casts/s",
+        )  # fmt: skip
     per_client = [reviewed[i::clients] for i in range(clients)]
 
     def body(index: int, run: _Run) -> None:
@@ -695,7 +831,14 @@ def logged_in_posts(
 ) -> Figures:
     """Baseline C: the smallest logged-in POST, the cast form sent with a spent token. It pays
     what every cast pays before it votes (the session, the CSRF token, the user and the cycle
-    read, a message written to the session and a redirect) and writes nothing to the database."""
+    read, a message written to the session and a redirect) and writes nothing to the database.
+    Sent by wrk where it is installed, else by the Python client."""
+    if have_wrk():
+        return wrk_posts(
+            name, server, f"/cycles/{cycle_id}/vote/cast", reviewed, token="spent",
+            expect=f"/cycles/{cycle_id}/vote", once=False, seconds=seconds,
+            connections=clients, unit="req/s",
+        )  # fmt: skip
     per_client = [reviewed[i::clients] for i in range(clients)]
 
     def body(index: int, run: _Run) -> None:
