@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..domain.people import Basis
-from ..extensions import db, limiter
+from ..extensions import db, rate_limit
 from ..forms.auth import DeleteAccountForm, PasswordForm
 from ..forms.residency import ClaimForm, VerificationRequestForm
 from ..messages import service_message
@@ -116,7 +116,7 @@ def _claim_limit() -> str:
 
 
 @bp.route("/c/<slug>/claim", methods=["GET", "POST"])
-@limiter.limit(_claim_limit, methods=["POST"])
+@rate_limit(_claim_limit, methods=["POST"])
 def claim(slug: str) -> Any:
     community = community_or_404(slug)
     form = ClaimForm()

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import rate_limit
 from ..forms import ConfirmForm
 from ..forms.auth import LoginForm, RegisterForm
 from ..services import accounts
@@ -47,7 +47,7 @@ def register() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limit(_login_limit, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect_next("account.index")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from ..domain.cycles import ProjectType, Stance
 from ..domain.lifecycle import PUBLIC_STATES, ProposalAction, ProposalState
 from ..domain.permissions import Action, can
-from ..extensions import db, limiter
+from ..extensions import db, rate_limit
 from ..forms.proposals import (
     AssessForm,
     CommentForm,
@@ -444,7 +444,7 @@ def _comment_limit() -> str:
 
 @bp.post("/proposals/<int:proposal_id>/comments")
 @login_required
-@limiter.limit(_comment_limit)
+@rate_limit(_comment_limit)
 def comment(proposal_id: int) -> Any:
     proposal = proposal_or_404(proposal_id)
     form = CommentForm()

@@ -106,6 +106,18 @@ def test_login_attempts_are_rate_limited(client, app):
     assert client.get("/login").status_code == 200  # the page itself stays reachable
 
 
+def test_every_rate_limited_view_is_marked_so_the_limiter_checks_it(app):
+    # Requests to unmarked views skip the limiter (extensions._unlimited): a view given a limit
+    # with ``limiter.limit`` itself, not ``rate_limit``, would have it silently ignored.
+    limited = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "__wrapper-limiter-instance", None) is not None
+    }
+    marked = {e for e, view in app.view_functions.items() if getattr(view, "rate_limited", False)}
+    assert limited == marked == {"auth.login", "account.claim", "proposals.comment"}
+
+
 def test_next_only_redirects_within_the_site(client, app):
     with app.app_context():
         f.user("wang")
