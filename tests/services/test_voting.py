@@ -306,3 +306,19 @@ def test_a_web_voter_cannot_also_vote_on_paper(ctx):
     )  # fmt: skip
     assert code == "already_voted"
     assert db.session.scalar(select(func.count()).select_from(Residency)) >= 1
+
+
+def test_receipts_are_sixteen_characters_of_the_alphabet_each_one_drawn_uniformly():
+    codes = [voting.new_receipt() for _ in range(3000)]
+    assert len(set(codes)) == len(codes)
+    for code in codes[:50]:
+        assert len(code) == 19 and code.count("-") == 3
+        assert voting.normalize_receipt(code.lower().replace("-", " ")) == code
+    # Every position takes every character, about equally often: 3000 draws give each of the
+    # 29 characters about 103 times at a position; a stuck or biased digit falls far outside.
+    for position in [p for p in range(19) if p % 5 != 4]:
+        seen = {}
+        for code in codes:
+            seen[code[position]] = seen.get(code[position], 0) + 1
+        assert set(seen) == set(voting.RECEIPT_ALPHABET)
+        assert max(seen.values()) < 170 and min(seen.values()) > 50
