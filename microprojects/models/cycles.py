@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..domain.ballots import BallotKind, BallotRule
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
@@ -96,6 +96,10 @@ class Cycle(db.Model):
 
     community: Mapped[Community | None] = relationship()
     street: Mapped[Street | None] = relationship()
+    # The ballot's projects and their costs ("id:fen,id:fen"), read with the cycle where one
+    # statement should bring both (the cast, see services.voting.find_voting_cycle); None
+    # where the cycle was loaded without them.
+    ballot_costs: Mapped[str | None] = query_expression()
 
     @property
     def schedule(self) -> Schedule:

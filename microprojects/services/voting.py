@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Date, Integer, String, bindparam, cast, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 
 from ..domain.ballots import BallotKind, Choice, Problem, validate
 from ..domain.lifecycle import ProposalState
@@ -97,9 +97,20 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
 # statement costs as much as running it. They are plain SQL statements on the session's own
 # connection (in its transaction): the ORM's path around a statement costs more than the
 # statement when no object is loaded or written.
-_COSTS = select(
-    Proposal.id, func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
-).where(Proposal.cycle_id == bindparam("cycle_id"), Proposal.state == ProposalState.APPROVED.value)
+_COST = func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
+_ON_BALLOT = Proposal.state == ProposalState.APPROVED.value
+_COSTS = select(Proposal.id, _COST).where(Proposal.cycle_id == bindparam("cycle_id"), _ON_BALLOT)
+# The cycle with its ballot's costs as one string ("id:fen,id:fen"; "" for no project), for the
+# cast: one statement instead of two.
+_PAIR = cast(Proposal.id, String) + ":" + cast(_COST, String)
+_ALL_PAIRS = select(func.aggregate_strings(_PAIR, ",")).where(
+    Proposal.cycle_id == Cycle.id, _ON_BALLOT
+)
+_VOTING_CYCLE = (
+    select(Cycle)
+    .where(Cycle.id == bindparam("id"))
+    .options(with_expression(Cycle.ballot_costs, func.coalesce(_ALL_PAIRS.scalar_subquery(), "")))
+)
 _HOUSEHOLD = (
     select(RosterEntry.household_id, Household.grid_id)
     .join(Household, Household.id == RosterEntry.household_id)
@@ -117,8 +128,17 @@ def _run(statement: Any, params: dict[str, Any]) -> Any:
     return db.session.connection().execute(statement, params)
 
 
+def find_voting_cycle(cycle_id: int) -> Cycle | None:
+    """The cycle, with the costs of its ballot's projects read in the same statement."""
+    return db.session.execute(_VOTING_CYCLE, {"id": cycle_id}).scalar_one_or_none()
+
+
 def project_costs(cycle: Cycle) -> dict[str, int]:
-    """What the ballot rule needs of its projects: id and cost, read without the rest."""
+    """What the ballot rule needs of its projects: id and cost, read without the rest (or
+    taken from the cycle, where it was read with them in this transaction)."""
+    if cycle.ballot_costs is not None:
+        pairs = (item.partition(":") for item in cycle.ballot_costs.split(",") if item)
+        return {pid: int(fen) for pid, _, fen in pairs}
     rows = _run(_COSTS, {"cycle_id": cycle.id})
     return {str(pid): int(fen) for pid, fen in rows}
 
@@ -179,6 +199,60 @@ def _ballot_values(cycle: Cycle, choices: list[Choice]) -> tuple[list[str], list
     return ids, points
 
 
+def _participation_from_roster(unit: str) -> Any:
+    """INSERT ... SELECT: the participation of a resident on the roster, its voting unit's key
+    and grid read from the roster in the same statement."""
+    unit_id = Household.id if unit == "household" else RosterEntry.id
+    prefix = "household:" if unit == "household" else "entry:"
+    return insert(Participation.__table__).from_select(
+        ["cycle_id", "voter_key", "residency_id", "community_id", "grid_id", "channel", "day"],
+        select(
+            bindparam("cycle_id", type_=Integer),
+            literal(prefix, String) + cast(unit_id, String),
+            bindparam("residency_id", type_=Integer),
+            bindparam("community_id", type_=Integer),
+            Household.grid_id,
+            bindparam("channel", type_=String),
+            bindparam("day", type_=Date),
+        )
+        .join_from(RosterEntry, Household, Household.id == RosterEntry.household_id)
+        .where(RosterEntry.id == bindparam("entry_id")),
+    )
+
+
+def _participation_and_ballot(participation: Any) -> Any:
+    """PostgreSQL: the participation and the ballot in one statement (a data-modifying WITH);
+    the ballot is written only if the participation was, and nothing links the two rows."""
+    written = participation.returning(Participation.__table__.c.id).cte("participation")
+    ballots = Ballot.__table__
+    return (
+        insert(ballots)
+        .from_select(
+            ["id", "cycle_id", "choices", "points", "receipt_digest"],
+            select(
+                bindparam("ballot_id", type_=String),
+                bindparam("cycle_id", type_=Integer),
+                bindparam("choices", type_=ballots.c.choices.type),
+                bindparam("points", type_=ballots.c.points.type),
+                bindparam("receipt_digest", type_=String),
+            ).select_from(written),
+        )
+        .add_cte(written)
+    )
+
+
+# Each returns a row for what it wrote (no row: the roster entry is gone).
+_FROM_ROSTER = {unit: _participation_from_roster(unit) for unit in ("person", "household")}
+_FROM_ROSTER_WITH_BALLOT = {
+    unit: _participation_and_ballot(statement).returning(Ballot.__table__.c.id)
+    for unit, statement in _FROM_ROSTER.items()
+}
+_FROM_ROSTER = {
+    unit: statement.returning(Participation.__table__.c.id)
+    for unit, statement in _FROM_ROSTER.items()
+}
+
+
 def _record(
     cycle: Cycle,
     residency: Residency,
@@ -186,41 +260,48 @@ def _record(
     channel: str,
     now: datetime,
 ) -> CastResult:
-    """Write the participation, then the ballot, in the current transaction. Two plain
-    inserts: a participation that breaks the one-per-voter constraint fails first."""
-    who = voter(residency, cycle)
+    """Write the participation, then the ballot, in the current transaction: a participation
+    that breaks the one-per-voter constraint fails first. A resident on the roster has the
+    voting unit read in the participation's own statement, and on PostgreSQL the ballot is
+    written by that statement too."""
     receipt = new_receipt()
     ids, points = _ballot_values(cycle, choices)
     ballot_id = secrets.token_hex(16)
-    cycle_id = cycle.id
+    cycle_id, entry_id, unit = cycle.id, residency.roster_entry_id, cycle.vote_unit
+    ballot = {
+        "ballot_id": ballot_id,
+        "cycle_id": cycle_id,
+        "choices": ids,
+        "points": points,
+        "receipt_digest": receipt_digest(receipt),
+    }
+    participation = {
+        "cycle_id": cycle_id,
+        "residency_id": residency.id,
+        "community_id": residency.community_id,
+        "channel": channel,
+        "day": now.date(),
+    }
+    together = False
     try:
-        _run(
-            _ADD_PARTICIPATION,
-            {
-                "cycle_id": cycle_id,
-                "voter_key": who.key,
-                "residency_id": residency.id,
-                "community_id": residency.community_id,
-                "grid_id": who.grid_id,
-                "channel": channel,
-                "day": now.date(),
-            },
-        )
+        if entry_id is None:
+            key = f"residency:{residency.id}"
+            _run(_ADD_PARTICIPATION, {**participation, "voter_key": key, "grid_id": None})
+        else:
+            unit = "household" if unit == "household" else "person"
+            together = db.session.get_bind().dialect.name == "postgresql"
+            statement = (_FROM_ROSTER_WITH_BALLOT if together else _FROM_ROSTER)[unit]
+            params = {**participation, "entry_id": entry_id, **(ballot if together else {})}
+            if _run(statement, params).first() is None:  # the roster entry is gone
+                db.session.rollback()
+                raise ServiceError("not_verified")
     except IntegrityError:
         db.session.rollback()
-        if _voted(cycle_id, who.key):
+        if _voted(cycle_id, voter_key(residency, cycle)):
             raise ServiceError("already_voted") from None
         raise
-    _run(
-        _ADD_BALLOT,
-        {
-            "id": ballot_id,
-            "cycle_id": cycle_id,
-            "choices": ids,
-            "points": points,
-            "receipt_digest": receipt_digest(receipt),
-        },
-    )
+    if not together:
+        _run(_ADD_BALLOT, {**ballot, "id": ballot.pop("ballot_id")})
     return CastResult(receipt=receipt, ballot_id=ballot_id)
 
 

@@ -165,7 +165,7 @@ def review(cycle_id: int) -> Any:
 @bp.post("/cycles/<int:cycle_id>/vote/cast")
 @login_required
 def cast(cycle_id: int) -> Any:
-    cycle = cycle_or_404(cycle_id)
+    cycle = voting.find_voting_cycle(cycle_id) or abort(404)
     token = request.form.get("token", "")
     expected = session.get(TOKENS, {}).get(str(cycle.id))
     if not expected or not secrets.compare_digest(token.encode(), expected.encode()):

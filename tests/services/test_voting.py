@@ -8,8 +8,18 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from microprojects.domain.ballots import Choice
+from microprojects.domain.people import Basis
 from microprojects.extensions import db
-from microprojects.models import Ballot, Participation, Residency, User, utcnow
+from microprojects.models import (
+    Ballot,
+    Household,
+    Participation,
+    Residency,
+    RosterEntry,
+    User,
+    utcnow,
+)
+from microprojects.services import residency as residency_service
 from microprojects.services import voting
 from microprojects.services.errors import PermissionDenied, ServiceError
 
@@ -261,6 +271,72 @@ def test_household_unit_gives_one_vote_per_household(ctx):
     pid = str(projects[0].id)
     voting.cast_ballot(w.resident_a, c, [Choice(pid)], now=utcnow())
     assert _error(voting.cast_ballot, spouse, c, [Choice(pid)], now=utcnow()) == "already_voted"
+
+
+def test_the_participation_names_the_voting_unit_and_its_grid(ctx):
+    w = f.world()
+    by_person, projects = f.voting_cycle(w.a, w.committee_a)
+    by_household, more = f.voting_cycle(w.a, w.committee_a)
+    by_household.vote_unit = "household"
+    db.session.commit()
+    residency = w.resident_a.residency
+    entry = db.session.get(RosterEntry, residency.roster_entry_id)
+    household = db.session.get(Household, entry.household_id)
+    assert household.grid_id is not None
+    voting.cast_ballot(w.resident_a, by_person, [Choice(str(projects[0].id))], now=utcnow())
+    voting.cast_ballot(w.resident_a, by_household, [Choice(str(more[0].id))], now=utcnow())
+    # Working here, not on the roster: the residency itself is the voter, in no grid.
+    worker = f.user("lihaiyan")
+    request = residency_service.request_verification(
+        worker, w.a, basis=Basis.WORK, full_name="黎海燕", phone=None, birth_date=None,
+        address="社区卫生服务站", note="", now=f.NOW,
+    )  # fmt: skip
+    residency_service.approve_verification(
+        w.committee_a, request, roster_entry=None, note="", now=f.NOW
+    )
+    voting.cast_ballot(worker, by_person, [Choice(str(projects[1].id))], now=utcnow())
+    rows = db.session.execute(
+        select(Participation.cycle_id, Participation.voter_key, Participation.grid_id)
+    ).all()
+    assert sorted(rows) == sorted(
+        [
+            (by_person.id, f"entry:{entry.id}", household.grid_id),
+            (by_household.id, f"household:{household.id}", household.grid_id),
+            (by_person.id, f"residency:{request.id}", None),
+        ]
+    )
+    assert _count(Ballot) == 3
+
+
+def test_the_cycle_read_for_a_cast_brings_its_ballot_costs(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    projects[1].revised_cost_fen = 123_45
+    empty = f.cycle(w.a, w.committee_a, phase="voting")
+    db.session.commit()
+    expected = {str(p.id): p.cost_fen for p in projects}
+    assert expected[str(projects[1].id)] == 123_45
+    # Loaded alone, the cycle has no costs with it: they are read on their own.
+    assert c.ballot_costs is None and voting.project_costs(c) == expected
+    cycle_id, empty_id = c.id, empty.id
+    db.session.expunge_all()  # as a new request finds them
+    found = voting.find_voting_cycle(cycle_id)
+    assert found is not None and found.ballot_costs is not None
+    assert voting.project_costs(found) == expected
+    nothing = voting.find_voting_cycle(empty_id)
+    assert nothing.ballot_costs == "" and voting.project_costs(nothing) == {}
+    assert voting.find_voting_cycle(999_999) is None
+
+
+def test_a_cast_whose_roster_entry_is_gone_writes_nothing(election):
+    w, c, ids = election
+    residency = w.resident_a.residency
+    db.session.expunge(residency)
+    residency.roster_entry_id = 999_999
+    with pytest.raises(ServiceError) as caught:
+        voting._record(c, residency, [Choice(ids[0])], "web", utcnow())
+    assert caught.value.code == "not_verified"
+    assert _count(Participation) == 0 and _count(Ballot) == 0
 
 
 def test_paper_ballots_need_two_people_and_share_the_registry(ctx):

@@ -5,7 +5,7 @@ import re
 import factories as f
 import pytest
 from sqlalchemy import func, select
-from webclient import login, post
+from webclient import csrf_token, login, post
 
 from microprojects.extensions import db
 from microprojects.models import Ballot, Participation
@@ -223,3 +223,37 @@ def test_ballots_are_published_only_after_voting(app, client, world, election):
             "points": None,
         }
     ]
+
+
+def test_a_cast_is_three_statements_on_postgresql_and_four_on_sqlite(app, client, world, election):
+    """What a cast costs the database, kept small by design (voting day's load is casts): the
+    user, the cycle with its ballot's costs, then the participation and the ballot, which
+    PostgreSQL writes in one statement."""
+    from sqlalchemy import event
+
+    cycle_id, ids = election
+    login(client, "resident_a")
+    review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0]]})
+    token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
+    form = {"token": token, "csrf_token": csrf_token(client)}
+    with app.app_context():
+        engine = db.engine
+        dialect = engine.dialect.name
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        cast = client.post(f"/cycles/{cycle_id}/vote/cast", data=form)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert cast.status_code == 302 and cast.headers["Location"].endswith("/receipt")
+    writes = ["WITH participation AS"] if dialect == "postgresql" else [
+        "INSERT INTO participations",
+        "INSERT INTO ballots",
+    ]  # fmt: skip
+    assert [s for s in statements if not s.startswith("SELECT")] == writes
+    assert len(statements) == 2 + len(writes), statements
+    assert _count(app, Ballot) == 1 and _count(app, Participation) == 1
