@@ -70,10 +70,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.db_runs = 1 if args.quick else 2  # of a count from the database
     args.only = args.only or list(SECTIONS)
     args.backend = args.backend or ["sqlite", "postgresql"]
-    # Residents for a cast rate of 1,000/s in every round's cycle (a round that runs out of
-    # residents says so), and for the casting through the pages, at 200/s shared by the rounds;
-    # plus one per client to warm up.
-    args.voters = int(max(1000 * args.seconds, 200 * args.seconds * args.rounds)) + args.clients
+    # Residents for a cast rate of 1,500/s in every round's cycle (a round that runs out of
+    # residents says so: its window is counted whole, so its rate is low), and for the casting
+    # through the pages, at 200/s shared by the rounds; plus one per client to warm up.
+    args.voters = int(max(1500 * args.seconds, 200 * args.seconds * args.rounds)) + args.clients
     return args
 
 
