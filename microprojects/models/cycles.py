@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.ballots import BallotKind, BallotRule
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
@@ -14,6 +14,32 @@ from ..domain.phases import Phase, Schedule, current_phase, next_phase
 from ..extensions import db
 from .base import utcnow
 from .places import Community, Street
+
+
+def schedule_of(values: Any) -> Schedule:
+    """The schedule of a cycle, or of a row of its columns (``collecting_at`` ...)."""
+    return Schedule(
+        collecting=values.collecting_at,
+        screening=values.screening_at,
+        voting=values.voting_at,
+        publication=values.publication_at,
+        implementation=values.implementation_at,
+        closed=values.closed_at,
+    )
+
+
+def rule_of(values: Any) -> BallotRule:
+    """The ballot rule of a cycle, or of a row of its columns (``ballot_kind`` ...)."""
+    return BallotRule(
+        kind=BallotKind(values.ballot_kind),
+        min_choices=values.ballot_min,
+        max_choices=values.ballot_max,
+        budget=values.budget_fen,
+        min_share_pct=values.ballot_min_share_pct,
+        points_total=values.points_total,
+        points_max=values.points_max,
+        rank_k=values.rank_k,
+    )
 
 
 class Cycle(db.Model):
@@ -96,21 +122,10 @@ class Cycle(db.Model):
 
     community: Mapped[Community | None] = relationship()
     street: Mapped[Street | None] = relationship()
-    # The ballot's projects and their costs ("id:fen,id:fen"), read with the cycle where one
-    # statement should bring both (the cast, see services.voting.find_voting_cycle); None
-    # where the cycle was loaded without them.
-    ballot_costs: Mapped[str | None] = query_expression()
 
     @property
     def schedule(self) -> Schedule:
-        return Schedule(
-            collecting=self.collecting_at,
-            screening=self.screening_at,
-            voting=self.voting_at,
-            publication=self.publication_at,
-            implementation=self.implementation_at,
-            closed=self.closed_at,
-        )
+        return schedule_of(self)
 
     def set_schedule(self, schedule: Schedule) -> None:
         for phase in (
@@ -140,16 +155,7 @@ class Cycle(db.Model):
 
     @property
     def rule(self) -> BallotRule:
-        return BallotRule(
-            kind=BallotKind(self.ballot_kind),
-            min_choices=self.ballot_min,
-            max_choices=self.ballot_max,
-            budget=self.budget_fen,
-            min_share_pct=self.ballot_min_share_pct,
-            points_total=self.points_total,
-            points_max=self.points_max,
-            rank_k=self.rank_k,
-        )
+        return rule_of(self)
 
     @property
     def community_ids(self) -> list[int]:

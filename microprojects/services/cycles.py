@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 
@@ -16,6 +17,9 @@ from ..models import Community, Cycle, Street, User
 from . import audit
 from .accounts import actor_for
 from .errors import PermissionDenied, ServiceError
+
+if TYPE_CHECKING:
+    from .voting import VotingCycle
 
 # Built once: a cycle's pages (the ballot and the cast among them) all start by loading it, and
 # Session.get builds its statement anew on every call, which costs more than running it.
@@ -161,7 +165,7 @@ def change_phase(
     db.session.commit()
 
 
-def eligibility(cycle: Cycle) -> Eligibility:
+def eligibility(cycle: Cycle | VotingCycle) -> Eligibility:
     return Eligibility(
         community_ids=frozenset(cycle.community_ids),
         min_age=cycle.min_age,
@@ -170,7 +174,9 @@ def eligibility(cycle: Cycle) -> Eligibility:
     )
 
 
-def participation_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+def participation_problem(
+    user: User | None, cycle: Cycle | VotingCycle, now: datetime
+) -> str | None:
     """Why ``user`` may not take part in ``cycle`` as a resident (None: they may)."""
     if user is None or not user.is_authenticated:
         return "not_logged_in"

@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy import Date, Integer, String, bindparam, cast, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload, with_expression
+from sqlalchemy.orm import selectinload
 
-from ..domain.ballots import BallotKind, Choice, Problem, validate
+from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, validate
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
-from ..domain.phases import Phase
+from ..domain.phases import Phase, Schedule, current_phase
 from ..extensions import db
 from ..models import (
     Ballot,
@@ -37,6 +37,7 @@ from ..models import (
     RosterEntry,
     User,
 )
+from ..models.cycles import rule_of, schedule_of
 from . import audit
 from .accounts import actor_for
 from .cycles import participation_problem
@@ -100,17 +101,27 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
 _COST = func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
 _ON_BALLOT = Proposal.state == ProposalState.APPROVED.value
 _COSTS = select(Proposal.id, _COST).where(Proposal.cycle_id == bindparam("cycle_id"), _ON_BALLOT)
-# The cycle with its ballot's costs as one string ("id:fen,id:fen"; "" for no project), for the
-# cast: one statement instead of two.
+# A cast's cycle: the columns casting reads, the costs of the ballot's projects as one string
+# ("id:fen,id:fen", "" for none) and a street's communities, in one plain statement.
 _PAIR = cast(Proposal.id, String) + ":" + cast(_COST, String)
 _ALL_PAIRS = select(func.aggregate_strings(_PAIR, ",")).where(
     Proposal.cycle_id == Cycle.id, _ON_BALLOT
 )
-_VOTING_CYCLE = (
-    select(Cycle)
-    .where(Cycle.id == bindparam("id"))
-    .options(with_expression(Cycle.ballot_costs, func.coalesce(_ALL_PAIRS.scalar_subquery(), "")))
+_STREET_COMMUNITIES = select(func.aggregate_strings(cast(Community.id, String), ",")).where(
+    Community.street_id == Cycle.street_id
 )
+_CAST_COLUMNS = (
+    "id", "community_id", "collecting_at", "screening_at", "voting_at", "publication_at",
+    "implementation_at", "closed_at", "ballot_kind", "ballot_min", "ballot_max", "budget_fen",
+    "ballot_min_share_pct", "points_total", "points_max", "rank_k", "vote_unit",
+    "allow_revision", "min_age", "allow_work", "allow_study",
+)  # fmt: skip
+_cycles = Cycle.__table__.c
+_VOTING_CYCLE = select(
+    *(_cycles[name] for name in _CAST_COLUMNS),
+    func.coalesce(_ALL_PAIRS.scalar_subquery(), "").label("ballot_costs"),
+    _STREET_COMMUNITIES.scalar_subquery().label("street_communities"),
+).where(_cycles.id == bindparam("id"))
 _HOUSEHOLD = (
     select(RosterEntry.household_id, Household.grid_id)
     .join(Household, Household.id == RosterEntry.household_id)
@@ -128,17 +139,61 @@ def _run(statement: Any, params: dict[str, Any]) -> Any:
     return db.session.connection().execute(statement, params)
 
 
-def find_voting_cycle(cycle_id: int) -> Cycle | None:
-    """The cycle, with the costs of its ballot's projects read in the same statement."""
-    return db.session.execute(_VOTING_CYCLE, {"id": cycle_id}).scalar_one_or_none()
+@dataclass(frozen=True)
+class VotingCycle:
+    """What casting needs of a cycle, with the costs of its ballot's projects, read in one plain
+    statement and built into no ORM object: on voting day every cast reads its cycle. The
+    voting service takes it wherever it takes a Cycle."""
+
+    id: int
+    schedule: Schedule
+    rule: BallotRule
+    ballot_kind: str
+    vote_unit: str
+    allow_revision: bool
+    community_ids: list[int]
+    min_age: int
+    allow_work: bool
+    allow_study: bool
+    costs: dict[str, int]
+
+    def phase(self, now: datetime) -> Phase:
+        return current_phase(self.schedule, now)
 
 
-def project_costs(cycle: Cycle) -> dict[str, int]:
-    """What the ballot rule needs of its projects: id and cost, read without the rest (or
-    taken from the cycle, where it was read with them in this transaction)."""
-    if cycle.ballot_costs is not None:
-        pairs = (item.partition(":") for item in cycle.ballot_costs.split(",") if item)
-        return {pid: int(fen) for pid, _, fen in pairs}
+def _split(text: str | None) -> list[str]:
+    return [item for item in (text or "").split(",") if item]
+
+
+def find_voting_cycle(cycle_id: int) -> VotingCycle | None:
+    row = _run(_VOTING_CYCLE, {"id": cycle_id}).one_or_none()
+    if row is None:
+        return None
+    if row.community_id is not None:
+        communities = [row.community_id]
+    else:
+        communities = [int(c) for c in _split(row.street_communities)]
+    pairs = (item.partition(":") for item in _split(row.ballot_costs))
+    return VotingCycle(
+        id=row.id,
+        schedule=schedule_of(row),
+        rule=rule_of(row),
+        ballot_kind=row.ballot_kind,
+        vote_unit=row.vote_unit,
+        allow_revision=row.allow_revision,
+        community_ids=communities,
+        min_age=row.min_age,
+        allow_work=row.allow_work,
+        allow_study=row.allow_study,
+        costs={pid: int(fen) for pid, _, fen in pairs},
+    )
+
+
+def project_costs(cycle: Cycle | VotingCycle) -> dict[str, int]:
+    """What the ballot rule needs of its projects: id and cost, read without the rest (a
+    VotingCycle brought them along)."""
+    if isinstance(cycle, VotingCycle):
+        return cycle.costs
     rows = _run(_COSTS, {"cycle_id": cycle.id})
     return {str(pid): int(fen) for pid, fen in rows}
 
@@ -151,7 +206,7 @@ class Voter:
     grid_id: int | None
 
 
-def voter(residency: Residency, cycle: Cycle) -> Voter:
+def voter(residency: Residency, cycle: Cycle | VotingCycle) -> Voter:
     """The voting unit: the person (their roster entry, else their residency) or, where the
     cycle votes by household, their household. One query, whatever is loaded already."""
     if residency.roster_entry_id is None:
@@ -162,7 +217,7 @@ def voter(residency: Residency, cycle: Cycle) -> Voter:
     return Voter(f"entry:{residency.roster_entry_id}", row.grid_id)
 
 
-def voter_key(residency: Residency, cycle: Cycle) -> str:
+def voter_key(residency: Residency, cycle: Cycle | VotingCycle) -> str:
     return voter(residency, cycle).key
 
 
@@ -170,7 +225,7 @@ def _voted(cycle_id: int, key: str) -> bool:
     return _run(_VOTED, {"cycle_id": cycle_id, "voter_key": key}).scalar() is not None
 
 
-def has_voted(residency: Residency, cycle: Cycle) -> bool:
+def has_voted(residency: Residency, cycle: Cycle | VotingCycle) -> bool:
     return _voted(cycle.id, voter_key(residency, cycle))
 
 
@@ -187,13 +242,15 @@ def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None
     return None
 
 
-def _check_choices(cycle: Cycle, choices: list[Choice]) -> None:
+def _check_choices(cycle: Cycle | VotingCycle, choices: list[Choice]) -> None:
     problems = validate(cycle.rule, project_costs(cycle), choices)
     if problems:
         raise BallotInvalid(problems)
 
 
-def _ballot_values(cycle: Cycle, choices: list[Choice]) -> tuple[list[str], list[int] | None]:
+def _ballot_values(
+    cycle: Cycle | VotingCycle, choices: list[Choice]
+) -> tuple[list[str], list[int] | None]:
     ids = [c.project_id for c in choices]
     points = [c.points for c in choices] if cycle.ballot_kind == BallotKind.POINTS else None
     return ids, points
@@ -254,7 +311,7 @@ _FROM_ROSTER = {
 
 
 def _record(
-    cycle: Cycle,
+    cycle: Cycle | VotingCycle,
     residency: Residency,
     choices: list[Choice],
     channel: str,
@@ -305,7 +362,9 @@ def _record(
     return CastResult(receipt=receipt, ballot_id=ballot_id)
 
 
-def cast_ballot(user: User, cycle: Cycle, choices: list[Choice], *, now: datetime) -> CastResult:
+def cast_ballot(
+    user: User, cycle: Cycle | VotingCycle, choices: list[Choice], *, now: datetime
+) -> CastResult:
     """Cast ``user``'s ballot. Refused outside the voting dates (decided by ``now``, the server's
     clock), for someone not eligible, for an invalid ballot, and for a second ballot: that one
     the database refuses (the unique constraint on cycle and voter), so that no check made
@@ -323,7 +382,7 @@ def cast_ballot(user: User, cycle: Cycle, choices: list[Choice], *, now: datetim
     return result
 
 
-def _commit_vote(residency: Residency, cycle: Cycle) -> None:
+def _commit_vote(residency: Residency, cycle: Cycle | VotingCycle) -> None:
     """Commit a participation; a second one for the same voter reads as "already voted"."""
     try:
         db.session.commit()
@@ -334,7 +393,7 @@ def _commit_vote(residency: Residency, cycle: Cycle) -> None:
         raise
 
 
-def find_ballot(cycle: Cycle, receipt: str) -> Ballot | None:
+def find_ballot(cycle: Cycle | VotingCycle, receipt: str) -> Ballot | None:
     code = normalize_receipt(receipt)
     if code is None:
         return None
@@ -344,7 +403,7 @@ def find_ballot(cycle: Cycle, receipt: str) -> Ballot | None:
 
 
 def revise_ballot(
-    user: User, cycle: Cycle, receipt: str, choices: list[Choice], *, now: datetime
+    user: User, cycle: Cycle | VotingCycle, receipt: str, choices: list[Choice], *, now: datetime
 ) -> CastResult:
     """Replace one's ballot, presenting its receipt, while voting is open and the cycle allows
     it. The old ballot goes and the new one comes with a new receipt, in one transaction."""

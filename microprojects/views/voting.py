@@ -85,7 +85,7 @@ def parse_choices(
     return [Choice(ranked[r]) for r in sorted(ranked)], errors
 
 
-def _draft(cycle: Cycle) -> list[Choice]:
+def _draft(cycle: Cycle | voting.VotingCycle) -> list[Choice]:
     stored = session.get(DRAFTS, {}).get(str(cycle.id), [])
     return [Choice(pid, int(points)) for pid, points in stored]
 
@@ -96,7 +96,7 @@ def _keep_draft(cycle: Cycle, choices: list[Choice]) -> None:
     session[DRAFTS] = drafts
 
 
-def _receipt(cycle: Cycle) -> str | None:
+def _receipt(cycle: Cycle | voting.VotingCycle) -> str | None:
     value = session.get(RECEIPTS, {}).get(str(cycle.id))
     return str(value) if value else None
 
@@ -189,8 +189,6 @@ def cast(cycle_id: int) -> Any:
     except ServiceError as error:
         flash_error(error)
         return redirect(url_for("voting.ballot", cycle_id=cycle_id))
-    # From here on ``cycle_id``, not ``cycle.id``: the commit expired the cycle, and reading it
-    # again would cost a query.
     tokens = dict(session.get(TOKENS, {}))
     tokens.pop(str(cycle_id), None)
     session[TOKENS] = tokens

@@ -19,8 +19,9 @@ from microprojects.models import (
     User,
     utcnow,
 )
+from microprojects.services import cycles, voting
 from microprojects.services import residency as residency_service
-from microprojects.services import voting
+from microprojects.services.cycles import CycleInput
 from microprojects.services.errors import PermissionDenied, ServiceError
 
 
@@ -33,6 +34,13 @@ def election(ctx):
     w = f.world()
     c, projects = f.voting_cycle(w.a, w.committee_a)
     return w, c, [str(p.id) for p in projects]
+
+
+def _dates() -> dict:
+    """Phases of ten days each, the voting phase now."""
+    start = utcnow() - timedelta(days=21)
+    names = ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+    return {f"{name}_at": start + timedelta(days=10) * i for i, name in enumerate(names)}
 
 
 def _error(call, *args, **kwargs) -> str:
@@ -308,23 +316,40 @@ def test_the_participation_names_the_voting_unit_and_its_grid(ctx):
     assert _count(Ballot) == 3
 
 
-def test_the_cycle_read_for_a_cast_brings_its_ballot_costs(ctx):
+def _same_as_orm(found: voting.VotingCycle, c) -> None:
+    assert found.id == c.id
+    assert found.schedule == c.schedule and found.rule == c.rule
+    assert sorted(found.community_ids) == sorted(c.community_ids)
+    assert (found.min_age, found.allow_work, found.allow_study) == (
+        c.min_age, c.allow_work, c.allow_study,
+    )  # fmt: skip
+    assert (found.ballot_kind, found.vote_unit, found.allow_revision) == (
+        c.ballot_kind, c.vote_unit, c.allow_revision,
+    )  # fmt: skip
+    assert found.phase(utcnow()) is c.phase(utcnow())
+    assert voting.project_costs(found) == voting.project_costs(c)
+
+
+def test_the_cycle_read_for_a_cast_is_the_cycle_with_its_ballot_costs(ctx):
     w = f.world()
     c, projects = f.voting_cycle(w.a, w.committee_a)
     projects[1].revised_cost_fen = 123_45
-    empty = f.cycle(w.a, w.committee_a, phase="voting")
+    c.ballot_kind, c.ballot_max, c.min_age, c.allow_study = "points", 2, 16, False
     db.session.commit()
     expected = {str(p.id): p.cost_fen for p in projects}
     assert expected[str(projects[1].id)] == 123_45
-    # Loaded alone, the cycle has no costs with it: they are read on their own.
-    assert c.ballot_costs is None and voting.project_costs(c) == expected
-    cycle_id, empty_id = c.id, empty.id
-    db.session.expunge_all()  # as a new request finds them
-    found = voting.find_voting_cycle(cycle_id)
-    assert found is not None and found.ballot_costs is not None
-    assert voting.project_costs(found) == expected
-    nothing = voting.find_voting_cycle(empty_id)
-    assert nothing.ballot_costs == "" and voting.project_costs(nothing) == {}
+    assert voting.project_costs(c) == expected
+    _same_as_orm(voting.find_voting_cycle(c.id), c)
+    # A street's cycle: its communities come in the same statement; no project yet: no costs.
+    neighbour = f.community("xinbu", "新埠社区")  # the same street as A
+    street = cycles.create_cycle(
+        w.admin, CycleInput(title="街道微实事", budget_fen=500_000_00, **_dates()),
+        street=w.a.street, now=f.NOW,
+    )  # fmt: skip
+    found = voting.find_voting_cycle(street.id)
+    _same_as_orm(found, street)
+    assert sorted(found.community_ids) == sorted([w.a.id, neighbour.id])
+    assert found.costs == {}
     assert voting.find_voting_cycle(999_999) is None
 
 
