@@ -229,11 +229,17 @@ def has_voted(residency: Residency, cycle: Cycle | VotingCycle) -> bool:
     return _voted(cycle.id, voter_key(residency, cycle))
 
 
-def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
-    """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
+def eligibility_problem(user: User | None, cycle: Cycle | VotingCycle, now: datetime) -> str | None:
+    """Why ``user`` may not vote in ``cycle`` now, whether or not they voted (None: they may).
+    Decided on what is loaded already: no query."""
     if cycle.phase(now) is not Phase.VOTING:
         return "voting_closed"
-    problem = participation_problem(user, cycle, now)
+    return participation_problem(user, cycle, now)
+
+
+def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+    """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
+    problem = eligibility_problem(user, cycle, now)
     if problem is not None:
         return problem
     assert user is not None and user.residency is not None
@@ -369,9 +375,7 @@ def cast_ballot(
     clock), for someone not eligible, for an invalid ballot, and for a second ballot: that one
     the database refuses (the unique constraint on cycle and voter), so that no check made
     beforehand can be raced."""
-    if cycle.phase(now) is not Phase.VOTING:
-        raise ServiceError("voting_closed")
-    problem = participation_problem(user, cycle, now)
+    problem = eligibility_problem(user, cycle, now)
     if problem is not None:
         raise ServiceError(problem)
     _check_choices(cycle, choices)

@@ -17,7 +17,7 @@ from ..domain.codes import normalize_code
 from ..domain.permissions import Action
 from ..extensions import db
 from ..forms.voting import VotingSettingsForm
-from ..messages import ballot_problem
+from ..messages import ballot_problem, service_message
 from ..models import (
     Community,
     Cycle,
@@ -112,15 +112,21 @@ def _problems_text(problems: list[Problem]) -> list[str]:
     return [ballot_problem(p.code, dict(p.params)) for p in problems]
 
 
+def _voting_problem(cycle: Cycle, moment: Any, revise: bool) -> str | None:
+    """Why the visitor may not cast (or, revising, replace) a ballot now."""
+    problem = voting.voting_problem(current_user, cycle, moment)
+    if problem == "already_voted" and revise and cycle.allow_revision:
+        return None
+    return problem
+
+
 @bp.get("/cycles/<int:cycle_id>/vote")
 @login_required
 def ballot(cycle_id: int) -> Any:
     cycle = cycle_or_404(cycle_id)
     moment = now()
     revise = request.args.get("revise") == "1"
-    problem = voting.voting_problem(current_user, cycle, moment)
-    if problem == "already_voted" and revise and cycle.allow_revision:
-        problem = None
+    problem = _voting_problem(cycle, moment, revise)
     projects = voting.ballot_projects(cycle)
     return render_template(
         "voting/ballot.html",
@@ -146,6 +152,10 @@ def review(cycle_id: int) -> Any:
     from ..domain.ballots import validate
 
     problems = form_errors + _problems_text(validate(cycle.rule, costs, choices))
+    # Someone who may not vote is told so here, not offered a cast the service would refuse.
+    refusal = _voting_problem(cycle, now(), request.form.get("revise") == "1")
+    if refusal is not None:
+        problems.insert(0, service_message(refusal))
     tokens = dict(session.get(TOKENS, {}))
     tokens[str(cycle.id)] = secrets.token_urlsafe(16)
     session[TOKENS] = tokens
@@ -169,9 +179,14 @@ def cast(cycle_id: int) -> Any:
     token = request.form.get("token", "")
     expected = session.get(TOKENS, {}).get(str(cycle.id))
     if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
-        # A second click or a replay of a form already used: the first one decided.
+        # A second click or a replay of a form already used: the first one decided. Or no
+        # form was offered (the review refuses who may not vote): the same reason again.
         if _receipt(cycle):
             return redirect(url_for("voting.receipt", cycle_id=cycle.id))
+        refusal = voting.eligibility_problem(current_user, cycle, now())
+        if refusal is not None:
+            flash(service_message(refusal), "error")
+            return redirect(url_for("voting.ballot", cycle_id=cycle.id))
         flash(_("This ballot form was already used. Review your choices again."), "info")
         return redirect(url_for("voting.ballot", cycle_id=cycle.id))
     choices = _draft(cycle)

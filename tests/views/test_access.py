@@ -148,7 +148,7 @@ TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
 def _reviewed_ballot(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
     """Cast as the pages do: review the choice first, then send the review's token. The review
-    does not refuse anyone (it only shows the choices); the token makes the refusal the cast's."""
+    of someone who may not vote gives the reason and no token; their cast is refused again."""
     review = client.post(
         _url(app, "voting.review", t),
         data={"csrf_token": csrf_token(client), "p": str(t["ballot_project_id"])},
@@ -249,7 +249,7 @@ ROUTES: dict[str, Route] = {
     "voting.ballot": Route(
         "GET", RESIDENT, DECLINED, offers='action="/cycles/{voting_id}/vote/review"'
     ),
-    # Shows the chosen projects back, acts on nothing; the cast decides who votes.
+    # Shows the chosen projects back (and why one may not vote), acts on nothing.
     "voting.review": Route("POST", LOGIN),
     "voting.cast": Route(
         "POST", RESIDENT, DECLINED, form=_reviewed_ballot, effect=count(Participation)

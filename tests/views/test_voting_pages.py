@@ -56,14 +56,27 @@ def test_choose_review_cast_and_check(app, client, world, election):
     again = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token})
     assert again.status_code == 302
     assert _count(app, Ballot) == 1
-    # A second ballot is refused with a clear message.
+    # A second ballot is refused with a clear message, and no cast is offered.
     assert "感谢您的投票" in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
-    token2 = re.search(
-        r'name="token" value="([^"]+)"',
-        post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[1]]}).get_data(as_text=True),
-    ).group(1)
-    refused = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token2})
-    assert "每人只能投一次" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    second = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[1]]})
+    assert second.status_code == 422
+    assert "每人只能投一次" in second.get_data(as_text=True)
+    assert 'name="token"' not in second.get_data(as_text=True)
+    assert _count(app, Ballot) == 1 and _count(app, Participation) == 1
+
+
+def test_a_ballot_reviewed_on_two_devices_is_cast_once(app, world, election):
+    cycle_id, ids = election
+    phone, computer = app.test_client(), app.test_client()
+    tokens = []
+    for device, choice in ((phone, ids[0]), (computer, ids[1])):
+        login(device, "resident_a")
+        review = post(device, f"/cycles/{cycle_id}/vote/review", {"p": [choice]})
+        tokens.append(re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)))
+    cast = post(phone, f"/cycles/{cycle_id}/vote/cast", {"token": tokens[0].group(1)})
+    assert cast.headers["Location"].endswith("/receipt")
+    refused = post(computer, f"/cycles/{cycle_id}/vote/cast", {"token": tokens[1].group(1)})
+    assert "每人只能投一次" in computer.get(refused.headers["Location"]).get_data(as_text=True)
     assert _count(app, Ballot) == 1 and _count(app, Participation) == 1
 
 
@@ -84,11 +97,15 @@ def test_an_invalid_ballot_is_explained_and_not_cast(app, client, world, electio
 
 
 def test_refusals_seen_by_the_voter(app, world, election):
-    cycle_id, _ids = election
+    cycle_id, ids = election
     for username, expected in [("unverified", "只有认证居民可以投票"), ("resident_b", "其他社区")]:
         client = app.test_client()
         login(client, username)
         assert expected in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
+        # The review says so too, and offers no cast.
+        review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0]]})
+        assert review.status_code == 422 and expected in review.get_data(as_text=True)
+        assert 'name="token"' not in review.get_data(as_text=True)
     anonymous = app.test_client().get(f"/cycles/{cycle_id}/vote")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
