@@ -142,8 +142,12 @@ _CHANGES = _changes()
 
 
 def _visitor_key(cycle_id: int) -> tuple[object, ...] | None:
-    """The key of the visitors' page, read in one query; None when there is no such cycle."""
-    row = db.session.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
+    """The key of the visitors' page, read in one query; None when there is no such cycle.
+    One statement needs no transaction: read in autocommit, a page served from the cache costs
+    PostgreSQL one round trip, not BEGIN, the query and ROLLBACK."""
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = autocommit.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
     if row is None:
         return None
     title, *dates = row[:7]
