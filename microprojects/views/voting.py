@@ -152,10 +152,10 @@ def review(cycle_id: int) -> Any:
     from ..domain.ballots import validate
 
     problems = form_errors + _problems_text(validate(cycle.rule, costs, choices))
-    # Someone who may not vote is told so here, not offered a cast the service would refuse.
+    # Someone who may not vote is told so here, as final (no choice of theirs changes it), and
+    # is not offered a cast the service would refuse; a ballot that breaks the rule is told
+    # what to change.
     refusal = _voting_problem(cycle, now(), request.form.get("revise") == "1")
-    if refusal is not None:
-        problems.insert(0, service_message(refusal))
     tokens = dict(session.get(TOKENS, {}))
     tokens[str(cycle.id)] = secrets.token_urlsafe(16)
     session[TOKENS] = tokens
@@ -166,10 +166,11 @@ def review(cycle_id: int) -> Any:
         chosen=[(by_id[c.project_id], c.points, index + 1) for index, c in enumerate(choices)],
         summary=summarize(costs, choices),
         problems=problems,
+        refusal=service_message(refusal) if refusal is not None else None,
         token=tokens[str(cycle.id)],
         revise=request.form.get("revise") == "1",
         receipt=_receipt(cycle) or "",
-    ), (422 if problems else 200)
+    ), (422 if problems or refusal is not None else 200)
 
 
 @bp.post("/cycles/<int:cycle_id>/vote/cast")

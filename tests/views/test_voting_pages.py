@@ -60,8 +60,11 @@ def test_choose_review_cast_and_check(app, client, world, election):
     assert "感谢您的投票" in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
     second = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[1]]})
     assert second.status_code == 422
-    assert "每人只能投一次" in second.get_data(as_text=True)
-    assert 'name="token"' not in second.get_data(as_text=True)
+    text = second.get_data(as_text=True)
+    # Told as final: no "not yet", and no invitation to change the choices.
+    assert "您不能投出这张选票" in text and "每人只能投一次" in text
+    assert "还不能投出" not in text and "修改选择" not in text
+    assert 'name="token"' not in text
     assert _count(app, Ballot) == 1 and _count(app, Participation) == 1
 
 
@@ -91,8 +94,9 @@ def test_an_invalid_ballot_is_explained_and_not_cast(app, client, world, electio
     login(client, "resident_a")
     review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": ids})
     assert review.status_code == 422
-    assert "最多选择 1 个项目" in review.get_data(as_text=True)
-    assert "投出选票" not in review.get_data(as_text=True)
+    text = review.get_data(as_text=True)
+    assert "最多选择 1 个项目" in text and "这张选票还不能投出" in text and "修改选择" in text
+    assert "投出选票" not in text and "您不能投出这张选票" not in text
     assert _count(app, Ballot) == 0
 
 
@@ -104,8 +108,9 @@ def test_refusals_seen_by_the_voter(app, world, election):
         assert expected in client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
         # The review says so too, and offers no cast.
         review = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0]]})
-        assert review.status_code == 422 and expected in review.get_data(as_text=True)
-        assert 'name="token"' not in review.get_data(as_text=True)
+        text = review.get_data(as_text=True)
+        assert review.status_code == 422 and expected in text and "您不能投出这张选票" in text
+        assert 'name="token"' not in text and f'href="/cycles/{cycle_id}/vote"' in text
     anonymous = app.test_client().get(f"/cycles/{cycle_id}/vote")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
