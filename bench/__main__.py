@@ -212,11 +212,14 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
     return out
 
 
+def round_ratios(runs: dict[str, list[load.Figures]], name: str, baseline: str) -> list[float]:
+    """Each round's figure over the same round's baseline."""
+    return [t.rate / b.rate for t, b in zip(runs[name], runs[baseline], strict=True)]
+
+
 def ratio(runs: dict[str, list[load.Figures]], name: str, baseline: str) -> float:
     """The median over rounds of this round's figure over this round's baseline."""
-    return statistics.median(
-        t.rate / b.rate for t, b in zip(runs[name], runs[baseline], strict=True)
-    )
+    return statistics.median(round_ratios(runs, name, baseline))
 
 
 def _one_page(
@@ -376,7 +379,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
                 "goal": "casting >= 0.5 x baseline B throughput",
                 "backend": backend,
                 "measured": f"{cast.rate:.1f} casts/s = {cast_b:.3f} x B of the same load "
-                f"generator ({cast.generator}); through the pages: {journey.rate:.1f} casts/s = "
+                f"generator ({cast.generator}; each round: "
+                + ", ".join(f"{r:.3f}" for r in round_ratios(runs, CAST, B if cast_wrk else B_PY))
+                + f"); through the pages: {journey.rate:.1f} casts/s = "
                 f"{ratio(runs, JOURNEY, B_PY):.3f} x B of the Python client",
                 "pass": cast_b >= 0.5,
             }
