@@ -77,3 +77,28 @@ def test_a_ballot_over_budget_is_explained(base_url, fresh_db, page, watch):
     assert "超过预算" in alert
     assert page.get_by_role("button", name="投出选票").count() == 0
     shot(page, "ballot-over-budget")
+
+
+
+def test_a_ballot_left_open_in_another_tab_is_refused_as_final(browser, base_url, fresh_db, watch):
+    cycle_id = _election(fresh_db)
+    context = browser.new_context(base_url=base_url, locale="zh-CN")
+    first, second = context.new_page(), context.new_page()
+    log_in(first, "resident_a")
+    first.goto(f"/cycles/{cycle_id}/vote")
+    first.get_by_label("幸福巷安装路灯").check()
+    # Meanwhile the resident votes in another tab.
+    second.goto(f"/cycles/{cycle_id}/vote")
+    second.get_by_label("报刊亭旁放两张石凳").check()
+    second.get_by_role("button", name="查看我的选择").click()
+    second.get_by_role("button", name="投出选票").click()
+    second.wait_for_url("**/receipt")
+    # The first tab's ballot is refused as final: no cast, no "change my choices".
+    first.get_by_role("button", name="查看我的选择").click()
+    alert = first.get_by_role("alert").inner_text()
+    assert "您不能投出这张选票" in alert and "每人只能投一次" in alert
+    assert first.get_by_role("button", name="投出选票").count() == 0
+    assert first.get_by_role("link", name="修改选择").count() == 0
+    shot(first, "review-refused-already-voted")
+    first.get_by_role("link", name="返回投票页面").click()
+    assert "感谢您的投票" in first.locator("main").inner_text()
