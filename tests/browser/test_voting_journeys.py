@@ -79,7 +79,6 @@ def test_a_ballot_over_budget_is_explained(base_url, fresh_db, page, watch):
     shot(page, "ballot-over-budget")
 
 
-
 def test_a_ballot_left_open_in_another_tab_is_refused_as_final(browser, base_url, fresh_db, watch):
     cycle_id = _election(fresh_db)
     context = browser.new_context(base_url=base_url, locale="zh-CN")
