@@ -21,8 +21,10 @@ every figure stands beside a baseline measured in the same run, on the same serv
 Load: wrk at 32 connections for single requests; for casting, a Python client of 32 threads (a
 resident's session walking three pages), whose own baseline B is measured too. Each figure is the
 median of several rounds, and each ratio the median of the ratios within a round, whose runs are
-taken one after another on an otherwise idle server (:func:`bench.load.settle`); how busy the
-machine was with other work before each round is printed with the figures. Options:
+taken one after another on an otherwise idle server (:func:`bench.load.settle`). wrk's baseline
+B runs twice in a round, just before the cast request and just after baseline C, and the round's
+B is the mean of the two. How busy the machine was with other work before each round is printed
+with the figures. Options:
 ``--quick``, ``--only http|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
 ``--workers N``, ``--backend sqlite|postgresql``.
 """
@@ -137,20 +139,22 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
             out["login_seconds"] = time.perf_counter() - started
             print(f"  [{backend}] {len(cookies)} residents logged in", flush=True)
             results = f"/cycles/{seeded.results_cycle}/results"
-            # In each round the pages follow baseline A, and casting sits between wrk's B and
-            # the Python client's B, so that each ratio compares figures taken close together.
+            # In each round the pages follow baseline A, casting through the pages precedes the
+            # Python client's B, and the cast request and C sit between two runs of wrk's B, so
+            # that each ratio compares figures taken close together.
             pages = {
                 A: ("GET", "/healthz"),
                 f"results page, {seeded.results_ballots:,} ballots": ("GET", results),
                 "proposal list of that cycle": ("GET", f"/cycles/{seeded.results_cycle}"),
                 "a funded proposal's page": ("GET", f"/proposals/{seeded.funded_proposal}"),
                 "smallest page: GET /login (no query)": ("GET", "/login"),
-                B: ("POST", "/_bench/write"),
             }
-            _warm_up(server, pages, args, seeded, cookies[: args.clients])
+            write = ("POST", "/_bench/write")
+            _warm_up(server, pages | {B: write}, args, seeded, cookies[: args.clients])
             cast_cookies = cookies[args.clients :]
             per_round = len(cast_cookies) // args.rounds
-            runs: dict[str, list[load.Figures]] = {}
+            # The table's order: the pages, then B, then what follows in a round.
+            runs: dict[str, list[load.Figures]] = {name: [] for name in [*pages, B]}
             others: list[float] = []
             for n in range(args.rounds):
                 load.settle(server)
@@ -177,13 +181,19 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                         method="POST", seconds=args.seconds, clients=args.clients,
                     )
                 )  # fmt: skip
-                # Every resident reviews a ballot in this round's own cycle (not measured),
-                # then the cast requests alone are measured.
+                # Residents review a ballot in this round's own cycle (not measured): as many
+                # as baseline A's rate would use up, more than a cast can (see cast_residents).
                 cycle_id, projects = seeded.cast_cycles[n]
+                wanted = cast_residents(runs[A][-1].rate, args.seconds, args.clients)
                 reviewed = load.review_ballots(
-                    server, cycle_id=cycle_id, projects=projects, cookies=cookies,
+                    server, cycle_id=cycle_id, projects=projects, cookies=cookies[:wanted],
                     clients=args.clients,
                 )  # fmt: skip
+                # Baseline B is measured just before the cast request and again just after C,
+                # and the round's B is the mean of the two: the ratios compare runs taken
+                # seconds apart, whatever the machine's other work does over the round.
+                load.settle(server)
+                before = _one_page(server, B, *write, args)
                 load.settle(server)
                 runs.setdefault(CAST, []).append(
                     load.cast_requests(
@@ -202,6 +212,9 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                         seconds=args.seconds, clients=args.clients,
                     )
                 )  # fmt: skip
+                load.settle(server)
+                after = _one_page(server, B, *write, args)
+                runs.setdefault(B, []).append(bracket(before, after))
                 print(f"  [{backend}] round {n + 1}/{args.rounds} measured", flush=True)
         out["runs"] = runs
         out["figures"] = {name: _median_figures(r) for name, r in runs.items()}
@@ -210,6 +223,33 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
             _casts_stored(url, c) for c in [seeded.vote_cycle, *(c for c, _ in seeded.cast_cycles)]
         )
     return out
+
+
+def cast_residents(a_rate: float, seconds: float, clients: int) -> int:
+    """How many residents to prepare for one round's casts: what baseline A's rate in the same
+    round would serve in the window (A reads one row, with no session and no write: no cast
+    comes near it), plus one for each client, for the casts in flight when the window ends."""
+    return int(a_rate * seconds) + clients
+
+
+def bracket(before: load.Figures, after: load.Figures) -> load.Figures:
+    """One figure of two runs of the same load, taken before and after what is compared with
+    it: the means of their rates and latencies, and both runs' rates kept."""
+    return load.Figures(
+        name=before.name,
+        generator=before.generator,
+        rate=(before.rate + after.rate) / 2,
+        p50=(before.p50 + after.p50) / 2,
+        p99=(before.p99 + after.p99) / 2,
+        count=before.count + after.count,
+        seconds=before.seconds + after.seconds,
+        errors=before.errors + after.errors,
+        unit=before.unit,
+        machine_cpu=(before.machine_cpu + after.machine_cpu) / 2,
+        others_cpu=(before.others_cpu + after.others_cpu) / 2,
+        client_cpu=before.client_cpu,
+        extra={**before.extra, "before_after": [round(before.rate, 2), round(after.rate, 2)]},
+    )
 
 
 def round_ratios(runs: dict[str, list[load.Figures]], name: str, baseline: str) -> list[float]:

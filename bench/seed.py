@@ -124,7 +124,7 @@ def seed(app: Flask, *, voters: int, ballots: int, workdir: Path, cast_rounds: i
 
     from microprojects.domain.pabulib import read_pb
     from microprojects.extensions import db
-    from microprojects.models import Proposal, utcnow
+    from microprojects.models import Community, Cycle, Proposal, utcnow
     from microprojects.services import accounts, counting, places, proposals, residency
     from microprojects.services.cycles import CycleInput, create_cycle
 
@@ -155,10 +155,19 @@ def seed(app: Flask, *, voters: int, ballots: int, workdir: Path, cast_rounds: i
                 **_dates_around(now),
             )
             cycles.append(create_cycle(committee, values, community=voting_place, now=now))
+        cycle_ids, committee_name = [c.id for c in cycles], committee.username
+        count_place_id = count_place.id
         people = _residents(
             residency, accounts, committee, voting_place, voters + 1, now=cycles[0].collecting_at
         )
-        author, voter_users = people[0], people[1:]
+        # The residents were made one by one in a session kept small (see _residents): what is
+        # used from here on is read again.
+        committee, cycles = (
+            _user_named(committee_name),
+            [db.session.get(Cycle, c) for c in cycle_ids],
+        )
+        author, voter_names = _user_named(people[0]), people[1:]
+        count_place = db.session.get(Community, count_place_id)
         projects = [_approved_projects(proposals, committee, author, c) for c in cycles]
         seconds["voting cycle and residents"] = time.perf_counter() - started
 
@@ -176,7 +185,7 @@ def seed(app: Flask, *, voters: int, ballots: int, workdir: Path, cast_rounds: i
             vote_cycle=cycles[0].id,
             vote_projects=projects[0],
             cast_cycles=[(c.id, p) for c, p in zip(cycles[1:], projects[1:], strict=True)],
-            voters=[u.username for u in voter_users],
+            voters=voter_names,
             results_cycle=counted.id,
             results_ballots=count.num_ballots,
             funded_proposal=funded,
@@ -229,11 +238,20 @@ def _user(accounts: Any, username: str, now: Any) -> Any:
     )
 
 
+def _user_named(username: str) -> Any:
+    from sqlalchemy import select
+
+    from microprojects.extensions import db
+    from microprojects.models import User
+
+    return db.session.scalars(select(User).filter_by(username=username)).one()
+
+
 def _residents(
     residency: Any, accounts: Any, committee: Any, place: Any, n: int, *, now: Any
-) -> list[Any]:
-    """``n`` verified residents: the committee imports them in one roster and issues codes; each
-    registers and claims their code, as on the claim page."""
+) -> list[str]:
+    """``n`` verified residents, by username: the committee imports them in one roster and issues
+    codes; each registers and claims their code, as on the claim page."""
     header = "网格,地址,姓名,手机号,出生日期,类别\n"
     rows = "".join(
         f"第一网格,{i // 4 + 1}栋{i % 4 + 1}01,居民{i:05d},,1980-01-01,居住\n" for i in range(n)
@@ -242,10 +260,18 @@ def _residents(
         committee, place, (header + rows).encode("utf-8"), now=now, max_rows=n + 1
     )
     assert report.ok, report.problems[:3]
-    codes = residency.issue_codes(committee, place, now=now)
+    from microprojects.extensions import db
+    from microprojects.models import Community
+
+    codes = [c.code for c in residency.issue_codes(committee, place, now=now)]
+    # Every commit expires what the session holds, so a session holding all the residents made
+    # so far would make the n-th cost n: it is emptied after each one.
+    place_id = place.id
     people = []
     for i, code in enumerate(codes[:n]):
+        db.session.expunge_all()
         person = _user(accounts, f"bv{i:05d}", now)
-        residency.claim_code(person, place, code.code, now=now)
-        people.append(person)
+        residency.claim_code(person, db.session.get(Community, place_id), code, now=now)
+        people.append(person.username)
+    db.session.expunge_all()
     return people
