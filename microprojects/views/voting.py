@@ -156,8 +156,14 @@ def review(cycle_id: int) -> Any:
     # is not offered a cast the service would refuse; a ballot that breaks the rule is told
     # what to change.
     refusal = _voting_problem(cycle, now(), request.form.get("revise") == "1")
+    # A cast form carries a new token, which the cast spends; any review ends the token of a
+    # form reviewed before it, whose choices are no longer the draft. A review that offers no
+    # form leaves no token.
     tokens = dict(session.get(TOKENS, {}))
-    tokens[str(cycle.id)] = secrets.token_urlsafe(16)
+    if problems or refusal is not None:
+        tokens.pop(str(cycle.id), None)
+    else:
+        tokens[str(cycle.id)] = secrets.token_urlsafe(16)
     session[TOKENS] = tokens
     by_id = {str(p.id): p for p in projects}
     return render_template(
@@ -167,7 +173,7 @@ def review(cycle_id: int) -> Any:
         summary=summarize(costs, choices),
         problems=problems,
         refusal=service_message(refusal) if refusal is not None else None,
-        token=tokens[str(cycle.id)],
+        token=tokens.get(str(cycle.id)),
         revise=request.form.get("revise") == "1",
         receipt=_receipt(cycle) or "",
     ), (422 if problems or refusal is not None else 200)

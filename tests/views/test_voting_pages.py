@@ -100,6 +100,31 @@ def test_an_invalid_ballot_is_explained_and_not_cast(app, client, world, electio
     assert _count(app, Ballot) == 0
 
 
+def test_a_review_that_offers_no_cast_ends_the_form_reviewed_before_it(
+    app, client, world, election
+):
+    cycle_id, ids = election
+    with app.app_context():
+        from microprojects.models import Cycle
+
+        db.session.get(Cycle, cycle_id).ballot_max = 1
+        db.session.commit()
+    login(client, "resident_a")
+    good = post(client, f"/cycles/{cycle_id}/vote/review", {"p": [ids[0]]})
+    token = re.search(r'name="token" value="([^"]+)"', good.get_data(as_text=True)).group(1)
+    # In another tab the resident reviews a ballot that breaks the rule: the draft is now that
+    # one, so the first tab's form must not cast it, and no new token is kept for a form that
+    # was not offered.
+    assert post(client, f"/cycles/{cycle_id}/vote/review", {"p": ids}).status_code == 422
+    with client.session_transaction() as stored:
+        assert str(cycle_id) not in stored.get("ballot_tokens", {})
+    refused = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token})
+    assert refused.headers["Location"].endswith(f"/cycles/{cycle_id}/vote")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "该选票表单已使用过，请重新确认您的选择。" in page
+    assert _count(app, Ballot) == 0 and _count(app, Participation) == 0
+
+
 def test_refusals_seen_by_the_voter(app, world, election):
     cycle_id, ids = election
     for username, expected in [("unverified", "只有认证居民可以投票"), ("resident_b", "其他社区")]:
