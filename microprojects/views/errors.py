@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ..domain.characters import has_control_character
 from ..extensions import db, login_manager
 from ..services.errors import PermissionDenied
 
@@ -60,9 +61,13 @@ MAX_DIGITS = 16
 
 def _unreadable_input() -> int | None:
     """400 for a NUL character (no database stores it in text) or an absurdly long number in the
-    query or the form; 404 for such a number in the address. None when the request is fine."""
+    query or the form; 404 for such a number in the address, or a control character in a word of
+    it (a slug or a file name never holds one), before any view asks the database for it. None
+    when the request is fine."""
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and len(str(abs(value))) > MAX_DIGITS:
+            return 404
+        if isinstance(value, str) and has_control_character(value):
             return 404
     sources = [request.args] + ([request.form] if request.method == "POST" else [])
     for source in sources:

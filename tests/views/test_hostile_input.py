@@ -33,6 +33,7 @@ from PIL import Image
 from sqlalchemy import func, select, text
 from webclient import csrf_token, login
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing.converters import NumberConverter
 
 from microprojects.domain.ballots import Choice
 from microprojects.domain.cycles import Stance
@@ -1213,6 +1214,97 @@ def test_every_post_route_refuses_a_missing_or_forged_csrf_token(
                 problems.append(f"POST {endpoint} [{role}] {label}: {response.status_code}")
     assert problems == []
     assert _table_digest(app) == before, "a refused post changed the database"
+
+
+# --- control characters in the address ---------------------------------------------------------
+
+# Characters no slug, file name or other word of an address holds: C0 and C1 controls and DEL.
+# PostgreSQL refuses NUL in any text; the others would reach the database as typed.
+PATH_CONTROLS = {"nul": "\x00", "soh": "\x01", "esc": "\x1b", "us": "\x1f", "del": "\x7f",
+                 "nel": "\x85", "apc": "\x9f"}  # fmt: skip
+NOT_FOUND = "此地址没有页面。"
+
+
+def _converters(rule: Any) -> dict[str, Any]:
+    # Werkzeug keeps each argument's converter on the rule, under a private name only.
+    return dict(rule._converters)
+
+
+def word_rules(app: Flask) -> list[tuple[Any, list[str]]]:
+    """Every route with an argument that is not a number (``<slug>``, ``<name>``,
+    ``<path:filename>``, and any converter added later), with the names of those arguments."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        words = [a for a, c in _converters(rule).items() if not isinstance(c, NumberConverter)]
+        if words:
+            found.append((rule, words))
+    return found
+
+
+def _address(app: Flask, rule: Any, values: dict[str, Any]) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+@pytest.mark.parametrize("control", PATH_CONTROLS.values(), ids=PATH_CONTROLS.keys())
+def test_a_control_character_in_a_word_of_the_address_is_not_found(app, world, as_served, control):
+    """NUL in a slug or a photo's name made PostgreSQL refuse the query: a 500. Every route
+    with a text argument, by every method, as the administrator (whom no rule stops before the
+    database is asked) with a valid form token: 404 with the site's page, on both databases.
+    The control character goes into a real slug or name, so a route that dropped it instead
+    would answer 200 and fail too."""
+    with app.app_context():
+        _, _, photo = f.proposal_with_comment(world)
+        real = {"slug": world.a_slug, "name": photo.filename, "filename": "css/app.css"}
+    people = People(app)
+    client = people.client("admin")
+    rules = word_rules(app)
+    assert {r.endpoint for r, _ in rules} >= {"public.community", "proposals.media", "static"}
+    problems = []
+    for rule, words in rules:
+        unknown = [w for w in words if w not in real]
+        assert not unknown, f"no real value for {unknown} of {rule.endpoint}: add one"
+        values = {a: real.get(a, 1) for a in rule.arguments}
+        for word in words:
+            head, slash, tail = values[word].rpartition("/")
+            path = _address(app, rule, {**values, word: f"{head}{slash}{control}{tail}"})
+            for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+                if method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.post(path, data={"csrf_token": people.token("admin")})
+                found = response_problems(response)
+                html = response.get_data(as_text=True)
+                close(response)
+                status = response.status_code
+                if status < 500 and (status != 404 or NOT_FOUND not in html):
+                    found.append(f"status {status}, not the page of a 404")
+                if status >= 500 and ERRORS:
+                    found.append(f"{type(ERRORS[-1]).__name__}: {str(ERRORS[-1])[:120]}")
+                ERRORS.clear()
+                if found:
+                    problems.append(f"{method} {path} ({rule.endpoint}): {'; '.join(found)}")
+    assert problems == []
+
+
+def test_a_control_character_where_a_number_belongs_is_not_found(app, world, as_served):
+    """``/cycles/%00`` and the like: every route with a number in its address."""
+    client = People(app).client("admin")
+    sentinel = 987_654_321
+    problems = []
+    for rule in app.url_map.iter_rules():
+        converters = _converters(rule)
+        numbers = [a for a, c in converters.items() if isinstance(c, NumberConverter)]
+        if not numbers or "GET" not in (rule.methods or set()):
+            continue
+        values = {a: sentinel if a in numbers else world.a_slug for a in rule.arguments}
+        path = _address(app, rule, values).replace(str(sentinel), "%00", 1)
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        close(response)
+        if response.status_code != 404 or NOT_FOUND not in html:
+            problems.append(f"GET {path} ({rule.endpoint}): {response.status_code}")
+    assert problems == []
 
 
 # --- one PostgreSQL-and-SQLite case, small and readable -------------------------------------------
