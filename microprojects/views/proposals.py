@@ -506,14 +506,18 @@ def report(comment_id: int) -> Any:
 @bp.get("/media/<name>")
 def media(name: str) -> Any:
     """A kept photo: of a proposal (a draft's only for its author), of a progress update, or of
-    a problem report."""
+    a problem report. What everyone may see any cache may keep for a day; a draft's photo no
+    cache may keep, the browser's included: it must not outlive the author's session, nor be
+    handed by a shared cache to someone else."""
     from ..models import ProblemReport, ProgressPhoto
 
     photo = db.session.scalar(select(ProposalPhoto).filter_by(filename=name))
     mime: str | None = None
+    public = True
     if photo is not None:
-        proposal_or_404(photo.proposal_id)
+        proposal = proposal_or_404(photo.proposal_id)
         mime = photo.mime
+        public = proposal_service.can_view(None, proposal)
     else:
         progress = db.session.scalar(select(ProgressPhoto).filter_by(filename=name))
         problem = db.session.scalar(select(ProblemReport).filter_by(photo_filename=name))
@@ -521,8 +525,11 @@ def media(name: str) -> Any:
     if mime is None:
         abort(404)
     response = send_from_directory(
-        proposal_service.upload_dir(), name, mimetype=mime, max_age=86400
+        proposal_service.upload_dir(), name, mimetype=mime, max_age=86400 if public else None
     )
+    if not public:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -113,6 +113,7 @@ def test_the_committee_keeps_the_record_and_the_public_sees_it(app, client, worl
     served = app.test_client().get(f"/media/{name}")
     served.close()  # streamed from an open file
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.cache_control.public and served.cache_control.max_age == 86400
     # The wrong community's committee sees none of it.
     other = app.test_client()
     login(other, "committee_b")

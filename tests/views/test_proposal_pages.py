@@ -772,6 +772,32 @@ def test_a_real_photo_is_cleaned_and_served(app, world):
     assert _status(app.test_client(), f"/media/{name}") == 200
 
 
+def test_a_drafts_photo_is_kept_by_no_cache_and_a_public_one_by_every_cache(app, world):
+    cycle_id = _cycle(app, world)
+    pid = _propose(app, cycle_id, submit=False)
+    author = _as(app, "resident_a")
+    _upload(author, pid, f.jpeg())
+    with app.app_context():
+        name = db.session.scalar(select(ProposalPhoto.filename).filter_by(proposal_id=pid))
+    with author.get(f"/media/{name}") as served:
+        assert served.status_code == 200
+        assert served.headers["Cache-Control"] == "private, no-store"
+        assert "Expires" not in served.headers
+    # Still nobody else's, the committee's included, and never cached for them either.
+    [neighbour] = _neighbours(app, world, 1)
+    for client in (app.test_client(), _as(app, neighbour), _as(app, "committee_a")):
+        with client.get(f"/media/{name}") as refused:
+            assert refused.status_code == 404
+            assert "public" not in refused.headers.get("Cache-Control", "")
+    # Submitted, it is public: any cache may keep it for a day.
+    post(author, f"/proposals/{pid}/submit", {})
+    for client in (author, app.test_client()):
+        with client.get(f"/media/{name}") as served:
+            assert served.status_code == 200
+            assert served.cache_control.public and served.cache_control.max_age == 86400
+            assert not served.cache_control.private and not served.cache_control.no_store
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
