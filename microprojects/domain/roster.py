@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from .characters import clean_line
 from .people import BASIS_ALIASES, Basis, normalize_phone
 
 # Each field and the headers that name it (Chinese as written by community offices, and English).
@@ -143,7 +144,7 @@ def parse_roster(data: bytes, *, today: date, max_rows: int = 20000) -> RosterFi
             index = positions.get(key)
             if index is None or index >= len(record):
                 return ""
-            return record[index].strip()
+            return clean_line(record[index])
 
         problems: list[RowProblem] = []
         values = {key: cell(key) for key in COLUMNS}

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.characters import clean_line
 from ..domain.people import is_valid_username, normalize_phone, password_problem
 from ..domain.permissions import Action, Actor, can
 from ..extensions import db
@@ -88,7 +89,7 @@ def register_user(
     user = User(
         username=username,
         phone=normalized_phone,
-        display_name=(display_name or "").strip() or username,
+        display_name=clean_line(display_name or "") or username,
         password_hash=hash_password(password),
         email=(email or "").strip() or None,
         created_at=now,
@@ -229,7 +230,7 @@ def add_committee_member(
     if existing is not None:
         raise ServiceError("already_committee")
     membership = CommitteeMembership(
-        user_id=user.id, community_id=community.id, title=title.strip(), created_at=now
+        user_id=user.id, community_id=community.id, title=clean_line(title), created_at=now
     )
     db.session.add(membership)
     audit.record(
@@ -264,14 +265,14 @@ def create_organization(
     actor: User, *, name: str, registration_no: str | None, community: Community, now: datetime
 ) -> Organization:
     require(actor, Action.MANAGE_ORGANIZATIONS)
-    name = name.strip()
+    name = clean_line(name)
     if not name:
         raise ServiceError("required", field="name")
     if db.session.scalar(select(Organization.id).where(Organization.name == name)):
         raise ServiceError("organization_exists")
     org = Organization(
         name=name,
-        registration_no=(registration_no or "").strip() or None,
+        registration_no=clean_line(registration_no or "") or None,
         community_id=community.id,
         created_at=now,
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.characters import clean_line, clean_text
 from ..domain.cycles import Stance
 from ..domain.lifecycle import ProposalAction
 from ..domain.permissions import Action, can
@@ -36,7 +37,7 @@ def post_comment(
 ) -> Comment:
     if ProposalAction.COMMENT not in actions_for(user, proposal, now):
         raise ServiceError("comments_closed")
-    body = body.strip()
+    body = clean_text(body)
     if not body:
         raise ServiceError("required", field="body")
     if len(body) > BODY_MAX:
@@ -79,7 +80,7 @@ def report_comment(user: User, comment: Comment, *, reason: str, now: datetime) 
     viewer = viewer_for(user, proposal, now)
     if not (viewer.is_resident or viewer.is_committee):
         raise ServiceError("report_not_allowed")
-    reason = reason.strip()
+    reason = clean_line(reason)
     if not reason:
         raise ServiceError("reason_required")
     db.session.add(
@@ -113,7 +114,7 @@ def _require_moderator(actor: User, comment: Comment) -> Proposal:
 
 def hide_comment(actor: User, comment: Comment, *, reason: str, now: datetime) -> None:
     proposal = _require_moderator(actor, comment)
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     before = {"hidden": comment.is_hidden, "reason": comment.hidden_reason}
@@ -139,7 +140,7 @@ def hide_comment(actor: User, comment: Comment, *, reason: str, now: datetime) -
 def restore_comment(actor: User, comment: Comment, *, reason: str, now: datetime) -> None:
     """Show a hidden comment again; once reviewed, further reports do not hide it."""
     proposal = _require_moderator(actor, comment)
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     if not comment.is_hidden:

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.ballots import BallotKind, tally_vote_type
+from ..domain.characters import clean_line, clean_text
 from ..domain.counting import (
     FEN_PER,
     CountProject,
@@ -178,7 +179,7 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
     if problem:
         raise ServiceError(problem)
     previous = latest_count(cycle)
-    reason = reason.strip()
+    reason = clean_text(reason)
     if previous is not None and not reason:
         raise ServiceError("recount_needs_reason")
     export = canonical_export(cycle)
@@ -343,6 +344,10 @@ def _schedule(meta: dict[str, str], now: datetime) -> Schedule:
     )
 
 
+def _first_category(categories: Sequence[str]) -> str | None:
+    return next((c[:40] for c in map(clean_line, categories) if c), None)
+
+
 def import_election(
     election: Election,
     *,
@@ -374,13 +379,13 @@ def import_election(
     points_sum = max((sum(b.points or ()) for b in election.ballots), default=1)
     categories: list[str] = []
     for p in election.projects:
-        for c in p.category:
-            if c and c not in categories:
+        for c in map(clean_line, p.category):
+            if c and c[:40] not in categories:
                 categories.append(c[:40])
-    name = title or " ".join(
-        part for part in (meta.get("unit", ""), meta.get("instance", "")) if part
+    name = clean_line(title or "") or " ".join(
+        part for part in map(clean_line, (meta.get("unit", ""), meta.get("instance", ""))) if part
     )
-    description = meta.get("description", "")
+    description = clean_text(meta.get("description", ""))
     try:
         cycle = Cycle(
             title=(name or "Pabulib")[:120],
@@ -409,9 +414,9 @@ def import_election(
                 cycle_id=cycle.id,
                 community_id=community.id,
                 state=(ProposalState.WITHDRAWN if p.withdrawn else ProposalState.APPROVED).value,
-                title=(p.name or f"#{p.id}")[:80] or f"#{p.id}",
+                title=clean_line(p.name or "")[:80] or f"#{p.id}",
                 description=f"Pabulib project_id {p.id}",
-                category=(p.category[0][:40] if p.category else cycle.categories[0]),
+                category=_first_category(p.category) or cycle.categories[0],
                 estimated_cost_fen=_money_fen(Fraction(p.cost), per, f"cost of {p.id}"),
                 created_at=now,
                 updated_at=now,

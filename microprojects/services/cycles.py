@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 
+from ..domain.characters import clean_line, clean_text
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
@@ -70,17 +71,17 @@ def create_cycle(
         raise ServiceError("cycle_scope")
     if not can(actor_for(actor), Action.MANAGE_CYCLES, community.id if community else None):
         raise PermissionDenied()
-    title = data.title.strip()
+    title = clean_line(data.title)
     if not title:
         raise ServiceError("required", field="title")
-    categories = [c.strip() for c in data.categories if c.strip()]
+    categories = [c for c in map(clean_line, data.categories) if c]
     if not categories:
         raise ServiceError("categories_required")
     if data.budget_fen <= 0:
         raise ServiceError("budget_required")
     cycle = Cycle(
         title=title,
-        description=data.description.strip(),
+        description=clean_text(data.description),
         community_id=community.id if community else None,
         street_id=street.id if street else None,
         budget_fen=data.budget_fen,
@@ -89,7 +90,7 @@ def create_cycle(
         cap_service_fen=data.cap_service_fen,
         cap_goods_fen=data.cap_goods_fen,
         categories=categories,
-        checklist=[c.strip() for c in data.checklist if c.strip()],
+        checklist=[c for c in map(clean_line, data.checklist) if c],
         min_age=data.min_age,
         allow_work=data.allow_work,
         allow_study=data.allow_study,
@@ -134,7 +135,7 @@ def change_phase(
     reason is public: it is shown on the cycle's page."""
     if not can_manage(actor, cycle):
         raise PermissionDenied()
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     current = cycle.phase(now)

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.characters import clean_line, clean_text
 from ..domain.implementation import (
     ResultsStatus,
     SpendingSummary,
@@ -168,7 +169,7 @@ def update_details(
     actor: User, record: Implementation, *, contractor: str, planned_fen: int, now: datetime
 ) -> None:
     _require_committee(actor, record.proposal)
-    contractor = contractor.strip()
+    contractor = clean_line(contractor)
     if len(contractor) > 120:
         raise ServiceError("too_long")
     if planned_fen < 0:
@@ -196,7 +197,7 @@ def add_spending(
         raise ServiceError("amount_not_positive")
     if spent_on > now.date():
         raise ServiceError("date_in_future")
-    note = note.strip()
+    note = clean_line(note)
     if len(note) > 300:
         raise ServiceError("too_long")
     entry = Spending(
@@ -221,7 +222,7 @@ def remove_spending(actor: User, entry: Spending, *, reason: str, now: datetime)
     """Take back an entry made by mistake; the audit log keeps what it said and why."""
     record = entry.implementation
     _require_committee(actor, record.proposal)
-    reason = reason.strip()
+    reason = clean_line(reason)
     if not reason:
         raise ServiceError("reason_required")
     audit.record(
@@ -241,7 +242,7 @@ def add_milestone(
     actor: User, record: Implementation, *, title: str, planned_on: date | None, now: datetime
 ) -> Milestone:
     _require_committee(actor, record.proposal)
-    title = title.strip()
+    title = clean_line(title)
     if not title:
         raise ServiceError("required")
     if len(title) > 120:
@@ -303,7 +304,7 @@ def post_update(
     """A dated public note, moving the status and the percentage, with before/during/after
     photos; everyone following the project is told."""
     _require_committee(actor, record.proposal)
-    body = body.strip()
+    body = clean_text(body)
     if not body:
         raise ServiceError("required")
     if len(body) > MAX_TEXT:
@@ -416,7 +417,7 @@ def rate(user: User, proposal: Proposal, *, stars: int, comment: str, now: datet
         raise ServiceError(problem)
     if not 1 <= stars <= 5:
         raise ServiceError("stars_range")
-    comment = comment.strip()
+    comment = clean_line(comment)
     if len(comment) > 300:
         raise ServiceError("too_long")
     rating = Rating(
@@ -452,7 +453,7 @@ def report_problem(
     problem = report_problem_problem(user, proposal)
     if problem:
         raise ServiceError(problem)
-    body = body.strip()
+    body = clean_text(body)
     if not body:
         raise ServiceError("required")
     if len(body) > MAX_TEXT:
@@ -484,7 +485,7 @@ def answer_problem(actor: User, report: ProblemReport, *, answer: str, now: date
     proposal = db.session.get(Proposal, report.proposal_id)
     assert proposal is not None
     _require_committee(actor, proposal)
-    answer = answer.strip()
+    answer = clean_text(answer)
     if not answer:
         raise ServiceError("required")
     if len(answer) > MAX_TEXT:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from ..domain.characters import clean_line
 from ..domain.permissions import Action
 from ..extensions import db
 from ..models import Community, District, Grid, Street, User, utcnow
@@ -31,7 +32,8 @@ def ensure_community(
     """The community, created with whatever of its parents is missing; grids added by name."""
     if actor is not None:
         require(actor, Action.MANAGE_PLACES)
-    district, street, community, slug = (v.strip() for v in (district, street, community, slug))
+    district, street, community = (clean_line(v) for v in (district, street, community))
+    slug = slug.strip()
     if not (district and street and community):
         raise ServiceError("required", field="name")
     if not SLUG_RE.match(slug):
@@ -63,7 +65,7 @@ def ensure_community(
         raise ServiceError("slug_taken")
     existing = {g.name for g in place.grids}
     added = []
-    for name in (g.strip() for g in grids):
+    for name in map(clean_line, grids):
         if name and name not in existing:
             db.session.add(Grid(community_id=place.id, name=name))
             existing.add(name)

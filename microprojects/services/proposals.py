@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.characters import clean_line, clean_text
 from ..domain.cycles import Feasibility, ProjectType
 from ..domain.lifecycle import (
     ProposalAction,
@@ -139,7 +140,7 @@ def proposer_community(user: User, cycle: Cycle, now: datetime) -> tuple[int, in
 
 
 def _validate(cycle: Cycle, data: ProposalInput) -> dict[str, Any]:
-    title = data.title.strip()
+    title = clean_line(data.title)
     if not title:
         raise ServiceError("required", field="title")
     if len(title) > TITLE_MAX:
@@ -159,14 +160,14 @@ def _validate(cycle: Cycle, data: ProposalInput) -> dict[str, Any]:
         raise ServiceError("coordinates_invalid")
     return {
         "title": title,
-        "description": data.description.strip(),
+        "description": clean_text(data.description),
         "category": data.category,
         "project_type": data.project_type.value,
         "estimated_cost_fen": data.estimated_cost_fen,
-        "location": data.location.strip(),
+        "location": clean_line(data.location),
         "latitude": data.latitude,
         "longitude": data.longitude,
-        "beneficiaries": data.beneficiaries.strip(),
+        "beneficiaries": clean_line(data.beneficiaries),
         "tag_small": data.tag_small,
         "tag_urgent": data.tag_urgent,
         "tag_hard": data.tag_hard,
@@ -225,7 +226,7 @@ def enter_on_behalf(
         raise ServiceError("wrong_community")
     if cycle.phase(now) not in (Phase.COLLECTING, Phase.SCREENING):
         raise ServiceError("not_collecting")
-    name = on_behalf_of.strip()
+    name = clean_line(on_behalf_of)
     if not name:
         raise ServiceError("required", field="on_behalf_of")
     values = _validate(cycle, data)
@@ -468,7 +469,7 @@ def assess(
         author_id=actor.id,
         answers={item: bool(answers.get(item, False)) for item in checklist},
         feasibility=feasibility.value,
-        note=note.strip(),
+        note=clean_text(note),
         created_at=now,
     )
     db.session.add(record)
@@ -497,7 +498,7 @@ def revise(
     """Revise the cost or the title that goes on the ballot. The original stays visible and
     the explanation is public."""
     _require(actor, proposal, ProposalAction.REVISE, now)
-    note = note.strip()
+    note = clean_text(note)
     if not note:
         raise ServiceError("reason_required")
     before = proposal.snapshot()
@@ -510,7 +511,7 @@ def revise(
         proposal.revised_cost_fen = cost_fen
         proposal.cost_note = note
     if ballot_title is not None:
-        title = ballot_title.strip()
+        title = clean_line(ballot_title)
         if len(title) > TITLE_MAX:
             raise ServiceError("too_long", field="ballot_title")
         proposal.ballot_title = title or None
@@ -533,7 +534,7 @@ def revise(
 
 def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: datetime) -> None:
     _require(actor, proposal, ProposalAction.RETURN, now)
-    message = message.strip()
+    message = clean_text(message)
     if not message:
         raise ServiceError("reason_required")
     _transition(
@@ -544,14 +545,14 @@ def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: d
 
 def approve(actor: User, proposal: Proposal, *, note: str = "", now: datetime) -> None:
     _require(actor, proposal, ProposalAction.APPROVE, now)
-    _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=note.strip(),
+    _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=clean_text(note),
                 notify_kind="approved")  # fmt: skip
     db.session.commit()
 
 
 def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> None:
     _require(actor, proposal, ProposalAction.REJECT, now)
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     proposal.rejection_reason = reason
@@ -598,9 +599,9 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
         proposal,
         ProposalAction.MERGE,
         now=now,
-        note=note.strip(),
+        note=clean_text(note),
         extra={"merged_into": into.id, "supports_moved": moved},
     )
-    notify(audience, "merged", proposal, {"note": note.strip(), "into": into.id}, now=now)
+    notify(audience, "merged", proposal, {"note": clean_text(note), "into": into.id}, now=now)
     db.session.commit()
     return int(moved or 0)

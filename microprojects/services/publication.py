@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ..domain.characters import clean_text
 from ..domain.implementation import ObjectionStatus, ResultsStatus, results_status
 from ..extensions import db
 from ..models import Count, Cycle, Objection, Proposal, User
@@ -42,7 +43,7 @@ def file_objection(
     problem = objection_problem(user, cycle, now)
     if problem:
         raise ServiceError(problem)
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     if len(reason) > MAX_REASON:
@@ -97,7 +98,7 @@ def answer_objection(
         raise ServiceError("objection_answered")
     if decision not in (ObjectionStatus.UPHELD.value, ObjectionStatus.DISMISSED.value):
         raise ServiceError("objection_decision_unknown")
-    answer = answer.strip()
+    answer = clean_text(answer)
     if not answer:
         raise ServiceError("reason_required")
     objection.status = decision

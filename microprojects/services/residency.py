@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.characters import clean_line, clean_text
 from ..domain.codes import generate_code, normalize_code
 from ..domain.people import Basis, normalize_phone
 from ..domain.permissions import Action
@@ -348,7 +349,7 @@ def request_verification(
     residency = user.residency
     if residency is not None and residency.status == ResidencyStatus.VERIFIED:
         raise ServiceError("already_verified", community=residency.community.name)
-    full_name = full_name.strip()
+    full_name = clean_line(full_name)
     if not full_name:
         raise ServiceError("required", field="full_name")
     normalized_phone = normalize_phone(phone) if phone else None
@@ -368,8 +369,8 @@ def request_verification(
         "full_name": full_name,
         "phone": normalized_phone,
         "birth_date": birth_date,
-        "address": address.strip(),
-        "note": note.strip(),
+        "address": clean_line(address),
+        "note": clean_text(note),
         "requested_at": now,
     }
     if residency is None:
@@ -453,7 +454,7 @@ def approve_verification(
         residency=residency,
     )
     residency.basis = basis  # the request's basis stands; the roster says where, not why
-    residency.decision_note = note.strip()
+    residency.decision_note = clean_line(note)
     audit.record(
         actor,
         "residency.approve",
@@ -478,7 +479,7 @@ def reject_verification(actor: User, residency: Residency, *, reason: str, now: 
     require(actor, Action.VERIFY_RESIDENTS, residency.community_id)
     if residency.status != ResidencyStatus.PENDING:
         raise ServiceError("not_pending")
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     before = {"status": residency.status}

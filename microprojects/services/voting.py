@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, validate
+from ..domain.characters import clean_text
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
 from ..domain.phases import Phase, Schedule, current_phase
@@ -531,7 +532,7 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
     _require_office(actor, entry.residency)
     if entry.status != "pending":
         raise ServiceError("paper_decided")
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
     entry.status = "discarded"
