@@ -88,6 +88,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # What is deleted is overwritten (whatever the build's default): a mixed sealed ballot
+        # or a scrubbed paper entry leaves nothing behind in the file's free space.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -289,7 +289,10 @@ SERVICE_MESSAGES.update(
         "already_voted": _l("You have already voted in this cycle. Each person votes once."),
         "revision_not_allowed": _l("Ballots cannot be changed in this cycle."),
         "nothing_to_revise": _l("You have no ballot in this cycle to change."),
-        "receipt_unknown": _l("That receipt does not match a ballot of this cycle."),
+        "receipt_unknown": _l(
+            "That is not the receipt of your ballot in this cycle. Type the code you were given "
+            "when you voted."
+        ),
         "paper_pending": _l("A paper ballot of this resident is already waiting for confirmation."),
         "paper_decided": _l("That paper ballot has already been decided."),
         "paper_same_person": _l("The member who entered a paper ballot cannot confirm it."),
@@ -343,6 +346,10 @@ SERVICE_MESSAGES.update(
         "count_voting_open": _l("The votes can be counted once voting has closed."),
         "count_paper_pending": _l(
             "Paper ballots are waiting for confirmation. Confirm or discard them before counting."
+        ),
+        "count_unmixed": _l(
+            "Some sealed ballots could not be opened for the count. Check the ballot key "
+            "(BALLOT_KEY) of the server, then count again."
         ),
         "count_no_projects": _l("There are no projects on the ballot to count."),
         "recount_needs_reason": _l(

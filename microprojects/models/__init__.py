@@ -35,7 +35,7 @@ from .residency import (
     RosterEntry,
     VerificationMethod,
 )
-from .voting import Ballot, PaperEntry, Participation
+from .voting import Ballot, PaperEntry, Participation, PublishedReceipt, SealedBallot
 
 __all__ = [
     "Assessment",
@@ -67,10 +67,12 @@ __all__ = [
     "ProgressUpdate",
     "Proposal",
     "ProposalPhoto",
+    "PublishedReceipt",
     "Rating",
     "Residency",
     "ResidencyStatus",
     "RosterEntry",
+    "SealedBallot",
     "Spending",
     "Street",
     "Support",

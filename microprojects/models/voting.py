@@ -4,9 +4,16 @@
   cycle and voting unit (a person or a household), enforced by a unique constraint. It records
   the channel (web, paper, or import for an election loaded from a Pabulib file) and the day,
   not the time.
-- ``ballots`` holds what was chosen, with the SHA-256 digest of the voter's receipt code. It has
-  no link to a person, participation or account, no time, and a random identifier; on SQLite it
-  is stored without a rowid, so even the physical order says nothing of who came when.
+- ``sealed_ballots`` holds each ballot as cast: sealed to the ballot key, which the database
+  does not hold, so that the row written beside the participation says nothing to whoever reads
+  the database or a backup of it.
+- ``ballots`` holds what was chosen, written by the mixer (``services.mixing``) in batches of
+  several voters, shuffled, in transactions that touch no participation. A ballot has no link to
+  a person, participation or account, no time, and a random identifier; on SQLite it is stored
+  without a rowid. Where the cycle allows revision it keeps a revision tag of its receipt, never
+  published.
+- ``receipts`` is the public list of receipt digests of the mixed ballots, shuffled apart from
+  them: a voter finds theirs there, and nothing ties it to a ballot.
 - ``paper_entries`` are paper ballots typed in by one committee member and waiting for a second
   to confirm them. Confirming turns an entry into a participation and a ballot and erases the
   entry's choices, so that afterwards nothing links the resident to the ballot.
@@ -17,7 +24,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -44,6 +60,8 @@ class Participation(db.Model):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(6))
     day: Mapped[date]
+    # ``domain.secrecy.commitment`` of the voter's receipt (none on paper): revising needs it.
+    receipt_commitment: Mapped[str | None] = mapped_column(String(64))
 
     residency: Mapped[Residency | None] = relationship()
 
@@ -56,7 +74,28 @@ class Ballot(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
     choices: Mapped[list[str]] = mapped_column(JSON)
     points: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
-    receipt_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    revision_tag: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class SealedBallot(db.Model):
+    """A ballot as cast, sealed to the ballot key, until the mixer opens it."""
+
+    __tablename__ = "sealed_ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublishedReceipt(db.Model):
+    """The published digest of a mixed ballot's receipt, with nothing that ties it to one."""
+
+    __tablename__ = "receipts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
 
 
 class PaperEntry(db.Model):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..domain.ballots import BallotKind, Choice, Problem, summarize
 from ..domain.codes import normalize_code
 from ..domain.permissions import Action
-from ..extensions import db
+from ..extensions import csrf, db
 from ..forms.voting import VotingSettingsForm
 from ..messages import ballot_problem, service_message
 from ..models import (
@@ -42,7 +42,6 @@ from .helpers import (
 bp = Blueprint("voting", __name__)
 
 DRAFTS = "ballot_drafts"
-RECEIPTS = "receipts"
 TOKENS = "ballot_tokens"
 
 
@@ -96,16 +95,13 @@ def _keep_draft(cycle: Cycle, choices: list[Choice]) -> None:
     session[DRAFTS] = drafts
 
 
-def _receipt(cycle: Cycle | voting.VotingCycle) -> str | None:
-    value = session.get(RECEIPTS, {}).get(str(cycle.id))
-    return str(value) if value else None
-
-
-def _keep_receipt(cycle_id: int, receipt: str) -> None:
-    receipts = dict(session.get(RECEIPTS, {}))
-    receipts[str(cycle_id)] = receipt
-    session[RECEIPTS] = receipts
-    session["receipt_once"] = receipt
+def _forget_vote(cycle_id: int) -> None:
+    """After a cast nothing of the vote stays in the session (a cookie, signed but readable):
+    no draft, no form token."""
+    for key in (TOKENS, DRAFTS):
+        kept = dict(session.get(key, {}))
+        kept.pop(str(cycle_id), None)
+        session[key] = kept
 
 
 def _problems_text(problems: list[Problem]) -> list[str]:
@@ -136,7 +132,6 @@ def ballot(cycle_id: int) -> Any:
         draft_order=[c.project_id for c in _draft(cycle)],
         problem=problem,
         revise=revise,
-        receipt=_receipt(cycle),
         now=moment,
     )
 
@@ -175,7 +170,6 @@ def review(cycle_id: int) -> Any:
         refusal=service_message(refusal) if refusal is not None else None,
         token=tokens.get(str(cycle.id)),
         revise=request.form.get("revise") == "1",
-        receipt=_receipt(cycle) or "",
     ), (422 if problems or refusal is not None else 200)
 
 
@@ -188,8 +182,6 @@ def cast(cycle_id: int) -> Any:
     if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
         # A second click or a replay of a form already used: the first one decided. Or no
         # form was offered (the review refuses who may not vote): the same reason again.
-        if _receipt(cycle):
-            return redirect(url_for("voting.receipt", cycle_id=cycle.id))
         refusal = voting.eligibility_problem(current_user, cycle, now())
         if refusal is not None:
             flash(service_message(refusal), "error")
@@ -200,55 +192,48 @@ def cast(cycle_id: int) -> Any:
     try:
         if request.form.get("revise") == "1":
             result = voting.revise_ballot(
-                current_user,
-                cycle,
-                request.form.get("receipt") or _receipt(cycle) or "",
-                choices,
-                now=now(),
+                current_user, cycle, request.form.get("receipt") or "", choices, now=now()
             )
         else:
             result = voting.cast_ballot(current_user, cycle, choices, now=now())
     except ServiceError as error:
         flash_error(error)
         return redirect(url_for("voting.ballot", cycle_id=cycle_id))
-    tokens = dict(session.get(TOKENS, {}))
-    tokens.pop(str(cycle_id), None)
-    session[TOKENS] = tokens
-    drafts = dict(session.get(DRAFTS, {}))
-    drafts.pop(str(cycle_id), None)
-    session[DRAFTS] = drafts
-    _keep_receipt(cycle_id, result.receipt)
-    return redirect(url_for("voting.receipt", cycle_id=cycle_id))
+    _forget_vote(cycle_id)
+    # The receipt and the choices are shown in this response, once, and kept nowhere: not in
+    # the session, not in a URL, not in the browser's cache.
+    page = render_template(
+        "voting/receipt.html",
+        cycle=cycle,
+        receipt=result.receipt,
+        choices=result.choices,
+        titles=voting.chosen_titles(cycle, result.choices),
+    )
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/cycles/<int:cycle_id>/receipt")
 @login_required
 def receipt(cycle_id: int) -> Any:
+    """Where a receipt was shown once: it is not shown again."""
     cycle = cycle_or_404(cycle_id)
-    shown = session.pop("receipt_once", None)
-    ballot_row = voting.find_ballot(cycle, shown) if shown else None
-    return render_template(
-        "voting/receipt.html",
-        cycle=cycle,
-        receipt=shown,
-        ballot=ballot_row,
-        projects={str(p.id): p for p in voting.ballot_projects(cycle)},
-    )
+    return render_template("voting/receipt.html", cycle=cycle, receipt=None)
 
 
-@bp.get("/cycles/<int:cycle_id>/check")
+@bp.route("/cycles/<int:cycle_id>/check", methods=["GET", "POST"])
+@csrf.exempt
 def check(cycle_id: int) -> str:
+    """The public receipt check, by POST so that no code lands in a URL, an access log or the
+    browser's history. It says whether the receipt's ballot is in the count, never what it
+    chose: a receipt proves nothing to a buyer of votes. It changes nothing, so it needs no
+    form token, and a visitor's page carries none."""
     cycle = cycle_or_404(cycle_id)
-    code = request.args.get("code", "")[:40]
-    found = voting.find_ballot(cycle, code) if code else None
-    return render_template(
-        "voting/check.html",
-        cycle=cycle,
-        code=code,
-        malformed=bool(code) and voting.normalize_receipt(code) is None,
-        ballot=found,
-        projects={str(p.id): p for p in voting.ballot_projects(cycle)},
-    )
+    status = code = None
+    if request.method == "POST":
+        typed = request.form.get("code", "")[:40]
+        status = voting.receipt_status(cycle, typed) if typed.strip() else None
+        code = voting.normalize_receipt(typed)
+    return render_template("voting/check.html", cycle=cycle, status=status, code=code)
 
 
 # --- the committee ---------------------------------------------------------------------------
@@ -336,7 +321,6 @@ def paper(community: Community, cycle_id: int) -> Any:
         residents=[(r, voting.has_voted(r, cycle)) for r in residents],
         entries=pending,
         projects=voting.ballot_projects(cycle),
-        receipt=session.pop("paper_receipt", None),
         now=now(),
     )
 
@@ -376,11 +360,10 @@ def _entry_of(community: Community, entry_id: int) -> PaperEntry:
 def paper_confirm(community: Community, paper_id: int) -> Any:
     entry = _entry_of(community, paper_id)
     try:
-        result = voting.confirm_paper_ballot(current_user, entry, now=now())
+        voting.confirm_paper_ballot(current_user, entry, now=now())
     except ServiceError as error:
         flash_error(error)
     else:
-        session["paper_receipt"] = result.receipt
         flash(_("Confirmed: the paper ballot is counted."), "success")
     return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
 
@@ -421,30 +404,22 @@ def public_turnout(cycle_id: int) -> str:
 
 @bp.get("/cycles/<int:cycle_id>/ballots.json")
 def published_ballots(cycle_id: int) -> Any:
-    """Once voting is closed, every ballot with its receipt's digest, so that anyone can
-    recount and every voter can find theirs. Ordered by digest: no order of casting."""
+    """Once voting is closed and every ballot mixed, two lists, each in an order of its own:
+    every ballot's choices (anyone can recount) and every receipt's digest (every voter can find
+    theirs). Nothing ties one list to the other."""
     from flask import jsonify
 
-    from ..domain.phases import Phase
-    from ..models import Ballot
-
     cycle = cycle_or_404(cycle_id)
-    closed = cycle.phase(now()) in (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
-    rows = (
-        db.session.scalars(
-            select(Ballot).filter_by(cycle_id=cycle.id).order_by(Ballot.receipt_digest)
-        ).all()
-        if closed
-        else []
-    )
+    published = voting.published_lists(cycle, now())
     return jsonify(
         {
             "cycle": cycle.id,
-            "published": closed,
+            "published": published.published,
+            "sealed_waiting": published.sealed_waiting,
             "rule": cycle.ballot_kind,
             "ballots": [
-                {"receipt_sha256": b.receipt_digest, "choices": b.choices, "points": b.points}
-                for b in rows
+                {"choices": choices, "points": points} for choices, points in published.ballots
             ],
+            "receipt_sha256": published.receipts,
         }
     )

@@ -245,7 +245,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     phone.get_by_role("link", name="用回执码核对您的选票是否计入").click()
     phone.get_by_label("回执码").fill(receipt)
     phone.get_by_role("button", name="核对").click()
-    assert "这张选票已计入" in phone.locator("main").inner_text()
+    assert "这张回执对应的选票已计入" in phone.locator("main").inner_text()
 
     # --- 王秀英 objects; the committee answers publicly. -----------------------------------------
     neighbour.goto(f"/cycles/{cycle_id}/results")
