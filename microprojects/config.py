@@ -49,6 +49,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # How many proxies (nginx: 1) stand before the app and say who their client is.
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+        if self.TRUSTED_PROXIES < 0:
+            raise RuntimeError("TRUSTED_PROXIES must be 0 (no proxy) or the number of proxies")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
         self.CLAIM_RATE_LIMIT = os.environ.get("CLAIM_RATE_LIMIT", "10 per minute;30 per hour")
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
