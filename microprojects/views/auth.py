@@ -1,13 +1,24 @@
-"""Registration, login and logout."""
+"""Registration, login and logout.
+
+Failed logins are limited twice, each limit counted apart: per client address
+(``LOGIN_RATE_LIMIT``: one address trying many accounts) and per login name
+(``LOGIN_ACCOUNT_RATE_LIMIT``: many addresses trying one account). Only a failure is counted, so
+that a whole building logging in behind one address is never stopped; once either limit is
+reached, every attempt it covers is refused before the password is checked, the right one too.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..domain.people import login_name
 from ..extensions import rate_limit
 from ..forms import ConfirmForm
 from ..forms.auth import LoginForm, RegisterForm
@@ -18,8 +29,32 @@ from .helpers import flash_error, is_safe_next, now, redirect_next
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
+def _address_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _account_limit() -> str:
+    return str(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def _login_name_key() -> str:
+    """The login name typed, whether an account has it or not (the limit must not tell), keyed
+    so that the rate-limit storage holds no username or phone number in clear."""
+    name = login_name(request.form.get("login", ""))
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return "login-name:" + hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _login_failed(response: Response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _too_many_failures() -> str:
+    return _(
+        "Too many failed logins for this account or from your network. Wait a while and try "
+        "again; if you have forgotten your password, ask your community committee or the "
+        "administrator to reset it."
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -47,7 +82,19 @@ def register() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limit(_login_limit, methods=["POST"])
+@rate_limit(
+    _address_limit,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    error_message=_too_many_failures,
+)
+@rate_limit(
+    _account_limit,
+    methods=["POST"],
+    key_func=_login_name_key,
+    deduct_when=_login_failed,
+    error_message=_too_many_failures,
+)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect_next("account.index")
@@ -55,6 +102,7 @@ def login() -> Any:
     if form.validate_on_submit():
         user = accounts.authenticate(form.login.data or "", form.password.data or "", now=now())
         if user is None:
+            g.login_failed = True  # counted by both limits once the answer is made
             flash(_("The username, phone number or password is not correct."), "error")
         else:
             login_user(user, remember=bool(form.remember.data))

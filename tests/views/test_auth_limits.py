@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import factories as f
 import pytest
 from flask import Flask, request
+from webclient import post
 
 PROXY = {"REMOTE_ADDR": "127.0.0.1"}
 
@@ -73,3 +75,99 @@ def test_trusted_proxies_is_read_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("TRUSTED_PROXIES", "-1")
     with pytest.raises(RuntimeError, match="TRUSTED_PROXIES"):
         Config(str(tmp_path))
+
+
+# --- logging in: failures counted per address and per account ---------------------------------
+
+LIMITED = "登录失败次数过多"  # the start of the refusal's message
+
+
+def through(app: Flask, address: str) -> Any:
+    """A new browser whose requests come through the proxy on behalf of ``address``."""
+    browser = app.test_client()
+    browser.environ_base.update(PROXY, HTTP_X_FORWARDED_FOR=address)
+    return browser
+
+
+def attempt(browser: Any, login: str, password: str) -> int:
+    """The status of one login through the form: 302 in, 200 refused, 429 limited."""
+    response = post(browser, "/login", {"login": login, "password": password})
+    if response.status_code == 429:
+        assert LIMITED in response.get_data(as_text=True)
+    return response.status_code
+
+
+def people(app: Flask, names: list[str], **phones: str) -> None:
+    with app.app_context():
+        for name in names:
+            f.user(name, phone=phones.get(name))
+
+
+@pytest.mark.parametrize("addresses", ["distinct", "shared"])
+def test_residents_logging_in_through_one_proxy_are_never_limited(app_with, addresses):
+    app = app_with(TRUSTED_PROXIES=1)
+    assert app.config["LOGIN_RATE_LIMIT"] == "5 per minute"  # per address; 12 is well past it
+    names = [f"resident{i:02d}" for i in range(12)]
+    people(app, names)
+    statuses = []
+    for i, name in enumerate(names):
+        browser = through(app, f"203.0.113.{i + 1}" if addresses == "distinct" else "203.0.113.1")
+        statuses.append(attempt(browser, name, f.PASSWORD))
+        assert browser.get("/account").status_code == 200
+    assert statuses == [302] * 12
+
+
+def test_wrong_passwords_for_one_account_are_limited_from_any_address(app_with):
+    app = app_with(TRUSTED_PROXIES=1)
+    assert app.config["LOGIN_ACCOUNT_RATE_LIMIT"] == "5 per minute"
+    people(app, ["wang", "lina"], wang="13907550001")
+    # However the name is written, it is the same account; each guess from a new address.
+    spellings = ["wang", "WANG", " Wang "]
+    statuses = [
+        attempt(through(app, f"198.51.100.{i + 1}"), spellings[i % 3], "wrong-pass-1")
+        for i in range(11)
+    ]
+    assert statuses == [200] * 5 + [429] * 6
+    # Now the right password is refused too: a guess must not be told apart by its answer.
+    assert attempt(through(app, "198.51.100.99"), "wang", f.PASSWORD) == 429
+    # The phone number, written in any of its ways, is counted as one login name too.
+    phone = ["13907550001", "139 0755 0001", "+86 139-0755-0001"]
+    statuses = [
+        attempt(through(app, f"192.0.2.{i + 1}"), phone[i % 3], "wrong-pass-1") for i in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    # Another account, from the same addresses, logs in.
+    assert attempt(through(app, "198.51.100.1"), "lina", f.PASSWORD) == 302
+
+
+def test_wrong_passwords_from_one_address_are_limited_across_accounts(app_with):
+    app = app_with(TRUSTED_PROXIES=1)
+    people(app, [f"resident{i:02d}" for i in range(11)] + ["lina"])
+    spraying = through(app, "198.51.100.1")
+    statuses = [attempt(spraying, f"resident{i:02d}", "123456789a") for i in range(11)]
+    assert statuses == [200] * 5 + [429] * 6
+    # Known or not, a name costs the same.
+    assert attempt(spraying, "nobody-here", "123456789a") == 429
+    # Someone else behind the same proxy logs in, as do the accounts tried, from elsewhere.
+    assert attempt(through(app, "198.51.100.2"), "lina", f.PASSWORD) == 302
+    assert attempt(through(app, "198.51.100.3"), "resident00", f.PASSWORD) == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_no_count(app):
+    people(app, [f"resident{i:02d}" for i in range(6)])
+    statuses = [
+        attempt(through(app, f"198.51.100.{i + 1}"), f"resident{i:02d}", "123456789a")
+        for i in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]  # all counted for 127.0.0.1, the connection's own
+
+
+def test_a_successful_login_is_not_counted(app):
+    people(app, ["wang"])
+    browser = app.test_client()
+    assert [attempt(browser, "wang", "wrong-pass-1") for _ in range(4)] == [200] * 4
+    for _ in range(3):
+        assert attempt(browser, "wang", f.PASSWORD) == 302
+        post(browser, "/logout")
+    assert attempt(browser, "wang", "wrong-pass-1") == 200  # the fifth failure
+    assert attempt(browser, "wang", f.PASSWORD) == 429
