@@ -59,6 +59,9 @@ class Config:
             "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
         )
         self.CLAIM_RATE_LIMIT = os.environ.get("CLAIM_RATE_LIMIT", "10 per minute;30 per hour")
+        self.REGISTER_RATE_LIMIT = os.environ.get(
+            "REGISTER_RATE_LIMIT", "10 per minute;50 per hour"
+        )
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ("zh_CN", "en")
@@ -125,6 +128,7 @@ class TestConfig(Config):
         self.LOGIN_RATE_LIMIT = "5 per minute"
         self.LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
         self.CLAIM_RATE_LIMIT = "5 per minute"
+        self.REGISTER_RATE_LIMIT = "5 per minute"
         self.SERVER_NAME = None
         # A cheap hash keeps the suite fast; production's scrypt is checked in its own test.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -1,5 +1,7 @@
 """Registration, login and logout.
 
+Registering is limited per client address (``REGISTER_RATE_LIMIT``), every attempt counted: each
+one could be a probe of whether a phone number has an account, which the form never says.
 Failed logins are limited twice, each limit counted apart: per client address
 (``LOGIN_RATE_LIMIT``: one address trying many accounts) and per login name
 (``LOGIN_ACCOUNT_RATE_LIMIT``: many addresses trying one account). Only a failure is counted, so
@@ -57,7 +59,18 @@ def _too_many_failures() -> str:
     )
 
 
+def _register_limit() -> str:
+    return str(current_app.config["REGISTER_RATE_LIMIT"])
+
+
+def _too_many_registrations() -> str:
+    return _(
+        "Too many registrations from your network in a short while. Wait a while and try again."
+    )
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@rate_limit(_register_limit, methods=["POST"], error_message=_too_many_registrations)
 def register() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("account.index"))
