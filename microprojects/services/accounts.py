@@ -133,6 +133,13 @@ def authenticate(login: str, password: str, *, now: datetime) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, in every browser: their login cookies carry the old token.
+    Logging out does it, so that a copy of the cookies taken before is refused after."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
 def change_password(user: User, *, current: str, new: str, now: datetime) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise ServiceError("password_wrong")

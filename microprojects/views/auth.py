@@ -18,8 +18,9 @@ from typing import Any
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
+from ..auth import end_session, start_session
 from ..domain.people import login_name
 from ..extensions import rate_limit
 from ..forms import ConfirmForm
@@ -88,7 +89,7 @@ def register() -> Any:
         except ServiceError as error:
             flash_error(error)
         else:
-            login_user(user)
+            start_session(user)
             flash(_("Welcome! Now verify that you live, work or study in a community."), "success")
             return redirect(url_for("account.verify"))
     return render_template("auth/register.html", form=form)
@@ -109,7 +110,9 @@ def register() -> Any:
     error_message=_too_many_failures,
 )
 def login() -> Any:
-    if current_user.is_authenticated:
+    # Logged in, one is sent on; but a login posted over an account's session (a shared
+    # browser) is heard, and starts a new session with nothing of that account's.
+    if current_user.is_authenticated and request.method == "GET":
         return redirect_next("account.index")
     form = LoginForm()
     if form.validate_on_submit():
@@ -118,7 +121,7 @@ def login() -> Any:
             g.login_failed = True  # counted by both limits once the answer is made
             flash(_("The username, phone number or password is not correct."), "error")
         else:
-            login_user(user, remember=bool(form.remember.data))
+            start_session(user, remember=bool(form.remember.data))
             if user.must_change_password:
                 flash(_("Your password was reset. Choose a new one now."), "info")
                 return redirect(url_for("account.password"))
@@ -134,6 +137,7 @@ def login() -> Any:
 def logout() -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
+        accounts.end_sessions(current_user._get_current_object())
+        end_session()
         flash(_("You have logged out."), "info")
     return redirect(url_for("public.index"))
