@@ -54,8 +54,19 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # How many proxies (nginx: 1) stand before the app and say who their client is.
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+        if self.TRUSTED_PROXIES < 0:
+            raise RuntimeError("TRUSTED_PROXIES must be 0 (no proxy) or the number of proxies")
+        # Failed logins, per client address and per login name (see views.auth).
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
+            "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+        )
         self.CLAIM_RATE_LIMIT = os.environ.get("CLAIM_RATE_LIMIT", "10 per minute;30 per hour")
+        self.REGISTER_RATE_LIMIT = os.environ.get(
+            "REGISTER_RATE_LIMIT", "10 per minute;50 per hour"
+        )
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ("zh_CN", "en")
@@ -149,7 +160,9 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(database_url)
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.LOGIN_RATE_LIMIT = "5 per minute"
+        self.LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
         self.CLAIM_RATE_LIMIT = "5 per minute"
+        self.REGISTER_RATE_LIMIT = "5 per minute"
         self.SERVER_NAME = None
         # A cheap hash keeps the suite fast; production's scrypt is checked in its own test.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -15,9 +15,15 @@ SERVICE_MESSAGES: dict[str, Any] = {
         "A username is 3 to 32 letters, digits, dots, dashes or underscores, "
         "starting with a letter."
     ),
-    "username_taken": _l("That username or phone number is already registered."),
+    "username_taken": _l("That username is taken; choose another."),
     "phone_invalid": _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
-    "phone_taken": _l("That phone number is already registered."),
+    # Never says that a phone number has an account: only what its owner can do.
+    "registration_refused": _l(
+        "No account was made with these details. If you have registered before, log in with "
+        "your username or mobile number; if you have forgotten your password, ask your community "
+        "committee or the administrator to reset it. You can also register without a mobile "
+        "number."
+    ),
     "password_too_short": _l("The password must have at least 8 characters."),
     "password_too_simple": _l("The password is too simple; use letters and digits."),
     "password_wrong": _l("The password is not correct."),

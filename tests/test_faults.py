@@ -253,12 +253,15 @@ class Browser:
     """One person's browser: their cookies, forms with their CSRF token, no automatic redirect
     (the test looks at each answer: the receipt in the cast's own answer is the proof)."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, forwarded_for: str | None = None) -> None:
+        """``forwarded_for``: the client's address, as a proxy in front would forward it."""
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
         )
+        if forwarded_for:
+            self.opener.addheaders.append(("X-Forwarded-For", forwarded_for))
 
     def get(self, path: str) -> Page:
         return self._open(path, None)

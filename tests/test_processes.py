@@ -7,10 +7,12 @@ Real processes, a real database, a real Redis, HTTP from threads acting as brows
   winner's; the other device is sent back to the ballot page, which says they have already
   voted; the receipt checks as counted on either server. Repeated for several residents, one
   race at a time so that both casts really meet.
-- The login rate limit holds across both processes: five wrong attempts spread over the two,
-  and the sixth is refused with 429 on each, even with the right password. Once on two
-  ``flask serve`` processes sharing a SQLite file, once on the two gunicorn servers on
-  PostgreSQL.
+- The login rate limits hold across both processes, behind a proxy that forwards each client's
+  address: five wrong passwords for one account, spread over the two processes and coming from
+  five addresses, and the sixth is refused with 429 on each, even with the right password; five
+  wrong passwords from one address, for five accounts, and that address is refused on each; a
+  successful login is never counted. Once on two ``flask serve`` processes sharing a SQLite
+  file, once on the two gunicorn servers on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -312,15 +314,24 @@ def add_person(database_url: str, tmp_path: Path, username: str) -> None:
 def two_processes(
     request: pytest.FixtureRequest, shared_redis: str, tmp_path: Path
 ) -> Iterator[list[str]]:
-    """The base URLs of two app processes on one database and one Redis, with a login limit of
-    5 per minute, and an account ``wang``."""
+    """The base URLs of two app processes on one database and one Redis, behind one proxy,
+    with login limits of 5 failures per minute per address and per account, and accounts
+    ``wang`` and ``lina``."""
     if request.param == "flask-serve-sqlite":
         url = f"sqlite:///{tmp_path / 'shared.db'}"
         migrate(url, tmp_path / "instance")
     else:
         url = request.getfixturevalue("shared_postgresql")
-    add_person(url, tmp_path, "wang")
-    env = shared_env(url, shared_redis, tmp_path, LOGIN_RATE_LIMIT="5 per minute")
+    for name in ("wang", "lina"):
+        add_person(url, tmp_path, name)
+    env = shared_env(
+        url,
+        shared_redis,
+        tmp_path,
+        TRUSTED_PROXIES="1",
+        LOGIN_RATE_LIMIT="5 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="5 per minute",
+    )
     if request.param == "flask-serve-sqlite":
         with flask_serves(env, tmp_path) as bases:
             yield bases
@@ -329,17 +340,32 @@ def two_processes(
             yield [server.base for server in servers]
 
 
-def login_status(browser: Browser, username: str, password: str) -> int:
+def login_status(base: str, address: str, username: str, password: str) -> int:
+    """The status of a login from a new browser at ``address``: 302 in, 200 refused, 429."""
+    browser = Browser(base, forwarded_for=address)
     form = browser.get("/login")
     assert form.status == 200, form.status  # only POST /login is limited
     return browser.post("/login", {"login": username, "password": password}, form.body).status
 
 
-def test_login_limit_is_shared_between_processes(two_processes: list[str]) -> None:
-    first, second = (Browser(base) for base in two_processes)
-    statuses = [login_status(first, "wang", "wrong-pass") for _ in range(3)]
-    statuses += [login_status(second, "wang", "wrong-pass") for _ in range(2)]
-    assert statuses == [200] * 5  # five wrong attempts, answered with the form again
-    # The sixth, on either process, is refused, even with the right password.
-    assert login_status(second, "wang", factories.PASSWORD) == 429
-    assert login_status(first, "wang", factories.PASSWORD) == 429
+def test_login_limits_are_shared_between_processes(two_processes: list[str]) -> None:
+    first, second = two_processes
+    right = factories.PASSWORD
+    # Logging in is never counted: six logins from one address, on both processes.
+    for base in (first, second, first, second, first, second):
+        assert login_status(base, "203.0.113.1", "lina", right) == 302
+    # Five wrong passwords for one account, from five addresses, on both processes ...
+    statuses = [login_status(first, f"198.51.100.{i}", "wang", "wrong-pass") for i in range(3)]
+    statuses += [login_status(second, f"198.51.100.{i}", "wang", "wrong-pass") for i in (3, 4)]
+    assert statuses == [200] * 5  # answered with the form again
+    # ... and the sixth, from yet another address, on either process, even the right password.
+    assert login_status(second, "198.51.100.5", "wang", right) == 429
+    assert login_status(first, "198.51.100.6", "wang", right) == 429
+    # Five wrong passwords from one address, each for another name, on both processes ...
+    statuses = [login_status(first, "192.0.2.1", f"guess{i}", "wrong-pass") for i in range(3)]
+    statuses += [login_status(second, "192.0.2.1", f"guess{i}", "wrong-pass") for i in (3, 4)]
+    assert statuses == [200] * 5
+    # ... and that address is refused on either, for any account; the others are not.
+    assert login_status(second, "192.0.2.1", "lina", right) == 429
+    assert login_status(first, "192.0.2.1", "lina", right) == 429
+    assert login_status(first, "192.0.2.2", "lina", right) == 302
