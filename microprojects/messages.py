@@ -301,7 +301,13 @@ SERVICE_MESSAGES.update(
         ),
         "paper_pending": _l("A paper ballot of this resident is already waiting for confirmation."),
         "paper_decided": _l("That paper ballot has already been decided."),
-        "paper_same_person": _l("The member who entered a paper ballot cannot confirm it."),
+        "paper_same_person": _l(
+            "You typed this paper ballot already. Another person types it a second time."
+        ),
+        "paper_keyer_not_allowed": _l(
+            "The second typist must be an administrator or a committee member of another "
+            "community of the street."
+        ),
         "voting_started": _l("Voting has started; its settings can no longer change."),
         "vote_unit_unknown": _l("Choose who has a vote."),
         "ballot_kind_unknown": _l("Choose how residents vote."),
@@ -339,8 +345,9 @@ def ballot_problem(code: str, params: dict[str, Any]) -> str:
 
 
 PAPER_STATUS_LABELS: dict[str, Any] = {
-    "pending": _l("waiting for confirmation"),
-    "confirmed": _l("confirmed"),
+    "pending": _l("waiting for a second typing"),
+    "mismatch": _l("typings differ: check the paper again"),
+    "confirmed": _l("counted"),
     "discarded": _l("discarded"),
 }
 
@@ -351,7 +358,8 @@ SERVICE_MESSAGES.update(
         "tally_threshold_negative": _l("The minimum score cannot be negative."),
         "count_voting_open": _l("The votes can be counted once voting has closed."),
         "count_paper_pending": _l(
-            "Paper ballots are waiting for confirmation. Confirm or discard them before counting."
+            "Paper ballots are waiting for a second typing, or their typings differ. Type them "
+            "again or discard them before counting."
         ),
         "count_unmixed": _l(
             "Some sealed ballots could not be opened for the count. Check the ballot key "

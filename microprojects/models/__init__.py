@@ -35,7 +35,14 @@ from .residency import (
     RosterEntry,
     VerificationMethod,
 )
-from .voting import Ballot, PaperEntry, Participation, PublishedReceipt, SealedBallot
+from .voting import (
+    Ballot,
+    PaperEntry,
+    PaperKeying,
+    Participation,
+    PublishedReceipt,
+    SealedBallot,
+)
 
 __all__ = [
     "Assessment",
@@ -61,6 +68,7 @@ __all__ = [
     "Organization",
     "OrganizationMember",
     "PaperEntry",
+    "PaperKeying",
     "Participation",
     "ProblemReport",
     "ProgressPhoto",

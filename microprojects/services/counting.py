@@ -148,7 +148,7 @@ def count_problem(cycle: Cycle, now: datetime) -> str | None:
     pending = db.session.scalar(
         select(func.count())
         .select_from(PaperEntry)
-        .where(PaperEntry.cycle_id == cycle.id, PaperEntry.status == "pending")
+        .where(PaperEntry.cycle_id == cycle.id, PaperEntry.status.in_(("pending", "mismatch")))
     )
     if pending:
         return "count_paper_pending"

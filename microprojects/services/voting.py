@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..domain import secrecy
-from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, validate
+from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, same_ballot, validate
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
 from ..domain.phases import Phase, Schedule, current_phase
@@ -33,6 +33,7 @@ from ..models import (
     Grid,
     Household,
     PaperEntry,
+    PaperKeying,
     Participation,
     Proposal,
     PublishedReceipt,
@@ -555,18 +556,42 @@ def revise_ballot(
 
 
 # --- paper ballots at the community office ---------------------------------------------------
+#
+# A paper ballot is typed twice, by two people, each without seeing the other's typing (double
+# entry, as election offices key tally sheets): it counts when two typings agree. Typings are
+# sealed to the ballot key like cast ballots, so the database never holds a resident's paper
+# choices in the clear; they are erased once the entry is decided. Nobody at the office sees a
+# receipt: a paper ballot has none.
 
 
-def _require_office(actor: User, residency: Residency) -> None:
-    if not can(actor_for(actor), Action.MANAGE_VOTING, residency.community_id):
+def may_key_paper(actor: User, cycle: Cycle, community_id: int) -> bool:
+    """The community's committee, an administrator, or the second typist the cycle names."""
+    if can(actor_for(actor), Action.MANAGE_VOTING, community_id):
+        return True
+    return cycle.paper_keyer_id is not None and cycle.paper_keyer_id == actor.id
+
+
+def _require_keyer(actor: User, cycle: Cycle, residency: Residency) -> None:
+    if not may_key_paper(actor, cycle, residency.community_id):
         raise PermissionDenied()
+
+
+def _sealed_typing(cycle: Cycle, choices: list[Choice]) -> bytes:
+    return mixing.seal(_sealed_content(cycle, choices, None, None))
+
+
+def _typed(keying: PaperKeying) -> list[Choice]:
+    assert keying.sealed is not None
+    content = mixing.open_sealed(keying.sealed)
+    points = content.points
+    return [Choice(pid, points[i] if points else 1) for i, pid in enumerate(content.choices)]
 
 
 def enter_paper_ballot(
     actor: User, cycle: Cycle, residency: Residency, choices: list[Choice], *, now: datetime
 ) -> PaperEntry:
-    """A committee member types in a resident's paper ballot; it waits for a second member."""
-    _require_office(actor, residency)
+    """The first typing of a resident's paper ballot; it waits for a second person's."""
+    _require_keyer(actor, cycle, residency)
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError("voting_closed")
     problem = participation_problem(residency.user, cycle, now)
@@ -575,13 +600,11 @@ def enter_paper_ballot(
     if has_voted(residency, cycle):
         raise ServiceError("already_voted")
     _check_choices(cycle, choices)
-    ids, points = _ballot_values(cycle, choices)
     entry = PaperEntry(
-        cycle_id=cycle.id,
-        residency_id=residency.id,
-        choices={"ids": ids, "points": points},
-        entered_by_id=actor.id,
-        entered_at=now,
+        cycle_id=cycle.id, residency_id=residency.id, entered_by_id=actor.id, entered_at=now
+    )
+    entry.keyings.append(
+        PaperKeying(keyed_by_id=actor.id, keyed_at=now, sealed=_sealed_typing(cycle, choices))
     )
     db.session.add(entry)
     try:
@@ -602,63 +625,160 @@ def enter_paper_ballot(
     return entry
 
 
-def confirm_paper_ballot(actor: User, entry: PaperEntry, *, now: datetime) -> CastResult:
-    """A second member confirms: the participation and the ballot are written and the entry's
-    choices erased, in one transaction. Refused if the resident voted meanwhile."""
+def _agreed(cycle: Cycle, entry: PaperEntry) -> list[Choice] | None:
+    """The choices two different people typed alike, if any (one typing per person)."""
+    typed = [_typed(k) for k in entry.keyings if k.sealed is not None]
+    kind = BallotKind(cycle.ballot_kind)
+    for i, first in enumerate(typed):
+        for second in typed[i + 1 :]:
+            if same_ballot(kind, first, second):
+                return first
+    return None
+
+
+def _scrub(entry: PaperEntry) -> None:
+    for keying in entry.keyings:
+        keying.sealed = None
+
+
+def key_paper_ballot(
+    actor: User, entry: PaperEntry, choices: list[Choice], *, now: datetime
+) -> str:
+    """Another typing of a paper ballot, made without seeing the others. Two typings by two
+    people that agree count it (``"confirmed"``): the participation and the sealed ballot are
+    written and the typings erased, in one transaction. Typings that differ put it in dispute
+    (``"mismatch"``, with an audit row): someone looks at the paper again and types it once
+    more, and a typing that agrees with an earlier one by someone else counts it. The same
+    person typing again replaces their own typing; while only theirs exists, it cannot be the
+    second."""
     residency = entry.residency
-    _require_office(actor, residency)
-    if entry.status != "pending":
-        raise ServiceError("paper_decided")
-    if entry.entered_by_id == actor.id:
-        raise ServiceError("paper_same_person")
     cycle = db.session.get(Cycle, entry.cycle_id)
     assert cycle is not None
+    _require_keyer(actor, cycle, residency)
+    if not entry.is_open:
+        raise ServiceError("paper_decided")
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError("voting_closed")
-    stored: dict[str, Any] = entry.choices or {}
-    points = stored.get("points")
-    choices = [
-        Choice(pid, points[i] if points else 1) for i, pid in enumerate(stored.get("ids", []))
-    ]
+    mine = next((k for k in entry.keyings if k.keyed_by_id == actor.id), None)
+    if mine is not None and entry.status == "pending":
+        raise ServiceError("paper_same_person")
     _check_choices(cycle, choices)
-    result = _record(cycle, residency, choices, "paper", now)
+    if mine is None:
+        entry.keyings.append(
+            PaperKeying(keyed_by_id=actor.id, keyed_at=now, sealed=_sealed_typing(cycle, choices))
+        )
+    else:
+        mine.sealed, mine.keyed_at = _sealed_typing(cycle, choices), now
+    agreed = _agreed(cycle, entry)
+    if agreed is None:
+        before = entry.status
+        entry.status = "mismatch"
+        audit.record(
+            actor,
+            "paper.mismatch",
+            "paper_entry",
+            entry.id,
+            community_id=residency.community_id,
+            before={"status": before},
+            after={
+                "cycle": cycle.id,
+                "resident": residency.full_name,
+                "typings": len(entry.keyings),
+            },
+            now=now,
+        )
+        db.session.commit()
+        return "mismatch"
+    _record(cycle, residency, agreed, "paper", now)
     entry.status = "confirmed"
-    entry.choices = None
     entry.decided_by_id = actor.id
     entry.decided_at = now
+    _scrub(entry)
     audit.record(
         actor,
         "paper.confirm",
         "paper_entry",
         entry.id,
         community_id=residency.community_id,
-        after={"cycle": cycle.id, "resident": residency.full_name},
+        after={"cycle": cycle.id, "resident": residency.full_name, "typings": len(entry.keyings)},
         now=now,
     )
     _commit_vote(residency, cycle)
     mixing.mix_if_due(cycle.id)
-    return result
+    return "confirmed"
 
 
 def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: datetime) -> None:
-    _require_office(actor, entry.residency)
-    if entry.status != "pending":
+    """Set a paper ballot aside (spoiled, or a dispute the paper cannot settle), with a reason;
+    its typings are erased."""
+    cycle = db.session.get(Cycle, entry.cycle_id)
+    assert cycle is not None
+    _require_keyer(actor, cycle, entry.residency)
+    if not entry.is_open:
         raise ServiceError("paper_decided")
     reason = reason.strip()
     if not reason:
         raise ServiceError("reason_required")
+    before = entry.status
     entry.status = "discarded"
-    entry.choices = None
-    entry.decided_by_id = actor.id if actor.id != entry.entered_by_id else None
+    entry.decided_by_id = actor.id
     entry.decided_at = now
     entry.note = reason[:300]
+    _scrub(entry)
     audit.record(
         actor,
         "paper.discard",
         "paper_entry",
         entry.id,
         community_id=entry.residency.community_id,
+        before={"status": before},
         after={"reason": reason},
+        now=now,
+    )
+    db.session.commit()
+
+
+def paper_keyer_candidates(cycle: Cycle) -> list[User]:
+    """Who a cycle may name as its second typist: committee members of the street's other
+    communities (for a community's cycle), and the administrators."""
+    from ..models import CommitteeMembership
+
+    admins = select(User).where(User.is_admin.is_(True))
+    found = list(db.session.scalars(admins.order_by(User.username)))
+    if cycle.community_id is not None:
+        others = (
+            select(User)
+            .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
+            .join(Community, Community.id == CommitteeMembership.community_id)
+            .where(
+                Community.street_id == cycle.community.street_id,
+                Community.id != cycle.community_id,
+            )
+            .order_by(Community.name, User.username)
+        )
+        found += [u for u in db.session.scalars(others).unique() if u not in found]
+    return found
+
+
+def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: datetime) -> None:
+    """The committee names who types paper ballots a second time besides its own members
+    (None: nobody): for a committee of one, whose paper ballots would otherwise wait."""
+    from .cycles import can_manage
+
+    if not can_manage(actor, cycle):
+        raise PermissionDenied()
+    if keyer is not None and keyer not in paper_keyer_candidates(cycle):
+        raise ServiceError("paper_keyer_not_allowed")
+    before = cycle.paper_keyer_id
+    cycle.paper_keyer_id = keyer.id if keyer is not None else None
+    audit.record(
+        actor,
+        "cycle.paper_keyer",
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        before={"paper_keyer": before},
+        after={"paper_keyer": cycle.paper_keyer_id},
         now=now,
     )
     db.session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.ballots import BallotKind, Choice, Problem, summarize
 from ..domain.codes import normalize_code
-from ..domain.permissions import Action
+from ..domain.permissions import Action, can
 from ..extensions import csrf, db
 from ..forms.voting import VotingSettingsForm
 from ..messages import ballot_problem, service_message
@@ -26,6 +26,7 @@ from ..models import (
     Proposal,
     Residency,
     RosterEntry,
+    User,
 )
 from ..services import cycles as cycle_service
 from ..services import voting
@@ -33,6 +34,8 @@ from ..services.errors import ServiceError
 from .helpers import (
     committee_required,
     community_cycle_or_404,
+    community_or_404,
+    current_actor,
     cycle_or_404,
     flash_error,
     like,
@@ -296,39 +299,68 @@ def _find_residents(community: Community, query: str) -> list[Residency]:
     )
 
 
-@bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/paper", methods=["GET", "POST"])
-@committee_required(Action.MANAGE_VOTING)
-def paper(community: Community, cycle_id: int) -> Any:
+def _paper_office(slug: str, cycle_id: int) -> tuple[Community, Cycle]:
+    """The community and cycle of a paper-ballot page, for whoever may type its paper ballots:
+    the committee, an administrator, or the second typist the cycle names; else 403 (or the
+    login page)."""
+    if not current_user.is_authenticated:
+        from ..extensions import login_manager
+
+        abort(login_manager.unauthorized())
+    community = community_or_404(slug)
     cycle = community_cycle_or_404(community, cycle_id)
+    if not voting.may_key_paper(current_user, cycle, community.id):
+        abort(403)
+    return community, cycle
+
+
+def _entry_of(slug: str, entry_id: int) -> tuple[Community, Cycle, PaperEntry]:
+    community = community_or_404(slug)
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None or entry.residency.community_id != community.id:
+        abort(404)
+    community, cycle = _paper_office(slug, entry.cycle_id)
+    return community, cycle, entry
+
+
+@bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/paper")
+def paper(slug: str, cycle_id: int) -> Any:
+    community, cycle = _paper_office(slug, cycle_id)
     query = (request.args.get("q") or "").strip()[:40]
     residents = _find_residents(community, query)
-    pending = db.session.scalars(
+    entries = db.session.scalars(
         select(PaperEntry)
         .join(Residency, PaperEntry.residency_id == Residency.id)
         .where(
             PaperEntry.cycle_id == cycle.id,
             Residency.community_id == community.id,
         )
-        .order_by(PaperEntry.status != "pending", PaperEntry.entered_at.desc())
-        .options(selectinload(PaperEntry.residency), selectinload(PaperEntry.entered_by))
+        .order_by(PaperEntry.status.not_in(("pending", "mismatch")), PaperEntry.entered_at.desc())
+        .options(
+            selectinload(PaperEntry.residency),
+            selectinload(PaperEntry.entered_by),
+            selectinload(PaperEntry.keyings),
+        )
         .limit(100)
     ).all()
+    manage = can(current_actor(), Action.MANAGE_VOTING, community.id)
     return render_template(
         "voting/paper.html",
         community=community,
         cycle=cycle,
         query=query,
         residents=[(r, voting.has_voted(r, cycle)) for r in residents],
-        entries=pending,
+        entries=entries,
         projects=voting.ballot_projects(cycle),
+        keyer_form=manage,
+        keyer_candidates=voting.paper_keyer_candidates(cycle) if manage else [],
         now=now(),
     )
 
 
 @bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper/<int:residency_id>")
-@committee_required(Action.MANAGE_VOTING)
-def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
-    cycle = community_cycle_or_404(community, cycle_id)
+def paper_enter(slug: str, cycle_id: int, residency_id: int) -> Any:
+    community, cycle = _paper_office(slug, cycle_id)
     resident = db.session.get(Residency, residency_id)
     if resident is None or resident.community_id != community.id:
         abort(404)
@@ -343,35 +375,61 @@ def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
         voting.enter_paper_ballot(current_user, cycle, resident, choices, now=now())
     except ServiceError as error:
         flash_error(error)
+    except voting.BallotInvalid as invalid:
+        for text in _problems_text(invalid.problems):
+            flash(text, "error")
     else:
-        flash(_("Entered. A second committee member must confirm it."), "success")
+        flash(_("Typed. Another person now types the same paper ballot again."), "success")
     return back
 
 
-def _entry_of(community: Community, entry_id: int) -> PaperEntry:
-    entry = db.session.get(PaperEntry, entry_id)
-    if entry is None or entry.residency.community_id != community.id:
-        abort(404)
-    return entry
-
-
-@bp.post("/c/<slug>/committee/paper/<int:paper_id>/confirm")
-@committee_required(Action.MANAGE_VOTING)
-def paper_confirm(community: Community, paper_id: int) -> Any:
-    entry = _entry_of(community, paper_id)
-    try:
-        voting.confirm_paper_ballot(current_user, entry, now=now())
-    except ServiceError as error:
-        flash_error(error)
-    else:
-        flash(_("Confirmed: the paper ballot is counted."), "success")
-    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
+@bp.route("/c/<slug>/committee/paper/<int:paper_id>/key", methods=["GET", "POST"])
+def paper_key(slug: str, paper_id: int) -> Any:
+    """The second typing of a paper ballot: the empty ballot, never the first typing."""
+    community, cycle, entry = _entry_of(slug, paper_id)
+    back = redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
+    projects = voting.ballot_projects(cycle)
+    if request.method == "POST":
+        choices, errors = parse_choices(cycle, request.form, projects)
+        if errors:
+            for text in errors:
+                flash(text, "error")
+            return redirect(request.path)
+        try:
+            outcome = voting.key_paper_ballot(current_user, entry, choices, now=now())
+        except ServiceError as error:
+            flash_error(error)
+            return back
+        except voting.BallotInvalid as invalid:
+            for text in _problems_text(invalid.problems):
+                flash(text, "error")
+            return redirect(request.path)
+        if outcome == "confirmed":
+            flash(_("The two typings agree: the paper ballot is counted."), "success")
+        else:
+            flash(
+                _(
+                    "The typings differ. Look at the paper ballot again and type it once more: "
+                    "a typing that agrees with an earlier one by someone else counts it. Or "
+                    "discard it with a reason."
+                ),
+                "warning",
+            )
+        return back
+    return render_template(
+        "voting/paper_key.html",
+        community=community,
+        cycle=cycle,
+        entry=entry,
+        projects=projects,
+        typed_already=any(k.keyed_by_id == current_user.id for k in entry.keyings),
+        now=now(),
+    )
 
 
 @bp.post("/c/<slug>/committee/paper/<int:paper_id>/discard")
-@committee_required(Action.MANAGE_VOTING)
-def paper_discard(community: Community, paper_id: int) -> Any:
-    entry = _entry_of(community, paper_id)
+def paper_discard(slug: str, paper_id: int) -> Any:
+    community, cycle, entry = _entry_of(slug, paper_id)
     try:
         voting.discard_paper_ballot(
             current_user, entry, reason=request.form.get("reason", ""), now=now()
@@ -380,7 +438,24 @@ def paper_discard(community: Community, paper_id: int) -> Any:
         flash_error(error)
     else:
         flash(_("The entry has been discarded."), "info")
-    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
+    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
+
+
+@bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper-keyer")
+@committee_required(Action.MANAGE_VOTING)
+def paper_keyer(community: Community, cycle_id: int) -> Any:
+    cycle = community_cycle_or_404(community, cycle_id)
+    raw = request.form.get("keyer", "")
+    keyer = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if raw and keyer is None:
+        abort(400)
+    try:
+        voting.name_paper_keyer(current_user, cycle, keyer, now=now())
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        flash(_("Saved: who types paper ballots a second time."), "success")
+    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
 
 
 @bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/turnout")

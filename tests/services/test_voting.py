@@ -215,6 +215,7 @@ def test_web_cast_racing_a_paper_confirmation_stores_one(app):
             w.committee_a, c, w.resident_a.residency, [Choice(str(projects[1].id))], now=utcnow()
         )
         ids = (c.id, w.resident_a.id, second.id, entry.id, str(projects[0].id))
+        projects_ids = [p.id for p in projects]
     cycle_id, resident_id, member_id, entry_id, pid = ids
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
@@ -240,7 +241,8 @@ def test_web_cast_racing_a_paper_confirmation_stores_one(app):
             member, found = db.session.get(User, member_id), db.session.get(PaperEntry, entry_id)
             barrier.wait()
             try:
-                voting.confirm_paper_ballot(member, found, now=utcnow())
+                typed = [Choice(str(projects_ids[1]))]
+                assert voting.key_paper_ballot(member, found, typed, now=utcnow()) == "confirmed"
                 outcomes.append("paper")
             except ServiceError as error:
                 outcomes.append(error.code)
@@ -450,19 +452,22 @@ def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
     with pytest.raises(PermissionDenied):
         voting.enter_paper_ballot(w.committee_b, c, residency, [Choice(pid)], now=utcnow())
     entry = voting.enter_paper_ballot(w.committee_a, c, residency, [Choice(pid)], now=utcnow())
-    assert entry.status == "pending" and entry.choices == {"ids": [pid], "points": None}
+    assert entry.status == "pending" and len(entry.keyings) == 1
+    # The typing is sealed: the database holds nothing of her choice in the clear.
+    assert f'"c":["{pid}"'.encode() not in entry.keyings[0].sealed
     assert (
         _error(voting.enter_paper_ballot, w.committee_a, c, residency, [Choice(pid)], now=utcnow())
         == "paper_pending"
     )
-    assert _error(voting.confirm_paper_ballot, w.committee_a, entry, now=utcnow()) == (
+    assert _error(voting.key_paper_ballot, w.committee_a, entry, [Choice(pid)], now=utcnow()) == (
         "paper_same_person"
     )
-    result = voting.confirm_paper_ballot(w.admin, entry, now=utcnow())
-    assert entry.status == "confirmed"
-    assert entry.choices is None  # nothing links her to the ballot any more
-    assert result.receipt is None  # nobody at the office sees a receipt
-    assert db.session.scalar(select(Participation.receipt_commitment)) is None
+    with pytest.raises(PermissionDenied):
+        voting.key_paper_ballot(w.committee_b, entry, [Choice(pid)], now=utcnow())
+    assert voting.key_paper_ballot(w.admin, entry, [Choice(pid)], now=utcnow()) == "confirmed"
+    assert entry.status == "confirmed" and entry.decided_by_id == w.admin.id
+    assert [k.sealed for k in entry.keyings] == [None, None]  # nothing links her to the ballot
+    assert db.session.scalar(select(Participation.receipt_commitment)) is None  # no receipt
     assert _mixed(c.id) == [([pid], None)]
     assert _count(PublishedReceipt) == 0
     assert db.session.scalar(select(Participation.channel)) == "paper"
@@ -475,6 +480,99 @@ def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
     assert turnout.by_channel == {"web": 0, "paper": 1, "import": 0}
     assert turnout.by_community[0][1] == 1
     assert turnout.by_grid == [("振兴社区", "第一网格", 1)]
+
+
+def test_typings_that_differ_wait_until_a_third_agrees_with_one_of_them(ctx):
+    from microprojects.models import AuditEntry
+
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    a, b, d = (str(p.id) for p in projects)
+    second = f.user("second_member")
+    from microprojects.services import accounts
+
+    accounts.add_committee_member(w.admin, second, w.a, title="委员", now=utcnow())
+    residency = w.resident_a.residency
+    entry = voting.enter_paper_ballot(
+        w.committee_a, c, residency, [Choice(a), Choice(b)], now=utcnow()
+    )
+    # The second typist read the paper differently: the entry waits, and the audit says so.
+    outcome = voting.key_paper_ballot(second, entry, [Choice(a), Choice(d)], now=utcnow())
+    assert outcome == "mismatch" and entry.status == "mismatch"
+    assert _count(Participation) == 0 and _ballots() == 0
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-1] == "paper.mismatch"
+    # The count refuses while it waits.
+    from microprojects.services import counting
+
+    assert counting.count_problem(c, c.publication_at) == "count_paper_pending"
+    # The same order typed the other way round is the same ballot; a third person agreeing
+    # with the first typing counts it.
+    outcome = voting.key_paper_ballot(w.admin, entry, [Choice(b), Choice(a)], now=utcnow())
+    assert outcome == "confirmed" and entry.status == "confirmed"
+    assert [sorted(choices) for choices, _ in _mixed(c.id)] == [sorted([a, b])]
+    assert _count(Participation) == 1
+
+
+def test_the_first_typist_may_settle_a_dispute_only_with_someone_else_agreeing(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    a, b, _ = (str(p.id) for p in projects)
+    residency = w.resident_a.residency
+    entry = voting.enter_paper_ballot(w.committee_a, c, residency, [Choice(a)], now=utcnow())
+    assert voting.key_paper_ballot(w.admin, entry, [Choice(b)], now=utcnow()) == "mismatch"
+    # The first typist looks again and agrees with the admin's reading: counted, by two people.
+    assert voting.key_paper_ballot(w.committee_a, entry, [Choice(b)], now=utcnow()) == "confirmed"
+    assert _mixed(c.id) == [([b], None)]
+
+
+def test_a_dispute_can_be_discarded_with_a_reason_and_its_typings_go(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    a, b, _ = (str(p.id) for p in projects)
+    entry = voting.enter_paper_ballot(
+        w.committee_a, c, w.resident_a.residency, [Choice(a)], now=utcnow()
+    )
+    voting.key_paper_ballot(w.admin, entry, [Choice(b)], now=utcnow())
+    assert _error(voting.discard_paper_ballot, w.admin, entry, reason=" ", now=utcnow()) == (
+        "reason_required"
+    )
+    voting.discard_paper_ballot(w.admin, entry, reason="两个框都打了勾，作废", now=utcnow())
+    assert entry.status == "discarded" and [k.sealed for k in entry.keyings] == [None, None]
+    assert _error(voting.key_paper_ballot, w.admin, entry, [Choice(a)], now=utcnow()) == (
+        "paper_decided"
+    )
+    # She may still vote.
+    voting.cast_ballot(w.resident_a, c, [Choice(a)], now=utcnow())
+
+
+def test_a_committee_of_one_names_a_second_typist_from_another_community(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    pid = str(projects[0].id)
+    neighbour_place = f.community("xinbu", "新埠社区")  # the same street as A
+    neighbour = f.user("neighbour_chair")
+    from microprojects.services import accounts
+
+    accounts.add_committee_member(w.admin, neighbour, neighbour_place, title="主任", now=utcnow())
+    entry = voting.enter_paper_ballot(
+        w.committee_a, c, w.resident_a.residency, [Choice(pid)], now=utcnow()
+    )
+    with pytest.raises(PermissionDenied):
+        voting.key_paper_ballot(neighbour, entry, [Choice(pid)], now=utcnow())
+    candidates = voting.paper_keyer_candidates(c)
+    assert neighbour in candidates and w.admin in candidates
+    assert w.committee_b not in candidates  # another street's committee
+    assert _error(voting.name_paper_keyer, w.committee_a, c, w.committee_b, now=utcnow()) == (
+        "paper_keyer_not_allowed"
+    )
+    with pytest.raises(PermissionDenied):
+        voting.name_paper_keyer(w.committee_b, c, w.committee_b, now=utcnow())
+    voting.name_paper_keyer(w.committee_a, c, neighbour, now=utcnow())
+    assert voting.key_paper_ballot(neighbour, entry, [Choice(pid)], now=utcnow()) == "confirmed"
+    # Named for this cycle only.
+    other, _ = f.voting_cycle(w.a, w.committee_a)
+    assert not voting.may_key_paper(neighbour, other, w.a.id)
 
 
 def test_a_web_voter_cannot_also_vote_on_paper(ctx):

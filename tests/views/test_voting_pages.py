@@ -265,19 +265,34 @@ def test_paper_ballot_entered_by_one_confirmed_by_another(app, world, election):
     listing = first.get(f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper").get_data(
         as_text=True
     )
-    assert "等待确认" in listing and "由另一位成员确认" in listing
+    assert "等待第二次录入" in listing and "需由另一个人第二次录入" in listing
+    # The second member opens the entry: an empty ballot, nothing of the first typing.
     entry_id = int(
         re.search(
-            r"/committee/paper/(\d+)/confirm",
+            r"/committee/paper/(\d+)/key",
             second.get(f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper").get_data(
                 as_text=True
             ),
         ).group(1)
     )
-    confirmed = post(second, f"/c/{world.a_slug}/committee/paper/{entry_id}/confirm")
-    assert confirmed.status_code == 302
-    page = second.get(confirmed.headers["Location"]).get_data(as_text=True)
-    assert "纸质选票已计入" in page
+    key_path = f"/c/{world.a_slug}/committee/paper/{entry_id}/key"
+    form = second.get(key_path).get_data(as_text=True)
+    assert "王秀英" in form and "checked" not in form
+    # The first member cannot be the second typist.
+    refused = post(first, key_path, {"p": [ids[1]]})
+    assert "需由另一个人再录入一次" in first.get(refused.headers["Location"]).get_data(as_text=True)
+    # A different reading waits for a third look; an agreeing one counts it.
+    differ = post(second, key_path, {"p": [ids[0]]})
+    assert "两次录入不一致" in second.get(differ.headers["Location"]).get_data(as_text=True)
+    assert _ballots(app) == 0
+    confirmed = post(first, key_path, {"p": [ids[1]]})  # the first typist looks again
+    page = first.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "两次录入一致：纸质选票已计入" not in page  # the first typist alone agrees with no one
+    # The second member looks at the paper again: their new typing replaces theirs, and agrees.
+    assert "您之前录入过这张选票" in second.get(key_path).get_data(as_text=True)
+    done = post(second, key_path, {"p": [ids[1]]})
+    page = second.get(done.headers["Location"]).get_data(as_text=True)
+    assert "两次录入一致：纸质选票已计入" in page
     # Nobody at the office sees a receipt.
     assert re.search(r'class="code big">', page) is None
     assert _ballots(app) == 1
