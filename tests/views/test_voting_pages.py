@@ -390,3 +390,48 @@ def test_a_cast_is_three_statements_on_postgresql_and_four_on_sqlite(app, client
         s.startswith(("INSERT", "UPDATE", "DELETE")) for s in statements[3 + len(writes) :]
     )
     assert _count(app, SealedBallot) == 1 and _count(app, Participation) == 1
+
+
+def test_a_second_typist_from_another_community_works_only_where_named(app, world, election):
+    cycle_id, ids = election
+    with app.app_context():
+        from microprojects.models import Community, Cycle, User, utcnow
+        from microprojects.services import accounts
+
+        a = db.session.get(Community, world.a_id)
+        neighbour_place = f.community("xinbu", "新埠社区")  # the same street as A
+        neighbour = f.user("neighbour_chair")
+        admin = db.session.get(User, world.ids["admin"])
+        accounts.add_committee_member(admin, neighbour, neighbour_place, title="主任", now=f.NOW)
+        resident = db.session.get(User, world.ids["resident_a"]).residency
+        from microprojects.domain.ballots import Choice
+        from microprojects.services import voting
+
+        entry = voting.enter_paper_ballot(
+            db.session.get(User, world.ids["committee_a"]),
+            db.session.get(Cycle, cycle_id), resident, [Choice(ids[0])], now=utcnow(),
+        )  # fmt: skip
+        entry_id, neighbour_id, place_slug = entry.id, neighbour.id, a.slug
+    paper_page = f"/c/{place_slug}/committee/cycles/{cycle_id}/paper"
+    key_path = f"/c/{place_slug}/committee/paper/{entry_id}/key"
+    outsider = app.test_client()
+    login(outsider, "neighbour_chair")
+    assert outsider.get(paper_page).status_code == 403
+    assert outsider.get(key_path).status_code == 403
+    # The committee names them on the paper page.
+    chair = app.test_client()
+    login(chair, "committee_a")
+    page = chair.get(paper_page).get_data(as_text=True)
+    assert "居务协商会以外的第二录入人" in page and f'value="{neighbour_id}"' in page
+    naming = f"/c/{place_slug}/committee/cycles/{cycle_id}/paper-keyer"
+    post(chair, naming, {"keyer": neighbour_id})
+    assert outsider.get(paper_page).status_code == 200
+    done = post(outsider, key_path, {"p": [ids[0]]})
+    assert "两次录入一致" in outsider.get(done.headers["Location"]).get_data(as_text=True)
+    # They may type paper ballots, not change who may.
+    assert "居务协商会以外的第二录入人" not in outsider.get(paper_page).get_data(as_text=True)
+    refused = post(
+        outsider, f"/c/{place_slug}/committee/cycles/{cycle_id}/paper-keyer", {"keyer": ""}
+    )
+    assert refused.status_code == 403
+    assert _ballots(app) == 1
