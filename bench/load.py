@@ -8,6 +8,7 @@ clients reconnect per request) and the cookies of the resident it is acting for.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -31,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+RECEIPT_MARK = "data-receipt"  # the receipt page, in the cast's own answer
+BALLOT_KEY = base64.b64encode(os.urandom(32)).decode("ascii")  # one run's servers share it
 HOST = "127.0.0.1"
 
 
@@ -125,6 +128,7 @@ def server_env(database_url: str) -> dict[str, str]:
         **os.environ,
         "MICROPROJECTS_ENV": "production",
         "SECRET_KEY": "bench-" + os.urandom(16).hex(),
+        "BALLOT_KEY": BALLOT_KEY,
         "DATABASE_URL": database_url,
         "SESSION_COOKIE_SECURE": "0",  # plain HTTP on 127.0.0.1: no TLS proxy in front
         "LOGIN_RATE_LIMIT": "1000000 per minute",
@@ -286,8 +290,8 @@ end
 # Logged-in POSTs from a file of (Cookie header, form body) lines, one resident's request per
 # line: each of wrk's threads takes every n-th line. "once": each line is sent once (a cast spends
 # its token), and a thread that runs out stops; otherwise the lines are sent round and round. A
-# response counts as expected when it is a 302 to a Location ending in EXPECT; every request
-# counts in wrk's latency figures.
+# response counts as expected when it is a 302 to a Location ending in EXPECT or, for an EXPECT
+# of "body:TEXT", a 200 whose body holds TEXT; every request counts in wrk's latency figures.
 WRK_LINES_SCRIPT = """
 local path, lines_file, expect = "%(path)s", "%(lines)s", "%(expect)s"
 local once, nthreads = %(once)s, %(threads)d
@@ -326,7 +330,13 @@ end
 function response(status, headers, body)
   if ran_out == 1 then return end
   local location = headers["Location"] or ""
-  if status == 302 and location:sub(-#expect) == expect then ok = ok + 1 else bad = bad + 1 end
+  local good
+  if expect:sub(1, 5) == "body:" then
+    good = status == 200 and body ~= nil and body:find(expect:sub(6), 1, true) ~= nil
+  else
+    good = status == 302 and location:sub(-#expect) == expect
+  end
+  if good then ok = ok + 1 else bad = bad + 1 end
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -612,7 +622,7 @@ def cast_ballots(
 ) -> Figures:
     """Logged-in residents casting a ballot through the web pages, one resident after another
     per client: GET the ballot page, POST the review with two projects, POST the cast with the
-    review's token (a 302 to the receipt page is success). A cast's latency is the three
+    review's token (an answer holding the receipt is success). A cast's latency is the three
     requests together; the window ends at the deadline or when a client runs out of residents."""
     per_client = [cookies[i::clients] for i in range(clients)]
 
@@ -642,13 +652,13 @@ def cast_ballots(
             token, csrf = TOKEN_RE.search(page), CSRF_RE.search(page)
             if status != 200 or not token or not csrf:
                 raise RuntimeError(f"review page: {status}")
-            status, _, location = client.request(
+            status, page, location = client.request(
                 "POST",
                 f"/cycles/{cycle_id}/vote/cast",
                 {"csrf_token": csrf.group(1), "token": token.group(1)},
             )
             finished = time.perf_counter()
-            if status != 302 or not location.endswith(f"/cycles/{cycle_id}/receipt"):
+            if status != 200 or RECEIPT_MARK not in page:
                 raise RuntimeError(f"cast: {status} to {location!r}")
             with run.lock:
                 run.done.append((finished, finished - began))
@@ -784,13 +794,14 @@ def cast_requests(
 ) -> Figures:
     """The cast request alone, by residents whose ballot is reviewed (:func:`review_ballots`):
     session, CSRF token, the review's token, validation of the ballot, and the participation
-    and the ballot written in one transaction; a 302 to the receipt page is success. Sent by wrk
+    and the sealed ballot written in one transaction; an answer holding the receipt is success
+    (the receipt page, shown once, is the cast's own answer). Sent by wrk
     where it is installed (as baseline B is), else by the Python client. The window ends at the
     deadline or when a client runs out of residents."""
     if have_wrk():
         return wrk_posts(
             name, server, f"/cycles/{cycle_id}/vote/cast", reviewed, token=None,
-            expect=f"/cycles/{cycle_id}/receipt", once=True, seconds=seconds,
+            expect="body:" + RECEIPT_MARK, once=True, seconds=seconds,
             connections=clients, unit="casts/s",
         )  # fmt: skip
     per_client = [reviewed[i::clients] for i in range(clients)]
@@ -802,13 +813,13 @@ def cast_requests(
                 break
             client.cookie = ready.cookie
             began = time.perf_counter()
-            status, _, location = client.request(
+            status, page, location = client.request(
                 "POST",
                 f"/cycles/{cycle_id}/vote/cast",
                 {"csrf_token": ready.csrf, "token": ready.token},
             )
             finished = time.perf_counter()
-            if status != 302 or not location.endswith(f"/cycles/{cycle_id}/receipt"):
+            if status != 200 or RECEIPT_MARK not in page:
                 raise RuntimeError(f"cast: {status} to {location!r}")
             with run.lock:
                 run.done.append((finished, finished - began))

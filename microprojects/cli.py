@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(places)
     app.cli.add_command(pabulib)
     app.cli.add_command(count)
+    app.cli.add_command(mix)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
 
@@ -417,6 +418,28 @@ def _count(cycle_id: int, reason: str) -> None:
 def count(cycle_id: int, reason: str) -> None:
     """Count a cycle whose voting has closed and store the result (as the committee's button)."""
     _count(cycle_id, reason)
+
+
+@click.command()
+@click.argument("cycle_id", type=int)
+@with_appcontext
+def mix(cycle_id: int) -> None:
+    """Open the cycle's sealed ballots and write them as mixed ballots: all of them once voting
+    has closed, else when at least MIX_BATCH wait (as every cast does on its own)."""
+    from .domain.phases import Phase
+    from .models import Cycle
+    from .services import mixing
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"No cycle {cycle_id}.")
+    final = cycle.phase(utcnow()) is not Phase.VOTING
+    try:
+        mixed = mixing.mix(cycle_id, final=final)
+    except mixing.BallotKeyError as error:
+        raise click.ClickException(str(error)) from None
+    left = mixing.unmixed(cycle_id)
+    click.echo(f"cycle {cycle_id}: {mixed} ballots mixed, {left} still sealed")
 
 
 # --- backup and restore (SQLite; PostgreSQL uses pg_dump and pg_restore) ------------------------

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -41,6 +42,10 @@ class Config:
     def __init__(self, instance_path: str | None = None) -> None:
         instance = Path(instance_path or Path.cwd() / "instance")
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or self._local_secret(instance)
+        # The key ballots are sealed to (base64 of 32 bytes): never in the database or its backups.
+        self.BALLOT_KEY = os.environ.get("BALLOT_KEY") or self._missing_ballot_key(instance)
+        # The fewest sealed ballots the mixer opens at once while voting runs (all at its close).
+        self.MIX_BATCH = _env_int("MIX_BATCH", 25)
         default_db = "sqlite:///" + str(instance / "microprojects.db")
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
             os.environ.get("DATABASE_URL", default_db)
@@ -49,8 +54,19 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # How many proxies (nginx: 1) stand before the app and say who their client is.
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+        if self.TRUSTED_PROXIES < 0:
+            raise RuntimeError("TRUSTED_PROXIES must be 0 (no proxy) or the number of proxies")
+        # Failed logins, per client address and per login name (see views.auth).
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
+            "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+        )
         self.CLAIM_RATE_LIMIT = os.environ.get("CLAIM_RATE_LIMIT", "10 per minute;30 per hour")
+        self.REGISTER_RATE_LIMIT = os.environ.get(
+            "REGISTER_RATE_LIMIT", "10 per minute;50 per hour"
+        )
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ("zh_CN", "en")
@@ -89,19 +105,46 @@ class Config:
             path.write_text(key, encoding="utf-8")
             return key
 
+    def _missing_ballot_key(self, instance: Path) -> str:
+        return self._local_ballot_key(instance)
+
+    @staticmethod
+    def _local_ballot_key(instance: Path) -> str:
+        # A development key that survives restarts, so that ballots cast before one are opened
+        # after it; production must set one, shared by every server of the deployment.
+        path = instance / "ballot_key"
+        try:
+            return path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            instance.mkdir(parents=True, exist_ok=True)
+            key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+            path.write_text(key, encoding="ascii")
+            path.chmod(0o600)
+            return key
+
 
 class ProductionConfig(Config):
     """Production: a secret key and a database URL must come from the environment."""
 
     def __init__(self, instance_path: str | None = None) -> None:
-        super().__init__(instance_path)
         if not os.environ.get("SECRET_KEY"):
             raise RuntimeError(
                 "SECRET_KEY must be set in production (MICROPROJECTS_ENV=production)"
             )
+        super().__init__(instance_path)
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.PREFERRED_URL_SCHEME = "https"
+
+    def _missing_ballot_key(self, instance: Path) -> str:
+        # Every server must seal to the same key, and the mixer open with it: a key that one
+        # server made for itself would leave the others' ballots unopened.
+        raise RuntimeError(
+            "BALLOT_KEY must be set in production (MICROPROJECTS_ENV=production): make one "
+            "with `python3 -c 'import base64, os; "
+            "print(base64.b64encode(os.urandom(32)).decode())'`, "
+            "give the same to every server, and keep it out of the database's backups"
+        )
 
 
 class TestConfig(Config):
@@ -112,10 +155,14 @@ class TestConfig(Config):
     def __init__(self, database_url: str, instance_path: str | None = None) -> None:
         super().__init__(instance_path)
         self.SECRET_KEY = "test-secret"
+        self.BALLOT_KEY = "dGVzdC1iYWxsb3Qta2V5LW5ldmVyLWluLXByb2R1Y3Q="
+        self.MIX_BATCH = 3
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(database_url)
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.LOGIN_RATE_LIMIT = "5 per minute"
+        self.LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
         self.CLAIM_RATE_LIMIT = "5 per minute"
+        self.REGISTER_RATE_LIMIT = "5 per minute"
         self.SERVER_NAME = None
         # A cheap hash keeps the suite fast; production's scrypt is checked in its own test.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -303,7 +303,7 @@ def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = Fa
         moment = cycle.voting_at + timedelta(seconds=span * (index + 1) / (len(voters) + 2))
         if index % 8 == 7 and chair and second and person.residency:
             entry = voting.enter_paper_ballot(chair, cycle, person.residency, choices, now=moment)
-            voting.confirm_paper_ballot(second, entry, now=moment)
+            voting.key_paper_ballot(second, entry, choices, now=moment)
         else:
             voting.cast_ballot(person, cycle, choices, now=moment)
     rest = people[len(voters) :]

@@ -15,9 +15,15 @@ SERVICE_MESSAGES: dict[str, Any] = {
         "A username is 3 to 32 letters, digits, dots, dashes or underscores, "
         "starting with a letter."
     ),
-    "username_taken": _l("That username or phone number is already registered."),
+    "username_taken": _l("That username is taken; choose another."),
     "phone_invalid": _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
-    "phone_taken": _l("That phone number is already registered."),
+    # Never says that a phone number has an account: only what its owner can do.
+    "registration_refused": _l(
+        "No account was made with these details. If you have registered before, log in with "
+        "your username or mobile number; if you have forgotten your password, ask your community "
+        "committee or the administrator to reset it. You can also register without a mobile "
+        "number."
+    ),
     "password_too_short": _l("The password must have at least 8 characters."),
     "password_too_simple": _l("The password is too simple; use letters and digits."),
     "password_wrong": _l("The password is not correct."),
@@ -289,10 +295,19 @@ SERVICE_MESSAGES.update(
         "already_voted": _l("You have already voted in this cycle. Each person votes once."),
         "revision_not_allowed": _l("Ballots cannot be changed in this cycle."),
         "nothing_to_revise": _l("You have no ballot in this cycle to change."),
-        "receipt_unknown": _l("That receipt does not match a ballot of this cycle."),
+        "receipt_unknown": _l(
+            "That is not the receipt of your ballot in this cycle. Type the code you were given "
+            "when you voted."
+        ),
         "paper_pending": _l("A paper ballot of this resident is already waiting for confirmation."),
         "paper_decided": _l("That paper ballot has already been decided."),
-        "paper_same_person": _l("The member who entered a paper ballot cannot confirm it."),
+        "paper_same_person": _l(
+            "You typed this paper ballot already. Another person types it a second time."
+        ),
+        "paper_keyer_not_allowed": _l(
+            "The second typist must be an administrator or a committee member of another "
+            "community of the street."
+        ),
         "voting_started": _l("Voting has started; its settings can no longer change."),
         "vote_unit_unknown": _l("Choose who has a vote."),
         "ballot_kind_unknown": _l("Choose how residents vote."),
@@ -330,8 +345,9 @@ def ballot_problem(code: str, params: dict[str, Any]) -> str:
 
 
 PAPER_STATUS_LABELS: dict[str, Any] = {
-    "pending": _l("waiting for confirmation"),
-    "confirmed": _l("confirmed"),
+    "pending": _l("waiting for a second typing"),
+    "mismatch": _l("typings differ: check the paper again"),
+    "confirmed": _l("counted"),
     "discarded": _l("discarded"),
 }
 
@@ -342,7 +358,12 @@ SERVICE_MESSAGES.update(
         "tally_threshold_negative": _l("The minimum score cannot be negative."),
         "count_voting_open": _l("The votes can be counted once voting has closed."),
         "count_paper_pending": _l(
-            "Paper ballots are waiting for confirmation. Confirm or discard them before counting."
+            "Paper ballots are waiting for a second typing, or their typings differ. Type them "
+            "again or discard them before counting."
+        ),
+        "count_unmixed": _l(
+            "Some sealed ballots could not be opened for the count. Check the ballot key "
+            "(BALLOT_KEY) of the server, then count again."
         ),
         "count_no_projects": _l("There are no projects on the ballot to count."),
         "recount_needs_reason": _l(

@@ -9,7 +9,7 @@ PostgreSQL, ../shared and everything else the suite can use.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,20 +100,37 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
+def app(app_with: Callable[..., Flask]) -> Flask:
     """The app, with empty tables. No app context is held, so that every request made through
     a test client gets its own, as in production (``g``, the session and the login are not
     shared between requests); tests that call services directly use ``ctx``."""
+    return app_with()
+
+
+@pytest.fixture
+def app_with(database_url: str, instance_dir: Path) -> Iterator[Callable[..., Flask]]:
+    """``app_with(**settings)``: the app as ``app`` makes it, with these settings over
+    TestConfig's; for settings read once, when the app is made (``TRUSTED_PROXIES``)."""
     from microprojects.extensions import db, limiter
 
-    application = create_app(TestConfig(database_url, instance_path=str(instance_dir)))
-    with application.app_context():
-        empty_tables()
-    limiter.reset()
-    yield application
-    with application.app_context():
-        empty_tables()
-        db.engine.dispose()
+    made: list[Flask] = []
+
+    def make(**settings: Any) -> Flask:
+        config = TestConfig(database_url, instance_path=str(instance_dir))
+        for name, value in settings.items():
+            setattr(config, name, value)
+        application = create_app(config)
+        with application.app_context():
+            empty_tables()
+        limiter.reset()
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            empty_tables()
+            db.engine.dispose()
 
 
 @pytest.fixture

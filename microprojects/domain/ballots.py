@@ -159,3 +159,11 @@ def tally_vote_type(kind: BallotKind) -> str:
         BallotKind.POINTS: "cumulative",
         BallotKind.RANKING: "ordinal",
     }[kind]
+
+
+def same_ballot(kind: BallotKind, first: Sequence[Choice], second: Sequence[Choice]) -> bool:
+    """Whether two typings of one paper ballot say the same: the same projects (with the same
+    points, for POINTS), in the same order only for a RANKING, where order is the vote."""
+    if kind is BallotKind.RANKING:
+        return list(first) == list(second)
+    return sorted(first, key=lambda c: c.project_id) == sorted(second, key=lambda c: c.project_id)

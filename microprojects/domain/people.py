@@ -48,6 +48,13 @@ def normalize_phone(raw: str) -> str | None:
     return digits if PHONE_RE.match(digits) else None
 
 
+def login_name(typed: str) -> str:
+    """The login name an entry of the login form stands for, however it was written: a mobile
+    number as its 11 digits, anything else (a username) trimmed and in lower case, as usernames
+    are matched. One account may have two login names: its username and its phone number."""
+    return normalize_phone(typed) or (typed or "").strip().lower()
+
+
 def is_valid_username(name: str) -> bool:
     return bool(USERNAME_RE.match(name or ""))
 

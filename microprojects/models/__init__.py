@@ -35,7 +35,14 @@ from .residency import (
     RosterEntry,
     VerificationMethod,
 )
-from .voting import Ballot, PaperEntry, Participation
+from .voting import (
+    Ballot,
+    PaperEntry,
+    PaperKeying,
+    Participation,
+    PublishedReceipt,
+    SealedBallot,
+)
 
 __all__ = [
     "Assessment",
@@ -61,16 +68,19 @@ __all__ = [
     "Organization",
     "OrganizationMember",
     "PaperEntry",
+    "PaperKeying",
     "Participation",
     "ProblemReport",
     "ProgressPhoto",
     "ProgressUpdate",
     "Proposal",
     "ProposalPhoto",
+    "PublishedReceipt",
     "Rating",
     "Residency",
     "ResidencyStatus",
     "RosterEntry",
+    "SealedBallot",
     "Spending",
     "Street",
     "Support",

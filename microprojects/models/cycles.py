@@ -102,6 +102,11 @@ class Cycle(db.Model):
     vote_unit: Mapped[str] = mapped_column(String(10), default="person")
     allow_revision: Mapped[bool] = mapped_column(default=False)
     public_turnout: Mapped[bool] = mapped_column(default=True)
+    # Who types paper ballots a second time besides the committee (a one-member committee): a
+    # committee member of another community of the street, or an administrator.
+    paper_keyer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_cycles_paper_keyer_id_users")
+    )
     # The count, fixed with the voting settings before voting opens.
     tally_rule: Mapped[str] = mapped_column(String(30), default="greedy")
     tally_threshold: Mapped[int | None]

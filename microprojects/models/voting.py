@@ -4,20 +4,36 @@
   cycle and voting unit (a person or a household), enforced by a unique constraint. It records
   the channel (web, paper, or import for an election loaded from a Pabulib file) and the day,
   not the time.
-- ``ballots`` holds what was chosen, with the SHA-256 digest of the voter's receipt code. It has
-  no link to a person, participation or account, no time, and a random identifier; on SQLite it
-  is stored without a rowid, so even the physical order says nothing of who came when.
-- ``paper_entries`` are paper ballots typed in by one committee member and waiting for a second
-  to confirm them. Confirming turns an entry into a participation and a ballot and erases the
-  entry's choices, so that afterwards nothing links the resident to the ballot.
+- ``sealed_ballots`` holds each ballot as cast: sealed to the ballot key, which the database
+  does not hold, so that the row written beside the participation says nothing to whoever reads
+  the database or a backup of it.
+- ``ballots`` holds what was chosen, written by the mixer (``services.mixing``) in batches of
+  several voters, shuffled, in transactions that touch no participation. A ballot has no link to
+  a person, participation or account, no time, and a random identifier; on SQLite it is stored
+  without a rowid. Where the cycle allows revision it keeps a revision tag of its receipt, never
+  published.
+- ``receipts`` is the public list of receipt digests of the mixed ballots, shuffled apart from
+  them: a voter finds theirs there, and nothing ties it to a ballot.
+- ``paper_entries`` are paper ballots typed in at the office, each typed twice by two people
+  (``paper_keyings``, sealed like ballots). Two typings that agree turn the entry into a
+  participation and a sealed ballot and erase the typings, so that afterwards nothing links the
+  resident to the ballot.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -44,6 +60,8 @@ class Participation(db.Model):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(6))
     day: Mapped[date]
+    # ``domain.secrecy.commitment`` of the voter's receipt (none on paper): revising needs it.
+    receipt_commitment: Mapped[str | None] = mapped_column(String(64))
 
     residency: Mapped[Residency | None] = relationship()
 
@@ -56,36 +74,60 @@ class Ballot(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
     choices: Mapped[list[str]] = mapped_column(JSON)
     points: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
-    receipt_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    revision_tag: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class SealedBallot(db.Model):
+    """A ballot as cast, sealed to the ballot key, until the mixer opens it."""
+
+    __tablename__ = "sealed_ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublishedReceipt(db.Model):
+    """The published digest of a mixed ballot's receipt, with nothing that ties it to one."""
+
+    __tablename__ = "receipts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
 
 
 class PaperEntry(db.Model):
+    """A resident's paper ballot, typed at the office. It counts once two different people
+    have typed it alike (``PaperKeying``), each without seeing the other's typing; typings that
+    differ leave it in dispute until a further typing agrees with one of them, or it is
+    discarded with a reason."""
+
     __tablename__ = "paper_entries"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'confirmed', 'discarded')", name="status_known"),
-        # Two people for every paper ballot.
         CheckConstraint(
-            "decided_by_id IS NULL OR decided_by_id <> entered_by_id", name="two_people"
+            "status IN ('pending', 'mismatch', 'confirmed', 'discarded')", name="status_known"
         ),
-        # Once decided, the choices are gone: nothing links the resident to a ballot.
+        # Decided exactly when confirmed or discarded.
         CheckConstraint(
-            "status = 'pending' OR (choices IS NULL AND decided_at IS NOT NULL)",
-            name="decided_scrubbed",
+            "(status IN ('pending', 'mismatch') AND decided_at IS NULL)"
+            " OR (status IN ('confirmed', 'discarded') AND decided_at IS NOT NULL)",
+            name="decided_when_closed",
         ),
         Index(
-            "uq_paper_entries_pending",
+            "uq_paper_entries_open",
             "cycle_id",
             "residency_id",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status IN ('pending', 'mismatch')"),
+            postgresql_where=text("status IN ('pending', 'mismatch')"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
     residency_id: Mapped[int] = mapped_column(ForeignKey("residencies.id", ondelete="RESTRICT"))
-    choices: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -96,3 +138,30 @@ class PaperEntry(db.Model):
     residency: Mapped[Residency] = relationship()
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    keyings: Mapped[list[PaperKeying]] = relationship(
+        back_populates="entry", order_by="PaperKeying.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("pending", "mismatch")
+
+
+class PaperKeying(db.Model):
+    """One person's typing of a paper ballot, sealed to the ballot key like a cast ballot; the
+    sealed text is erased once the entry is confirmed or discarded. One typing per person and
+    entry: a second look at the paper by the same person replaces their typing."""
+
+    __tablename__ = "paper_keyings"
+    __table_args__ = (UniqueConstraint("entry_id", "keyed_by_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("paper_entries.id", ondelete="CASCADE"), index=True
+    )
+    keyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    keyed_at: Mapped[datetime]
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    entry: Mapped[PaperEntry] = relationship(back_populates="keyings")
+    keyed_by: Mapped[User | None] = relationship()

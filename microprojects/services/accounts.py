@@ -70,6 +70,10 @@ def register_user(
     now: datetime,
     email: str | None = None,
 ) -> User:
+    """A new account. A username that is taken is said to be (a username is chosen, not
+    personal); a phone number that is taken is not: the refusal, ``registration_refused``, is
+    the one for any failure the person cannot be told more about, so that nobody learns from
+    this form whether a number has an account."""
     username = (username or "").strip()
     if not is_valid_username(username):
         raise ServiceError("username_invalid")
@@ -85,7 +89,7 @@ def register_user(
     if normalized_phone and db.session.scalar(
         select(User.id).where(User.phone == normalized_phone)
     ):
-        raise ServiceError("phone_taken")
+        raise ServiceError("registration_refused")
     user = User(
         username=username,
         phone=normalized_phone,
@@ -100,7 +104,7 @@ def register_user(
     except IntegrityError:
         # Two registrations raced for the same name or phone; the database kept one.
         db.session.rollback()
-        raise ServiceError("username_taken") from None
+        raise ServiceError("registration_refused") from None
     return user
 
 
@@ -128,6 +132,13 @@ def authenticate(login: str, password: str, *, now: datetime) -> User | None:
     user.last_login_at = now
     db.session.commit()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, in every browser: their login cookies carry the old token.
+    Logging out does it, so that a copy of the cookies taken before is refused after."""
+    user.session_token = new_session_token()
+    db.session.commit()
 
 
 def change_password(user: User, *, current: str, new: str, now: datetime) -> None:

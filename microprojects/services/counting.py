@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -50,10 +51,10 @@ from ..models import (
     Proposal,
     User,
 )
-from . import audit
+from . import audit, mixing
 from .cycles import can_manage
 from .errors import PermissionDenied, ServiceError
-from .voting import receipt_digest, turnout
+from .voting import turnout
 
 COUNTED_PHASES = (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
 # The category of an imported project whose file gives none; exported as none again.
@@ -148,10 +149,12 @@ def count_problem(cycle: Cycle, now: datetime) -> str | None:
     pending = db.session.scalar(
         select(func.count())
         .select_from(PaperEntry)
-        .where(PaperEntry.cycle_id == cycle.id, PaperEntry.status == "pending")
+        .where(PaperEntry.cycle_id == cycle.id, PaperEntry.status.in_(("pending", "mismatch")))
     )
     if pending:
         return "count_paper_pending"
+    if mixing.unmixed(cycle.id):
+        return "count_unmixed"
     return None
 
 
@@ -175,6 +178,14 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
     command line)."""
     if actor is not None and not can_manage(actor, cycle):
         raise PermissionDenied()
+    if cycle.phase(now) in COUNTED_PHASES:
+        # Voting has closed: the ballots still sealed are mixed, however few, in a transaction
+        # of their own, before the count reads them. If they do not open (a wrong key), they
+        # stay sealed and the count refuses, saying so.
+        try:
+            mixing.mix(cycle.id, final=True)
+        except mixing.BallotKeyError:
+            current_app.logger.exception("the sealed ballots of cycle %s do not open", cycle.id)
     problem = count_problem(cycle, now)
     if problem:
         raise ServiceError(problem)
@@ -446,7 +457,6 @@ def import_election(
                         "cycle_id": cycle.id,
                         "choices": [ids[c] for c in ballot.choices],
                         "points": None if ballot.points is None else list(ballot.points),
-                        "receipt_digest": receipt_digest(secrets.token_hex(16)),
                     }
                 )
                 participation_rows.append(

@@ -9,17 +9,19 @@ two devices, a paper entry confirmed while the resident votes on the phone.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, bindparam, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, validate
+from ..domain import secrecy
+from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, same_ballot, validate
 from ..domain.characters import clean_text
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
@@ -32,14 +34,17 @@ from ..models import (
     Grid,
     Household,
     PaperEntry,
+    PaperKeying,
     Participation,
     Proposal,
+    PublishedReceipt,
     Residency,
     RosterEntry,
+    SealedBallot,
     User,
 )
 from ..models.cycles import rule_of, schedule_of
-from . import audit
+from . import audit, mixing
 from .accounts import actor_for
 from .cycles import participation_problem
 from .errors import PermissionDenied, ServiceError
@@ -56,8 +61,11 @@ class BallotInvalid(ServiceError):
 
 @dataclass(frozen=True)
 class CastResult:
-    receipt: str
-    ballot_id: str
+    """A web ballot's receipt and, to be shown once, the choices it was cast with. A paper
+    ballot has no receipt: nobody at the office ever sees one."""
+
+    receipt: str | None
+    choices: tuple[Choice, ...]
 
 
 def new_receipt() -> str:
@@ -80,7 +88,8 @@ def normalize_receipt(raw: str) -> str | None:
 
 
 def receipt_digest(receipt: str) -> str:
-    return hashlib.sha256(receipt.encode("ascii")).hexdigest()
+    """The receipt's digest as the public list holds it."""
+    return secrecy.published_digest(receipt)
 
 
 def ballot_projects(cycle: Cycle) -> list[Proposal]:
@@ -115,7 +124,7 @@ _CAST_COLUMNS = (
     "id", "community_id", "collecting_at", "screening_at", "voting_at", "publication_at",
     "implementation_at", "closed_at", "ballot_kind", "ballot_min", "ballot_max", "budget_fen",
     "ballot_min_share_pct", "points_total", "points_max", "rank_k", "vote_unit",
-    "allow_revision", "min_age", "allow_work", "allow_study",
+    "allow_revision", "min_age", "allow_work", "allow_study", "title",
 )  # fmt: skip
 _cycles = Cycle.__table__.c
 _VOTING_CYCLE = select(
@@ -132,8 +141,7 @@ _VOTED = select(Participation.id).where(
     Participation.cycle_id == bindparam("cycle_id"),
     Participation.voter_key == bindparam("voter_key"),
 )
-_ADD_PARTICIPATION = insert(Participation.__table__)
-_ADD_BALLOT = insert(Ballot.__table__)
+_ADD_SEALED = SealedBallot.__table__.insert()
 
 
 def _run(statement: Any, params: dict[str, Any]) -> Any:
@@ -147,6 +155,7 @@ class VotingCycle:
     voting service takes it wherever it takes a Cycle."""
 
     id: int
+    title: str
     schedule: Schedule
     rule: BallotRule
     ballot_kind: str
@@ -177,6 +186,7 @@ def find_voting_cycle(cycle_id: int) -> VotingCycle | None:
     pairs = (item.partition(":") for item in _split(row.ballot_costs))
     return VotingCycle(
         id=row.id,
+        title=row.title,
         schedule=schedule_of(row),
         rule=rule_of(row),
         ballot_kind=row.ballot_kind,
@@ -212,7 +222,9 @@ def voter(residency: Residency, cycle: Cycle | VotingCycle) -> Voter:
     cycle votes by household, their household. One query, whatever is loaded already."""
     if residency.roster_entry_id is None:
         return Voter(f"residency:{residency.id}", None)
-    row = _run(_HOUSEHOLD, {"entry_id": residency.roster_entry_id}).one()
+    row = _run(_HOUSEHOLD, {"entry_id": residency.roster_entry_id}).one_or_none()
+    if row is None:  # the roster entry is gone
+        raise ServiceError("not_verified")
     if cycle.vote_unit == "household":
         return Voter(f"household:{row.household_id}", row.grid_id)
     return Voter(f"entry:{residency.roster_entry_id}", row.grid_id)
@@ -263,58 +275,99 @@ def _ballot_values(
     return ids, points
 
 
-def _participation_from_roster(unit: str) -> Any:
+_PARTICIPATION_COLUMNS = [
+    "cycle_id", "voter_key", "residency_id", "community_id", "grid_id", "channel", "day",
+    "receipt_commitment",
+]  # fmt: skip
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _participation_from_roster(dialect: str, unit: str) -> Any:
     """INSERT ... SELECT: the participation of a resident on the roster, its voting unit's key
-    and grid read from the roster in the same statement."""
+    and grid read from the roster in the same statement. A second one for the same voting unit
+    is not written (ON CONFLICT DO NOTHING), so that a double submission leaves no error line in
+    the database's log, where it would name the voter and the time."""
     unit_id = Household.id if unit == "household" else RosterEntry.id
     prefix = "household:" if unit == "household" else "entry:"
-    return insert(Participation.__table__).from_select(
-        ["cycle_id", "voter_key", "residency_id", "community_id", "grid_id", "channel", "day"],
-        select(
-            bindparam("cycle_id", type_=Integer),
-            literal(prefix, String) + cast(unit_id, String),
-            bindparam("residency_id", type_=Integer),
-            bindparam("community_id", type_=Integer),
-            Household.grid_id,
-            bindparam("channel", type_=String),
-            bindparam("day", type_=Date),
+    return (
+        _INSERTS[dialect](Participation.__table__)
+        .from_select(
+            _PARTICIPATION_COLUMNS,
+            select(
+                bindparam("cycle_id", type_=Integer),
+                literal(prefix, String) + cast(unit_id, String),
+                bindparam("residency_id", type_=Integer),
+                bindparam("community_id", type_=Integer),
+                Household.grid_id,
+                bindparam("channel", type_=String),
+                bindparam("day", type_=Date),
+                bindparam("receipt_commitment", type_=String),
+            )
+            .join_from(RosterEntry, Household, Household.id == RosterEntry.household_id)
+            .where(RosterEntry.id == bindparam("entry_id")),
         )
-        .join_from(RosterEntry, Household, Household.id == RosterEntry.household_id)
-        .where(RosterEntry.id == bindparam("entry_id")),
+        .on_conflict_do_nothing(index_elements=["cycle_id", "voter_key"])
     )
 
 
-def _participation_and_ballot(participation: Any) -> Any:
-    """PostgreSQL: the participation and the ballot in one statement (a data-modifying WITH);
-    the ballot is written only if the participation was, and nothing links the two rows."""
-    written = participation.returning(Participation.__table__.c.id).cte("participation")
-    ballots = Ballot.__table__
+def _participation_unlisted(dialect: str) -> Any:
+    """The participation of a resident verified without a roster entry."""
     return (
-        insert(ballots)
+        _INSERTS[dialect](Participation.__table__)
+        .values({name: bindparam(name) for name in _PARTICIPATION_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["cycle_id", "voter_key"])
+    )
+
+
+def _participation_and_sealed(participation: Any) -> Any:
+    """PostgreSQL: the participation and the sealed ballot in one statement (a data-modifying
+    WITH); the sealed ballot is written only if the participation was."""
+    written = participation.returning(Participation.__table__.c.id).cte("participation")
+    sealed = SealedBallot.__table__
+    return (
+        sealed.insert()
         .from_select(
-            ["id", "cycle_id", "choices", "points", "receipt_digest"],
+            ["id", "cycle_id", "sealed"],
             select(
-                bindparam("ballot_id", type_=String),
+                bindparam("sealed_id", type_=String),
                 bindparam("cycle_id", type_=Integer),
-                bindparam("choices", type_=ballots.c.choices.type),
-                bindparam("points", type_=ballots.c.points.type),
-                bindparam("receipt_digest", type_=String),
+                bindparam("sealed", type_=sealed.c.sealed.type),
             ).select_from(written),
         )
         .add_cte(written)
+        .returning(sealed.c.id)
     )
 
 
-# Each returns a row for what it wrote (no row: the roster entry is gone).
-_FROM_ROSTER = {unit: _participation_from_roster(unit) for unit in ("person", "household")}
-_FROM_ROSTER_WITH_BALLOT = {
-    unit: _participation_and_ballot(statement).returning(Ballot.__table__.c.id)
-    for unit, statement in _FROM_ROSTER.items()
-}
-_FROM_ROSTER = {
-    unit: statement.returning(Participation.__table__.c.id)
-    for unit, statement in _FROM_ROSTER.items()
-}
+# Each returns a row for what it wrote: no row, nothing was written (the voting unit has voted,
+# or the roster entry is gone).
+_WRITES: dict[tuple[str, str], Any] = {}
+for _dialect in _INSERTS:
+    for _unit in ("person", "household", "unlisted"):
+        _statement = (
+            _participation_unlisted(_dialect)
+            if _unit == "unlisted"
+            else _participation_from_roster(_dialect, _unit)
+        )
+        _WRITES[_dialect, _unit] = (
+            _participation_and_sealed(_statement)
+            if _dialect == "postgresql"
+            else _statement.returning(Participation.__table__.c.id)
+        )
+
+
+def _sealed_content(
+    cycle: Cycle | VotingCycle, choices: list[Choice], receipt: str | None, replaces: str | None
+) -> secrecy.SealedContent:
+    ids, points = _ballot_values(cycle, choices)
+    return secrecy.SealedContent(
+        choices=tuple(ids),
+        points=None if points is None else tuple(points),
+        revision_tag=secrecy.revision_tag(receipt) if receipt else "",
+        published=secrecy.published_digest(receipt) if receipt else "",
+        replaces_tag=secrecy.revision_tag(replaces) if replaces else "",
+        replaces_published=secrecy.published_digest(replaces) if replaces else "",
+    )
 
 
 def _record(
@@ -324,49 +377,40 @@ def _record(
     channel: str,
     now: datetime,
 ) -> CastResult:
-    """Write the participation, then the ballot, in the current transaction: a participation
-    that breaks the one-per-voter constraint fails first. A resident on the roster has the
-    voting unit read in the participation's own statement, and on PostgreSQL the ballot is
-    written by that statement too."""
-    receipt = new_receipt()
-    ids, points = _ballot_values(cycle, choices)
-    ballot_id = secrets.token_hex(16)
-    cycle_id, entry_id, unit = cycle.id, residency.roster_entry_id, cycle.vote_unit
-    ballot = {
-        "ballot_id": ballot_id,
-        "cycle_id": cycle_id,
-        "choices": ids,
-        "points": points,
-        "receipt_digest": receipt_digest(receipt),
-    }
-    participation = {
-        "cycle_id": cycle_id,
+    """Write the participation and the sealed ballot in the current transaction, the ballot only
+    if the participation was written. A resident on the roster has the voting unit read in the
+    participation's own statement; on PostgreSQL the sealed ballot is written by that statement
+    too. A web ballot gets a receipt, of which the participation keeps the commitment."""
+    receipt = new_receipt() if channel == "web" else None
+    sealed = mixing.seal(_sealed_content(cycle, choices, receipt, None))
+    dialect = db.session.get_bind().dialect.name
+    together = dialect == "postgresql"
+    entry_id = residency.roster_entry_id
+    unit = "unlisted" if entry_id is None else cycle.vote_unit
+    unit = unit if unit in ("unlisted", "household") else "person"
+    params: dict[str, Any] = {
+        "cycle_id": cycle.id,
         "residency_id": residency.id,
         "community_id": residency.community_id,
         "channel": channel,
         "day": now.date(),
+        "receipt_commitment": secrecy.commitment(receipt) if receipt else None,
     }
-    together = False
-    try:
-        if entry_id is None:
-            key = f"residency:{residency.id}"
-            _run(_ADD_PARTICIPATION, {**participation, "voter_key": key, "grid_id": None})
-        else:
-            unit = "household" if unit == "household" else "person"
-            together = db.session.get_bind().dialect.name == "postgresql"
-            statement = (_FROM_ROSTER_WITH_BALLOT if together else _FROM_ROSTER)[unit]
-            params = {**participation, "entry_id": entry_id, **(ballot if together else {})}
-            if _run(statement, params).first() is None:  # the roster entry is gone
-                db.session.rollback()
-                raise ServiceError("not_verified")
-    except IntegrityError:
+    if entry_id is None:
+        params.update(voter_key=f"residency:{residency.id}", grid_id=None)
+    else:
+        params["entry_id"] = entry_id
+    sealed_row = {"sealed_id": secrets.token_hex(16), "cycle_id": cycle.id, "sealed": sealed}
+    if together:
+        params.update(sealed_row)
+    if _run(_WRITES[dialect, unit], params).first() is None:
         db.session.rollback()
-        if _voted(cycle_id, voter_key(residency, cycle)):
-            raise ServiceError("already_voted") from None
-        raise
+        if _voted(cycle.id, voter_key(residency, cycle)):
+            raise ServiceError("already_voted")
+        raise ServiceError("not_verified")  # the roster entry is gone
     if not together:
-        _run(_ADD_BALLOT, {**ballot, "id": ballot.pop("ballot_id")})
-    return CastResult(receipt=receipt, ballot_id=ballot_id)
+        _run(_ADD_SEALED, {**sealed_row, "id": sealed_row.pop("sealed_id")})
+    return CastResult(receipt=receipt, choices=tuple(choices))
 
 
 def cast_ballot(
@@ -375,7 +419,7 @@ def cast_ballot(
     """Cast ``user``'s ballot. Refused outside the voting dates (decided by ``now``, the server's
     clock), for someone not eligible, for an invalid ballot, and for a second ballot: that one
     the database refuses (the unique constraint on cycle and voter), so that no check made
-    beforehand can be raced."""
+    beforehand can be raced. The ballot is sealed; the mixer opens it with others later."""
     problem = eligibility_problem(user, cycle, now)
     if problem is not None:
         raise ServiceError(problem)
@@ -384,6 +428,7 @@ def cast_ballot(
     residency = user.residency
     result = _record(cycle, residency, choices, "web", now)
     _commit_vote(residency, cycle)
+    mixing.mix_if_due(cycle.id)
     return result
 
 
@@ -398,20 +443,81 @@ def _commit_vote(residency: Residency, cycle: Cycle | VotingCycle) -> None:
         raise
 
 
-def find_ballot(cycle: Cycle | VotingCycle, receipt: str) -> Ballot | None:
+_TITLES = select(Proposal.id, func.coalesce(Proposal.ballot_title, Proposal.title)).where(
+    Proposal.cycle_id == bindparam("cycle_id")
+)
+
+
+def chosen_titles(cycle: Cycle | VotingCycle, choices: Sequence[Choice]) -> dict[str, str]:
+    """The ballot titles of the projects chosen, for the receipt page."""
+    wanted = {c.project_id for c in choices}
+    if not wanted:
+        return {}
+    rows = _run(_TITLES, {"cycle_id": cycle.id})
+    return {str(pid): title for pid, title in rows if str(pid) in wanted}
+
+
+@dataclass(frozen=True)
+class PublishedLists:
+    published: bool
+    sealed_waiting: int
+    ballots: list[tuple[list[str], list[int] | None]]
+    receipts: list[str]
+
+
+def published_lists(cycle: Cycle, now: datetime) -> PublishedLists:
+    """What ``ballots.json`` publishes: nothing while voting runs; once it has closed, every
+    mixed ballot (ordered by its random id) and every receipt digest (ordered by digest), as
+    two lists. While sealed ballots wait for the count's mix, nothing, and how many wait."""
+    closed = cycle.phase(now) in (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
+    waiting = mixing.unmixed(cycle.id) if closed else 0
+    if not closed or waiting:
+        return PublishedLists(False, waiting, [], [])
+    ballots = db.session.execute(
+        select(Ballot.choices, Ballot.points).where(Ballot.cycle_id == cycle.id).order_by(Ballot.id)
+    ).all()
+    receipts = db.session.scalars(
+        select(PublishedReceipt.digest)
+        .where(PublishedReceipt.cycle_id == cycle.id)
+        .order_by(PublishedReceipt.digest)
+    ).all()
+    return PublishedLists(
+        True, 0, [(list(c), None if p is None else list(p)) for c, p in ballots], list(receipts)
+    )
+
+
+def receipt_status(cycle: Cycle | VotingCycle, receipt: str) -> str:
+    """What the public check says of a receipt, and nothing of its choices: ``counted`` (its
+    ballot is in the published list), ``sealed`` (cast, waiting for the mixer), ``unknown`` or
+    ``malformed``."""
     code = normalize_receipt(receipt)
     if code is None:
-        return None
-    return db.session.scalar(
-        select(Ballot).filter_by(cycle_id=cycle.id, receipt_digest=receipt_digest(code))
+        return "malformed"
+    listed = db.session.scalar(
+        select(PublishedReceipt.digest).where(
+            PublishedReceipt.cycle_id == cycle.id,
+            PublishedReceipt.digest == secrecy.published_digest(code),
+        )
     )
+    if listed is not None:
+        return "counted"
+    waiting = db.session.scalar(
+        select(Participation.id).where(
+            Participation.cycle_id == cycle.id,
+            Participation.receipt_commitment == secrecy.commitment(code),
+        )
+    )
+    return "sealed" if waiting is not None else "unknown"
 
 
 def revise_ballot(
     user: User, cycle: Cycle | VotingCycle, receipt: str, choices: list[Choice], *, now: datetime
 ) -> CastResult:
-    """Replace one's ballot, presenting its receipt, while voting is open and the cycle allows
-    it. The old ballot goes and the new one comes with a new receipt, in one transaction."""
+    """Replace one's own ballot, presenting its receipt, while voting is open and the cycle
+    allows it. The reviser's participation must hold the receipt's commitment: a receipt is of
+    no use to anyone but its voter. The participation takes the new receipt's commitment and a
+    sealed ballot names the one it replaces, which the mixer removes; the old ballot is never
+    touched in this transaction, which holds the voter's participation."""
     if not cycle.allow_revision:
         raise ServiceError("revision_not_allowed")
     if cycle.phase(now) is not Phase.VOTING:
@@ -419,43 +525,74 @@ def revise_ballot(
     residency = user.residency
     if residency is None or not residency.is_verified or not has_voted(residency, cycle):
         raise ServiceError("nothing_to_revise")
-    old = find_ballot(cycle, receipt)
+    old = normalize_receipt(receipt)
     if old is None:
         raise ServiceError("receipt_unknown")
     _check_choices(cycle, choices)
-    deleted = db.session.execute(
-        delete(Ballot).where(Ballot.id == old.id, Ballot.receipt_digest == old.receipt_digest)
+    new = new_receipt()
+    moved = db.session.execute(
+        update(Participation)
+        .where(
+            Participation.cycle_id == cycle.id,
+            Participation.voter_key == voter_key(residency, cycle),
+            Participation.receipt_commitment == secrecy.commitment(old),
+        )
+        .values(receipt_commitment=secrecy.commitment(new))
+        .execution_options(synchronize_session=False)
     ).rowcount
-    if not deleted:  # revised at the same moment elsewhere
+    if moved != 1:  # not this voter's receipt, or revised at the same moment elsewhere
         db.session.rollback()
         raise ServiceError("receipt_unknown")
-    new = new_receipt()
-    ids, points = _ballot_values(cycle, choices)
-    ballot = Ballot(
-        id=secrets.token_hex(16),
-        cycle_id=cycle.id,
-        choices=ids,
-        points=points,
-        receipt_digest=receipt_digest(new),
+    _run(
+        _ADD_SEALED,
+        {
+            "id": secrets.token_hex(16),
+            "cycle_id": cycle.id,
+            "sealed": mixing.seal(_sealed_content(cycle, choices, new, old)),
+        },
     )
-    db.session.add(ballot)
     db.session.commit()
-    return CastResult(receipt=new, ballot_id=ballot.id)
+    mixing.mix_if_due(cycle.id)
+    return CastResult(receipt=new, choices=tuple(choices))
 
 
 # --- paper ballots at the community office ---------------------------------------------------
+#
+# A paper ballot is typed twice, by two people, each without seeing the other's typing (double
+# entry, as election offices key tally sheets): it counts when two typings agree. Typings are
+# sealed to the ballot key like cast ballots, so the database never holds a resident's paper
+# choices in the clear; they are erased once the entry is decided. Nobody at the office sees a
+# receipt: a paper ballot has none.
 
 
-def _require_office(actor: User, residency: Residency) -> None:
-    if not can(actor_for(actor), Action.MANAGE_VOTING, residency.community_id):
+def may_key_paper(actor: User, cycle: Cycle, community_id: int) -> bool:
+    """The community's committee, an administrator, or the second typist the cycle names."""
+    if can(actor_for(actor), Action.MANAGE_VOTING, community_id):
+        return True
+    return cycle.paper_keyer_id is not None and cycle.paper_keyer_id == actor.id
+
+
+def _require_keyer(actor: User, cycle: Cycle, residency: Residency) -> None:
+    if not may_key_paper(actor, cycle, residency.community_id):
         raise PermissionDenied()
+
+
+def _sealed_typing(cycle: Cycle, choices: list[Choice]) -> bytes:
+    return mixing.seal(_sealed_content(cycle, choices, None, None))
+
+
+def _typed(keying: PaperKeying) -> list[Choice]:
+    assert keying.sealed is not None
+    content = mixing.open_sealed(keying.sealed)
+    points = content.points
+    return [Choice(pid, points[i] if points else 1) for i, pid in enumerate(content.choices)]
 
 
 def enter_paper_ballot(
     actor: User, cycle: Cycle, residency: Residency, choices: list[Choice], *, now: datetime
 ) -> PaperEntry:
-    """A committee member types in a resident's paper ballot; it waits for a second member."""
-    _require_office(actor, residency)
+    """The first typing of a resident's paper ballot; it waits for a second person's."""
+    _require_keyer(actor, cycle, residency)
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError("voting_closed")
     problem = participation_problem(residency.user, cycle, now)
@@ -464,13 +601,11 @@ def enter_paper_ballot(
     if has_voted(residency, cycle):
         raise ServiceError("already_voted")
     _check_choices(cycle, choices)
-    ids, points = _ballot_values(cycle, choices)
     entry = PaperEntry(
-        cycle_id=cycle.id,
-        residency_id=residency.id,
-        choices={"ids": ids, "points": points},
-        entered_by_id=actor.id,
-        entered_at=now,
+        cycle_id=cycle.id, residency_id=residency.id, entered_by_id=actor.id, entered_at=now
+    )
+    entry.keyings.append(
+        PaperKeying(keyed_by_id=actor.id, keyed_at=now, sealed=_sealed_typing(cycle, choices))
     )
     db.session.add(entry)
     try:
@@ -491,62 +626,160 @@ def enter_paper_ballot(
     return entry
 
 
-def confirm_paper_ballot(actor: User, entry: PaperEntry, *, now: datetime) -> CastResult:
-    """A second member confirms: the participation and the ballot are written and the entry's
-    choices erased, in one transaction. Refused if the resident voted meanwhile."""
+def _agreed(cycle: Cycle, entry: PaperEntry) -> list[Choice] | None:
+    """The choices two different people typed alike, if any (one typing per person)."""
+    typed = [_typed(k) for k in entry.keyings if k.sealed is not None]
+    kind = BallotKind(cycle.ballot_kind)
+    for i, first in enumerate(typed):
+        for second in typed[i + 1 :]:
+            if same_ballot(kind, first, second):
+                return first
+    return None
+
+
+def _scrub(entry: PaperEntry) -> None:
+    for keying in entry.keyings:
+        keying.sealed = None
+
+
+def key_paper_ballot(
+    actor: User, entry: PaperEntry, choices: list[Choice], *, now: datetime
+) -> str:
+    """Another typing of a paper ballot, made without seeing the others. Two typings by two
+    people that agree count it (``"confirmed"``): the participation and the sealed ballot are
+    written and the typings erased, in one transaction. Typings that differ put it in dispute
+    (``"mismatch"``, with an audit row): someone looks at the paper again and types it once
+    more, and a typing that agrees with an earlier one by someone else counts it. The same
+    person typing again replaces their own typing; while only theirs exists, it cannot be the
+    second."""
     residency = entry.residency
-    _require_office(actor, residency)
-    if entry.status != "pending":
-        raise ServiceError("paper_decided")
-    if entry.entered_by_id == actor.id:
-        raise ServiceError("paper_same_person")
     cycle = db.session.get(Cycle, entry.cycle_id)
     assert cycle is not None
+    _require_keyer(actor, cycle, residency)
+    if not entry.is_open:
+        raise ServiceError("paper_decided")
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError("voting_closed")
-    stored: dict[str, Any] = entry.choices or {}
-    points = stored.get("points")
-    choices = [
-        Choice(pid, points[i] if points else 1) for i, pid in enumerate(stored.get("ids", []))
-    ]
+    mine = next((k for k in entry.keyings if k.keyed_by_id == actor.id), None)
+    if mine is not None and entry.status == "pending":
+        raise ServiceError("paper_same_person")
     _check_choices(cycle, choices)
-    result = _record(cycle, residency, choices, "paper", now)
+    if mine is None:
+        entry.keyings.append(
+            PaperKeying(keyed_by_id=actor.id, keyed_at=now, sealed=_sealed_typing(cycle, choices))
+        )
+    else:
+        mine.sealed, mine.keyed_at = _sealed_typing(cycle, choices), now
+    agreed = _agreed(cycle, entry)
+    if agreed is None:
+        before = entry.status
+        entry.status = "mismatch"
+        audit.record(
+            actor,
+            "paper.mismatch",
+            "paper_entry",
+            entry.id,
+            community_id=residency.community_id,
+            before={"status": before},
+            after={
+                "cycle": cycle.id,
+                "resident": residency.full_name,
+                "typings": len(entry.keyings),
+            },
+            now=now,
+        )
+        db.session.commit()
+        return "mismatch"
+    _record(cycle, residency, agreed, "paper", now)
     entry.status = "confirmed"
-    entry.choices = None
     entry.decided_by_id = actor.id
     entry.decided_at = now
+    _scrub(entry)
     audit.record(
         actor,
         "paper.confirm",
         "paper_entry",
         entry.id,
         community_id=residency.community_id,
-        after={"cycle": cycle.id, "resident": residency.full_name},
+        after={"cycle": cycle.id, "resident": residency.full_name, "typings": len(entry.keyings)},
         now=now,
     )
     _commit_vote(residency, cycle)
-    return result
+    mixing.mix_if_due(cycle.id)
+    return "confirmed"
 
 
 def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: datetime) -> None:
-    _require_office(actor, entry.residency)
-    if entry.status != "pending":
+    """Set a paper ballot aside (spoiled, or a dispute the paper cannot settle), with a reason;
+    its typings are erased."""
+    cycle = db.session.get(Cycle, entry.cycle_id)
+    assert cycle is not None
+    _require_keyer(actor, cycle, entry.residency)
+    if not entry.is_open:
         raise ServiceError("paper_decided")
     reason = clean_text(reason)
     if not reason:
         raise ServiceError("reason_required")
+    before = entry.status
     entry.status = "discarded"
-    entry.choices = None
-    entry.decided_by_id = actor.id if actor.id != entry.entered_by_id else None
+    entry.decided_by_id = actor.id
     entry.decided_at = now
     entry.note = reason[:300]
+    _scrub(entry)
     audit.record(
         actor,
         "paper.discard",
         "paper_entry",
         entry.id,
         community_id=entry.residency.community_id,
+        before={"status": before},
         after={"reason": reason},
+        now=now,
+    )
+    db.session.commit()
+
+
+def paper_keyer_candidates(cycle: Cycle) -> list[User]:
+    """Who a cycle may name as its second typist: committee members of the street's other
+    communities (for a community's cycle), and the administrators."""
+    from ..models import CommitteeMembership
+
+    admins = select(User).where(User.is_admin.is_(True))
+    found = list(db.session.scalars(admins.order_by(User.username)))
+    if cycle.community_id is not None:
+        others = (
+            select(User)
+            .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
+            .join(Community, Community.id == CommitteeMembership.community_id)
+            .where(
+                Community.street_id == cycle.community.street_id,
+                Community.id != cycle.community_id,
+            )
+            .order_by(Community.name, User.username)
+        )
+        found += [u for u in db.session.scalars(others).unique() if u not in found]
+    return found
+
+
+def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: datetime) -> None:
+    """The committee names who types paper ballots a second time besides its own members
+    (None: nobody): for a committee of one, whose paper ballots would otherwise wait."""
+    from .cycles import can_manage
+
+    if not can_manage(actor, cycle):
+        raise PermissionDenied()
+    if keyer is not None and keyer not in paper_keyer_candidates(cycle):
+        raise ServiceError("paper_keyer_not_allowed")
+    before = cycle.paper_keyer_id
+    cycle.paper_keyer_id = keyer.id if keyer is not None else None
+    audit.record(
+        actor,
+        "cycle.paper_keyer",
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        before={"paper_keyer": before},
+        after={"paper_keyer": cycle.paper_keyer_id},
         now=now,
     )
     db.session.commit()

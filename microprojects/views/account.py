@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
+from ..auth import end_session
 from ..domain.people import Basis
 from ..extensions import db, rate_limit
 from ..forms.auth import DeleteAccountForm, PasswordForm
@@ -61,7 +62,7 @@ def delete() -> Any:
         except ServiceError as error:
             flash_error(error)
         else:
-            logout_user()
+            end_session()
             flash(_("Your account has been deleted."), "info")
             return redirect(url_for("public.index"))
     return render_template("account/delete.html", form=form)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -103,6 +104,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(PermissionDenied)
     def permission_denied(error: PermissionDenied) -> tuple[str, int]:
         return render_error(403)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> tuple[str, int]:
+        # A limit may say why in its own words (``error_message``); else the general message.
+        return render_error(429, error.description if error.limit.error_message else None)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.ballots import BallotKind, Choice, Problem, summarize
 from ..domain.codes import normalize_code
-from ..domain.permissions import Action
-from ..extensions import db
+from ..domain.permissions import Action, can
+from ..extensions import csrf, db
 from ..forms.voting import VotingSettingsForm
 from ..messages import ballot_problem, service_message
 from ..models import (
@@ -26,6 +26,7 @@ from ..models import (
     Proposal,
     Residency,
     RosterEntry,
+    User,
 )
 from ..services import cycles as cycle_service
 from ..services import voting
@@ -33,6 +34,8 @@ from ..services.errors import ServiceError
 from .helpers import (
     committee_required,
     community_cycle_or_404,
+    community_or_404,
+    current_actor,
     cycle_or_404,
     flash_error,
     like,
@@ -42,7 +45,6 @@ from .helpers import (
 bp = Blueprint("voting", __name__)
 
 DRAFTS = "ballot_drafts"
-RECEIPTS = "receipts"
 TOKENS = "ballot_tokens"
 
 
@@ -96,16 +98,13 @@ def _keep_draft(cycle: Cycle, choices: list[Choice]) -> None:
     session[DRAFTS] = drafts
 
 
-def _receipt(cycle: Cycle | voting.VotingCycle) -> str | None:
-    value = session.get(RECEIPTS, {}).get(str(cycle.id))
-    return str(value) if value else None
-
-
-def _keep_receipt(cycle_id: int, receipt: str) -> None:
-    receipts = dict(session.get(RECEIPTS, {}))
-    receipts[str(cycle_id)] = receipt
-    session[RECEIPTS] = receipts
-    session["receipt_once"] = receipt
+def _forget_vote(cycle_id: int) -> None:
+    """After a cast nothing of the vote stays in the session (a cookie, signed but readable):
+    no draft, no form token."""
+    for key in (TOKENS, DRAFTS):
+        kept = dict(session.get(key, {}))
+        kept.pop(str(cycle_id), None)
+        session[key] = kept
 
 
 def _problems_text(problems: list[Problem]) -> list[str]:
@@ -136,7 +135,6 @@ def ballot(cycle_id: int) -> Any:
         draft_order=[c.project_id for c in _draft(cycle)],
         problem=problem,
         revise=revise,
-        receipt=_receipt(cycle),
         now=moment,
     )
 
@@ -175,7 +173,6 @@ def review(cycle_id: int) -> Any:
         refusal=service_message(refusal) if refusal is not None else None,
         token=tokens.get(str(cycle.id)),
         revise=request.form.get("revise") == "1",
-        receipt=_receipt(cycle) or "",
     ), (422 if problems or refusal is not None else 200)
 
 
@@ -188,8 +185,6 @@ def cast(cycle_id: int) -> Any:
     if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
         # A second click or a replay of a form already used: the first one decided. Or no
         # form was offered (the review refuses who may not vote): the same reason again.
-        if _receipt(cycle):
-            return redirect(url_for("voting.receipt", cycle_id=cycle.id))
         refusal = voting.eligibility_problem(current_user, cycle, now())
         if refusal is not None:
             flash(service_message(refusal), "error")
@@ -200,55 +195,48 @@ def cast(cycle_id: int) -> Any:
     try:
         if request.form.get("revise") == "1":
             result = voting.revise_ballot(
-                current_user,
-                cycle,
-                request.form.get("receipt") or _receipt(cycle) or "",
-                choices,
-                now=now(),
+                current_user, cycle, request.form.get("receipt") or "", choices, now=now()
             )
         else:
             result = voting.cast_ballot(current_user, cycle, choices, now=now())
     except ServiceError as error:
         flash_error(error)
         return redirect(url_for("voting.ballot", cycle_id=cycle_id))
-    tokens = dict(session.get(TOKENS, {}))
-    tokens.pop(str(cycle_id), None)
-    session[TOKENS] = tokens
-    drafts = dict(session.get(DRAFTS, {}))
-    drafts.pop(str(cycle_id), None)
-    session[DRAFTS] = drafts
-    _keep_receipt(cycle_id, result.receipt)
-    return redirect(url_for("voting.receipt", cycle_id=cycle_id))
+    _forget_vote(cycle_id)
+    # The receipt and the choices are shown in this response, once, and kept nowhere: not in
+    # the session, not in a URL, not in the browser's cache.
+    page = render_template(
+        "voting/receipt.html",
+        cycle=cycle,
+        receipt=result.receipt,
+        choices=result.choices,
+        titles=voting.chosen_titles(cycle, result.choices),
+    )
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/cycles/<int:cycle_id>/receipt")
 @login_required
 def receipt(cycle_id: int) -> Any:
+    """Where a receipt was shown once: it is not shown again."""
     cycle = cycle_or_404(cycle_id)
-    shown = session.pop("receipt_once", None)
-    ballot_row = voting.find_ballot(cycle, shown) if shown else None
-    return render_template(
-        "voting/receipt.html",
-        cycle=cycle,
-        receipt=shown,
-        ballot=ballot_row,
-        projects={str(p.id): p for p in voting.ballot_projects(cycle)},
-    )
+    return render_template("voting/receipt.html", cycle=cycle, receipt=None)
 
 
-@bp.get("/cycles/<int:cycle_id>/check")
+@bp.route("/cycles/<int:cycle_id>/check", methods=["GET", "POST"])
+@csrf.exempt
 def check(cycle_id: int) -> str:
+    """The public receipt check, by POST so that no code lands in a URL, an access log or the
+    browser's history. It says whether the receipt's ballot is in the count, never what it
+    chose: a receipt proves nothing to a buyer of votes. It changes nothing, so it needs no
+    form token, and a visitor's page carries none."""
     cycle = cycle_or_404(cycle_id)
-    code = request.args.get("code", "")[:40]
-    found = voting.find_ballot(cycle, code) if code else None
-    return render_template(
-        "voting/check.html",
-        cycle=cycle,
-        code=code,
-        malformed=bool(code) and voting.normalize_receipt(code) is None,
-        ballot=found,
-        projects={str(p.id): p for p in voting.ballot_projects(cycle)},
-    )
+    status = code = None
+    if request.method == "POST":
+        typed = request.form.get("code", "")[:40]
+        status = voting.receipt_status(cycle, typed) if typed.strip() else None
+        code = voting.normalize_receipt(typed)
+    return render_template("voting/check.html", cycle=cycle, status=status, code=code)
 
 
 # --- the committee ---------------------------------------------------------------------------
@@ -311,40 +299,68 @@ def _find_residents(community: Community, query: str) -> list[Residency]:
     )
 
 
-@bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/paper", methods=["GET", "POST"])
-@committee_required(Action.MANAGE_VOTING)
-def paper(community: Community, cycle_id: int) -> Any:
+def _paper_office(slug: str, cycle_id: int) -> tuple[Community, Cycle]:
+    """The community and cycle of a paper-ballot page, for whoever may type its paper ballots:
+    the committee, an administrator, or the second typist the cycle names; else 403 (or the
+    login page)."""
+    if not current_user.is_authenticated:
+        from ..extensions import login_manager
+
+        abort(login_manager.unauthorized())
+    community = community_or_404(slug)
     cycle = community_cycle_or_404(community, cycle_id)
+    if not voting.may_key_paper(current_user, cycle, community.id):
+        abort(403)
+    return community, cycle
+
+
+def _entry_of(slug: str, entry_id: int) -> tuple[Community, Cycle, PaperEntry]:
+    community = community_or_404(slug)
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None or entry.residency.community_id != community.id:
+        abort(404)
+    community, cycle = _paper_office(slug, entry.cycle_id)
+    return community, cycle, entry
+
+
+@bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/paper")
+def paper(slug: str, cycle_id: int) -> Any:
+    community, cycle = _paper_office(slug, cycle_id)
     query = (request.args.get("q") or "").strip()[:40]
     residents = _find_residents(community, query)
-    pending = db.session.scalars(
+    entries = db.session.scalars(
         select(PaperEntry)
         .join(Residency, PaperEntry.residency_id == Residency.id)
         .where(
             PaperEntry.cycle_id == cycle.id,
             Residency.community_id == community.id,
         )
-        .order_by(PaperEntry.status != "pending", PaperEntry.entered_at.desc())
-        .options(selectinload(PaperEntry.residency), selectinload(PaperEntry.entered_by))
+        .order_by(PaperEntry.status.not_in(("pending", "mismatch")), PaperEntry.entered_at.desc())
+        .options(
+            selectinload(PaperEntry.residency),
+            selectinload(PaperEntry.entered_by),
+            selectinload(PaperEntry.keyings),
+        )
         .limit(100)
     ).all()
+    manage = can(current_actor(), Action.MANAGE_VOTING, community.id)
     return render_template(
         "voting/paper.html",
         community=community,
         cycle=cycle,
         query=query,
         residents=[(r, voting.has_voted(r, cycle)) for r in residents],
-        entries=pending,
+        entries=entries,
         projects=voting.ballot_projects(cycle),
-        receipt=session.pop("paper_receipt", None),
+        keyer_form=manage,
+        keyer_candidates=voting.paper_keyer_candidates(cycle) if manage else [],
         now=now(),
     )
 
 
 @bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper/<int:residency_id>")
-@committee_required(Action.MANAGE_VOTING)
-def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
-    cycle = community_cycle_or_404(community, cycle_id)
+def paper_enter(slug: str, cycle_id: int, residency_id: int) -> Any:
+    community, cycle = _paper_office(slug, cycle_id)
     resident = db.session.get(Residency, residency_id)
     if resident is None or resident.community_id != community.id:
         abort(404)
@@ -359,36 +375,61 @@ def paper_enter(community: Community, cycle_id: int, residency_id: int) -> Any:
         voting.enter_paper_ballot(current_user, cycle, resident, choices, now=now())
     except ServiceError as error:
         flash_error(error)
+    except voting.BallotInvalid as invalid:
+        for text in _problems_text(invalid.problems):
+            flash(text, "error")
     else:
-        flash(_("Entered. A second committee member must confirm it."), "success")
+        flash(_("Typed. Another person now types the same paper ballot again."), "success")
     return back
 
 
-def _entry_of(community: Community, entry_id: int) -> PaperEntry:
-    entry = db.session.get(PaperEntry, entry_id)
-    if entry is None or entry.residency.community_id != community.id:
-        abort(404)
-    return entry
-
-
-@bp.post("/c/<slug>/committee/paper/<int:paper_id>/confirm")
-@committee_required(Action.MANAGE_VOTING)
-def paper_confirm(community: Community, paper_id: int) -> Any:
-    entry = _entry_of(community, paper_id)
-    try:
-        result = voting.confirm_paper_ballot(current_user, entry, now=now())
-    except ServiceError as error:
-        flash_error(error)
-    else:
-        session["paper_receipt"] = result.receipt
-        flash(_("Confirmed: the paper ballot is counted."), "success")
-    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
+@bp.route("/c/<slug>/committee/paper/<int:paper_id>/key", methods=["GET", "POST"])
+def paper_key(slug: str, paper_id: int) -> Any:
+    """The second typing of a paper ballot: the empty ballot, never the first typing."""
+    community, cycle, entry = _entry_of(slug, paper_id)
+    back = redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
+    projects = voting.ballot_projects(cycle)
+    if request.method == "POST":
+        choices, errors = parse_choices(cycle, request.form, projects)
+        if errors:
+            for text in errors:
+                flash(text, "error")
+            return redirect(request.path)
+        try:
+            outcome = voting.key_paper_ballot(current_user, entry, choices, now=now())
+        except ServiceError as error:
+            flash_error(error)
+            return back
+        except voting.BallotInvalid as invalid:
+            for text in _problems_text(invalid.problems):
+                flash(text, "error")
+            return redirect(request.path)
+        if outcome == "confirmed":
+            flash(_("The two typings agree: the paper ballot is counted."), "success")
+        else:
+            flash(
+                _(
+                    "The typings differ. Look at the paper ballot again and type it once more: "
+                    "a typing that agrees with an earlier one by someone else counts it. Or "
+                    "discard it with a reason."
+                ),
+                "warning",
+            )
+        return back
+    return render_template(
+        "voting/paper_key.html",
+        community=community,
+        cycle=cycle,
+        entry=entry,
+        projects=projects,
+        typed_already=any(k.keyed_by_id == current_user.id for k in entry.keyings),
+        now=now(),
+    )
 
 
 @bp.post("/c/<slug>/committee/paper/<int:paper_id>/discard")
-@committee_required(Action.MANAGE_VOTING)
-def paper_discard(community: Community, paper_id: int) -> Any:
-    entry = _entry_of(community, paper_id)
+def paper_discard(slug: str, paper_id: int) -> Any:
+    community, cycle, entry = _entry_of(slug, paper_id)
     try:
         voting.discard_paper_ballot(
             current_user, entry, reason=request.form.get("reason", ""), now=now()
@@ -397,7 +438,24 @@ def paper_discard(community: Community, paper_id: int) -> Any:
         flash_error(error)
     else:
         flash(_("The entry has been discarded."), "info")
-    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=entry.cycle_id))
+    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
+
+
+@bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper-keyer")
+@committee_required(Action.MANAGE_VOTING)
+def paper_keyer(community: Community, cycle_id: int) -> Any:
+    cycle = community_cycle_or_404(community, cycle_id)
+    raw = request.form.get("keyer", "")
+    keyer = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if raw and keyer is None:
+        abort(400)
+    try:
+        voting.name_paper_keyer(current_user, cycle, keyer, now=now())
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        flash(_("Saved: who types paper ballots a second time."), "success")
+    return redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
 
 
 @bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/turnout")
@@ -421,30 +479,22 @@ def public_turnout(cycle_id: int) -> str:
 
 @bp.get("/cycles/<int:cycle_id>/ballots.json")
 def published_ballots(cycle_id: int) -> Any:
-    """Once voting is closed, every ballot with its receipt's digest, so that anyone can
-    recount and every voter can find theirs. Ordered by digest: no order of casting."""
+    """Once voting is closed and every ballot mixed, two lists, each in an order of its own:
+    every ballot's choices (anyone can recount) and every receipt's digest (every voter can find
+    theirs). Nothing ties one list to the other."""
     from flask import jsonify
 
-    from ..domain.phases import Phase
-    from ..models import Ballot
-
     cycle = cycle_or_404(cycle_id)
-    closed = cycle.phase(now()) in (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
-    rows = (
-        db.session.scalars(
-            select(Ballot).filter_by(cycle_id=cycle.id).order_by(Ballot.receipt_digest)
-        ).all()
-        if closed
-        else []
-    )
+    published = voting.published_lists(cycle, now())
     return jsonify(
         {
             "cycle": cycle.id,
-            "published": closed,
+            "published": published.published,
+            "sealed_waiting": published.sealed_waiting,
             "rule": cycle.ballot_kind,
             "ballots": [
-                {"receipt_sha256": b.receipt_digest, "choices": b.choices, "points": b.points}
-                for b in rows
+                {"choices": choices, "points": points} for choices, points in published.ballots
             ],
+            "receipt_sha256": published.receipts,
         }
     )

@@ -38,7 +38,11 @@ def test_a_resident_votes_on_a_phone_and_checks_the_receipt(browser, base_url, f
     phone.goto(f"/cycles/{cycle_id}/check")
     phone.get_by_label("回执码").fill(receipt)
     phone.get_by_role("button", name="核对").click()
-    assert "这张选票已计入" in phone.locator("main").inner_text()
+    checked = phone.locator("main").inner_text()
+    # Received and sealed until enough ballots are mixed; what it chose is never shown again.
+    assert "这张回执对应的选票已收到" in checked and "老年人智能手机课堂" not in checked
+    assert receipt not in phone.url
+    shot(phone, "receipt-checked-phone")
     # A second vote: the page says so, and offers no ballot.
     phone.goto(f"/cycles/{cycle_id}/vote")
     assert "感谢您的投票" in phone.locator("main").inner_text()
@@ -61,7 +65,7 @@ def test_casting_by_keyboard_alone(base_url, fresh_db, page, watch):
     page.keyboard.press("Enter")
     page.get_by_role("button", name="投出选票").focus()
     page.keyboard.press("Enter")
-    page.wait_for_url("**/receipt")
+    page.locator("[data-receipt]").wait_for()
     assert "您的选票已投出" in page.locator("main").inner_text()
 
 
@@ -91,7 +95,7 @@ def test_a_ballot_left_open_in_another_tab_is_refused_as_final(browser, base_url
     second.get_by_label("报刊亭旁放两张石凳").check()
     second.get_by_role("button", name="查看我的选择").click()
     second.get_by_role("button", name="投出选票").click()
-    second.wait_for_url("**/receipt")
+    second.locator("[data-receipt]").wait_for()
     # The first tab's ballot is refused as final: no cast, no "change my choices".
     first.get_by_role("button", name="查看我的选择").click()
     alert = first.get_by_role("alert").inner_text()

@@ -4,7 +4,7 @@ The committee creates the cycle and issues household codes; 林海燕 claims her
 proposes a bench with a photo; 王秀英 supports and comments; the committee ends the collection,
 sets a budget ballot, merges a duplicate, assesses and approves, and opens the vote; 林海燕 votes
 on the phone and checks her receipt from the results page; 王秀英 meets the over-budget refusal,
-then votes; 陈阿婆's paper ballot is entered by one member and confirmed by another; the vote
+then votes; 陈阿婆's paper ballot is typed by one member and again, blind, by another; the vote
 closes, the committee counts; 王秀英 objects and the committee answers; the result becomes final,
 progress is posted and 林海燕 rates the finished bench. Along the way: a second vote refused, and
 the results read in English.
@@ -220,18 +220,24 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     neighbour.get_by_role("button", name="投出选票").click()
     assert "您的选票已投出" in neighbour.locator("main").inner_text()
 
-    # --- 陈阿婆 votes on paper at the office: one member enters it, another confirms. -----------
+    # --- 陈阿婆 votes on paper at the office: one member types it, another types it again. ------
     page.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}/paper")
     page.get_by_label("查找居民：姓名、手机号或入户码").fill("陈阿婆")
     page.get_by_role("button", name="搜索").click()
     page.get_by_label("幸福巷安装路灯").check()
     page.get_by_role("button", name="录入这张纸质选票").click()
-    assert "已录入，需由另一位居务协商会成员确认。" in page.locator("main").inner_text()
-    assert page.get_by_role("button", name="确认", exact=True).count() == 0  # not by themselves
+    assert (
+        "已录入。现在需由另一个人把同一张纸质选票再录入一次。" in page.locator("main").inner_text()
+    )
+    assert page.get_by_role("link", name="录入（第二次）").count() == 0  # not by themselves
     log_in(second, "committee_a2")
     second.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}/paper")
-    second.get_by_role("button", name="确认", exact=True).click()
-    assert "已确认：纸质选票已计入。" in second.locator("main").inner_text()
+    second.get_by_role("link", name="录入（第二次）").click()
+    assert second.get_by_label("幸福巷安装路灯").is_checked() is False  # blind: nothing shown
+    shot(second, "cycle-paper-second-typing")
+    second.get_by_label("幸福巷安装路灯").check()
+    second.get_by_role("button", name="保存这次录入").click()
+    assert "两次录入一致：纸质选票已计入。" in second.locator("main").inner_text()
 
     # --- The vote closes and the committee counts. ----------------------------------------------
     _end_phase(page, cycle_id, "投票结束。")
@@ -245,7 +251,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     phone.get_by_role("link", name="用回执码核对您的选票是否计入").click()
     phone.get_by_label("回执码").fill(receipt)
     phone.get_by_role("button", name="核对").click()
-    assert "这张选票已计入" in phone.locator("main").inner_text()
+    assert "这张回执对应的选票已计入" in phone.locator("main").inner_text()
 
     # --- 王秀英 objects; the committee answers publicly. -----------------------------------------
     neighbour.goto(f"/cycles/{cycle_id}/results")

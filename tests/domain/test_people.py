@@ -2,7 +2,13 @@ from datetime import date
 
 import pytest
 
-from microprojects.domain.people import age_on, is_valid_username, normalize_phone, password_problem
+from microprojects.domain.people import (
+    age_on,
+    is_valid_username,
+    login_name,
+    normalize_phone,
+    password_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,6 +27,22 @@ from microprojects.domain.people import age_on, is_valid_username, normalize_pho
 )
 def test_normalize_phone(raw, expected):
     assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("wang", "wang"),
+        (" WANG ", "wang"),
+        ("Wang.Xiu", "wang.xiu"),
+        ("+86 139-0755-0001", "13907550001"),
+        ("139 0755 0001", "13907550001"),
+        ("1390755000", "1390755000"),  # not a phone number: kept as a name would be
+        ("", ""),
+    ],
+)
+def test_login_name(typed, name):
+    assert login_name(typed) == name
 
 
 @pytest.mark.parametrize(

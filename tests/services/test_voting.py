@@ -7,6 +7,7 @@ import factories as f
 import pytest
 from sqlalchemy import func, inspect, select
 
+from microprojects.domain import secrecy
 from microprojects.domain.ballots import Choice
 from microprojects.domain.people import Basis
 from microprojects.extensions import db
@@ -14,12 +15,14 @@ from microprojects.models import (
     Ballot,
     Household,
     Participation,
+    PublishedReceipt,
     Residency,
     RosterEntry,
+    SealedBallot,
     User,
     utcnow,
 )
-from microprojects.services import cycles, voting
+from microprojects.services import cycles, mixing, voting
 from microprojects.services import residency as residency_service
 from microprojects.services.cycles import CycleInput
 from microprojects.services.errors import PermissionDenied, ServiceError
@@ -27,6 +30,18 @@ from microprojects.services.errors import PermissionDenied, ServiceError
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _ballots() -> int:
+    """Ballots stored, sealed or mixed."""
+    return _count(Ballot) + _count(SealedBallot)
+
+
+def _mixed(cycle_id: int) -> list[tuple[list[str], list[int] | None]]:
+    """Mix what is left, as at the close of voting, and read the plain ballots."""
+    mixing.mix(cycle_id, final=True)
+    assert _count(SealedBallot) == 0
+    return [(b.choices, b.points) for b in db.session.scalars(select(Ballot))]
 
 
 @pytest.fixture
@@ -53,13 +68,30 @@ def test_cast_stores_participation_and_anonymous_ballot(election):
     w, c, ids = election
     result = voting.cast_ballot(w.resident_a, c, [Choice(ids[0]), Choice(ids[2])], now=utcnow())
     assert voting.normalize_receipt(result.receipt) == result.receipt
-    ballot = voting.find_ballot(c, result.receipt.lower().replace("-", ""))
-    assert ballot is not None and ballot.choices == [ids[0], ids[2]]
+    assert result.choices == (Choice(ids[0]), Choice(ids[2]))
+    # Cast: the participation and a sealed ballot, nothing in the clear.
     participation = db.session.scalar(select(Participation))
     assert participation.channel == "web"
     assert participation.day == utcnow().date()
     assert participation.residency_id == w.resident_a.residency.id
+    assert participation.receipt_commitment == secrecy.commitment(result.receipt)
+    assert participation.receipt_commitment != voting.receipt_digest(result.receipt)
+    sealed = db.session.scalar(select(SealedBallot))
+    assert f'"c":["{ids[0]}"'.encode() not in sealed.sealed and _count(Ballot) == 0
+    assert len(sealed.sealed) % secrecy.PAD_BLOCK == 48  # the padded text and the seal's 48
+    code = result.receipt.lower().replace("-", "")
+    assert voting.receipt_status(c, code) == "sealed"
+    # Mixed: a plain ballot with a random id, and the receipt's digest in the list apart.
+    assert _mixed(c.id) == [([ids[0], ids[2]], None)]
+    ballot = db.session.scalar(select(Ballot))
     assert len(ballot.id) == 32 and ballot.id != str(participation.id)
+    assert ballot.revision_tag == secrecy.revision_tag(result.receipt)
+    assert db.session.scalar(select(PublishedReceipt.digest)) == voting.receipt_digest(
+        result.receipt
+    )
+    assert voting.receipt_status(c, code) == "counted"
+    assert voting.receipt_status(c, "AAAA-BBBB-CCCC-DDDD") == "unknown"
+    assert voting.receipt_status(c, "not a code") == "malformed"
 
 
 def test_refusals_each_with_its_reason(election):
@@ -86,7 +118,7 @@ def test_refusals_each_with_its_reason(election):
     assert _error(voting.cast_ballot, w.resident_a, c, [Choice(ids[1])], now=now) == (
         "already_voted"
     )
-    assert _count(Ballot) == 1
+    assert _ballots() == 1
 
 
 def test_the_closing_second_is_decided_by_the_clock(election):
@@ -113,7 +145,7 @@ def test_no_ballot_can_be_joined_to_a_resident(election):
     or moment. Data: nothing in a ballot row equals a participation's or a person's id."""
     w, c, ids = election
     columns = {col["name"] for col in inspect(db.engine).get_columns("ballots")}
-    assert columns == {"id", "cycle_id", "choices", "points", "receipt_digest"}
+    assert columns == {"id", "cycle_id", "choices", "points", "revision_tag"}
     foreign = inspect(db.engine).get_foreign_keys("ballots")
     assert [fk["referred_table"] for fk in foreign] == ["cycles"]
     voters = [w.resident_a] + [
@@ -122,6 +154,7 @@ def test_no_ballot_can_be_joined_to_a_resident(election):
     ]
     for voter in voters:
         voting.cast_ballot(voter, c, [Choice(ids[0])], now=utcnow())
+    _mixed(c.id)
     personal = {str(v.id) for v in voters} | {str(v.residency.id) for v in voters}
     personal |= {str(p.id) for p in db.session.scalars(select(Participation))}
     for ballot in db.session.scalars(select(Ballot)):
@@ -167,7 +200,7 @@ def test_fifty_simultaneous_casts_by_one_resident_store_one(app):
     assert set(outcomes) - {"ok"} == {"already_voted"}
     with app.app_context():
         assert _count(Participation) == 1
-        assert _count(Ballot) == 1
+        assert _ballots() == 1
 
 
 def test_web_cast_racing_a_paper_confirmation_stores_one(app):
@@ -182,6 +215,7 @@ def test_web_cast_racing_a_paper_confirmation_stores_one(app):
             w.committee_a, c, w.resident_a.residency, [Choice(str(projects[1].id))], now=utcnow()
         )
         ids = (c.id, w.resident_a.id, second.id, entry.id, str(projects[0].id))
+        projects_ids = [p.id for p in projects]
     cycle_id, resident_id, member_id, entry_id, pid = ids
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
@@ -207,7 +241,8 @@ def test_web_cast_racing_a_paper_confirmation_stores_one(app):
             member, found = db.session.get(User, member_id), db.session.get(PaperEntry, entry_id)
             barrier.wait()
             try:
-                voting.confirm_paper_ballot(member, found, now=utcnow())
+                typed = [Choice(str(projects_ids[1]))]
+                assert voting.key_paper_ballot(member, found, typed, now=utcnow()) == "confirmed"
                 outcomes.append("paper")
             except ServiceError as error:
                 outcomes.append(error.code)
@@ -222,7 +257,7 @@ def test_web_cast_racing_a_paper_confirmation_stores_one(app):
     assert sorted(outcomes) in (["already_voted", "web"], ["already_voted", "paper"]), outcomes
     with app.app_context():
         assert _count(Participation) == 1
-        assert _count(Ballot) == 1
+        assert _ballots() == 1
 
 
 def test_revision_replaces_the_ballot_when_allowed(ctx):
@@ -248,13 +283,27 @@ def test_revision_replaces_the_ballot_when_allowed(ctx):
         == "receipt_unknown"
     )
     second = voting.revise_ballot(w.resident_a, c, first.receipt, [Choice(ids[1])], now=utcnow())
-    assert voting.find_ballot(c, first.receipt) is None
-    assert voting.find_ballot(c, second.receipt).choices == [ids[1]]
-    assert _count(Ballot) == 1 and _count(Participation) == 1
+    assert second.receipt != first.receipt
+    assert _mixed(c.id) == [([ids[1]], None)]
+    assert voting.receipt_status(c, first.receipt) == "unknown"
+    assert voting.receipt_status(c, second.receipt) == "counted"
+    assert _count(Participation) == 1 and _count(PublishedReceipt) == 1
+    # The old receipt is spent.
+    assert (
+        _error(voting.revise_ballot, w.resident_a, c, first.receipt, [Choice(ids[2])], now=utcnow())
+        == "receipt_unknown"
+    )
+    # A revision of a ballot mixed already, then one of a ballot still sealed.
+    third = voting.revise_ballot(w.resident_a, c, second.receipt, [Choice(ids[2])], now=utcnow())
+    fourth = voting.revise_ballot(w.resident_a, c, third.receipt, [Choice(ids[0])], now=utcnow())
+    assert _mixed(c.id) == [([ids[0]], None)]
+    assert db.session.scalars(select(PublishedReceipt.digest)).all() == [
+        voting.receipt_digest(fourth.receipt)
+    ]
     # Someone who has not voted cannot use a receipt to replace another's ballot.
     outsider = f.verified_resident("outsider", w.a, w.committee_a, "路人", "5栋1单元501")
     assert (
-        _error(voting.revise_ballot, outsider, c, second.receipt, [Choice(ids[2])], now=utcnow())
+        _error(voting.revise_ballot, outsider, c, fourth.receipt, [Choice(ids[2])], now=utcnow())
         == "nothing_to_revise"
     )
     assert (
@@ -262,12 +311,43 @@ def test_revision_replaces_the_ballot_when_allowed(ctx):
             voting.revise_ballot,
             w.resident_a,
             c,
-            second.receipt,
+            fourth.receipt,
             [Choice(ids[2])],
             now=c.publication_at,
         )
         == "voting_closed"
     )
+
+
+def test_a_receipt_is_of_no_use_to_another_voter(ctx):
+    """Voter A holds B's receipt (seen over B's shoulder, or left in a shared browser): A cannot
+    replace B's ballot with it, before or after the mix, and B's ballot stays as B cast it."""
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    c.allow_revision = True
+    db.session.commit()
+    ids = [str(p.id) for p in projects]
+    b = f.verified_resident("voter_b", w.a, w.committee_a, "符小红", "3栋2单元201")
+    mine = voting.cast_ballot(w.resident_a, c, [Choice(ids[0])], now=utcnow())
+    theirs = voting.cast_ballot(b, c, [Choice(ids[1])], now=utcnow())
+    for _ in range(2):
+        assert (
+            _error(
+                voting.revise_ballot,
+                w.resident_a,
+                c,
+                theirs.receipt,
+                [Choice(ids[2])],
+                now=utcnow(),
+            )
+            == "receipt_unknown"
+        )
+        mixing.mix(c.id, final=True)
+    assert sorted(_mixed(c.id)) == sorted([([ids[0]], None), ([ids[1]], None)])
+    assert voting.receipt_status(c, theirs.receipt) == "counted"
+    # A's own receipt still works for A.
+    voting.revise_ballot(w.resident_a, c, mine.receipt, [Choice(ids[2])], now=utcnow())
+    assert sorted(_mixed(c.id)) == sorted([([ids[2]], None), ([ids[1]], None)])
 
 
 def test_household_unit_gives_one_vote_per_household(ctx):
@@ -313,7 +393,7 @@ def test_the_participation_names_the_voting_unit_and_its_grid(ctx):
             (by_person.id, f"residency:{request.id}", None),
         ]
     )
-    assert _count(Ballot) == 3
+    assert _ballots() == 3
 
 
 def _same_as_orm(found: voting.VotingCycle, c) -> None:
@@ -361,7 +441,7 @@ def test_a_cast_whose_roster_entry_is_gone_writes_nothing(election):
     with pytest.raises(ServiceError) as caught:
         voting._record(c, residency, [Choice(ids[0])], "web", utcnow())
     assert caught.value.code == "not_verified"
-    assert _count(Participation) == 0 and _count(Ballot) == 0
+    assert _count(Participation) == 0 and _ballots() == 0
 
 
 def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
@@ -372,18 +452,24 @@ def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
     with pytest.raises(PermissionDenied):
         voting.enter_paper_ballot(w.committee_b, c, residency, [Choice(pid)], now=utcnow())
     entry = voting.enter_paper_ballot(w.committee_a, c, residency, [Choice(pid)], now=utcnow())
-    assert entry.status == "pending" and entry.choices == {"ids": [pid], "points": None}
+    assert entry.status == "pending" and len(entry.keyings) == 1
+    # The typing is sealed: the database holds nothing of her choice in the clear.
+    assert f'"c":["{pid}"'.encode() not in entry.keyings[0].sealed
     assert (
         _error(voting.enter_paper_ballot, w.committee_a, c, residency, [Choice(pid)], now=utcnow())
         == "paper_pending"
     )
-    assert _error(voting.confirm_paper_ballot, w.committee_a, entry, now=utcnow()) == (
+    assert _error(voting.key_paper_ballot, w.committee_a, entry, [Choice(pid)], now=utcnow()) == (
         "paper_same_person"
     )
-    result = voting.confirm_paper_ballot(w.admin, entry, now=utcnow())
-    assert entry.status == "confirmed"
-    assert entry.choices is None  # nothing links her to the ballot any more
-    assert voting.find_ballot(c, result.receipt).choices == [pid]
+    with pytest.raises(PermissionDenied):
+        voting.key_paper_ballot(w.committee_b, entry, [Choice(pid)], now=utcnow())
+    assert voting.key_paper_ballot(w.admin, entry, [Choice(pid)], now=utcnow()) == "confirmed"
+    assert entry.status == "confirmed" and entry.decided_by_id == w.admin.id
+    assert [k.sealed for k in entry.keyings] == [None, None]  # nothing links her to the ballot
+    assert db.session.scalar(select(Participation.receipt_commitment)) is None  # no receipt
+    assert _mixed(c.id) == [([pid], None)]
+    assert _count(PublishedReceipt) == 0
     assert db.session.scalar(select(Participation.channel)) == "paper"
     # Voted on paper: the web refuses her.
     assert _error(voting.cast_ballot, w.resident_a, c, [Choice(pid)], now=utcnow()) == (
@@ -394,6 +480,99 @@ def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
     assert turnout.by_channel == {"web": 0, "paper": 1, "import": 0}
     assert turnout.by_community[0][1] == 1
     assert turnout.by_grid == [("振兴社区", "第一网格", 1)]
+
+
+def test_typings_that_differ_wait_until_a_third_agrees_with_one_of_them(ctx):
+    from microprojects.models import AuditEntry
+
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    a, b, d = (str(p.id) for p in projects)
+    second = f.user("second_member")
+    from microprojects.services import accounts
+
+    accounts.add_committee_member(w.admin, second, w.a, title="委员", now=utcnow())
+    residency = w.resident_a.residency
+    entry = voting.enter_paper_ballot(
+        w.committee_a, c, residency, [Choice(a), Choice(b)], now=utcnow()
+    )
+    # The second typist read the paper differently: the entry waits, and the audit says so.
+    outcome = voting.key_paper_ballot(second, entry, [Choice(a), Choice(d)], now=utcnow())
+    assert outcome == "mismatch" and entry.status == "mismatch"
+    assert _count(Participation) == 0 and _ballots() == 0
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-1] == "paper.mismatch"
+    # The count refuses while it waits.
+    from microprojects.services import counting
+
+    assert counting.count_problem(c, c.publication_at) == "count_paper_pending"
+    # The same order typed the other way round is the same ballot; a third person agreeing
+    # with the first typing counts it.
+    outcome = voting.key_paper_ballot(w.admin, entry, [Choice(b), Choice(a)], now=utcnow())
+    assert outcome == "confirmed" and entry.status == "confirmed"
+    assert [sorted(choices) for choices, _ in _mixed(c.id)] == [sorted([a, b])]
+    assert _count(Participation) == 1
+
+
+def test_the_first_typist_may_settle_a_dispute_only_with_someone_else_agreeing(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    a, b, _ = (str(p.id) for p in projects)
+    residency = w.resident_a.residency
+    entry = voting.enter_paper_ballot(w.committee_a, c, residency, [Choice(a)], now=utcnow())
+    assert voting.key_paper_ballot(w.admin, entry, [Choice(b)], now=utcnow()) == "mismatch"
+    # The first typist looks again and agrees with the admin's reading: counted, by two people.
+    assert voting.key_paper_ballot(w.committee_a, entry, [Choice(b)], now=utcnow()) == "confirmed"
+    assert _mixed(c.id) == [([b], None)]
+
+
+def test_a_dispute_can_be_discarded_with_a_reason_and_its_typings_go(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    a, b, _ = (str(p.id) for p in projects)
+    entry = voting.enter_paper_ballot(
+        w.committee_a, c, w.resident_a.residency, [Choice(a)], now=utcnow()
+    )
+    voting.key_paper_ballot(w.admin, entry, [Choice(b)], now=utcnow())
+    assert _error(voting.discard_paper_ballot, w.admin, entry, reason=" ", now=utcnow()) == (
+        "reason_required"
+    )
+    voting.discard_paper_ballot(w.admin, entry, reason="两个框都打了勾，作废", now=utcnow())
+    assert entry.status == "discarded" and [k.sealed for k in entry.keyings] == [None, None]
+    assert _error(voting.key_paper_ballot, w.admin, entry, [Choice(a)], now=utcnow()) == (
+        "paper_decided"
+    )
+    # She may still vote.
+    voting.cast_ballot(w.resident_a, c, [Choice(a)], now=utcnow())
+
+
+def test_a_committee_of_one_names_a_second_typist_from_another_community(ctx):
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    pid = str(projects[0].id)
+    neighbour_place = f.community("xinbu", "新埠社区")  # the same street as A
+    neighbour = f.user("neighbour_chair")
+    from microprojects.services import accounts
+
+    accounts.add_committee_member(w.admin, neighbour, neighbour_place, title="主任", now=utcnow())
+    entry = voting.enter_paper_ballot(
+        w.committee_a, c, w.resident_a.residency, [Choice(pid)], now=utcnow()
+    )
+    with pytest.raises(PermissionDenied):
+        voting.key_paper_ballot(neighbour, entry, [Choice(pid)], now=utcnow())
+    candidates = voting.paper_keyer_candidates(c)
+    assert neighbour in candidates and w.admin in candidates
+    assert w.committee_b not in candidates  # another street's committee
+    assert _error(voting.name_paper_keyer, w.committee_a, c, w.committee_b, now=utcnow()) == (
+        "paper_keyer_not_allowed"
+    )
+    with pytest.raises(PermissionDenied):
+        voting.name_paper_keyer(w.committee_b, c, w.committee_b, now=utcnow())
+    voting.name_paper_keyer(w.committee_a, c, neighbour, now=utcnow())
+    assert voting.key_paper_ballot(neighbour, entry, [Choice(pid)], now=utcnow()) == "confirmed"
+    # Named for this cycle only.
+    other, _ = f.voting_cycle(w.a, w.committee_a)
+    assert not voting.may_key_paper(neighbour, other, w.a.id)
 
 
 def test_a_web_voter_cannot_also_vote_on_paper(ctx):
@@ -423,3 +602,75 @@ def test_receipts_are_sixteen_characters_of_the_alphabet_each_one_drawn_uniforml
             seen[code[position]] = seen.get(code[position], 0) + 1
         assert set(seen) == set(voting.RECEIPT_ALPHABET)
         assert max(seen.values()) < 170 and min(seen.values()) > 50
+
+
+def test_the_mixer_waits_for_a_batch_and_takes_all_at_the_close(ctx):
+    ctx.config["MIX_BATCH"] = 3
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    pid = str(projects[0].id)
+    voters = [w.resident_a] + [
+        f.verified_resident(f"mixer{i}", w.a, w.committee_a, f"混合{i}", f"6栋{i}单元101")
+        for i in range(3)
+    ]
+    for voter in voters[:2]:
+        voting.cast_ballot(voter, c, [Choice(pid)], now=utcnow())
+    assert mixing.mix(c.id) == 0  # two of three: they wait
+    assert (_count(SealedBallot), _count(Ballot)) == (2, 0)
+    voting.cast_ballot(voters[2], c, [Choice(pid)], now=utcnow())  # the third mixes
+    assert (_count(SealedBallot), _count(Ballot)) == (0, 3)
+    voting.cast_ballot(voters[3], c, [Choice(pid)], now=utcnow())
+    assert mixing.mix(c.id, final=True) == 1
+    assert (_count(SealedBallot), _count(Ballot), _count(PublishedReceipt)) == (0, 4, 4)
+
+
+def test_a_ballot_that_does_not_open_stops_the_mix_and_nothing_is_lost(ctx):
+    ctx.config["MIX_BATCH"] = 100
+    w = f.world()
+    c, projects = f.voting_cycle(w.a, w.committee_a)
+    voting.cast_ballot(w.resident_a, c, [Choice(str(projects[0].id))], now=utcnow())
+    right = ctx.config["BALLOT_KEY"]
+    ctx.config["BALLOT_KEY"] = mixing.new_key()  # another server's key
+    with pytest.raises(mixing.BallotKeyError):
+        mixing.mix(c.id, final=True)
+    assert (_count(SealedBallot), _count(Ballot)) == (1, 0)
+    # The count refuses, saying why, and counts once the right key is back.
+    from microprojects.services import counting
+
+    closed = c.publication_at
+    assert _error(counting.run_count, None, c, now=closed) == "count_unmixed"
+    ctx.config["BALLOT_KEY"] = right
+    assert counting.run_count(None, c, now=closed).num_ballots == 1
+    assert _count(SealedBallot) == 0
+
+
+def test_two_mixers_at_once_open_each_ballot_once(app):
+    """Real threads, real transactions: the mixers race for the same sealed rows."""
+    with app.app_context():
+        app.config["MIX_BATCH"] = 100
+        w = f.world()
+        c, projects = f.voting_cycle(w.a, w.committee_a)
+        for i in range(6):
+            voter = f.verified_resident(f"racer{i}", w.a, w.committee_a, f"竞{i}", f"4栋{i}单元101")
+            voting.cast_ballot(voter, c, [Choice(str(projects[i % 3].id))], now=utcnow())
+        cycle_id = c.id
+        db.session.remove()
+    barrier = threading.Barrier(2)
+    mixed: list[int] = []
+
+    def run() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                mixed.append(mixing.mix(cycle_id, final=True))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(mixed) == 6, mixed
+    with app.app_context():
+        assert (_count(SealedBallot), _count(Ballot), _count(PublishedReceipt)) == (0, 6, 6)

@@ -1,6 +1,11 @@
+import re
+from typing import Any
+
 import factories as f
-from sqlalchemy import select
-from webclient import csrf_token, login, post
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from webclient import CSRF_RE, csrf_token, login, post
 
 from microprojects.extensions import db
 from microprojects.models import User
@@ -41,6 +46,7 @@ def test_register_bad_input_shows_each_problem(client, app):
 
 
 def test_register_taken_username(client, app):
+    # A username is chosen, not personal: the form may say it is taken, and does.
     with app.app_context():
         f.user("wang")
     response = post(
@@ -49,7 +55,106 @@ def test_register_taken_username(client, app):
         {"username": "WANG", "password": "correct-horse-9", "confirm": "correct-horse-9"},
     )
     assert response.status_code == 200
-    assert "已被注册" in response.get_data(as_text=True)
+    assert "该用户名已被使用" in response.get_data(as_text=True)
+
+
+# --- registration tells no one whether a phone number has an account -------------------------
+
+TAKEN, FRESH = "13907550001", "13907550002"
+REGISTERED = ("已被注册", "已注册", "已存在", "已被使用", "already", "registered")
+
+
+def register_probe(app: Flask, phone: str, **fields: str) -> Any:
+    """A registration with ``phone``, from a new browser, as someone finding out whether the
+    number has an account would send it."""
+    browser = app.test_client()
+    data = {
+        "username": "prober",
+        "display_name": "",
+        "phone": phone,
+        "password": f.PASSWORD,
+        "confirm": f.PASSWORD,
+    } | fields
+    return post(browser, "/register", data)
+
+
+def readable(response: Any, phone: str) -> tuple[Any, ...]:
+    """All an answer shows, less what differs on every request (the form token, the session
+    cookie's signed value, the rate limit's remaining count) and the number sent back in its
+    field."""
+    body = CSRF_RE.sub("csrf", response.get_data(as_text=True)).replace(phone, "PHONE")
+    varying = {"set-cookie", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"}
+    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() not in varying)
+    cookies = sorted(
+        re.sub(r"=[^;]*;", "=…;", v, count=1) for v in response.headers.getlist("Set-Cookie")
+    )
+    return response.status_code, headers, cookies, body
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        {"username": "wang"},  # a username that is taken
+        {"username": "9x"},
+        {"password": "short", "confirm": "short"},
+        {"confirm": "something-else-1"},
+        {"email": "not-an-address"},
+    ],
+)
+def test_a_taken_phone_answers_as_a_fresh_one_when_anything_else_is_wrong(app_with, mistake):
+    app = app_with(REGISTER_RATE_LIMIT="1000 per minute")
+    with app.app_context():
+        f.user("wang", phone=TAKEN)
+    taken, fresh = register_probe(app, TAKEN, **mistake), register_probe(app, FRESH, **mistake)
+    assert taken.status_code == 200
+    assert readable(taken, TAKEN) == readable(fresh, FRESH)
+
+
+def test_a_taken_phone_is_refused_without_saying_it_is_registered(app_with):
+    app = app_with(REGISTER_RATE_LIMIT="1000 per minute")
+    with app.app_context():
+        f.user("wang", phone=TAKEN)
+    for written in (TAKEN, "139 0755 0001", "+86 139-0755-0001"):
+        refused = register_probe(app, written)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 200
+        # What to do instead, for the owner of the number: log in, or have the password reset.
+        assert "如果您以前注册过，请用用户名或手机号登录" in page
+        assert "社区居务协商会或管理员重置" in page
+        assert not [word for word in REGISTERED if word in page], written
+        # The phone field is not marked: the answer is about the whole form.
+        assert 'aria-invalid="true"' not in page
+    # What cannot be hidden: a fresh number makes the account (its owner can then log in
+    # with it), a taken one does not. The rate limit per address bounds such probing.
+    made = register_probe(app, FRESH)
+    assert made.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def test_registering_is_limited_per_address(app_with):
+    app = app_with(TRUSTED_PROXIES=1)
+    assert app.config["REGISTER_RATE_LIMIT"] == "5 per minute"
+
+    def register_from(address: str, n: int) -> int:
+        browser = app.test_client()
+        browser.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address)
+        data = {"username": f"person{n:02d}", "password": f.PASSWORD, "confirm": f.PASSWORD}
+        response = post(browser, "/register", data)
+        if response.status_code == 429:
+            assert "注册次数过多" in response.get_data(as_text=True)
+        return response.status_code
+
+    # Every attempt counts, made or refused: each one could be a probe.
+    statuses = [register_from("198.51.100.1", n) for n in range(3)]
+    statuses += [register_from("198.51.100.1", 0) for _ in range(2)]  # username taken
+    statuses.append(register_from("198.51.100.1", 3))
+    assert statuses == [302] * 3 + [200] * 2 + [429]
+    assert register_from("198.51.100.1", 4) == 429
+    assert register_from("198.51.100.2", 4) == 302  # another address is not concerned
+    browser = app.test_client()
+    browser.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert browser.get("/register").status_code == 200  # the form itself stays reachable
 
 
 def test_login_by_username_and_by_phone_then_logout(client, app):
@@ -115,7 +220,16 @@ def test_every_rate_limited_view_is_marked_so_the_limiter_checks_it(app):
         if getattr(view, "__wrapper-limiter-instance", None) is not None
     }
     marked = {e for e, view in app.view_functions.items() if getattr(view, "rate_limited", False)}
-    assert limited == marked == {"auth.login", "account.claim", "proposals.comment"}
+    assert (
+        limited
+        == marked
+        == {
+            "auth.login",
+            "auth.register",
+            "account.claim",
+            "proposals.comment",
+        }
+    )
 
 
 def test_next_only_redirects_within_the_site(client, app):

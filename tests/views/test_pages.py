@@ -36,9 +36,15 @@ def test_production_config_is_secure(monkeypatch, tmp_path):
     from microprojects.config import ProductionConfig
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("BALLOT_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         ProductionConfig(str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    # No ballot key of its own making: every server must share one.
+    with pytest.raises(RuntimeError, match="BALLOT_KEY"):
+        ProductionConfig(str(tmp_path))
+    assert not (tmp_path / "ballot_key").exists()
+    monkeypatch.setenv("BALLOT_KEY", "a2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMtZm9yLXRlc3Q=")
     config = ProductionConfig(str(tmp_path))
     assert config.SESSION_COOKIE_SECURE is True
     assert config.REMEMBER_COOKIE_SECURE is True

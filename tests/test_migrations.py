@@ -1,0 +1,176 @@
+"""Upgrading a database in the middle of a vote loses nothing: the ballots cast before the secret
+ballot's storage keep their choices and their receipts still check, and a paper ballot waiting
+for its second member becomes a sealed first typing. On SQLite and PostgreSQL, with the rows
+written as the schema of that revision stored them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, Table, create_engine, null, select, text
+from test_faults import postgresql_base_url
+
+from microprojects import create_app
+from microprojects.config import TestConfig as Settings
+from microprojects.extensions import db
+
+BEFORE = "e70758e71152"  # the last revision with receipt digests beside the choices
+RECEIPTS = ["AAAA-BBBB-CCCC-DDDD", "EEEE-FFFF-GGGG-HHHH"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    url = postgresql_base_url().set(database="microprojects_test_migrations")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
+        ):
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url.render_as_string(hide_password=False)
+
+
+def _app(url: str, tmp_path: Path) -> Flask:
+    return create_app(Settings(url, instance_path=str(tmp_path / "instance")))
+
+
+def _write_old_rows(app: Flask) -> dict[str, int]:
+    """A community voting, two web ballots, a paper ballot confirmed and one waiting, written
+    through the tables as that revision had them."""
+    now = datetime(2026, 11, 20, 9, 0)
+    with app.app_context():
+        upgrade(revision=BEFORE)
+        with db.engine.begin() as conn:
+            meta = MetaData()
+
+            def add(table_name: str, /, **values: object) -> int:
+                table = Table(table_name, meta, autoload_with=conn)
+                row = conn.execute(table.insert().values(**values).returning(table.c.id)).one()
+                return int(row[0])
+
+            district = add("districts", name="美兰区", city="海口市")
+            street = add("streets", district_id=district, name="和平南街道")
+            community = add(
+                "communities", street_id=street, name="振兴社区", slug="zhenxing",
+                committee_name="振兴社区居务协商会",
+            )  # fmt: skip
+            people = {
+                name: add(
+                    "users",
+                    username=name,
+                    display_name=name,
+                    password_hash="x",
+                    is_admin=False,
+                    must_change_password=False,
+                    session_token=name,
+                    created_at=now,
+                )
+                for name in ("chair", "voter1", "voter2", "paper1", "paper2")
+            }
+            residency = {
+                name: add(
+                    "residencies",
+                    user_id=people[name],
+                    community_id=community,
+                    status="verified",
+                    basis="work",
+                    method="manual",
+                    decided_at=now,
+                    full_name=name,
+                    address="1栋",
+                    note="",
+                    requested_at=now,
+                    decision_note="",
+                )
+                for name in ("voter1", "voter2", "paper1", "paper2")
+            }
+            cycle = add(
+                "cycles", community_id=community, title="2026 年振兴社区微实事", description="",
+                budget_fen=100_000_00, categories=["设施维修"], checklist=[], min_age=0,
+                allow_work=True, allow_study=True, comment_report_threshold=3,
+                collecting_at=now - timedelta(days=30), screening_at=now - timedelta(days=20),
+                voting_at=now - timedelta(days=1), publication_at=now + timedelta(days=10),
+                implementation_at=now + timedelta(days=20), closed_at=now + timedelta(days=90),
+                created_at=now, ballot_kind="approval", ballot_min=1, ballot_min_share_pct=0,
+                points_total=10, rank_k=3, vote_unit="person", allow_revision=True,
+                public_turnout=True, tally_rule="greedy", tie_break="submitted",
+                tie_break_order=[], exclusive_groups=[], currency="CNY",
+            )  # fmt: skip
+            ballots = Table("ballots", meta, autoload_with=conn)
+            participations = Table("participations", meta, autoload_with=conn)
+            for i, receipt in enumerate(RECEIPTS):
+                conn.execute(ballots.insert().values(
+                    id=f"{i:032x}", cycle_id=cycle, choices=[str(7 + i)], points=None,
+                    receipt_digest=hashlib.sha256(receipt.encode()).hexdigest(),
+                ))  # fmt: skip
+                name = f"voter{i + 1}"
+                conn.execute(participations.insert().values(
+                    cycle_id=cycle, voter_key=f"residency:{residency[name]}",
+                    residency_id=residency[name], community_id=community, channel="web",
+                    day=date(2026, 11, 20),
+                ))  # fmt: skip
+            decided = add(
+                "paper_entries", cycle_id=cycle, residency_id=residency["paper1"], choices=null(),
+                status="discarded", entered_by_id=people["chair"], entered_at=now,
+                decided_at=now, note="作废",
+            )  # fmt: skip
+            waiting = add(
+                "paper_entries", cycle_id=cycle, residency_id=residency["paper2"],
+                choices={"ids": ["8"], "points": None}, status="pending",
+                entered_by_id=people["chair"], entered_at=now, note="",
+            )  # fmt: skip
+        db.engine.dispose()
+    return {"cycle": cycle, "decided": decided, "waiting": waiting, "chair": people["chair"]}
+
+
+def test_an_upgrade_in_the_middle_of_a_vote_loses_nothing(old_database: str, tmp_path: Path):
+    from microprojects.models import Ballot, Cycle, PaperEntry, PaperKeying, PublishedReceipt
+    from microprojects.services import mixing, voting
+
+    app = _app(old_database, tmp_path)
+    ids = _write_old_rows(app)
+    with app.app_context():
+        upgrade()
+        cycle = db.session.get(Cycle, ids["cycle"])
+        # The ballots keep their choices; their receipts still say "counted".
+        stored = sorted(choices for (choices,) in db.session.execute(select(Ballot.choices)))
+        assert stored == [["7"], ["8"]]
+        digests = set(db.session.scalars(select(PublishedReceipt.digest)))
+        assert digests == {voting.receipt_digest(r) for r in RECEIPTS}
+        assert [voting.receipt_status(cycle, r) for r in RECEIPTS] == ["counted", "counted"]
+        # The waiting paper ballot is its first typing now, sealed, and nothing else holds it.
+        waiting = db.session.get(PaperEntry, ids["waiting"])
+        assert waiting.status == "pending" and len(waiting.keyings) == 1
+        typing = waiting.keyings[0]
+        assert typing.keyed_by_id == ids["chair"]
+        assert mixing.open_sealed(typing.sealed).choices == ("8",)
+        assert b'"8"' not in typing.sealed
+        decided = db.session.get(PaperEntry, ids["decided"])
+        assert decided.status == "discarded" and decided.note == "作废" and not decided.keyings
+        # New rows take new ids after the copied ones.
+        fresh = PaperKeying(entry_id=decided.id, keyed_by_id=None, keyed_at=datetime(2026, 11, 21))
+        db.session.add(fresh)
+        entry = PaperEntry(
+            cycle_id=cycle.id, residency_id=waiting.residency_id, status="discarded",
+            entered_at=datetime(2026, 11, 21), decided_at=datetime(2026, 11, 21), note="测试",
+        )  # fmt: skip
+        db.session.add(entry)
+        db.session.commit()
+        assert entry.id > ids["waiting"]
+        db.session.remove()
+        db.engine.dispose()
