@@ -324,9 +324,11 @@ SERVICE_MESSAGES.update(
 AUDIT_ACTIONS.update(
     {
         "cycle.voting_settings": _l("Set how residents vote"),
-        "paper.enter": _l("Entered a paper ballot"),
-        "paper.confirm": _l("Confirmed a paper ballot"),
+        "paper.enter": _l("Typed in a paper ballot"),
+        "paper.mismatch": _l("Typed a paper ballot differently from the typing before"),
+        "paper.confirm": _l("Typed a paper ballot alike a second time: it counts"),
         "paper.discard": _l("Discarded a paper ballot entry"),
+        "cycle.paper_keyer": _l("Named the second typist of paper ballots"),
     }
 )
 
