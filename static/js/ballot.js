@@ -30,4 +30,18 @@
   }
   var print = document.querySelector("[data-print]");
   if (print) { print.addEventListener("click", function () { window.print(); }); }
+  // A form that acts once (the cast) is sent once: a second tap while the first is on its way
+  // would replace the page that answers it, which shows the receipt only once.
+  document.querySelectorAll("form[data-once]").forEach(function (once) {
+    once.addEventListener("submit", function (event) {
+      if (once.dataset.sent) {
+        event.preventDefault();
+        return;
+      }
+      once.dataset.sent = "1";
+      once.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+        b.setAttribute("aria-disabled", "true");
+      });
+    });
+  });
 })();
