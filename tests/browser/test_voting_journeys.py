@@ -105,3 +105,27 @@ def test_a_ballot_left_open_in_another_tab_is_refused_as_final(browser, base_url
     shot(first, "review-refused-already-voted")
     first.get_by_role("link", name="返回投票页面").click()
     assert "感谢您的投票" in first.locator("main").inner_text()
+
+
+def test_the_cast_form_is_sent_once_however_often_it_is_tapped(base_url, fresh_db, page, watch):
+    """The receipt is shown once, in the page that answers the cast: a second tap while the
+    first is on its way would replace that page with the refusal of a second ballot."""
+    cycle_id = _election(fresh_db)
+    log_in(page, "resident_a")
+    page.goto(f"/cycles/{cycle_id}/vote")
+    page.get_by_label("幸福巷安装路灯").check()
+    page.get_by_role("button", name="查看我的选择").click()
+    # The cast never arrives (the answer is "no content", which leaves the page as it is).
+    page.route("**/vote/cast", lambda route: route.fulfill(status=204))
+    sent = page.evaluate(
+        """() => {
+            const form = document.querySelector("form[data-once]");
+            const seen = [];
+            form.addEventListener("submit", (event) => seen.push(!event.defaultPrevented));
+            form.requestSubmit();
+            form.requestSubmit();
+            form.requestSubmit();
+            return seen;
+        }"""
+    )
+    assert sent == [True, False, False]
