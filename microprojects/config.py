@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ class Config:
         # The key ballots are sealed to (base64 of 32 bytes): never in the database or its backups.
         self.BALLOT_KEY = os.environ.get("BALLOT_KEY") or self._missing_ballot_key(instance)
         # The fewest sealed ballots the mixer opens at once while voting runs (all at its close).
-        self.MIX_BATCH = _env_int("MIX_BATCH", 25)
+        self.MIX_BATCH = _env_int("MIX_BATCH", 50)
         default_db = "sqlite:///" + str(instance / "microprojects.db")
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
             os.environ.get("DATABASE_URL", default_db)
@@ -96,31 +97,27 @@ class Config:
     @staticmethod
     def _local_secret(instance: Path) -> str:
         # A development secret that survives restarts, so logins do too; production must set one.
-        path = instance / "secret_key"
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            instance.mkdir(parents=True, exist_ok=True)
-            key = secrets.token_hex(32)
-            path.write_text(key, encoding="utf-8")
-            return key
+        return _kept_in(instance / "secret_key", lambda: secrets.token_hex(32))
 
     def _missing_ballot_key(self, instance: Path) -> str:
-        return self._local_ballot_key(instance)
-
-    @staticmethod
-    def _local_ballot_key(instance: Path) -> str:
         # A development key that survives restarts, so that ballots cast before one are opened
         # after it; production must set one, shared by every server of the deployment.
-        path = instance / "ballot_key"
-        try:
-            return path.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            instance.mkdir(parents=True, exist_ok=True)
-            key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
-            path.write_text(key, encoding="ascii")
-            path.chmod(0o600)
-            return key
+        return _kept_in(
+            instance / "ballot_key",
+            lambda: base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
+        )
+
+
+def _kept_in(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in ``path`` (readable by its owner alone), made the first time."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = make()
+        path.write_text(value, encoding="ascii")
+        path.chmod(0o600)
+        return value
 
 
 class ProductionConfig(Config):

@@ -105,10 +105,11 @@ def _empty_schema(url: Any) -> None:
 
 
 @contextmanager
-def fresh_postgresql(name: str, instance: Path) -> Iterator[str]:
+def fresh_postgresql(name: str, instance: Path, *, migrated: bool = True) -> Iterator[str]:
     """A PostgreSQL database of our own (``name``, on TEST_DATABASE_URL's server), created if
-    missing, migrated from an empty schema, and emptied afterwards. Emptied, not dropped: DROP
-    DATABASE waits for a checkpoint, seconds on a busy server."""
+    missing, migrated from an empty schema (unless ``migrated`` is false: then empty), and
+    emptied afterwards. Emptied, not dropped: DROP DATABASE waits for a checkpoint, seconds on a
+    busy server."""
     url = postgresql_base_url().set(database=name)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
@@ -125,7 +126,8 @@ def fresh_postgresql(name: str, instance: Path) -> Iterator[str]:
     _empty_schema(url)
     rendered = url.render_as_string(hide_password=False)
     try:
-        migrate(rendered, instance)
+        if migrated:
+            migrate(rendered, instance)
         yield rendered
     finally:
         _empty_schema(url)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, Table, create_engine, null, select, text
-from test_faults import postgresql_base_url
+from sqlalchemy import MetaData, Table, null, select
+from test_faults import fresh_postgresql
 
 from microprojects import create_app
 from microprojects.config import TestConfig as Settings
@@ -29,20 +29,10 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    url = postgresql_base_url().set(database="microprojects_test_migrations")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
-        ):
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    yield url.render_as_string(hide_password=False)
+    with fresh_postgresql(
+        "microprojects_test_migrations", tmp_path / "instance", migrated=False
+    ) as url:
+        yield url
 
 
 def _app(url: str, tmp_path: Path) -> Flask:

@@ -137,11 +137,13 @@ def mix(cycle_id: int, *, final: bool = False) -> int:
     return len(taken)
 
 
-def mix_if_due(cycle_id: int) -> int:
-    """After a cast: mix when a batch is ready. A failure to mix loses nothing (the sealed
-    ballots stay), so it is logged and the cast still answers."""
-    if unmixed(cycle_id) < max(1, int(current_app.config["MIX_BATCH"])):
-        db.session.rollback()
+def mix_if_due(cycle_id: int, *, waiting: int | None = None) -> int:
+    """After a cast: mix when a batch is ready (``waiting``: how many sealed ballots the cast's
+    own write saw, where it could say; else they are counted). A failure to mix loses nothing
+    (the sealed ballots stay), so it is logged and the cast still answers."""
+    if waiting is None:
+        waiting = unmixed(cycle_id)
+    if waiting < max(1, int(current_app.config["MIX_BATCH"])):
         return 0
     try:
         return mix(cycle_id)

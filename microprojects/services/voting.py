@@ -9,13 +9,26 @@ two devices, a paper entry confirmed while the resident votes on the phone.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    TextClause,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -62,10 +75,12 @@ class BallotInvalid(ServiceError):
 @dataclass(frozen=True)
 class CastResult:
     """A web ballot's receipt and, to be shown once, the choices it was cast with. A paper
-    ballot has no receipt: nobody at the office ever sees one."""
+    ballot has no receipt: nobody at the office ever sees one. ``waiting``: the sealed ballots
+    of the cycle, this one included, where the write could say (None: not known)."""
 
     receipt: str | None
     choices: tuple[Choice, ...]
+    waiting: int | None = None
 
 
 def new_receipt() -> str:
@@ -127,11 +142,25 @@ _CAST_COLUMNS = (
     "allow_revision", "min_age", "allow_work", "allow_study", "title",
 )  # fmt: skip
 _cycles = Cycle.__table__.c
-_VOTING_CYCLE = select(
-    *(_cycles[name] for name in _CAST_COLUMNS),
-    func.coalesce(_ALL_PAIRS.scalar_subquery(), "").label("ballot_costs"),
-    _STREET_COMMUNITIES.scalar_subquery().label("street_communities"),
-).where(_cycles.id == bindparam("id"))
+_TITLE = func.coalesce(Proposal.ballot_title, Proposal.title)
+# The ballot titles of its projects as one JSON object (id -> title), for the receipt page that
+# answers the cast, in the same statement: each database has its own aggregate.
+_TITLE_OBJECTS = {
+    "postgresql": func.json_object_agg(cast(Proposal.id, String), _TITLE),
+    "sqlite": func.json_group_object(cast(Proposal.id, String), _TITLE),
+}
+_VOTING_CYCLE = {
+    dialect: select(
+        *(_cycles[name] for name in _CAST_COLUMNS),
+        func.coalesce(_ALL_PAIRS.scalar_subquery(), "").label("ballot_costs"),
+        _STREET_COMMUNITIES.scalar_subquery().label("street_communities"),
+        select(titles)
+        .where(Proposal.cycle_id == Cycle.id, _ON_BALLOT)
+        .scalar_subquery()
+        .label("ballot_titles"),
+    ).where(_cycles.id == bindparam("id"))
+    for dialect, titles in _TITLE_OBJECTS.items()
+}
 _HOUSEHOLD = (
     select(RosterEntry.household_id, Household.grid_id)
     .join(Household, Household.id == RosterEntry.household_id)
@@ -166,6 +195,7 @@ class VotingCycle:
     allow_work: bool
     allow_study: bool
     costs: dict[str, int]
+    titles: dict[str, str]
 
     def phase(self, now: datetime) -> Phase:
         return current_phase(self.schedule, now)
@@ -176,7 +206,8 @@ def _split(text: str | None) -> list[str]:
 
 
 def find_voting_cycle(cycle_id: int) -> VotingCycle | None:
-    row = _run(_VOTING_CYCLE, {"id": cycle_id}).one_or_none()
+    statement = _VOTING_CYCLE[db.session.get_bind().dialect.name]
+    row = _run(statement, {"id": cycle_id}).one_or_none()
     if row is None:
         return None
     if row.community_id is not None:
@@ -197,7 +228,16 @@ def find_voting_cycle(cycle_id: int) -> VotingCycle | None:
         allow_work=row.allow_work,
         allow_study=row.allow_study,
         costs={pid: int(fen) for pid, _, fen in pairs},
+        titles=_json_object(row.ballot_titles),
     )
+
+
+def _json_object(value: Any) -> dict[str, str]:
+    """A JSON object from the database: PostgreSQL's driver reads it, SQLite gives its text."""
+    if value is None:
+        return {}
+    found = json.loads(value) if isinstance(value, str) else value
+    return {str(k): str(v) for k, v in found.items()}
 
 
 def project_costs(cycle: Cycle | VotingCycle) -> dict[str, int]:
@@ -335,13 +375,37 @@ def _participation_and_sealed(participation: Any) -> Any:
             ).select_from(written),
         )
         .add_cte(written)
-        .returning(sealed.c.id)
+        # How many sealed ballots of the cycle wait for the mixer, this one included (the
+        # statement sees the table as it was before it): the mixer's look costs no query.
+        .returning(
+            sealed.c.id,
+            select(func.count() + 1)
+            .select_from(sealed)
+            .where(sealed.c.cycle_id == bindparam("cycle_id"))
+            .scalar_subquery(),
+        )
     )
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A dialect's INSERT ... ON CONFLICT as plain SQL, compiled once: SQLAlchemy does not
+    cache its dialect-specific inserts, and compiling one cost more than running it. ``fixed``
+    holds the values the construct bound itself (the key's prefix)."""
+
+    sql: TextClause
+    fixed: dict[str, Any]
+
+    @classmethod
+    def of(cls, statement: Any, dialect: str) -> _Written:
+        compiled = statement.compile(dialect=_DIALECTS[dialect](paramstyle="named"))
+        return cls(text(str(compiled)), dict(compiled.params))
+
+
+_DIALECTS: dict[str, Any] = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
 # Each returns a row for what it wrote: no row, nothing was written (the voting unit has voted,
 # or the roster entry is gone).
-_WRITES: dict[tuple[str, str], Any] = {}
+_WRITES: dict[tuple[str, str], _Written] = {}
 for _dialect in _INSERTS:
     for _unit in ("person", "household", "unlisted"):
         _statement = (
@@ -349,10 +413,11 @@ for _dialect in _INSERTS:
             if _unit == "unlisted"
             else _participation_from_roster(_dialect, _unit)
         )
-        _WRITES[_dialect, _unit] = (
+        _WRITES[_dialect, _unit] = _Written.of(
             _participation_and_sealed(_statement)
             if _dialect == "postgresql"
-            else _statement.returning(Participation.__table__.c.id)
+            else _statement.returning(Participation.__table__.c.id),
+            _dialect,
         )
 
 
@@ -403,14 +468,17 @@ def _record(
     sealed_row = {"sealed_id": secrets.token_hex(16), "cycle_id": cycle.id, "sealed": sealed}
     if together:
         params.update(sealed_row)
-    if _run(_WRITES[dialect, unit], params).first() is None:
+    write = _WRITES[dialect, unit]
+    written = _run(write.sql, {**write.fixed, **params}).first()
+    if written is None:
         db.session.rollback()
         if _voted(cycle.id, voter_key(residency, cycle)):
             raise ServiceError("already_voted")
         raise ServiceError("not_verified")  # the roster entry is gone
     if not together:
         _run(_ADD_SEALED, {**sealed_row, "id": sealed_row.pop("sealed_id")})
-    return CastResult(receipt=receipt, choices=tuple(choices))
+    waiting = int(written[1]) if together else None
+    return CastResult(receipt=receipt, choices=tuple(choices), waiting=waiting)
 
 
 def cast_ballot(
@@ -428,7 +496,7 @@ def cast_ballot(
     residency = user.residency
     result = _record(cycle, residency, choices, "web", now)
     _commit_vote(residency, cycle)
-    mixing.mix_if_due(cycle.id)
+    mixing.mix_if_due(cycle.id, waiting=result.waiting)
     return result
 
 
@@ -449,8 +517,11 @@ _TITLES = select(Proposal.id, func.coalesce(Proposal.ballot_title, Proposal.titl
 
 
 def chosen_titles(cycle: Cycle | VotingCycle, choices: Sequence[Choice]) -> dict[str, str]:
-    """The ballot titles of the projects chosen, for the receipt page."""
+    """The ballot titles of the projects chosen, for the receipt page (a VotingCycle brought
+    them along)."""
     wanted = {c.project_id for c in choices}
+    if isinstance(cycle, VotingCycle):
+        return {pid: title for pid, title in cycle.titles.items() if pid in wanted}
     if not wanted:
         return {}
     rows = _run(_TITLES, {"cycle_id": cycle.id})

@@ -16,6 +16,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.local import LocalProxy
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.codes import format_code
@@ -288,12 +289,13 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, Any]:
+        # The actor and the unread count are read when a page uses them, not for every page.
         return {
-            "actor": current_actor(),
+            "actor": LocalProxy(current_actor),
             "can": lambda action, community_id=None: can(current_actor(), action, community_id),
             "Action": Action,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_locale": _locale_code(),
             "is_safe_next": is_safe_next,
-            "unread_notices": _unread_notices(),
+            "unread_notices": LocalProxy(_unread_notices),
         }

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -192,6 +193,10 @@ def cast(cycle_id: int) -> Any:
         flash(_("This ballot form was already used. Review your choices again."), "info")
         return redirect(url_for("voting.ballot", cycle_id=cycle.id))
     choices = _draft(cycle)
+    # What the receipt page shows besides the code, read before the cast commits: afterwards
+    # the page reads nothing more (not even the account, to choose its language).
+    titles = voting.chosen_titles(cycle, choices)
+    get_locale()
     try:
         if request.form.get("revise") == "1":
             result = voting.revise_ballot(
@@ -206,11 +211,11 @@ def cast(cycle_id: int) -> Any:
     # The receipt and the choices are shown in this response, once, and kept nowhere: not in
     # the session, not in a URL, not in the browser's cache.
     page = render_template(
-        "voting/receipt.html",
+        "voting/receipt_slip.html",
         cycle=cycle,
         receipt=result.receipt,
         choices=result.choices,
-        titles=voting.chosen_titles(cycle, result.choices),
+        titles=titles,
     )
     return page, 200, {"Cache-Control": "no-store"}
 
@@ -220,7 +225,7 @@ def cast(cycle_id: int) -> Any:
 def receipt(cycle_id: int) -> Any:
     """Where a receipt was shown once: it is not shown again."""
     cycle = cycle_or_404(cycle_id)
-    return render_template("voting/receipt.html", cycle=cycle, receipt=None)
+    return render_template("voting/receipt.html", cycle=cycle)
 
 
 @bp.route("/cycles/<int:cycle_id>/check", methods=["GET", "POST"])

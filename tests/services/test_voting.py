@@ -408,12 +408,16 @@ def _same_as_orm(found: voting.VotingCycle, c) -> None:
     )  # fmt: skip
     assert found.phase(utcnow()) is c.phase(utcnow())
     assert voting.project_costs(found) == voting.project_costs(c)
+    assert found.title == c.title
+    everything = [Choice(pid) for pid in voting.project_costs(c)]
+    assert voting.chosen_titles(found, everything) == voting.chosen_titles(c, everything)
 
 
 def test_the_cycle_read_for_a_cast_is_the_cycle_with_its_ballot_costs(ctx):
     w = f.world()
     c, projects = f.voting_cycle(w.a, w.committee_a)
     projects[1].revised_cost_fen = 123_45
+    projects[2].ballot_title = "老年人手机课堂（每周二）"
     c.ballot_kind, c.ballot_max, c.min_age, c.allow_study = "points", 2, 16, False
     db.session.commit()
     expected = {str(p.id): p.cost_fen for p in projects}
