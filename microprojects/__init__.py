@@ -1,7 +1,8 @@
 """微实事: a participatory-budgeting platform for the micro-projects of a city's communities.
 
 ``create_app`` builds the app as a list of steps: configuration, the proxies it trusts,
-extensions, blueprints, error pages, command-line commands and response headers.
+extensions, the web layer (blueprints, error pages, template helpers), command-line commands
+and response headers.
 """
 
 from __future__ import annotations
@@ -33,10 +34,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     _ensure_instance_folder(app)
     register_proxies(app)
     register_extensions(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
+    register_web(app)
     register_commands(app)
-    register_template_helpers(app)
     register_security_headers(app)
     return app
 
@@ -63,8 +62,8 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import auth, i18n
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .web import auth, i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
@@ -108,51 +107,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def register_blueprints(app: Flask) -> None:
-    from .views import (
-        account,
-        admin,
-        api,
-        auth,
-        committee,
-        implementation,
-        overview,
-        proposals,
-        public,
-        results,
-        voting,
-    )
-
-    for module in (
-        public,
-        auth,
-        account,
-        committee,
-        admin,
-        proposals,
-        voting,
-        results,
-        implementation,
-        api,
-        overview,
-    ):
-        app.register_blueprint(module.bp)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from .views.errors import register
+def register_web(app: Flask) -> None:
+    from .web import register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
     from .cli import register
-
-    register(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    from .views.helpers import register
 
     register(app)
 

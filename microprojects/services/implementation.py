@@ -280,7 +280,7 @@ def complete_milestone(actor: User, milestone: Milestone, *, done_on: date, now:
 
 
 def _keep_photo(data: bytes) -> tuple[str, str, int, int, int]:
-    from ..media import PhotoError, clean_photo
+    from .photos import PhotoError, clean_photo
 
     try:
         photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])

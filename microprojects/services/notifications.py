@@ -1,6 +1,8 @@
 """Telling people what happened to the proposals they follow: a notice in their account, and
 an e-mail when an SMTP server is configured (logged to the console otherwise). ``notify`` adds
-to the caller's transaction; the e-mail goes after the commit, never holding it up."""
+to the caller's transaction; the e-mail goes after the commit, never holding it up. The mail's
+words for a notice's kind come from ``app.extensions["notice_wording"]``, which the web layer
+sets (services do not import it)."""
 
 from __future__ import annotations
 
@@ -73,12 +75,12 @@ def _send_mail(session: Any) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     except RuntimeError:
         return
-    from ..messages import NOTICE_LABELS
+    wording = app.extensions.get("notice_wording", str)
 
     server = app.config.get("MAIL_SERVER")
     for user_id, email, kind, title in outgoing:
         subject = f"[微实事] {title}"
-        body = f"{NOTICE_LABELS.get(kind, kind)}\n\n{title}"
+        body = f"{wording(kind)}\n\n{title}"
         if not server or not email:
             log.info("notice for user %s: %s", user_id, body.replace("\n", " "))
             continue

@@ -381,7 +381,7 @@ def upload_dir() -> Path:
 
 def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> ProposalPhoto:
     """Check that ``data`` is a real photo, strip its metadata (GPS), shrink it, keep it."""
-    from ..media import PhotoError, clean_photo
+    from .photos import PhotoError, clean_photo
 
     if not (is_author(user, proposal) or can_screen(user, proposal)):
         raise PermissionDenied()

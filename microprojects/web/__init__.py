@@ -1,0 +1,46 @@
+"""The web layer: blueprints (``views/``), forms, the words for codes (``messages``), the count
+in words (``explain``), Markdown (``text``), the language of a page (``i18n``) and the login
+cookie (``auth``). It calls services and renders; it holds no query and no commit. Nothing in
+``services``, ``models`` or ``domain`` imports it."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Blueprints, error pages, template helpers, and the words of e-mailed notices."""
+    from .messages import NOTICE_LABELS
+    from .views import (
+        account,
+        admin,
+        api,
+        auth,
+        committee,
+        errors,
+        helpers,
+        implementation,
+        overview,
+        proposals,
+        public,
+        results,
+        voting,
+    )
+
+    for module in (
+        public,
+        auth,
+        account,
+        committee,
+        admin,
+        proposals,
+        voting,
+        results,
+        implementation,
+        api,
+        overview,
+    ):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    helpers.register(app)
+    app.extensions["notice_wording"] = lambda kind: str(NOTICE_LABELS.get(kind, kind))

@@ -1,0 +1,95 @@
+"""Forms after the count: objections and their answers, the implementation record, ratings and
+problem reports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ...domain.implementation import Status
+from ..messages import IMPLEMENTATION_STATUS_LABELS
+from .proposals import YuanField
+
+
+class ObjectionForm(FlaskForm):
+    project = SelectField(
+        _l("Which project it is about (optional)"), choices=[], validate_choice=True
+    )
+    reason = TextAreaField(
+        _l("Your objection and its reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("It is published with the committee's answer; your name is not shown."),
+    )
+
+
+class AnswerObjectionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("dismissed", _l("Dismissed: the result stands")),
+            SelectChoice("upheld", _l("Upheld: the result will be corrected and counted again")),
+        ],
+        validators=[DataRequired()],
+    )
+    answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
+
+
+class DetailsForm(FlaskForm):
+    contractor = StringField(_l("Responsible unit or contractor"), validators=[Length(max=120)])
+    planned = YuanField(_l("Planned budget (yuan)"), validators=[DataRequired()])
+
+
+class SpendingForm(FlaskForm):
+    amount = YuanField(_l("Amount (yuan)"), validators=[DataRequired()])
+    spent_on = DateField(_l("Date"), validators=[InputRequired()])
+    note = StringField(_l("What it paid for"), validators=[Length(max=300)])
+
+
+class RemoveSpendingForm(FlaskForm):
+    reason = StringField(_l("Why it is taken back"), validators=[DataRequired(), Length(max=300)])
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=120)])
+    planned_on = DateField(_l("Planned date"), validators=[Optional()])
+
+
+class MilestoneDoneForm(FlaskForm):
+    done_on = DateField(_l("Done on"), validators=[InputRequired()])
+
+
+class UpdateForm(FlaskForm):
+    body = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=2000)])
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(s.value, IMPLEMENTATION_STATUS_LABELS[s.value]) for s in Status],
+        validators=[DataRequired()],
+    )
+    progress_pct = IntegerField(
+        _l("Progress (%)"), default=0, validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    before = FileField(_l("Photo before the work (optional)"))
+    during = FileField(_l("Photo during the work (optional)"))
+    after = FileField(_l("Photo after the work (optional)"))
+
+
+class RatingForm(FlaskForm):
+    stars = RadioField(
+        _l("Your rating"),
+        choices=[SelectChoice(str(n), _l("%(n)s stars", n=n)) for n in range(5, 0, -1)],
+        validators=[DataRequired()],
+    )
+    comment = StringField(_l("A word on it (optional)"), validators=[Length(max=300)])
+
+
+class ProblemForm(FlaskForm):
+    body = TextAreaField(_l("The problem"), validators=[DataRequired(), Length(max=2000)])
+    photo = FileField(_l("A photo (optional)"))
+
+
+class AnswerProblemForm(FlaskForm):
+    answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])

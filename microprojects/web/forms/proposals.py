@@ -1,0 +1,167 @@
+"""Forms for cycles, proposals, screening and deliberation."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ...domain.cycles import Feasibility, ProjectType, Stance
+from ...domain.money import parse_yuan
+from ..messages import FEASIBILITY_LABELS, PROJECT_TYPE_LABELS, STANCE_LABELS
+
+
+class YuanField(StringField):
+    """An amount typed in yuan, kept as integer fen in ``fen``."""
+
+    fen: int | None = None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        self.fen = None
+        if self.data and self.data.strip():
+            self.fen = parse_yuan(self.data)
+            if self.fen is None:
+                raise ValidationError(_l("Enter an amount in yuan, e.g. 12000 or 12,000.50."))
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(
+        _l("What should be done, and why"),
+        validators=[DataRequired(), Length(max=5000)],
+        description=_l("Plain text; simple Markdown (lists, **bold**) also works."),
+    )
+    category = SelectField(_l("Category"), validators=[DataRequired()])
+    project_type = RadioField(
+        _l("Type of project"),
+        choices=[SelectChoice(t.value, PROJECT_TYPE_LABELS[t.value]) for t in ProjectType],
+        default=ProjectType.SERVICE.value,
+        validators=[DataRequired()],
+    )
+    estimated_cost = YuanField(
+        _l("Estimated cost (yuan)"), validators=[DataRequired(), Length(max=20)]
+    )
+    location = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
+    latitude = DecimalField(_l("Latitude (optional)"), places=6, validators=[Optional()])
+    longitude = DecimalField(_l("Longitude (optional)"), places=6, validators=[Optional()])
+    beneficiaries = StringField(_l("Who benefits"), validators=[Optional(), Length(max=200)])
+    tag_small = BooleanField(_l("微 small: a small thing that makes daily life easier"))
+    tag_urgent = BooleanField(_l("急 urgent: it cannot wait"))
+    tag_hard = BooleanField(_l("难 hard: residents cannot solve it themselves"))
+
+
+class OnBehalfForm(ProposalForm):
+    on_behalf_of = StringField(
+        _l("Proposed by (name of the resident)"), validators=[DataRequired(), Length(max=60)]
+    )
+    community = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(_l("Photo"), validators=[FileRequired()])
+
+
+class CoProposerForm(FlaskForm):
+    username = StringField(_l("Username of a co-proposer"), validators=[DataRequired()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
+    stance = RadioField(
+        _l("Your view"),
+        choices=[SelectChoice(s.value, STANCE_LABELS[s.value]) for s in Stance],
+        default=Stance.NEUTRAL.value,
+        validators=[DataRequired()],
+    )
+    parent_id = IntegerField(validators=[Optional()])
+    official = BooleanField(_l("Official reply of the committee"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class ReportForm(FlaskForm):
+    reason = StringField(
+        _l("Why should the committee look at it?"), validators=[DataRequired(), Length(max=300)]
+    )
+
+
+class ReviseForm(FlaskForm):
+    cost = YuanField(_l("Revised cost (yuan)"), validators=[Optional(), Length(max=20)])
+    ballot_title = StringField(_l("Title on the ballot"), validators=[Optional(), Length(max=80)])
+    note = TextAreaField(_l("Public explanation"), validators=[DataRequired(), Length(max=1000)])
+
+
+class MergeForm(FlaskForm):
+    into = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
+    note = TextAreaField(_l("Public explanation"), validators=[Optional(), Length(max=1000)])
+
+
+class AssessForm(FlaskForm):
+    feasibility = RadioField(
+        _l("Assessment"),
+        choices=[SelectChoice(f.value, FEASIBILITY_LABELS[f.value]) for f in Feasibility],
+        validators=[DataRequired()],
+    )
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class CycleForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    budget = YuanField(_l("Total budget (yuan)"), validators=[DataRequired()])
+    project_cap = YuanField(_l("Cap per project (yuan)"), validators=[Optional()])
+    cap_engineering = YuanField(_l("Cap for engineering projects (yuan)"), validators=[Optional()])
+    cap_service = YuanField(_l("Cap for service projects (yuan)"), validators=[Optional()])
+    cap_goods = YuanField(_l("Cap for goods (yuan)"), validators=[Optional()])
+    categories = TextAreaField(
+        _l("Categories, one per line"), validators=[DataRequired(), Length(max=1000)]
+    )
+    checklist = TextAreaField(
+        _l("Screening checklist, one question per line"), validators=[Optional(), Length(max=3000)]
+    )
+    min_age = IntegerField(
+        _l("Minimum age"), default=15, validators=[InputRequired(), NumberRange(0, 120)]
+    )
+    allow_work = BooleanField(_l("People who work here take part"), default=True)
+    allow_study = BooleanField(_l("People who study here take part"), default=True)
+    whole_street = BooleanField(
+        _l("A street-level cycle for every community of the street (administrators)")
+    )
+    collecting_at = DateTimeLocalField(_l("Proposals collected from"), validators=[DataRequired()])
+    screening_at = DateTimeLocalField(
+        _l("Screening and deliberation from"), validators=[DataRequired()]
+    )
+    voting_at = DateTimeLocalField(_l("Voting from"), validators=[DataRequired()])
+    publication_at = DateTimeLocalField(_l("Results published from"), validators=[DataRequired()])
+    implementation_at = DateTimeLocalField(_l("Implementation from"), validators=[DataRequired()])
+    closed_at = DateTimeLocalField(_l("Closed from"), validators=[DataRequired()])
+
+
+class PhaseChangeForm(FlaskForm):
+    until = DateTimeLocalField(
+        _l("Extend until"),
+        validators=[Optional()],
+        description=_l("Leave empty to end the current phase now."),
+    )
+    reason = TextAreaField(_l("Reason (public)"), validators=[DataRequired(), Length(max=1000)])

@@ -1,0 +1,475 @@
+"""The words for the codes that services and domain rules report, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+SERVICE_MESSAGES: dict[str, Any] = {
+    "forbidden": _l("You are not allowed to do that."),
+    "not_found": _l("Not found."),
+    "required": _l("This field is required."),
+    "username_invalid": _l(
+        "A username is 3 to 32 letters, digits, dots, dashes or underscores, "
+        "starting with a letter."
+    ),
+    "username_taken": _l("That username is taken; choose another."),
+    "phone_invalid": _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
+    # Never says that a phone number has an account: only what its owner can do.
+    "registration_refused": _l(
+        "No account was made with these details. If you have registered before, log in with "
+        "your username or mobile number; if you have forgotten your password, ask your community "
+        "committee or the administrator to reset it. You can also register without a mobile "
+        "number."
+    ),
+    "password_too_short": _l("The password must have at least 8 characters."),
+    "password_too_simple": _l("The password is too simple; use letters and digits."),
+    "password_wrong": _l("The password is not correct."),
+    "account_deleted": _l("That account has been deleted."),
+    "cannot_demote_self": _l("You cannot remove your own administrator role."),
+    "already_committee": _l("This person already sits on that community's committee."),
+    "already_organization": _l("This person already speaks for an organization."),
+    "organization_exists": _l("An organization with that name or registration number exists."),
+    "already_verified": _l("Your account is already verified for %(community)s."),
+    "code_unknown": _l("That code is not known. Check the letters and digits on your sheet."),
+    "code_used": _l("That code has already been used. Each code verifies one person only."),
+    "code_revoked": _l("That code was replaced by a newer one. Ask your grid worker."),
+    "code_other_community": _l(
+        "That code belongs to another community. "
+        "Open the claim page of the community on your sheet."
+    ),
+    "person_claimed": _l(
+        "This person on the roster is already verified with another account. "
+        "If that is wrong, ask the community committee."
+    ),
+    "not_pending": _l("This request has already been decided."),
+    "roster_entry_required": _l(
+        "A resident who lives in the community must be matched to a roster entry."
+    ),
+    "wrong_community": _l("That belongs to another community."),
+    "reason_required": _l("Give a reason."),
+    "birth_date_future": _l("The date of birth cannot be in the future."),
+    "slug_invalid": _l("A slug is 2 to 59 lower-case letters, digits or dashes."),
+    "slug_taken": _l("That slug is used by another community."),
+    "community_exists": _l("That street already has this community, under the slug %(slug)s."),
+}
+
+ROSTER_PROBLEMS: dict[str, Any] = {
+    "not_text": _l("The file is not a CSV text file (save it from Excel as “CSV UTF-8”)."),
+    "empty_file": _l("The file has no rows."),
+    "missing_column": _l("The header has no column “%(value)s”."),
+    "missing_value": _l("“%(column)s” is empty."),
+    "bad_phone": _l("“%(value)s” is not an 11-digit mainland mobile number."),
+    "bad_date": _l("“%(value)s” is not a date of birth (write 1980-05-17)."),
+    "bad_basis": _l("“%(value)s” is not a known category (居住, 工作 or 学习)."),
+    "duplicate_in_file": _l("The same person at the same address is already on line %(value)s."),
+    "unknown_grid": _l("There is no grid “%(value)s” in this community."),
+    "too_many_rows": _l("The file has more than %(value)s rows; split it."),
+    "too_long": _l("“%(column)s” is too long."),
+}
+
+ROSTER_COLUMNS: dict[str, Any] = {
+    "grid": _l("Grid"),
+    "address": _l("Address"),
+    "name": _l("Name"),
+    "phone": _l("Phone"),
+    "birth_date": _l("Date of birth"),
+    "basis": _l("Category"),
+}
+
+
+def service_message(code: str, params: dict[str, Any] | None = None) -> str:
+    template = SERVICE_MESSAGES.get(code)
+    if template is None:
+        return gettext("Something went wrong (%(code)s).", code=code)
+    values = dict(params or {})
+    if isinstance(values.get("cap_fen"), int):
+        from ..domain.money import format_yuan
+
+        values["cap"] = gettext("%(amount)s yuan", amount=format_yuan(values["cap_fen"]))
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def roster_problem(code: str, column: str | None, value: str | None) -> str:
+    template = ROSTER_PROBLEMS.get(code, code)
+    column_name = str(ROSTER_COLUMNS.get(column or "", column or ""))
+    try:
+        return str(template) % {"column": column_name, "value": value or ""}
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+ROLE_LABELS: dict[str, Any] = {
+    "resident": _l("Resident"),
+    "organization": _l("Organization"),
+    "committee": _l("Committee member"),
+    "admin": _l("City administrator"),
+}
+
+BASIS_LABELS: dict[str, Any] = {
+    "live": _l("Lives in the community"),
+    "work": _l("Works in the community"),
+    "study": _l("Studies in the community"),
+}
+
+BASIS_SHORT: dict[str, Any] = {"live": _l("Lives"), "work": _l("Works"), "study": _l("Studies")}
+
+STATUS_LABELS: dict[str, Any] = {
+    "pending": _l("Waiting"),
+    "verified": _l("Verified"),
+    "rejected": _l("Declined"),
+    "revoked": _l("Closed"),
+}
+
+METHOD_LABELS: dict[str, Any] = {
+    "code": _l("Household code"),
+    "roster": _l("Matched to the roster"),
+    "manual": _l("Checked in person"),
+}
+
+NOTICE_LABELS: dict[str, Any] = {
+    "returned": _l("The proposal was returned to its proposer for revision."),
+    "approved": _l("The proposal was approved for the ballot."),
+    "rejected": _l("The proposal was not accepted."),
+    "merged": _l("The proposal was merged into another one."),
+    "revised": _l("The committee revised the proposal."),
+    "withdrawn": _l("The proposal was withdrawn by its author."),
+    "reply": _l("Someone replied to your comment."),
+    "comment_hidden": _l("The committee hid your comment."),
+}
+
+AUDIT_ACTIONS: dict[str, Any] = {
+    "account.password_change": _l("Changed their password"),
+    "account.password_reset": _l("Reset a password"),
+    "account.delete": _l("Deleted their account"),
+    "role.admin": _l("Changed the administrator role"),
+    "role.committee_add": _l("Added a committee member"),
+    "role.committee_remove": _l("Removed a committee member"),
+    "role.organization_add": _l("Added an organization's account"),
+    "organization.create": _l("Registered an organization"),
+    "roster.import": _l("Imported the roster"),
+    "codes.issue": _l("Issued household codes"),
+    "residency.claim_code": _l("Verified with a household code"),
+    "residency.approve": _l("Verified a resident"),
+    "residency.reject": _l("Declined a verification request"),
+    "place.community": _l("Added or changed a community"),
+}
+
+PHASE_LABELS: dict[str, Any] = {
+    "upcoming": _l("Not started"),
+    "collecting": _l("Proposals (征集)"),
+    "screening": _l("Screening and deliberation (协商审核)"),
+    "voting": _l("Voting (投票)"),
+    "publication": _l("Results published (公示)"),
+    "implementation": _l("Implementation (实施)"),
+    "closed": _l("Closed"),
+}
+
+STATE_LABELS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for revision"),
+    "approved": _l("On the ballot"),
+    "rejected": _l("Not accepted"),
+    "merged": _l("Merged"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+PROJECT_TYPE_LABELS: dict[str, Any] = {
+    "engineering": _l("Engineering (工程类)"),
+    "service": _l("Service (服务类)"),
+    "goods": _l("Goods (货物类)"),
+}
+
+STANCE_LABELS: dict[str, Any] = {
+    "support": _l("In favour"),
+    "oppose": _l("Against"),
+    "neutral": _l("Neutral"),
+}
+
+FEASIBILITY_LABELS: dict[str, Any] = {
+    "feasible": _l("Feasible"),
+    "needs_changes": _l("Feasible with changes"),
+    "not_feasible": _l("Not feasible"),
+}
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.create": _l("Created a cycle"),
+        "cycle.close_phase": _l("Ended a phase early"),
+        "cycle.extend_phase": _l("Extended a phase"),
+        "proposal.draft": _l("Saved a draft"),
+        "proposal.submit": _l("Submitted the proposal"),
+        "proposal.edit": _l("Edited the proposal"),
+        "proposal.withdraw": _l("Withdrew the proposal"),
+        "proposal.enter_on_behalf": _l("Entered the proposal for a resident"),
+        "proposal.return": _l("Returned it for revision"),
+        "proposal.approve": _l("Approved it for the ballot"),
+        "proposal.reject": _l("Rejected it"),
+        "proposal.merge": _l("Merged it into another proposal"),
+        "proposal.revise": _l("Revised the cost or the ballot title"),
+        "proposal.assess": _l("Recorded a feasibility assessment"),
+        "comment.hide": _l("Hid a comment"),
+        "comment.restore": _l("Showed a comment again"),
+    }
+)
+
+SERVICE_MESSAGES.update(
+    {
+        "action_not_allowed": _l("That cannot be done to this proposal now."),
+        "not_collecting": _l("Proposals are not being collected in this cycle now."),
+        "cannot_propose_not_logged_in": _l("Log in to propose."),
+        "cannot_propose_not_verified": _l("Verify your residency to propose."),
+        "cannot_propose_other_community": _l("This cycle is for other communities."),
+        "cannot_propose_basis_not_allowed": _l(
+            "This cycle is for residents; people who work or study here do not take part."
+        ),
+        "cannot_propose_too_young": _l("You are below this cycle's minimum age."),
+        "unknown_category": _l("Choose one of the cycle's categories."),
+        "cost_required": _l("Give an estimated cost above zero."),
+        "over_cap": _l("The cost is above this cycle's cap of %(cap)s for such projects."),
+        "coordinates_incomplete": _l("Give both latitude and longitude, or neither."),
+        "coordinates_invalid": _l("Those coordinates are not on the map."),
+        "too_long": _l("The text is too long."),
+        "too_many_photos": _l("A proposal has at most %(max)s photos."),
+        "photo_not_an_image": _l("That file is not a photo."),
+        "photo_unsupported_format": _l("Use a JPEG, PNG or WebP photo."),
+        "photo_too_large": _l("The photo is too large: at most %(max_mb)s MB."),
+        "photo_too_many_pixels": _l("The photo has too many pixels."),
+        "photo_too_small": _l("The photo is too small to show anything."),
+        "photo_corrupt": _l("The photo file is damaged."),
+        "already_co_proposer": _l("That person already proposes this with you."),
+        "co_proposer_not_eligible": _l("A co-proposer must be a verified resident of the cycle."),
+        "unknown_checklist_item": _l("That is not on the cycle's checklist."),
+        "nothing_changed": _l("Nothing was changed."),
+        "merge_target_invalid": _l("Merge into an open proposal of the same cycle."),
+        "comments_closed": _l("Comments are closed, or you may not comment here."),
+        "wrong_proposal": _l("That comment belongs to another proposal."),
+        "not_hidden": _l("That comment is not hidden."),
+        "cycle_scope": _l("A cycle belongs to one community or one street."),
+        "categories_required": _l("Give at least one category."),
+        "budget_required": _l("Give the cycle's budget."),
+        "schedule_out_of_order": _l("The phases must start in order."),
+        "not_current_phase": _l("Only the current phase can be ended or extended."),
+        "extend_into_past": _l("Extend to a time in the future."),
+        "extend_not_later": _l("To extend a phase, choose a time after its current end."),
+        "own_comment": _l("You cannot report your own comment."),
+        "report_not_allowed": _l("Only residents taking part in this cycle can report comments."),
+    }
+)
+
+BALLOT_KIND_LABELS: dict[str, Any] = {
+    "approval": _l("Approval: choose the projects you want"),
+    "budget": _l("Budget: choose projects that fit the budget"),
+    "choose_one": _l("Choose one project"),
+    "points": _l("Points: distribute points among the projects"),
+    "ranking": _l("Ranking: rank your favourite projects"),
+}
+
+BALLOT_PROBLEMS: dict[str, Any] = {
+    "unknown_project": _l("A chosen project is not on the ballot."),
+    "duplicate_project": _l("A project was chosen twice."),
+    "choose_exactly_one": _l("Choose exactly one project."),
+    "too_few": _l("Choose at least %(minimum)s projects."),
+    "too_many": _l("Choose at most %(maximum)s projects."),
+    "over_budget": _l("Your choices cost %(spent)s, more than the budget of %(budget)s."),
+    "under_min_share": _l("Your choices must use at least %(minimum)s of the budget."),
+    "points_not_positive": _l("Give each project you choose at least one point."),
+    "points_total": _l("Distribute exactly %(total)s points (you gave %(given)s)."),
+    "points_over_max": _l("At most %(maximum)s points on one project."),
+}
+
+SERVICE_MESSAGES.update(
+    {
+        "voting_closed": _l("Voting is not open now."),
+        "not_logged_in": _l("Log in to vote."),
+        "not_verified": _l("Only verified residents vote. Verify your residency first."),
+        "other_community": _l("This vote is for residents of other communities."),
+        "basis_not_allowed": _l("This vote is for residents who live in the community."),
+        "too_young": _l("You are below this vote's minimum age."),
+        "already_voted": _l("You have already voted in this cycle. Each person votes once."),
+        "revision_not_allowed": _l("Ballots cannot be changed in this cycle."),
+        "nothing_to_revise": _l("You have no ballot in this cycle to change."),
+        "receipt_unknown": _l(
+            "That is not the receipt of your ballot in this cycle. Type the code you were given "
+            "when you voted."
+        ),
+        "paper_pending": _l("A paper ballot of this resident is already waiting for confirmation."),
+        "paper_decided": _l("That paper ballot has already been decided."),
+        "paper_same_person": _l(
+            "You typed this paper ballot already. Another person types it a second time."
+        ),
+        "paper_keyer_not_allowed": _l(
+            "The second typist must be an administrator or a committee member of another "
+            "community of the street."
+        ),
+        "voting_started": _l("Voting has started; its settings can no longer change."),
+        "vote_unit_unknown": _l("Choose who has a vote."),
+        "ballot_kind_unknown": _l("Choose how residents vote."),
+        "rule_min_negative": _l("The fewest projects cannot be negative."),
+        "rule_max_below_min": _l("The most projects must be at least the fewest."),
+        "rule_budget_missing": _l("A budget ballot needs the cycle's budget."),
+        "rule_share_range": _l("The share of the budget is between 0 and 100 per cent."),
+        "rule_points_missing": _l("Give the number of points to distribute."),
+        "rule_points_max_range": _l("The most points on one project must be positive."),
+        "rule_rank_k_range": _l("Rank at least one project."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.voting_settings": _l("Set how residents vote"),
+        "paper.enter": _l("Typed in a paper ballot"),
+        "paper.mismatch": _l("Typed a paper ballot differently from the typing before"),
+        "paper.confirm": _l("Typed a paper ballot alike a second time: it counts"),
+        "paper.discard": _l("Discarded a paper ballot entry"),
+        "cycle.paper_keyer": _l("Named the second typist of paper ballots"),
+    }
+)
+
+
+def ballot_problem(code: str, params: dict[str, Any]) -> str:
+    from ..domain.money import format_yuan
+
+    values = dict(params)
+    for key in ("spent", "budget", "minimum"):
+        if code in ("over_budget", "under_min_share") and key in values:
+            values[key] = gettext("%(amount)s yuan", amount=format_yuan(int(values[key])))
+    template = BALLOT_PROBLEMS.get(code)
+    if template is None:
+        return code
+    return str(template) % values
+
+
+PAPER_STATUS_LABELS: dict[str, Any] = {
+    "pending": _l("waiting for a second typing"),
+    "mismatch": _l("typings differ: check the paper again"),
+    "confirmed": _l("counted"),
+    "discarded": _l("discarded"),
+}
+
+SERVICE_MESSAGES.update(
+    {
+        "tally_rule_unknown": _l("Choose how the funded projects are chosen."),
+        "tie_break_unknown": _l("Choose who wins an exact tie."),
+        "tally_threshold_negative": _l("The minimum score cannot be negative."),
+        "count_voting_open": _l("The votes can be counted once voting has closed."),
+        "count_paper_pending": _l(
+            "Paper ballots are waiting for a second typing, or their typings differ. Type them "
+            "again or discard them before counting."
+        ),
+        "count_unmixed": _l(
+            "Some sealed ballots could not be opened for the count. Check the ballot key "
+            "(BALLOT_KEY) of the server, then count again."
+        ),
+        "count_no_projects": _l("There are no projects on the ballot to count."),
+        "recount_needs_reason": _l(
+            "This cycle has been counted. To count again, give the reason; it is published."
+        ),
+        "count_taken_meanwhile": _l("Someone else counted the votes at the same time. Reload."),
+        "export_not_counted": _l("The cycle has not been counted yet."),
+        "export_ballots_changed": _l(
+            "The ballots or the projects have changed since the count; count again first."
+        ),
+        "import_rule_unsupported": _l("The file's rule %(rule)s cannot be counted here."),
+        "import_vote_type_unsupported": _l(
+            "The file's vote type %(vote_type)s is not one of the app's ballots."
+        ),
+        "import_money_fraction": _l("The %(what)s %(value)s is not a whole number of fen."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.counted": _l("Counted the votes"),
+        "cycle.imported": _l("Imported an election from a Pabulib file"),
+    }
+)
+
+SERVICE_MESSAGES.update(
+    {
+        "objections_closed": _l("Objections can be filed only while the results are provisional."),
+        "cannot_object_not_logged_in": _l("Log in to object to the results."),
+        "cannot_object_not_verified": _l("Only verified residents may object. Verify first."),
+        "cannot_object_other_community": _l("These results are of another community."),
+        "cannot_object_basis_not_allowed": _l("This cycle's residents object, not visitors."),
+        "cannot_object_too_young": _l("You are below this cycle's minimum age."),
+        "objection_project_unknown": _l("Choose one of this cycle's projects, or none."),
+        "objections_too_many": _l(
+            "You have %(max)s objections waiting for an answer; wait for the committee's answer."
+        ),
+        "objection_answered": _l("This objection has already been answered."),
+        "objection_decision_unknown": _l("Choose whether the objection is upheld or dismissed."),
+        "not_funded": _l("Only projects funded by the final result are implemented."),
+        "amount_not_positive": _l("Give an amount above zero."),
+        "date_in_future": _l("That date is in the future."),
+        "status_unknown": _l("Choose a status."),
+        "status_move": _l("A project cannot go from that status to the one chosen."),
+        "progress_range": _l("Progress is between 0 and 100 per cent."),
+        "photo_kind_unknown": _l("Say whether a photo is before, during or after the work."),
+        "rating_not_open": _l("A project can be rated once it is completed."),
+        "cannot_rate_not_logged_in": _l("Log in to rate the project."),
+        "cannot_rate_not_verified": _l("Only verified residents rate projects."),
+        "cannot_rate_other_community": _l("Residents of the project's community rate it."),
+        "stars_range": _l("Give 1 to 5 stars."),
+        "already_rated": _l("You have already rated this project. Each resident rates once."),
+        "reports_not_open": _l("Problems can be reported once the project is being carried out."),
+        "cannot_report_not_logged_in": _l("Log in to report a problem."),
+        "cannot_report_not_verified": _l("Only verified residents report problems."),
+        "cannot_report_other_community": _l("Residents of the project's community report here."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "objection.file": _l("Objected to the results"),
+        "objection.answer": _l("Answered an objection"),
+        "implementation.start": _l("Opened the implementation record"),
+        "implementation.details": _l("Changed the contractor or planned budget"),
+        "implementation.spend": _l("Recorded spending"),
+        "implementation.unspend": _l("Took back a spending entry"),
+        "implementation.milestone": _l("Added a milestone"),
+        "implementation.milestone_done": _l("Marked a milestone done"),
+        "implementation.update": _l("Posted a progress update"),
+        "problem.report": _l("Reported a problem"),
+        "problem.answer": _l("Answered a problem report"),
+    }
+)
+
+NOTICE_LABELS.update(
+    {
+        "objection_answered": _l("The committee answered your objection to the results."),
+        "progress": _l("There is news of the project's progress."),
+        "problem_answered": _l("The committee answered the problem you reported."),
+    }
+)
+
+IMPLEMENTATION_STATUS_LABELS: dict[str, Any] = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "accepted": _l("Accepted (验收)"),
+}
+
+OBJECTION_STATUS_LABELS: dict[str, Any] = {
+    "open": _l("Waiting for an answer"),
+    "upheld": _l("Upheld"),
+    "dismissed": _l("Dismissed"),
+}
+
+RESULTS_STATUS_LABELS: dict[str, Any] = {
+    "none": _l("Not counted yet"),
+    "provisional": _l("Provisional (公示): objections are open"),
+    "final": _l("Final"),
+}
+
+PHOTO_KIND_LABELS: dict[str, Any] = {
+    "before": _l("Before the work"),
+    "during": _l("During the work"),
+    "after": _l("After the work"),
+}

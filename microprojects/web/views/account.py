@@ -1,0 +1,160 @@
+"""A person's own account: profile, password, deletion, and becoming a verified resident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import select
+
+from ...domain.people import Basis
+from ...extensions import db, rate_limit
+from ...models import Community, Street
+from ...services import accounts, residency
+from ...services.errors import ServiceError
+from ..auth import end_session
+from ..forms.auth import DeleteAccountForm, PasswordForm
+from ..forms.residency import ClaimForm, VerificationRequestForm
+from ..messages import service_message
+from .helpers import community_choices, community_or_404, flash_error, now
+
+bp = Blueprint("account", __name__, url_prefix="")
+
+
+@bp.get("/account")
+@login_required
+def index() -> str:
+    return render_template(
+        "account/index.html", user=current_user, residency=current_user.residency
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user,
+                current=form.current.data or "",
+                new=form.password.data or "",
+                now=now(),
+            )
+        except ServiceError as error:
+            form.current.errors = [*form.current.errors, service_message(error.code, error.params)]
+        else:
+            login_user(current_user._get_current_object())  # new token, new cookie
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/password.html", form=form)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete() -> Any:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user, password=form.password.data or "", now=now())
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            end_session()
+            flash(_("Your account has been deleted."), "info")
+            return redirect(url_for("public.index"))
+    return render_template("account/delete.html", form=form)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify() -> Any:
+    current = current_user.residency
+    form = VerificationRequestForm()
+    form.community.choices = community_choices()
+    if request.method == "GET" and current is not None:
+        form.community.data = current.community_id
+    if form.validate_on_submit():
+        community = db.session.get(Community, form.community.data)
+        if community is None:
+            form.community.errors = [_("Choose a community from the list.")]
+        else:
+            try:
+                residency.request_verification(
+                    current_user,
+                    community,
+                    basis=Basis(form.basis.data),
+                    full_name=form.full_name.data or "",
+                    phone=form.phone.data,
+                    birth_date=form.birth_date.data,
+                    address=form.address.data or "",
+                    note=form.note.data or "",
+                    now=now(),
+                )
+            except ServiceError as error:
+                flash_error(error)
+            else:
+                flash(
+                    _(
+                        "Your request has been sent to the committee of %(name)s.",
+                        name=community.name,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("account.index"))
+    communities = db.session.scalars(
+        select(Community).join(Street).order_by(Street.name, Community.name)
+    ).all()
+    return render_template(
+        "account/verify.html", form=form, residency=current, communities=communities
+    )
+
+
+def _claim_limit() -> str:
+    return str(current_app.config["CLAIM_RATE_LIMIT"])
+
+
+@bp.route("/c/<slug>/claim", methods=["GET", "POST"])
+@rate_limit(_claim_limit, methods=["POST"])
+def claim(slug: str) -> Any:
+    community = community_or_404(slug)
+    form = ClaimForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args.get("code", "")[:30]
+    if not current_user.is_authenticated:
+        # The QR code brings people here before they have an account: keep the code for later.
+        return render_template("account/claim.html", community=community, form=form, anonymous=True)
+    if form.validate_on_submit():
+        try:
+            residency.claim_code(current_user, community, form.code.data or "", now=now())
+        except ServiceError as error:
+            form.code.errors = [*form.code.errors, service_message(error.code, error.params)]
+        else:
+            flash(_("You are now a verified resident of %(name)s.", name=community.name), "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/claim.html", community=community, form=form, anonymous=False)
+
+
+@bp.get("/account/notifications")
+@login_required
+def notifications() -> str:
+    from ...models import Notification
+
+    notices = db.session.scalars(
+        select(Notification)
+        .filter_by(user_id=current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(100)
+    ).all()
+    return render_template("account/notifications.html", notices=notices)
+
+
+@bp.post("/account/notifications/read")
+@login_required
+def notifications_read() -> Any:
+    from ...services.notifications import mark_all_read
+
+    mark_all_read(current_user, now=now())
+    return redirect(url_for("account.notifications"))

@@ -1,0 +1,755 @@
+"""The public, read-only API (``/api/v1``): cycles, projects, the stored count snapshots with each
+project's explanation, objections, turnout aggregates, implementation and spending, as JSON and
+as CSV, described by the OpenAPI document it serves (``microprojects/web/openapi.json``).
+
+Nothing about a person is reachable: no account, username, name, phone, e-mail, residency,
+roster entry, participation or voter key, and no id of who proposed, entered, counted, answered
+or objected. Only what the public pages show, less the names of proposers and committee members.
+
+Every response costs a fixed number of queries, whatever the number of projects or ballots:
+related rows are loaded with ``selectinload`` and figures with aggregate queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from ...domain.implementation import rating_summary, results_status
+from ...domain.lifecycle import ProposalState
+from ...extensions import db
+from ...models import (
+    Community,
+    Count,
+    CountOutcome,
+    Cycle,
+    District,
+    Implementation,
+    ProgressUpdate,
+    Proposal,
+    Rating,
+    Street,
+    Support,
+)
+from ...services import counting, publication, voting
+from ...services.cycles import find_cycle
+from ...services.implementation import shown_progress, summary
+from .helpers import now, to_utc
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+OPENAPI = Path(__file__).resolve().parents[1] / "openapi.json"
+PHASES = ("collecting", "screening", "voting", "publication", "implementation", "closed")
+DRAFT = ProposalState.DRAFT.value
+# A CSV cell starting with one of these is a formula to Excel: a title such as "=HYPERLINK(...)"
+# must stay text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.parameter = parameter
+
+
+def bad_parameter(name: str, message: str) -> ApiError:
+    return ApiError(400, "bad_parameter", message, name)
+
+
+def not_found(what: str, ident: int) -> ApiError:
+    return ApiError(404, "not_found", f"There is no {what} {ident}.")
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError) -> tuple[Response, int]:
+    body = {"error": error.error, "message": error.message, "parameter": error.parameter}
+    return jsonify(body), error.status
+
+
+@bp.after_request
+def open_to_every_site(response: Response) -> Response:
+    # Public data, the same for everyone, never dependent on a login: any site may read it.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def _time(value: datetime | None) -> str | None:
+    """A stored time (naive UTC) in RFC 3339."""
+    if value is None:
+        return None
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _int_param(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not DIGITS.fullmatch(raw.strip()):
+        raise bad_parameter(name, f"{name} must be a positive whole number.")
+    return int(raw)
+
+
+def _text_param(name: str) -> str | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.strip():
+        raise bad_parameter(name, f"{name} must not be empty.")
+    return raw.strip()
+
+
+# --- cycles -----------------------------------------------------------------------------------
+
+
+def _cycle_or_404(cycle_id: int) -> Cycle:
+    found = find_cycle(cycle_id)
+    if found is None:
+        raise not_found("cycle", cycle_id)
+    return found
+
+
+def _with_places() -> Any:
+    return (
+        selectinload(Cycle.community).selectinload(Community.street).selectinload(Street.district),
+        selectinload(Cycle.street).selectinload(Street.district),
+    )
+
+
+def _filtered_cycles() -> list[Cycle]:
+    """The cycles the query string asks for; a bad filter is a 400 naming the parameter."""
+    place = aliased(Community)
+    street_of = func.coalesce(Cycle.street_id, place.street_id)
+    stmt = (
+        select(Cycle)
+        .outerjoin(place, Cycle.community_id == place.id)
+        .options(*_with_places())
+        .order_by(Cycle.collecting_at.desc(), Cycle.id.desc())
+    )
+    district = _text_param("district")
+    if district is not None:
+        ids = db.session.scalars(select(District.id).where(District.name == district)).all()
+        if not ids:
+            raise bad_parameter("district", f"There is no district named {district}.")
+        stmt = stmt.where(street_of.in_(select(Street.id).where(Street.district_id.in_(ids))))
+    street = _text_param("street")
+    if street is not None:
+        ids = db.session.scalars(select(Street.id).where(Street.name == street)).all()
+        if not ids:
+            raise bad_parameter("street", f"There is no street named {street}.")
+        stmt = stmt.where(street_of.in_(ids))
+    slug = _text_param("community")
+    if slug is not None:
+        community = db.session.scalar(select(Community).where(Community.slug == slug))
+        if community is None:
+            raise bad_parameter("community", f"There is no community {slug}.")
+        # The community's own cycles and its street's, in which it takes part too.
+        stmt = stmt.where(
+            or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id)
+        )
+    year = _int_param("year")
+    if year is not None:
+        if not 1900 <= year <= 9998:
+            raise bad_parameter("year", "year must be a year between 1900 and 9998.")
+        # The year in which voting opens, by the local calendar.
+        stmt = stmt.where(
+            Cycle.voting_at >= to_utc(datetime(year, 1, 1)),
+            Cycle.voting_at < to_utc(datetime(year + 1, 1, 1)),
+        )
+    return list(db.session.scalars(stmt))
+
+
+def _counted(cycle_ids: Sequence[int]) -> set[int]:
+    """Which of the cycles have a count, in one query."""
+    if not cycle_ids:
+        return set()
+    return set(
+        db.session.scalars(select(Count.cycle_id).where(Count.cycle_id.in_(cycle_ids)).distinct())
+    )
+
+
+def _community(community: Community) -> dict[str, Any]:
+    return {"id": community.id, "slug": community.slug, "name": community.name}
+
+
+def cycle_json(cycle: Cycle, counted: bool, at: datetime) -> dict[str, Any]:
+    street = cycle.community.street if cycle.community is not None else cycle.street
+    assert street is not None
+    phase = cycle.phase(at)
+    links = {
+        "self": url_for("api.cycle", cycle_id=cycle.id),
+        "results": url_for("api.cycle_results", cycle_id=cycle.id),
+        "results_csv": url_for("api.cycle_results_csv", cycle_id=cycle.id),
+        "projects": url_for("api.projects", cycle=cycle.id),
+        "projects_csv": url_for("api.projects_csv", cycle=cycle.id),
+        "page": url_for("proposals.cycle", cycle_id=cycle.id),
+        "results_page": url_for("results.cycle_results", cycle_id=cycle.id),
+    }
+    return {
+        "id": cycle.id,
+        "title": cycle.title,
+        "description": cycle.description,
+        "scope": "community" if cycle.community_id is not None else "street",
+        "scope_name": cycle.scope_name,
+        "community": None if cycle.community is None else _community(cycle.community),
+        "street": {"id": street.id, "name": street.name},
+        "district": {
+            "id": street.district.id,
+            "name": street.district.name,
+            "city": street.district.city,
+        },
+        "phase": phase.value,
+        "schedule": {f"{p}_at": _time(getattr(cycle, f"{p}_at")) for p in PHASES},
+        "budget_fen": cycle.budget_fen,
+        "currency": cycle.currency,
+        "caps": {
+            "project_fen": cycle.project_cap_fen,
+            "engineering_fen": cycle.cap_engineering_fen,
+            "service_fen": cycle.cap_service_fen,
+            "goods_fen": cycle.cap_goods_fen,
+        },
+        "categories": list(cycle.categories or ()),
+        "eligibility": {
+            "min_age": cycle.min_age,
+            "allow_work": cycle.allow_work,
+            "allow_study": cycle.allow_study,
+        },
+        "ballot": {
+            "kind": cycle.ballot_kind,
+            "min_choices": cycle.ballot_min,
+            "max_choices": cycle.ballot_max,
+            "min_share_pct": cycle.ballot_min_share_pct,
+            "points_total": cycle.points_total,
+            "points_max": cycle.points_max,
+            "rank_k": cycle.rank_k,
+            "vote_unit": cycle.vote_unit,
+            "allow_revision": cycle.allow_revision,
+        },
+        "count_rule": {
+            "rule": cycle.tally_rule,
+            "threshold": cycle.tally_threshold,
+            "tie_break": cycle.tie_break,
+            "exclusive_groups": [[int(i) for i in g] for g in cycle.exclusive_groups or ()],
+        },
+        "results_status": results_status(phase, counted).value,
+        "public_turnout": cycle.public_turnout,
+        "links": links,
+    }
+
+
+@bp.get("/cycles")
+def cycles() -> Response:
+    found = _filtered_cycles()
+    counted = _counted([c.id for c in found])
+    at = now()
+    return jsonify({"cycles": [cycle_json(c, c.id in counted, at) for c in found]})
+
+
+@bp.get("/cycles/<int:cycle_id>")
+def cycle(cycle_id: int) -> Response:
+    found = db.session.scalar(select(Cycle).where(Cycle.id == cycle_id).options(*_with_places()))
+    if found is None:
+        raise not_found("cycle", cycle_id)
+    return jsonify(cycle_json(found, bool(_counted([found.id])), now()))
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def _ids(values: Iterable[Any]) -> list[int]:
+    return [int(v) for v in values]
+
+
+def _outcomes(count: Count) -> list[CountOutcome]:
+    """The count's lines by rank, with their proposals, in two queries whatever their number."""
+    return list(
+        db.session.scalars(
+            select(CountOutcome)
+            .where(CountOutcome.count_id == count.id)
+            .options(selectinload(CountOutcome.proposal))
+            .order_by(CountOutcome.rank, CountOutcome.position)
+        )
+    )
+
+
+def _params(count: Count) -> dict[str, Any]:
+    params = count.params or {}
+    groups: dict[str, list[int]] = {}
+    for pid, name in (params.get("groups") or {}).items():
+        groups.setdefault(str(name), []).append(int(pid))
+    return {
+        "vote_type": params.get("vote_type"),
+        "threshold": params.get("threshold"),
+        "max_length": params.get("max_length"),
+        "tie_break": params.get("tie_break"),
+        "order": _ids(params.get("order") or ()),
+        "exclusive_groups": [
+            {"name": name, "proposal_ids": sorted(members)}
+            for name, members in sorted(groups.items())
+        ],
+        "withdrawn": _ids(params.get("withdrawn") or ()),
+        "mes_completion": params.get("mes_completion"),
+        "add1_step": params.get("add1_step"),
+    }
+
+
+def _comparison(result: dict[str, Any]) -> dict[str, Any] | None:
+    found = result.get("comparison")
+    if not found:
+        return None
+    return {
+        "prefer_mes": found["prefer_mes"],
+        "prefer_greedy": found["prefer_greedy"],
+        "indifferent": found["indifferent"],
+        "chosen": found["chosen"],
+        "mes_selected": _ids(found["mes_selected"]),
+        "greedy_selected": _ids(found["greedy_selected"]),
+    }
+
+
+def _line(outcome: CountOutcome) -> dict[str, Any]:
+    return {
+        "proposal_id": outcome.proposal_id,
+        "title": outcome.proposal.display_title,
+        "category": outcome.proposal.category,
+        "position": outcome.position,
+        "rank": outcome.rank,
+        "score": outcome.score,
+        "cost_fen": outcome.cost_fen,
+        "funded": outcome.funded,
+        "explanation": outcome.explanation,
+    }
+
+
+def count_json(count: Count, outcomes: list[CountOutcome]) -> dict[str, Any]:
+    result = count.result or {}
+    mes = result.get("mes")
+    return {
+        "number": count.number,
+        "created_at": _time(count.created_at),
+        "reason": count.reason,
+        "rule": count.rule,
+        "pabulib_rule": (count.params or {}).get("pabulib_rule"),
+        "params": _params(count),
+        "unit": count.unit,
+        "ballots_digest": count.ballots_digest,
+        "num_ballots": count.num_ballots,
+        "budget_fen": count.budget_fen,
+        "cost_used_fen": count.cost_used_fen,
+        "budget_left_fen": count.budget_fen - count.cost_used_fen,
+        "selected": _ids(result.get("selected") or ()),
+        "mes": None if not mes else dict(mes),
+        "comparison": _comparison(result),
+        "projects": [_line(o) for o in outcomes],
+    }
+
+
+def _turnout(cycle: Cycle, at: datetime) -> dict[str, Any] | None:
+    """Aggregates only, and only where the cycle publishes them or its voting has ended."""
+    if not (cycle.public_turnout or cycle.phase(at) in counting.COUNTED_PHASES):
+        return None
+    t = voting.turnout(cycle)
+    return {
+        "total": t.total,
+        "eligible": t.eligible,
+        "by_community": [
+            {"community": name, "voted": voted, "eligible": eligible}
+            for name, voted, eligible in t.by_community
+        ],
+        "by_grid": [{"community": c, "grid": g, "voted": n} for c, g, n in t.by_grid],
+        "by_channel": dict(t.by_channel),
+        "by_day": [{"day": day, "voted": n} for day, n in t.by_day],
+    }
+
+
+@bp.get("/cycles/<int:cycle_id>/results")
+def cycle_results(cycle_id: int) -> Response:
+    found = _cycle_or_404(cycle_id)
+    at = now()
+    every = counting.counts(found)  # the latest first
+    latest = every[0] if every else None
+    numbers = {c.id: c.number for c in every}
+    body = {
+        "cycle_id": found.id,
+        "status": publication.status_of(found, at, latest).value,
+        "count": None if latest is None else count_json(latest, _outcomes(latest)),
+        "earlier_counts": [
+            {"number": c.number, "created_at": _time(c.created_at), "reason": c.reason}
+            for c in every[1:]
+        ],
+        "objections": [
+            {
+                "id": o.id,
+                "count_number": numbers.get(o.count_id),
+                "proposal_id": o.proposal_id,
+                "reason": o.reason,
+                "status": o.status,
+                "answer": o.answer,
+                "created_at": _time(o.created_at),
+                "answered_at": _time(o.answered_at),
+            }
+            for o in publication.objections(found)
+        ],
+        "turnout": _turnout(found, at),
+        "links": {
+            "cycle": url_for("api.cycle", cycle_id=found.id),
+            "csv": url_for("api.cycle_results_csv", cycle_id=found.id),
+            "page": url_for("results.cycle_results", cycle_id=found.id),
+            "counted_ballots": (
+                None if latest is None else url_for("results.counted_ballots", cycle_id=found.id)
+            ),
+        },
+    }
+    return jsonify(body)
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+def _projects(stmt: Select[tuple[Proposal]]) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            stmt.where(Proposal.state != DRAFT).options(
+                selectinload(Proposal.community),
+                selectinload(Proposal.photos),
+                selectinload(Proposal.cycle),
+            )
+        )
+    )
+
+
+def _listed_projects() -> list[Proposal]:
+    stmt = select(Proposal).order_by(Proposal.cycle_id, Proposal.id)
+    cycle_id = _int_param("cycle")
+    if cycle_id is not None:
+        if db.session.get(Cycle, cycle_id) is None:
+            raise bad_parameter("cycle", f"There is no cycle {cycle_id}.")
+        stmt = stmt.where(Proposal.cycle_id == cycle_id)
+    return _projects(stmt)
+
+
+class Extras:
+    """What a list of projects needs beyond the proposals, in a fixed number of queries:
+    supports, each project's line in its cycle's latest count, implementation records with
+    spending, milestones, updates and photos, and ratings."""
+
+    def __init__(self, proposals: Sequence[Proposal]) -> None:
+        ids = [p.id for p in proposals]
+        self.supports: dict[int, int] = {}
+        self.lines: dict[int, tuple[int, CountOutcome]] = {}
+        self.records: dict[int, Implementation] = {}
+        self.stars: dict[int, dict[int, int]] = {}
+        if not ids:
+            return
+        self.supports = {
+            pid: int(n)
+            for pid, n in db.session.execute(
+                select(Support.proposal_id, func.count())
+                .where(Support.proposal_id.in_(ids))
+                .group_by(Support.proposal_id)
+            )
+        }
+        latest = (
+            select(Count.cycle_id, func.max(Count.number).label("number"))
+            .group_by(Count.cycle_id)
+            .subquery()
+        )
+        rows = db.session.execute(
+            select(CountOutcome, Count.number)
+            .join(Count, CountOutcome.count_id == Count.id)
+            .join(
+                latest,
+                and_(latest.c.cycle_id == Count.cycle_id, latest.c.number == Count.number),
+            )
+            .where(CountOutcome.proposal_id.in_(ids))
+        )
+        self.lines = {o.proposal_id: (number, o) for o, number in rows}
+        self.records = {
+            r.proposal_id: r
+            for r in db.session.scalars(
+                select(Implementation)
+                .where(Implementation.proposal_id.in_(ids))
+                .options(
+                    selectinload(Implementation.spending),
+                    selectinload(Implementation.milestones),
+                    selectinload(Implementation.updates).selectinload(ProgressUpdate.photos),
+                )
+            )
+        }
+        for pid, stars, n in db.session.execute(
+            select(Rating.proposal_id, Rating.stars, func.count())
+            .where(Rating.proposal_id.in_(ids))
+            .group_by(Rating.proposal_id, Rating.stars)
+        ):
+            self.stars.setdefault(pid, {})[int(stars)] = int(n)
+
+
+def _media(filename: str) -> str:
+    return url_for("proposals.media", name=filename)
+
+
+def _ratings(stars: dict[int, int]) -> dict[str, Any]:
+    number, mean, counts = rating_summary(s for s, n in stars.items() for _ in range(n))
+    return {"number": number, "mean": mean, "counts": {str(k): v for k, v in counts.items()}}
+
+
+def implementation_json(record: Implementation, stars: dict[int, int]) -> dict[str, Any]:
+    money = summary(record)
+    return {
+        "status": record.status,
+        "progress_pct": shown_progress(record),
+        "contractor": record.contractor,
+        "planned_fen": money.planned,
+        "actual_fen": money.actual,
+        "left_fen": money.left,
+        "over_budget": money.over,
+        "used_pct": money.used_pct,
+        "completed_on": _day(record.completed_on),
+        "accepted_on": _day(record.accepted_on),
+        "updated_at": _time(record.updated_at),
+        "spending": [
+            {"amount_fen": s.amount_fen, "spent_on": _day(s.spent_on), "note": s.note}
+            for s in record.spending
+        ],
+        "milestones": [
+            {"title": m.title, "planned_on": _day(m.planned_on), "done_on": _day(m.done_on)}
+            for m in record.milestones
+        ],
+        "updates": [
+            {
+                "body": u.body,
+                "status": u.status,
+                "progress_pct": u.progress_pct,
+                "created_at": _time(u.created_at),
+                "photos": [
+                    {
+                        "url": _media(ph.filename),
+                        "kind": ph.kind,
+                        "width": ph.width,
+                        "height": ph.height,
+                    }
+                    for ph in u.photos
+                ],
+            }
+            for u in record.updates
+        ],
+        "ratings": _ratings(stars),
+    }
+
+
+def project_json(p: Proposal, extras: Extras, at: datetime) -> dict[str, Any]:
+    line = extras.lines.get(p.id)
+    record = extras.records.get(p.id)
+    result = None
+    if line is not None:
+        number, outcome = line
+        result = {
+            "count_number": number,
+            "status": results_status(p.cycle.phase(at), True).value,
+            "rank": outcome.rank,
+            "score": outcome.score,
+            "cost_fen": outcome.cost_fen,
+            "funded": outcome.funded,
+            "explanation": outcome.explanation,
+        }
+    return {
+        "id": p.id,
+        "cycle_id": p.cycle_id,
+        "community": _community(p.community),
+        "state": p.state,
+        "title": p.display_title,
+        "original_title": p.title,
+        "ballot_title": p.ballot_title,
+        "description": p.description,
+        "category": p.category,
+        "project_type": p.project_type,
+        "location": p.location,
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+        "cost_fen": p.cost_fen,
+        "estimated_cost_fen": p.estimated_cost_fen,
+        "revised_cost_fen": p.revised_cost_fen,
+        "cost_note": p.cost_note,
+        "beneficiaries": p.beneficiaries,
+        "tags": {"small": p.tag_small, "urgent": p.tag_urgent, "hard": p.tag_hard},
+        "entered_at_office": p.entered_by_id is not None,
+        "rejection_reason": p.rejection_reason,
+        "merged_into_id": p.merged_into_id,
+        "submitted_at": _time(p.submitted_at),
+        "decided_at": _time(p.decided_at),
+        "supports": extras.supports.get(p.id, 0),
+        "photos": [
+            {"url": _media(ph.filename), "width": ph.width, "height": ph.height} for ph in p.photos
+        ],
+        "result": result,
+        "implementation": (
+            None if record is None else implementation_json(record, extras.stars.get(p.id, {}))
+        ),
+        "links": {
+            "self": url_for("api.project", proposal_id=p.id),
+            "cycle": url_for("api.cycle", cycle_id=p.cycle_id),
+            "page": url_for("proposals.detail", proposal_id=p.id),
+        },
+    }
+
+
+@bp.get("/projects")
+def projects() -> Response:
+    found = _listed_projects()
+    extras = Extras(found)
+    at = now()
+    return jsonify({"projects": [project_json(p, extras, at) for p in found]})
+
+
+@bp.get("/projects/<int:proposal_id>")
+def project(proposal_id: int) -> Response:
+    found = _projects(select(Proposal).where(Proposal.id == proposal_id))
+    if not found:
+        raise not_found("project", proposal_id)
+    return jsonify(project_json(found[0], Extras(found), now()))
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """UTF-8 with a byte-order mark, so that Excel opens the Chinese intact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return Response(
+        buffer.getvalue().encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+CYCLE_COLUMNS = (
+    "id", "title", "scope", "district", "street", "community", "community_slug", "phase",
+    "results_status", "budget_fen", "currency", *(f"{p}_at" for p in PHASES), "ballot_kind",
+    "tally_rule", "tie_break",
+)  # fmt: skip
+
+
+@bp.get("/cycles.csv")
+def cycles_csv() -> Response:
+    found = _filtered_cycles()
+    counted = _counted([c.id for c in found])
+    at = now()
+    rows = []
+    for c in found:
+        data = cycle_json(c, c.id in counted, at)
+        community = data["community"] or {}
+        rows.append(
+            [
+                c.id, c.title, data["scope"], data["district"]["name"], data["street"]["name"],
+                community.get("name"), community.get("slug"), data["phase"],
+                data["results_status"], c.budget_fen, c.currency,
+                *(data["schedule"][f"{p}_at"] for p in PHASES),
+                c.ballot_kind, c.tally_rule, c.tie_break,
+            ]
+        )  # fmt: skip
+    return csv_response("cycles.csv", CYCLE_COLUMNS, rows)
+
+
+RESULT_COLUMNS = (
+    "count_number", "status", "rank", "proposal_id", "title", "category", "cost_fen", "score",
+    "funded", "explanation",
+)  # fmt: skip
+
+
+@bp.get("/cycles/<int:cycle_id>/results.csv")
+def cycle_results_csv(cycle_id: int) -> Response:
+    """The latest count's lines by rank; only the header before the count."""
+    found = _cycle_or_404(cycle_id)
+    latest = counting.latest_count(found)
+    rows = []
+    if latest is not None:
+        status = publication.status_of(found, now(), latest).value
+        for o in _outcomes(latest):
+            rows.append(
+                [
+                    latest.number, status, o.rank, o.proposal_id, o.proposal.display_title,
+                    o.proposal.category, o.cost_fen, o.score, o.funded, o.explanation.get("code"),
+                ]
+            )  # fmt: skip
+    return csv_response(f"cycle-{found.id}-results.csv", RESULT_COLUMNS, rows)
+
+
+PROJECT_COLUMNS = (
+    "id", "cycle_id", "community_slug", "community", "state", "title", "category",
+    "project_type", "cost_fen", "location", "latitude", "longitude", "supports", "submitted_at",
+    "results_status", "rank", "score", "funded", "implementation_status", "progress_pct",
+    "planned_fen", "actual_fen", "ratings", "rating_mean",
+)  # fmt: skip
+
+
+@bp.get("/projects.csv")
+def projects_csv() -> Response:
+    found = _listed_projects()
+    extras = Extras(found)
+    at = now()
+    rows = []
+    for p in found:
+        data = project_json(p, extras, at)
+        result = data["result"] or {}
+        record = data["implementation"] or {}
+        ratings = record.get("ratings") or {}
+        rows.append(
+            [
+                p.id, p.cycle_id, p.community.slug, p.community.name, p.state, data["title"],
+                p.category, p.project_type, p.cost_fen, p.location, p.latitude, p.longitude,
+                data["supports"], data["submitted_at"], result.get("status"),
+                result.get("rank"), result.get("score"), result.get("funded"),
+                record.get("status"), record.get("progress_pct"), record.get("planned_fen"),
+                record.get("actual_fen"), ratings.get("number"), ratings.get("mean"),
+            ]
+        )  # fmt: skip
+    cycle_id = request.args.get("cycle")
+    name = f"cycle-{int(cycle_id)}-projects.csv" if cycle_id else "projects.csv"
+    return csv_response(name, PROJECT_COLUMNS, rows)
+
+
+# --- the description --------------------------------------------------------------------------
+
+
+@functools.cache
+def _openapi() -> bytes:
+    return OPENAPI.read_bytes()
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return Response(_openapi(), mimetype="application/json")

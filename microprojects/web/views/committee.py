@@ -1,0 +1,634 @@
+"""The committee's pages for its own community: roster, household codes, verification requests
+and the audit log. Every route checks the committee permission for that community."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from ...domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST
+from ...domain.permissions import Action, can
+from ...extensions import db
+from ...models import (
+    AuditEntry,
+    Comment,
+    CommentReport,
+    CommitteeMembership,
+    Community,
+    Cycle,
+    Grid,
+    Household,
+    HouseholdCode,
+    Proposal,
+    Residency,
+    ResidencyStatus,
+    RosterEntry,
+    Support,
+)
+from ...services import cycles as cycle_service
+from ...services import proposals as proposal_service
+from ...services import residency as residency_service
+from ...services.cycles import CycleInput
+from ...services.errors import ServiceError
+from ..forms.proposals import CycleForm, OnBehalfForm, PhaseChangeForm, ReasonForm
+from ..forms.residency import ApproveForm, IssueCodesForm, RejectForm, RosterImportForm
+from ..messages import roster_problem
+from .helpers import (
+    committee_required,
+    community_cycle_or_404,
+    current_actor,
+    flash_error,
+    like,
+    now,
+    to_utc,
+)
+
+bp = Blueprint("committee", __name__, url_prefix="/c/<slug>/committee")
+
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _grid_choices(community: Community) -> list[SelectChoice]:
+    grids = [SelectChoice(g.id, g.name) for g in community.grids]  # type: ignore[arg-type]
+    return [SelectChoice(0, _("All grids")), *grids]  # type: ignore[arg-type]
+
+
+@bp.get("")
+@committee_required(Action.VIEW_COMMITTEE)
+def dashboard(community: Community) -> str:
+    def count(query: Any) -> int:
+        return int(db.session.scalar(query) or 0)
+
+    stats = {
+        "households": count(
+            select(func.count()).select_from(Household).filter_by(community_id=community.id)
+        ),
+        "roster": count(
+            select(func.count()).select_from(RosterEntry).filter_by(community_id=community.id)
+        ),
+        "claimed": count(
+            select(func.count())
+            .select_from(RosterEntry)
+            .where(RosterEntry.community_id == community.id, RosterEntry.claimed_at.is_not(None))
+        ),
+        "live_codes": count(
+            select(func.count())
+            .select_from(HouseholdCode)
+            .where(
+                HouseholdCode.community_id == community.id,
+                HouseholdCode.claimed_at.is_(None),
+                HouseholdCode.revoked_at.is_(None),
+            )
+        ),
+        "pending": count(
+            select(func.count())
+            .select_from(Residency)
+            .filter_by(community_id=community.id, status=ResidencyStatus.PENDING.value)
+        ),
+    }
+    by_basis = dict(
+        db.session.execute(
+            select(Residency.basis, func.count())
+            .filter_by(community_id=community.id, status=ResidencyStatus.VERIFIED.value)
+            .group_by(Residency.basis)
+        ).all()
+    )
+    members = db.session.scalars(
+        select(CommitteeMembership)
+        .filter_by(community_id=community.id)
+        .options(selectinload(CommitteeMembership.user))
+    ).all()
+    return render_template(
+        "committee/dashboard.html",
+        community=community,
+        stats=stats,
+        by_basis=by_basis,
+        members=members,
+    )
+
+
+def _roster_page(community: Community, form: RosterImportForm, report: Any = None) -> str:
+    q = (request.args.get("q") or "").strip()[:60]
+    grid_id = request.args.get("grid", 0, type=int)
+    query = (
+        select(RosterEntry)
+        .join(Household)
+        .where(RosterEntry.community_id == community.id)
+        .options(selectinload(RosterEntry.household).selectinload(Household.grid))
+    )
+    if q:
+        pattern = like(q)
+        query = query.where(
+            or_(
+                RosterEntry.full_name.like(pattern, escape="\\"),
+                Household.address.like(pattern, escape="\\"),
+            )
+        )
+    if grid_id:
+        query = query.where(Household.grid_id == grid_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = _page()
+    entries = db.session.scalars(
+        query.order_by(Household.address, RosterEntry.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "committee/roster.html",
+        community=community,
+        form=form,
+        report=report,
+        problems=[
+            (p.line, roster_problem(p.code, p.column, p.value))
+            for p in (report.problems if report else [])
+        ],
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        q=q,
+        grid_id=grid_id,
+    )
+
+
+@bp.get("/roster")
+@committee_required(Action.MANAGE_ROSTER)
+def roster(community: Community) -> str:
+    return _roster_page(community, RosterImportForm())
+
+
+@bp.post("/roster/import")
+@committee_required(Action.MANAGE_ROSTER)
+def roster_import(community: Community) -> Any:
+    form = RosterImportForm()
+    if not form.validate_on_submit():
+        return _roster_page(community, form), 400
+    data = form.file.data.read()
+    try:
+        report = residency_service.import_roster(
+            current_user,
+            community,
+            data,
+            now=now(),
+            max_rows=current_app.config["ROSTER_MAX_ROWS"],
+        )
+    except ServiceError as error:
+        flash_error(error)
+        return redirect(url_for("committee.roster", slug=community.slug))
+    if not report.ok:
+        flash(_("Nothing was imported: fix the rows below and upload the file again."), "error")
+        return _roster_page(community, form, report), 422
+    flash(
+        _(
+            "Roster imported: %(added)d added, %(updated)d updated, %(unchanged)d unchanged.",
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("committee.roster", slug=community.slug))
+
+
+@bp.get("/roster/template.csv")
+@committee_required(Action.MANAGE_ROSTER)
+def roster_template(community: Community) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["网格", "地址", "姓名", "手机号", "出生日期", "类别"])
+    grid = community.grids[0].name if community.grids else ""
+    writer.writerow([grid, "1栋1单元101", "张三", "13800138000", "1980-05-17", "居住"])
+    # The BOM makes Excel open the file as UTF-8, so the Chinese stays readable.
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=roster-template.csv"},
+    )
+
+
+@bp.get("/codes")
+@committee_required(Action.ISSUE_CODES)
+def codes(community: Community) -> str:
+    form = IssueCodesForm()
+    form.grid.choices = _grid_choices(community)
+    live_by_grid = dict(
+        db.session.execute(
+            select(Household.grid_id, func.count())
+            .select_from(HouseholdCode)
+            .join(RosterEntry, HouseholdCode.roster_entry_id == RosterEntry.id)
+            .join(Household, RosterEntry.household_id == Household.id)
+            .where(
+                HouseholdCode.community_id == community.id,
+                HouseholdCode.claimed_at.is_(None),
+                HouseholdCode.revoked_at.is_(None),
+            )
+            .group_by(Household.grid_id)
+        ).all()
+    )
+    without_code = db.session.scalar(
+        select(func.count())
+        .select_from(RosterEntry)
+        .where(
+            RosterEntry.community_id == community.id,
+            RosterEntry.claimed_at.is_(None),
+            ~RosterEntry.id.in_(
+                select(HouseholdCode.roster_entry_id).where(
+                    HouseholdCode.claimed_at.is_(None), HouseholdCode.revoked_at.is_(None)
+                )
+            ),
+        )
+    )
+    return render_template(
+        "committee/codes.html",
+        community=community,
+        form=form,
+        live_by_grid=live_by_grid,
+        without_code=without_code or 0,
+    )
+
+
+def _grid_or_none(community: Community, grid_id: int | None) -> Grid | None:
+    if not grid_id:
+        return None
+    grid = db.session.get(Grid, grid_id)
+    if grid is None or grid.community_id != community.id:
+        abort(404)
+    return grid
+
+
+@bp.post("/codes/issue")
+@committee_required(Action.ISSUE_CODES)
+def issue_codes(community: Community) -> Any:
+    form = IssueCodesForm()
+    form.grid.choices = _grid_choices(community)
+    if not form.validate_on_submit():
+        abort(400)
+    grid = _grid_or_none(community, form.grid.data)
+    issued = residency_service.issue_codes(current_user, community, grid=grid, now=now())
+    flash(_("%(n)d new codes issued.", n=len(issued)), "success")
+    return redirect(url_for("committee.codes", slug=community.slug))
+
+
+@bp.post("/codes/reissue/<int:entry_id>")
+@committee_required(Action.ISSUE_CODES)
+def reissue_code(community: Community, entry_id: int) -> Any:
+    entry = db.session.get(RosterEntry, entry_id)
+    if entry is None or entry.community_id != community.id:
+        abort(404)
+    try:
+        issued = residency_service.issue_codes(
+            current_user, community, entries=[entry], replace=True, now=now()
+        )
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        if issued:
+            flash(_("A new code was issued; the old one no longer works."), "success")
+        else:
+            flash(_("This person is already verified; no code is needed."), "info")
+    return redirect(url_for("committee.roster", slug=community.slug, q=entry.full_name))
+
+
+@bp.get("/codes/sheet")
+@committee_required(Action.ISSUE_CODES)
+def code_sheet(community: Community) -> str:
+    grid = _grid_or_none(community, request.args.get("grid", 0, type=int))
+    codes = residency_service.live_codes(community, grid)[
+        : current_app.config["CODES_MAX_PER_SHEET"]
+    ]
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    cards = []
+    for code in codes:
+        link = base + url_for("account.claim", slug=community.slug, code=code.code)
+        qr = segno.make(link, error="m")
+        cards.append({"code": code, "link": link, "qr": qr.svg_inline(scale=2, border=2)})
+    return render_template("committee/sheet.html", community=community, grid=grid, cards=cards)
+
+
+@bp.get("/verifications")
+@committee_required(Action.VERIFY_RESIDENTS)
+def verifications(community: Community) -> str:
+    pending = db.session.scalars(
+        select(Residency)
+        .filter_by(community_id=community.id, status=ResidencyStatus.PENDING.value)
+        .order_by(Residency.requested_at)
+        .options(selectinload(Residency.user))
+    ).all()
+    decided = db.session.scalars(
+        select(Residency)
+        .where(
+            Residency.community_id == community.id,
+            Residency.status != ResidencyStatus.PENDING.value,
+        )
+        .order_by(Residency.decided_at.desc())
+        .limit(30)
+        .options(selectinload(Residency.user), selectinload(Residency.decided_by))
+    ).all()
+    return render_template(
+        "committee/verifications.html", community=community, pending=pending, decided=decided
+    )
+
+
+def _residency_or_404(community: Community, residency_id: int) -> Residency:
+    found = db.session.get(Residency, residency_id)
+    if found is None or found.community_id != community.id:
+        abort(404)
+    return found
+
+
+@bp.get("/verifications/<int:residency_id>")
+@committee_required(Action.VERIFY_RESIDENTS)
+def verification(community: Community, residency_id: int) -> str:
+    found = _residency_or_404(community, residency_id)
+    return _verification_page(community, found, ApproveForm(), RejectForm())
+
+
+def _verification_page(
+    community: Community, found: Residency, approve: ApproveForm, reject: RejectForm
+) -> str:
+    matches = residency_service.roster_matches(found) if found.status == "pending" else []
+    approve.roster_entry.choices = [
+        SelectChoice(e.id, f"{e.full_name} · {e.household.address}")  # type: ignore[arg-type]
+        for e in matches
+    ]
+    return render_template(
+        "committee/verification.html",
+        community=community,
+        residency=found,
+        matches=matches,
+        approve=approve,
+        reject=reject,
+    )
+
+
+@bp.post("/verifications/<int:residency_id>/approve")
+@committee_required(Action.VERIFY_RESIDENTS)
+def approve(community: Community, residency_id: int) -> Any:
+    found = _residency_or_404(community, residency_id)
+    form = ApproveForm()
+    matches = residency_service.roster_matches(found) if found.status == "pending" else []
+    form.roster_entry.choices = [
+        SelectChoice(e.id, e.full_name)
+        for e in matches  # type: ignore[arg-type]
+    ]
+    if not form.validate_on_submit():
+        return _verification_page(community, found, form, RejectForm()), 400
+    entry = next((e for e in matches if e.id == form.roster_entry.data), None)
+    try:
+        residency_service.approve_verification(
+            current_user, found, roster_entry=entry, note=form.note.data or "", now=now()
+        )
+    except ServiceError as error:
+        flash_error(error)
+        return redirect(
+            url_for("committee.verification", slug=community.slug, residency_id=found.id)
+        )
+    flash(_("%(name)s is now a verified resident.", name=found.full_name), "success")
+    return redirect(url_for("committee.verifications", slug=community.slug))
+
+
+@bp.post("/verifications/<int:residency_id>/reject")
+@committee_required(Action.VERIFY_RESIDENTS)
+def reject(community: Community, residency_id: int) -> Any:
+    found = _residency_or_404(community, residency_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _verification_page(community, found, ApproveForm(), form), 400
+    try:
+        residency_service.reject_verification(
+            current_user, found, reason=form.reason.data or "", now=now()
+        )
+    except ServiceError as error:
+        flash_error(error)
+        return redirect(
+            url_for("committee.verification", slug=community.slug, residency_id=found.id)
+        )
+    flash(_("The request was declined."), "info")
+    return redirect(url_for("committee.verifications", slug=community.slug))
+
+
+@bp.get("/audit")
+@committee_required(Action.VIEW_AUDIT)
+def audit(community: Community) -> str:
+    page = _page()
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .filter_by(community_id=community.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+        .options(selectinload(AuditEntry.actor))
+    ).all()
+    return render_template(
+        "committee/audit.html",
+        community=community,
+        entries=entries[:PAGE_SIZE],
+        page=page,
+        has_next=len(entries) > PAGE_SIZE,
+    )
+
+
+# --- cycles, screening, proposals entered on behalf, moderation ------------------------------
+
+
+def _cycles_of(community: Community) -> list[Cycle]:
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id))
+            .order_by(Cycle.collecting_at.desc())
+        )
+    )
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@bp.route("/cycles", methods=["GET", "POST"])
+@committee_required(Action.VIEW_COMMITTEE)
+def cycles(community: Community) -> Any:
+    form = CycleForm()
+    if request.method == "GET":
+        form.categories.data = "\n".join(DEFAULT_CATEGORIES)
+        form.checklist.data = "\n".join(DEFAULT_CHECKLIST)
+    if form.validate_on_submit():
+        data = CycleInput(
+            title=form.title.data or "",
+            description=form.description.data or "",
+            budget_fen=form.budget.fen or 0,
+            project_cap_fen=form.project_cap.fen,
+            cap_engineering_fen=form.cap_engineering.fen,
+            cap_service_fen=form.cap_service.fen,
+            cap_goods_fen=form.cap_goods.fen,
+            categories=_lines(form.categories.data),
+            checklist=_lines(form.checklist.data),
+            min_age=form.min_age.data or 0,
+            allow_work=bool(form.allow_work.data),
+            allow_study=bool(form.allow_study.data),
+            collecting_at=to_utc(form.collecting_at.data),
+            screening_at=to_utc(form.screening_at.data),
+            voting_at=to_utc(form.voting_at.data),
+            publication_at=to_utc(form.publication_at.data),
+            implementation_at=to_utc(form.implementation_at.data),
+            closed_at=to_utc(form.closed_at.data),
+        )
+        street_wide = bool(form.whole_street.data)
+        try:
+            created = cycle_service.create_cycle(
+                current_user,
+                data,
+                community=None if street_wide else community,
+                street=community.street if street_wide else None,
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The cycle has been created."), "success")
+            return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=created.id))
+    return render_template(
+        "committee/cycles.html",
+        community=community,
+        cycles=_cycles_of(community),
+        form=form,
+        now=now(),
+        may_create=can(current_actor(), Action.MANAGE_CYCLES, community.id),
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>", methods=["GET", "POST"])
+@committee_required(Action.VIEW_COMMITTEE)
+def cycle(community: Community, cycle_id: int) -> Any:
+    found = community_cycle_or_404(community, cycle_id)
+    form = PhaseChangeForm()
+    if form.validate_on_submit():
+        until = to_utc(form.until.data) if form.until.data else None
+        try:
+            cycle_service.change_phase(
+                current_user,
+                found,
+                phase=found.phase(now()),
+                reason=form.reason.data or "",
+                until=until,
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The schedule has been changed; the reason is public."), "success")
+            return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=found.id))
+    counts = dict(
+        db.session.execute(
+            select(Proposal.state, func.count())
+            .where(Proposal.cycle_id == found.id, Proposal.community_id == community.id)
+            .group_by(Proposal.state)
+        ).all()
+    )
+    return render_template(
+        "committee/cycle.html",
+        community=community,
+        cycle=found,
+        form=form,
+        counts=counts,
+        now=now(),
+        may_manage=cycle_service.can_manage(current_user, found),
+    )
+
+
+@bp.get("/cycles/<int:cycle_id>/screening")
+@committee_required(Action.SCREEN_PROPOSALS)
+def screening(community: Community, cycle_id: int) -> str:
+    found = community_cycle_or_404(community, cycle_id)
+    supports = (
+        select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
+    )
+    state = request.args.get("state") or "submitted"
+    rows = db.session.execute(
+        select(Proposal, supports.label("supports"))
+        .where(
+            Proposal.cycle_id == found.id,
+            Proposal.community_id == community.id,
+            Proposal.state == state,
+        )
+        .order_by(supports.desc(), Proposal.submitted_at)
+    ).all()
+    return render_template(
+        "committee/screening.html", community=community, cycle=found, rows=rows, state=state
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>/enter", methods=["GET", "POST"])
+@committee_required(Action.SCREEN_PROPOSALS)
+def enter(community: Community, cycle_id: int) -> Any:
+    from wtforms.fields.choices import SelectChoice
+
+    from .proposals import _input
+
+    found = community_cycle_or_404(community, cycle_id)
+    form = OnBehalfForm()
+    form.category.choices = [SelectChoice(c, c) for c in found.categories]
+    form.community.choices = [SelectChoice(community.id, community.name)]  # type: ignore[arg-type]
+    if form.validate_on_submit():
+        try:
+            proposal = proposal_service.enter_on_behalf(
+                current_user,
+                found,
+                community,
+                _input(form),
+                on_behalf_of=form.on_behalf_of.data or "",
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The proposal has been entered and submitted."), "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template("committee/enter.html", community=community, cycle=found, form=form)
+
+
+@bp.get("/moderation")
+@committee_required(Action.MODERATE)
+def moderation(community: Community) -> str:
+    reports = (
+        select(func.count(CommentReport.id))
+        .where(CommentReport.comment_id == Comment.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Comment, reports.label("reports"))
+        .join(Proposal, Comment.proposal_id == Proposal.id)
+        .where(
+            Proposal.community_id == community.id,
+            or_(Comment.hidden_at.is_not(None), reports > 0),
+        )
+        .order_by(Comment.reviewed_at.is_not(None), Comment.created_at.desc())
+        .options(selectinload(Comment.author), selectinload(Comment.reports))
+        .limit(200)
+    ).all()
+    return render_template(
+        "committee/moderation.html", community=community, rows=rows, reason_form=ReasonForm()
+    )

@@ -1,0 +1,301 @@
+"""What every view needs: the current actor, permission decorators, safe redirects, and the
+helpers templates use."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.local import LocalProxy
+from wtforms.fields.choices import SelectChoice
+
+from ...domain.codes import format_code
+from ...domain.lifecycle import ProposalAction, ProposalState
+from ...domain.money import format_yuan
+from ...domain.permissions import Action, Actor, can
+from ...domain.phases import Phase
+from ...extensions import db
+from ...models import Community, Cycle, Street, utcnow
+from ...services.accounts import actor_for
+from ...services.cycles import find_cycle
+from ...services.errors import PermissionDenied, ServiceError
+from ..i18n import LANGUAGE_NAMES
+from ..messages import (
+    AUDIT_ACTIONS,
+    BALLOT_KIND_LABELS,
+    BASIS_LABELS,
+    BASIS_SHORT,
+    FEASIBILITY_LABELS,
+    METHOD_LABELS,
+    NOTICE_LABELS,
+    PAPER_STATUS_LABELS,
+    PHASE_LABELS,
+    PROJECT_TYPE_LABELS,
+    ROLE_LABELS,
+    STANCE_LABELS,
+    STATE_LABELS,
+    STATUS_LABELS,
+    ballot_problem,
+    service_message,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+COMMITTEE_PROPOSAL_ACTIONS = frozenset(
+    {
+        ProposalAction.RETURN,
+        ProposalAction.APPROVE,
+        ProposalAction.REJECT,
+        ProposalAction.MERGE,
+        ProposalAction.ASSESS,
+        ProposalAction.REVISE,
+    }
+)
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def to_utc(local: datetime | None) -> datetime:
+    """A time typed in a form (local, naive) as stored (UTC, naive)."""
+    assert local is not None
+    return local.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored time (UTC, naive) as a form shows it (local, naive)."""
+    return value.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
+
+
+def current_actor() -> Actor:
+    if "actor" not in g:
+        g.actor = actor_for(current_user if current_user.is_authenticated else None)
+    actor: Actor = g.actor
+    return actor
+
+
+def like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally (use with
+    ``escape="\\"``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def community_choices() -> list[SelectChoice]:
+    """Every community, for a select box, grouped by street in name order."""
+    rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
+    return [SelectChoice(c.id, f"{c.street.name} · {c.name}") for c in rows]  # type: ignore[arg-type]
+
+
+def cycle_or_404(cycle_id: int) -> Cycle:
+    found = find_cycle(cycle_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def community_cycle_or_404(community: Community, cycle_id: int) -> Cycle:
+    """A cycle in which ``community`` takes part (its own or its street's), else 404."""
+    found = find_cycle(cycle_id)
+    if found is None or community.id not in found.community_ids:
+        abort(404)
+    return found
+
+
+def community_or_404(slug: str) -> Community:
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        abort(404)
+    return community
+
+
+def _deny() -> Any:
+    if not current_user.is_authenticated:
+        from ...extensions import login_manager
+
+        return login_manager.unauthorized()
+    abort(403)
+
+
+def committee_required(action: Action) -> Callable[[F], F]:
+    """For routes with a ``<slug>``: the view gets ``community``; others get 403 (or the login
+    page when anonymous)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(slug: str, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return _deny()
+            community = community_or_404(slug)
+            if not can(current_actor(), action, community.id):
+                return _deny()
+            return view(community=community, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def permission_required(action: Action) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            if not can(current_actor(), action):
+                return _deny()
+            return view(**kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no ``//`` or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def redirect_next(default_endpoint: str, **values: Any) -> Any:
+    target = request.form.get("next") or request.args.get("next")
+    if is_safe_next(target):
+        return redirect(target)  # type: ignore[arg-type]
+    return redirect(url_for(default_endpoint, **values))
+
+
+def flash_error(error: ServiceError) -> None:
+    """Tell the visitor why a use case refused. A refusal for lack of permission is no message
+    but the 403 page: it is raised again, for the app's error handler."""
+    if isinstance(error, PermissionDenied):
+        raise error
+    problems = getattr(error, "problems", None)
+    if problems:  # an invalid ballot: each problem in words
+        for problem in problems:
+            flash(ballot_problem(problem.code, dict(problem.params)), "error")
+        return
+    flash(service_message(error.code, error.params), "error")
+
+
+def attempt(call: Callable[[], object], success: str) -> bool:
+    """Run a use case; flash ``success``, or why it was refused. True when it went through."""
+    try:
+        call()
+    except ServiceError as error:
+        flash_error(error)
+        return False
+    flash(success, "success")
+    return True
+
+
+def local_time(value: datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def _unread_notices() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    from ...services.notifications import unread_count
+
+    return unread_count(current_user)
+
+
+def json_text(value: Any) -> str:
+    """A record's before/after as readable JSON (Chinese kept as is; Jinja escapes it)."""
+    if not value:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def yuan(fen: int | None) -> str:
+    from flask_babel import gettext
+
+    if fen is None:
+        return "—"
+    return gettext("%(amount)s yuan", amount=format_yuan(fen))
+
+
+def markdown(text: str) -> Markup:
+    from ..text import render_markdown
+
+    return Markup(render_markdown(text or ""))  # noqa: S704 (sanitized by nh3 in render_markdown)
+
+
+def excerpt(text: str, length: int = 120) -> str:
+    from ..text import plain_excerpt
+
+    return plain_excerpt(text or "", length)
+
+
+def _locale_code() -> str:
+    """Our name of the page's language (Babel spells zh_CN as zh_Hans_CN)."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def register(app: Flask) -> None:
+    from ..explain import RULE_NAMES, RULE_TEXTS, TIE_BREAK_TEXTS
+
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["code"] = format_code
+    app.jinja_env.filters["json_text"] = json_text
+    app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters["markdown"] = markdown
+    app.jinja_env.filters["excerpt"] = excerpt
+    # Labels are globals, so that imported macros see them too.
+    app.jinja_env.globals.update(
+        role_labels=ROLE_LABELS,
+        basis_labels=BASIS_LABELS,
+        basis_short=BASIS_SHORT,
+        status_labels=STATUS_LABELS,
+        method_labels=METHOD_LABELS,
+        audit_actions=AUDIT_ACTIONS,
+        phase_labels=PHASE_LABELS,
+        phase_order=[p.value for p in Phase],
+        state_labels=STATE_LABELS,
+        project_type_labels=PROJECT_TYPE_LABELS,
+        stance_labels=STANCE_LABELS,
+        feasibility_labels=FEASIBILITY_LABELS,
+        notice_labels=NOTICE_LABELS,
+        ballot_kind_labels=BALLOT_KIND_LABELS,
+        paper_status_labels=PAPER_STATUS_LABELS,
+        rule_names=RULE_NAMES,
+        rule_texts=RULE_TEXTS,
+        tie_break_texts=TIE_BREAK_TEXTS,
+        service_message=service_message,
+        public_states=[s.value for s in ProposalState if s.value != "draft"],
+        ProposalAction=ProposalAction,
+        committee_actions=COMMITTEE_PROPOSAL_ACTIONS,
+    )
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        # The actor and the unread count are read when a page uses them, not for every page.
+        return {
+            "actor": LocalProxy(current_actor),
+            "can": lambda action, community_id=None: can(current_actor(), action, community_id),
+            "Action": Action,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "current_locale": _locale_code(),
+            "is_safe_next": is_safe_next,
+            "unread_notices": LocalProxy(_unread_notices),
+        }

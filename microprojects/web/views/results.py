@@ -1,0 +1,296 @@
+"""The count and its publication (公示): the committee runs the count; everyone reads the stored
+snapshot, with turnout and charts, and can download the counted ballots as a Pabulib file whose
+SHA-256 the page shows. While the results are provisional, residents object and the committee
+answers publicly."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ...domain.implementation import results_status
+from ...domain.permissions import Action
+from ...domain.phases import Schedule, current_phase
+from ...extensions import db
+from ...models import Community, Count, CountOutcome, Cycle, Objection, Proposal
+from ...services import counting, publication, voting
+from ...services.errors import ServiceError
+from ..explain import comparison_text, explanation, mes_text
+from ..forms.implementation import AnswerObjectionForm, ObjectionForm
+from ..forms.voting import CountForm
+from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
+from .helpers import committee_required, community_cycle_or_404, cycle_or_404, flash_error, now
+
+bp = Blueprint("results", __name__)
+
+
+def _with_outcomes(count: Count | None) -> Count | None:
+    """The count with its outcomes and their proposals, in two queries whatever their number."""
+    if count is None:
+        return None
+    rows = db.session.scalars(
+        select(CountOutcome)
+        .where(CountOutcome.count_id == count.id)
+        .order_by(CountOutcome.position)
+        .options(selectinload(CountOutcome.proposal))
+    ).all()
+    set_committed_value(count, "outcomes", list(rows))
+    return count
+
+
+def _turnout(cycle: Cycle, count: Count) -> voting.Turnout:
+    """As stored with the count; counts stored before turnout was kept are asked live."""
+    if count.turnout:
+        return voting.Turnout(**count.turnout)
+    return voting.turnout(cycle)
+
+
+def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
+    names = {str(o.proposal_id): o.proposal.display_title for o in count.outcomes} if count else {}
+    explained = (
+        {o.id: explanation(o, count, names, cycle.currency) for o in count.outcomes}
+        if count
+        else {}
+    )
+    ranked = sorted(count.outcomes, key=lambda o: o.rank) if count else []
+    by_category: dict[str, int] = {}
+    for o in ranked:
+        if o.funded:
+            by_category[o.proposal.category] = by_category.get(o.proposal.category, 0) + o.cost_fen
+    objections = publication.objections(cycle) if count else []
+    return {
+        "cycle": cycle,
+        "count": count,
+        "ranked": ranked,
+        "explained": explained,
+        "comparison": comparison_text(count) if count else None,
+        "mes_note": mes_text(count, cycle.currency) if count else None,
+        "max_score": max((o.score for o in ranked), default=0),
+        "status": publication.status_of(cycle, now(), count).value,
+        "status_labels": RESULTS_STATUS_LABELS,
+        "objections": objections,
+        "objection_labels": OBJECTION_STATUS_LABELS,
+        "project_names": {o.proposal_id: o.proposal.display_title for o in ranked},
+        "by_category": sorted(by_category.items(), key=lambda kv: -kv[1]),
+        "turnout": _turnout(cycle, count) if count else None,
+    }
+
+
+def _objection_form(cycle: Cycle, ranked: list[CountOutcome]) -> ObjectionForm:
+    form = ObjectionForm()
+    form.project.choices = [("", _("The results as a whole"))] + [
+        (str(o.proposal_id), o.proposal.display_title) for o in ranked
+    ]
+    return form
+
+
+# The results page as anonymous visitors see it, whole, per process, keyed by everything it shows:
+# a count is never recomputed, so the page changes only with a new count, an objection or its
+# answer, a phase change, a revised title, or the language. A visitor's page carries no form
+# token and sets no cookie (they are offered no form), so one rendering serves every visitor;
+# logged-in visitors, and anyone with a message to be shown, get their own.
+_PAGES_MAX = 256
+
+
+def _pages() -> OrderedDict[tuple[object, ...], str]:
+    pages: OrderedDict[tuple[object, ...], str] = current_app.extensions.setdefault(
+        "results_pages", OrderedDict()
+    )
+    return pages
+
+
+def _changes() -> Any:
+    """What the visitors' page depends on, beside the language and the clock: one row of a
+    cycle, with its latest count, its objections and their answers, its proposals' revisions."""
+    objections = select(Objection).where(Objection.cycle_id == Cycle.id)
+    return select(
+        Cycle.title,
+        Cycle.collecting_at, Cycle.screening_at, Cycle.voting_at,
+        Cycle.publication_at, Cycle.implementation_at, Cycle.closed_at,
+        select(func.max(Count.id)).where(Count.cycle_id == Cycle.id).scalar_subquery(),
+        objections.with_only_columns(func.count(Objection.id)).scalar_subquery(),
+        objections.with_only_columns(func.max(Objection.id)).scalar_subquery(),
+        objections.with_only_columns(func.max(Objection.answered_at)).scalar_subquery(),
+        select(func.max(Proposal.updated_at))
+        .where(Proposal.cycle_id == Cycle.id)
+        .scalar_subquery(),
+    ).where(Cycle.id == bindparam("cycle_id"))  # fmt: skip
+
+
+# Built once: every visit runs it, and building the statement would cost more than running it.
+_CHANGES = _changes()
+
+
+def _visitor_key(cycle_id: int) -> tuple[object, ...] | None:
+    """The key of the visitors' page, read in one query; None when there is no such cycle.
+    One statement needs no transaction: read in autocommit, a page served from the cache costs
+    PostgreSQL one round trip, not BEGIN, the query and ROLLBACK."""
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = autocommit.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
+    if row is None:
+        return None
+    title, *dates = row[:7]
+    count_id, *changes = row[7:]
+    schedule = Schedule(*dates)
+    status = results_status(current_phase(schedule, now()), count_id is not None)
+    return (cycle_id, count_id, status.value, tuple(dates), title, *changes,
+            str(get_locale()), request.full_path)  # fmt: skip
+
+
+@bp.get("/cycles/<int:cycle_id>/results")
+def cycle_results(cycle_id: int) -> str:
+    cacheable = not current_user.is_authenticated and not session.get("_flashes")
+    key = _visitor_key(cycle_id) if cacheable else None
+    pages = _pages()
+    page = pages.get(key) if key is not None else None
+    if page is not None:
+        pages.move_to_end(key)
+        return page
+    cycle = cycle_or_404(cycle_id)
+    count = _with_outcomes(counting.latest_count(cycle))
+    context = _context(cycle, count)
+    problem = publication.objection_problem(current_user, cycle, now())
+    body = Markup(  # noqa: S704 (a rendered template: escaped by Jinja)
+        render_template(
+            "results/_page.html",
+            community=None,
+            earlier=_earlier(cycle, count),
+            # Made only for who may object: a form makes a token, and a token a session.
+            objection_form=_objection_form(cycle, context["ranked"]) if problem is None else None,
+            objection_problem=problem,
+            **context,
+        )
+    )
+    page = render_template("results/cycle.html", title=cycle.title, body=body)
+    if key is not None and "csrf_token" not in page and not session.modified:
+        pages[key] = page
+        while len(pages) > _PAGES_MAX:
+            pages.popitem(last=False)
+    return page
+
+
+@bp.post("/cycles/<int:cycle_id>/objections")
+@login_required
+def object_to(cycle_id: int) -> Any:
+    cycle = cycle_or_404(cycle_id)
+    count = _with_outcomes(counting.latest_count(cycle))
+    form = _objection_form(cycle, sorted(count.outcomes, key=lambda o: o.rank) if count else [])
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    else:
+        try:
+            publication.file_objection(
+                current_user,
+                cycle,
+                reason=form.reason.data or "",
+                proposal_id=int(form.project.data) if form.project.data else None,
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("Your objection has been filed; the committee will answer it here."), "success")
+    return redirect(url_for("results.cycle_results", cycle_id=cycle.id, _anchor="objections"))
+
+
+def _earlier(cycle: Cycle, count: Count | None) -> list[Count]:
+    return [c for c in counting.counts(cycle) if count is None or c.id != count.id]
+
+
+@bp.get("/cycles/<int:cycle_id>/results.pb")
+def counted_ballots(cycle_id: int) -> Response:
+    """The canonical export the latest count counted: its SHA-256 is on the results page."""
+    cycle = cycle_or_404(cycle_id)
+    try:
+        text = counting.export_pb(cycle, canonical=True)
+    except ServiceError:
+        abort(404)
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-ballots.pb"',
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+
+
+@bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/count", methods=["GET", "POST"])
+@committee_required(Action.MANAGE_VOTING)
+def count(community: Community, cycle_id: int) -> Any:
+    cycle = community_cycle_or_404(community, cycle_id)
+    form = CountForm()
+    if form.validate_on_submit():
+        try:
+            counting.run_count(current_user, cycle, now=now(), reason=form.reason.data or "")
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The votes have been counted."), "success")
+            return redirect(url_for("results.count", slug=community.slug, cycle_id=cycle.id))
+    latest = _with_outcomes(counting.latest_count(cycle))
+    return render_template(
+        "results/count.html",
+        community=community,
+        form=form,
+        answer_form=AnswerObjectionForm(),
+        problem=counting.count_problem(cycle, now()),
+        now=now(),
+        earlier=_earlier(cycle, latest),
+        **_context(cycle, latest),
+    )
+
+
+@bp.post("/c/<slug>/committee/objections/<int:objection_id>/answer")
+@committee_required(Action.MANAGE_VOTING)
+def answer(community: Community, objection_id: int) -> Any:
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.cycle.community_id != community.id:
+        abort(404)
+    form = AnswerObjectionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision and write the public answer."), "error")
+    else:
+        try:
+            publication.answer_objection(
+                current_user,
+                objection,
+                decision=form.decision.data,
+                answer=form.answer.data or "",
+                now=now(),
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The answer has been published."), "success")
+    return redirect(
+        url_for(
+            "results.count",
+            slug=community.slug,
+            cycle_id=objection.cycle_id,
+            _anchor=f"objection-{objection.id}",
+        )
+    )
