@@ -10,8 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 from .places import Community
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         # A deleted account keeps its row (so records that point to it stay whole) but no login.
@@ -60,7 +59,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.deleted_at is None
 
     @property
@@ -71,7 +70,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-class CommitteeMembership(db.Model):
+class CommitteeMembership(Model):
     """A seat on one community's committee (居务协商会 / 社区两委)."""
 
     __tablename__ = "committee_memberships"
@@ -87,7 +86,7 @@ class CommitteeMembership(db.Model):
     community: Mapped[Community] = relationship()
 
 
-class Organization(db.Model):
+class Organization(Model):
     """A registered social organization (社会组织 / 公益社团) that may propose projects."""
 
     __tablename__ = "organizations"
@@ -102,7 +101,7 @@ class Organization(db.Model):
     members: Mapped[list[OrganizationMember]] = relationship(back_populates="organization")
 
 
-class OrganizationMember(db.Model):
+class OrganizationMember(Model):
     """An account that speaks for an organization; an account speaks for one at most."""
 
     __tablename__ = "organization_members"

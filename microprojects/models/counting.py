@@ -18,14 +18,13 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .accounts import User
-from .base import utcnow
+from .base import Model, utcnow
 from .cycles import Cycle
 from .proposals import Proposal
 
 
-class Count(db.Model):
+class Count(Model):
     __tablename__ = "counts"
     __table_args__ = (
         UniqueConstraint("cycle_id", "number"),
@@ -64,7 +63,7 @@ class Count(db.Model):
         return 100 if self.unit == "yuan" else 1
 
 
-class CountOutcome(db.Model):
+class CountOutcome(Model):
     """One project's line of a count, in tie-break order."""
 
     __tablename__ = "count_outcomes"

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.ballots import BallotKind, BallotRule
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 from .places import Community, Street
 
 
@@ -42,7 +41,7 @@ def rule_of(values: Any) -> BallotRule:
     )
 
 
-class Cycle(db.Model):
+class Cycle(Model):
     __tablename__ = "cycles"
     __table_args__ = (
         # A cycle belongs to one community or to one street, never both.

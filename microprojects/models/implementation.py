@@ -10,16 +10,15 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.implementation import ObjectionStatus, Status
-from ..extensions import db
 from .accounts import User
-from .base import utcnow
+from .base import Model, utcnow
 from .counting import Count
 from .cycles import Cycle
 from .proposals import Proposal
 from .residency import _enum_check
 
 
-class Objection(db.Model):
+class Objection(Model):
     __tablename__ = "objections"
     __table_args__ = (
         CheckConstraint(_enum_check("status", ObjectionStatus), name="status_known"),
@@ -50,7 +49,7 @@ class Objection(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
-class Implementation(db.Model):
+class Implementation(Model):
     __tablename__ = "implementations"
     __table_args__ = (
         CheckConstraint(_enum_check("status", Status), name="status_known"),
@@ -90,7 +89,7 @@ class Implementation(db.Model):
     )
 
 
-class Spending(db.Model):
+class Spending(Model):
     __tablename__ = "spending"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
 
@@ -107,7 +106,7 @@ class Spending(db.Model):
     implementation: Mapped[Implementation] = relationship(back_populates="spending")
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +121,7 @@ class Milestone(db.Model):
     implementation: Mapped[Implementation] = relationship(back_populates="milestones")
 
 
-class ProgressUpdate(db.Model):
+class ProgressUpdate(Model):
     """A dated public note on the work, with the status and percentage at that moment."""
 
     __tablename__ = "progress_updates"
@@ -143,7 +142,7 @@ class ProgressUpdate(db.Model):
     )
 
 
-class ProgressPhoto(db.Model):
+class ProgressPhoto(Model):
     __tablename__ = "progress_photos"
     __table_args__ = (CheckConstraint("kind IN ('before', 'during', 'after')", name="kind_known"),)
 
@@ -161,7 +160,7 @@ class ProgressPhoto(db.Model):
     update: Mapped[ProgressUpdate] = relationship(back_populates="photos")
 
 
-class Follow(db.Model):
+class Follow(Model):
     """A person who asked to hear of a project's progress."""
 
     __tablename__ = "follows"
@@ -173,7 +172,7 @@ class Follow(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Rating(db.Model):
+class Rating(Model):
     """One resident's judgement of a finished project: once each, enforced by the database."""
 
     __tablename__ = "ratings"
@@ -194,7 +193,7 @@ class Rating(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ProblemReport(db.Model):
+class ProblemReport(Model):
     """A resident's report of a problem with a funded project, answered publicly."""
 
     __tablename__ = "problem_reports"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from .base import Model
 
 
-class District(db.Model):
+class District(Model):
     __tablename__ = "districts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,7 +23,7 @@ class District(db.Model):
         return f"<District {self.name}>"
 
 
-class Street(db.Model):
+class Street(Model):
     __tablename__ = "streets"
     __table_args__ = (UniqueConstraint("district_id", "name"),)
 
@@ -37,7 +37,7 @@ class Street(db.Model):
     )
 
 
-class Community(db.Model):
+class Community(Model):
     __tablename__ = "communities"
     __table_args__ = (UniqueConstraint("street_id", "name"),)
 
@@ -59,7 +59,7 @@ class Community(db.Model):
         return f"<Community {self.slug}>"
 
 
-class Grid(db.Model):
+class Grid(Model):
     __tablename__ = "grids"
     __table_args__ = (UniqueConstraint("community_id", "name"),)
 

@@ -24,15 +24,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..domain.lifecycle import ProposalState
-from ..extensions import db
 from .accounts import Organization, User
-from .base import utcnow
+from .base import Model, utcnow
 from .cycles import Cycle
 from .places import Community
 from .residency import _enum_check
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint(_enum_check("state", ProposalState), name="state_known"),
@@ -133,7 +132,7 @@ class Proposal(db.Model):
         }
 
 
-class ProposalPhoto(db.Model):
+class ProposalPhoto(Model):
     __tablename__ = "proposal_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,7 +149,7 @@ class ProposalPhoto(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="photos")
 
 
-class CoProposer(db.Model):
+class CoProposer(Model):
     __tablename__ = "co_proposers"
     __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
 
@@ -162,7 +161,7 @@ class CoProposer(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Support(db.Model):
+class Support(Model):
     """A resident's support (附议): once per proposal, enforced here."""
 
     __tablename__ = "supports"
@@ -176,7 +175,7 @@ class Support(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     """A committee member's feasibility assessment (可行性评估), with the checklist answered."""
 
     __tablename__ = "assessments"
@@ -195,7 +194,7 @@ class Assessment(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A comment of the deliberation, one level of replies deep, with a stance."""
 
     __tablename__ = "comments"
@@ -234,7 +233,7 @@ class Comment(db.Model):
         return self.hidden_at is not None
 
 
-class CommentReport(db.Model):
+class CommentReport(Model):
     __tablename__ = "comment_reports"
     __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
 
@@ -247,7 +246,7 @@ class CommentReport(db.Model):
     comment: Mapped[Comment] = relationship(back_populates="reports")
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something that happened to a proposal one follows, shown in the account."""
 
     __tablename__ = "notifications"

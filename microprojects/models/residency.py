@@ -18,9 +18,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.people import Basis
-from ..extensions import db
 from .accounts import User
-from .base import utcnow
+from .base import Model, utcnow
 from .places import Community, Grid
 
 
@@ -42,7 +41,7 @@ def _enum_check(column: str, enum: type[StrEnum]) -> str:
     return f"{column} IN ({values})"
 
 
-class Household(db.Model):
+class Household(Model):
     """A household (户) of the roster, known by its address within the community."""
 
     __tablename__ = "households"
@@ -60,7 +59,7 @@ class Household(db.Model):
     )
 
 
-class RosterEntry(db.Model):
+class RosterEntry(Model):
     """One person on a community's roster (居民名册)."""
 
     __tablename__ = "roster_entries"
@@ -94,7 +93,7 @@ class RosterEntry(db.Model):
         return self.claimed_at is not None
 
 
-class HouseholdCode(db.Model):
+class HouseholdCode(Model):
     """A single-use code (入户码) for one roster entry, handed out on paper by grid workers."""
 
     __tablename__ = "household_codes"
@@ -131,7 +130,7 @@ class HouseholdCode(db.Model):
         return self.claimed_at is None and self.revoked_at is None
 
 
-class Residency(db.Model):
+class Residency(Model):
     """An account's request to take part in a community, and the committee's decision on it."""
 
     __tablename__ = "residencies"

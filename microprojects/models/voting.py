@@ -36,13 +36,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .accounts import User
-from .base import utcnow
+from .base import Model, utcnow
 from .residency import Residency
 
 
-class Participation(db.Model):
+class Participation(Model):
     __tablename__ = "participations"
     __table_args__ = (
         UniqueConstraint("cycle_id", "voter_key"),
@@ -66,7 +65,7 @@ class Participation(db.Model):
     residency: Mapped[Residency | None] = relationship()
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     __tablename__ = "ballots"
     __table_args__ = ({"sqlite_with_rowid": False},)
 
@@ -77,7 +76,7 @@ class Ballot(db.Model):
     revision_tag: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
-class SealedBallot(db.Model):
+class SealedBallot(Model):
     """A ballot as cast, sealed to the ballot key, until the mixer opens it."""
 
     __tablename__ = "sealed_ballots"
@@ -88,7 +87,7 @@ class SealedBallot(db.Model):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class PublishedReceipt(db.Model):
+class PublishedReceipt(Model):
     """The published digest of a mixed ballot's receipt, with nothing that ties it to one."""
 
     __tablename__ = "receipts"
@@ -98,7 +97,7 @@ class PublishedReceipt(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
 
 
-class PaperEntry(db.Model):
+class PaperEntry(Model):
     """A resident's paper ballot, typed at the office. It counts once two different people
     have typed it alike (``PaperKeying``), each without seeing the other's typing; typings that
     differ leave it in dispute until a further typing agrees with one of them, or it is
@@ -147,7 +146,7 @@ class PaperEntry(db.Model):
         return self.status in ("pending", "mismatch")
 
 
-class PaperKeying(db.Model):
+class PaperKeying(Model):
     """One person's typing of a paper ballot, sealed to the ballot key like a cast ballot; the
     sealed text is erased once the entry is confirmed or discarded. One typing per person and
     entry: a second look at the paper by the same person replaces their typing."""
