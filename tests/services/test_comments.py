@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import factories as f
 import pytest
-from sqlalchemy import func, select
+from helpers import row_count
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from microprojects.domain.cycles import Stance
@@ -51,10 +52,6 @@ def _error(call, *args, **kwargs) -> ServiceError:
     return caught.value
 
 
-def _count(model, **where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
-
-
 def _fresh(comment: Comment) -> Comment:
     db.session.expire_all()
     return db.session.get(Comment, comment.id)
@@ -98,7 +95,7 @@ def test_a_reply_must_be_on_the_same_proposal(ctx):
     other = _proposal(w)
     top = _post(w.resident_a, other)
     assert _error(_post, w.resident_a, p, parent=top).code == "wrong_proposal"
-    assert _count(Comment, proposal_id=p.id) == 0
+    assert row_count(Comment, proposal_id=p.id) == 0
 
 
 def test_official_replies_are_the_committees(ctx):
@@ -108,7 +105,7 @@ def test_official_replies_are_the_committees(ctx):
         _post(w.resident_a, p, official=True)
     official = _post(w.committee_a, p, body="已联系物业", stance=Stance.NEUTRAL, official=True)
     assert _fresh(official).is_official
-    assert _count(Comment, proposal_id=p.id) == 1
+    assert row_count(Comment, proposal_id=p.id) == 1
 
 
 @pytest.mark.parametrize(("body", "code"), [("   ", "required"), ("长" * 2001, "too_long")])
@@ -125,7 +122,7 @@ def test_comments_close_when_voting_starts(ctx, phase):
     p = _proposal(w, phase=phase)
     for who in (w.resident_a, w.committee_a):
         assert _error(_post, who, p).code == "comments_closed"
-    assert _count(Comment) == 0
+    assert row_count(Comment) == 0
 
 
 def test_only_eligible_people_comment_on_open_proposals(ctx):
@@ -214,7 +211,7 @@ def test_only_people_of_the_deliberation_report_and_never_their_own(ctx):
         == "own_comment"
     )
     assert not _fresh(c).is_hidden
-    assert _count(CommentReport, comment_id=c.id) == 0
+    assert row_count(CommentReport, comment_id=c.id) == 0
 
 
 def test_after_the_committee_restores_a_comment_reports_no_longer_hide_it(ctx):
@@ -230,7 +227,7 @@ def test_after_the_committee_restores_a_comment_reports_no_longer_hide_it(ctx):
     assert not c.is_hidden and c.hidden_reason == "" and c.reviewed_at is not None
     for reporter in reporters[2:]:
         assert comments.report_comment(reporter, c, reason="还是不喜欢", now=utcnow())
-    assert _count(CommentReport, comment_id=c.id) == 4
+    assert row_count(CommentReport, comment_id=c.id) == 4
     assert not _fresh(c).is_hidden
 
 
@@ -286,7 +283,7 @@ def test_only_the_communitys_committee_moderates(ctx, who):
     with pytest.raises(PermissionDenied):
         comments.restore_comment(getattr(w, who), c, reason="x", now=utcnow())
     assert _fresh(c).is_hidden
-    assert _count(AuditEntry, subject_type="comment") == 1
+    assert row_count(AuditEntry, subject_type="comment") == 1
 
 
 def test_the_administrator_moderates_everywhere(ctx):

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import factories as f
 import pytest
-from sqlalchemy import func, select
+from helpers import row_count
+from sqlalchemy import select
 
 from microprojects.domain.cycles import ProjectType
 from microprojects.domain.phases import Phase
@@ -31,10 +32,6 @@ def _input(**overrides) -> CycleInput:
         **overrides,
     }
     return CycleInput(**values)
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _audit(action: str) -> list[AuditEntry]:
@@ -92,10 +89,10 @@ def test_the_committee_creates_a_cycle_of_its_community_and_it_is_audited(ctx):
 @pytest.mark.parametrize("who", ["committee_b", "resident_a", "unverified", "organization"])
 def test_others_cannot_create_a_cycle_of_the_community(ctx, who):
     w = f.world()
-    before = (_count(Cycle), _count(AuditEntry))
+    before = (row_count(Cycle), row_count(AuditEntry))
     with pytest.raises(PermissionDenied):
         cycles.create_cycle(getattr(w, who), _input(), community=w.a, now=f.NOW)
-    assert (_count(Cycle), _count(AuditEntry)) == before
+    assert (row_count(Cycle), row_count(AuditEntry)) == before
 
 
 def test_the_administrator_may_create_a_community_cycle(ctx):
@@ -141,11 +138,11 @@ def test_dates_out_of_order_are_refused_and_nothing_is_written(ctx, swap, proble
     good = _input()
     first, second = swap
     data = _input(**{first: getattr(good, second), second: getattr(good, first)})
-    before = (_count(Cycle), _count(AuditEntry))
+    before = (row_count(Cycle), row_count(AuditEntry))
     error = _error(cycles.create_cycle, w.committee_a, data, community=w.a, now=f.NOW)
     assert error.code == "schedule_out_of_order"
     assert error.params["problem"] == problem
-    assert (_count(Cycle), _count(AuditEntry)) == before
+    assert (row_count(Cycle), row_count(AuditEntry)) == before
 
 
 def test_phases_may_start_at_the_same_moment(ctx):
@@ -167,14 +164,14 @@ def test_phases_may_start_at_the_same_moment(ctx):
 )
 def test_incomplete_cycles_are_refused(ctx, overrides, code):
     w = f.world()
-    before = _count(Cycle)
+    before = row_count(Cycle)
     assert (
         _error(
             cycles.create_cycle, w.committee_a, _input(**overrides), community=w.a, now=f.NOW
         ).code
         == code
     )
-    assert _count(Cycle) == before
+    assert row_count(Cycle) == before
 
 
 def test_a_large_street_budget_is_stored(ctx):
@@ -243,14 +240,14 @@ def test_a_reason_is_required(ctx, reason):
     w = f.world()
     c = f.cycle(w.a, w.committee_a, phase="collecting")
     old = c.schedule
-    before = _count(AuditEntry)
+    before = row_count(AuditEntry)
     error = _error(
         cycles.change_phase, w.committee_a, c, phase=Phase.COLLECTING, reason=reason, now=utcnow()
     )
     assert error.code == "reason_required"
     db.session.expire_all()
     assert db.session.get(Cycle, c.id).schedule == old
-    assert _count(AuditEntry) == before
+    assert row_count(AuditEntry) == before
 
 
 @pytest.mark.parametrize(
@@ -303,10 +300,10 @@ def test_extending_into_the_past_is_refused(ctx):
 def test_others_cannot_change_the_schedule(ctx, who):
     w = f.world()
     c = f.cycle(w.a, w.committee_a, phase="collecting")
-    before = _count(AuditEntry)
+    before = row_count(AuditEntry)
     with pytest.raises(PermissionDenied):
         cycles.change_phase(getattr(w, who), c, phase=Phase.COLLECTING, reason="x", now=utcnow())
-    assert _count(AuditEntry) == before
+    assert row_count(AuditEntry) == before
 
 
 def test_the_administrator_may_change_the_schedule(ctx):

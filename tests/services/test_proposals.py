@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import factories as f
 import pytest
-from sqlalchemy import func, select
+from helpers import row_count
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from microprojects.domain.cycles import DEFAULT_CHECKLIST, Feasibility, ProjectType
@@ -62,10 +63,6 @@ def _error(call, *args, **kwargs) -> ServiceError:
     with pytest.raises(ServiceError) as caught:
         call(*args, **kwargs)
     return caught.value
-
-
-def _count(model, **where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
 
 
 def _log(proposal: Proposal) -> list[AuditEntry]:
@@ -159,12 +156,12 @@ def test_an_organization_proposes_for_its_community(ctx):
 def test_proposals_are_made_only_while_collecting(ctx, phase):
     w = f.world()
     c = f.cycle(w.a, w.committee_a, phase=phase)
-    before = _count(Proposal)
+    before = row_count(Proposal)
     error = _error(
         proposals.create_proposal, w.resident_a, c, f.proposal_input(), submit=True, now=utcnow()
     )
     assert error.code == "not_collecting"
-    assert _count(Proposal) == before
+    assert row_count(Proposal) == before
 
 
 @pytest.mark.parametrize(
@@ -179,13 +176,13 @@ def test_proposals_are_made_only_while_collecting(ctx, phase):
 def test_who_may_not_propose(ctx, who, overrides, code):
     w = f.world()
     c = f.cycle(w.a, w.committee_a, **overrides)
-    before = (_count(Proposal), _count(AuditEntry))
+    before = (row_count(Proposal), row_count(AuditEntry))
     error = _error(
         proposals.create_proposal, getattr(w, who), c, f.proposal_input(), submit=True,
         now=utcnow(),
     )  # fmt: skip
     assert error.code == code
-    assert (_count(Proposal), _count(AuditEntry)) == before
+    assert (row_count(Proposal), row_count(AuditEntry)) == before
 
 
 @pytest.mark.parametrize(
@@ -211,11 +208,11 @@ def test_who_may_not_propose(ctx, who, overrides, code):
 def test_invalid_proposals_are_refused(ctx, overrides, code, params):
     w = f.world()
     c = f.cycle(w.a, w.committee_a)
-    before = _count(Proposal)
+    before = row_count(Proposal)
     error = _error(_new, w, c, **overrides)
     assert error.code == code
     assert error.params == params
-    assert _count(Proposal) == before
+    assert row_count(Proposal) == before
 
 
 def test_costs_at_the_cap_are_accepted(ctx):
@@ -487,7 +484,7 @@ def test_merging_twice_into_the_same_target_adds_the_co_proposer_once(ctx):
     second = _new(w, c, other_author)
     proposals.merge(w.committee_a, first, target, note="", now=utcnow())
     proposals.merge(w.committee_a, second, target, note="", now=utcnow())
-    assert _count(CoProposer, proposal_id=target.id) == 1
+    assert row_count(CoProposer, proposal_id=target.id) == 1
 
 
 def test_merging_a_proposal_of_the_targets_author_adds_no_co_proposer(ctx):
@@ -496,7 +493,7 @@ def test_merging_a_proposal_of_the_targets_author_adds_no_co_proposer(ctx):
     target = _new(w, c)
     again = _new(w, c)
     proposals.merge(w.committee_a, again, target, note="", now=utcnow())
-    assert _count(CoProposer, proposal_id=target.id) == 0
+    assert row_count(CoProposer, proposal_id=target.id) == 0
 
 
 def test_merge_does_not_make_the_target_author_a_supporter_of_their_own_proposal(ctx):
@@ -693,7 +690,7 @@ def test_assess_stores_the_checklist_answers(ctx):
         feasibility=Feasibility.FEASIBLE, note="", now=utcnow(),
     )  # fmt: skip
     assert error.code == "unknown_checklist_item"
-    assert _count(Assessment, proposal_id=p.id) == 1
+    assert row_count(Assessment, proposal_id=p.id) == 1
 
 
 # --- entered on behalf of a resident ------------------------------------------------------
@@ -745,7 +742,7 @@ def test_entry_on_behalf_is_refused_to_others_and_checked(ctx):
         proposals.enter_on_behalf, w.committee_a, voting, w.a, f.proposal_input(),
         on_behalf_of="陈阿婆", now=utcnow(),
     ).code == "not_collecting"  # fmt: skip
-    assert _count(Proposal) == 0
+    assert row_count(Proposal) == 0
 
 
 # --- the audit trail of a whole life ------------------------------------------------------
@@ -882,8 +879,8 @@ def test_eight_simultaneous_supports_by_one_person_store_one(ctx):
     for t in threads:
         t.join()
     assert sorted(map(repr, results)) == sorted(["True"] + ["False"] * 7), results
-    assert _count(Support, proposal_id=proposal_id) == 1
-    assert _count(Support, proposal_id=proposal_id, user_id=fan_id) == 1
+    assert row_count(Support, proposal_id=proposal_id) == 1
+    assert row_count(Support, proposal_id=proposal_id, user_id=fan_id) == 1
 
 
 # --- who sees a draft, who follows ---------------------------------------------------------
@@ -929,7 +926,7 @@ def test_co_proposers_must_be_eligible_and_are_added_once(ctx):
     assert _error(proposals.add_co_proposer, w.resident_a, p, partner, now=utcnow()).code == (
         "already_co_proposer"
     )
-    assert _count(CoProposer, proposal_id=p.id) == 1
+    assert row_count(CoProposer, proposal_id=p.id) == 1
 
 
 def test_the_committee_does_not_see_a_residents_unsent_draft(ctx):

@@ -2,6 +2,7 @@ import threading
 
 import factories as f
 import pytest
+from helpers import row_count
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,16 +26,12 @@ def _error(call, *args, **kwargs) -> str:
     return caught.value.code
 
 
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 # --- roster import -------------------------------------------------------------------------
 
 
 def test_import_adds_updates_and_is_audited(ctx):
     w = f.world()
-    before = _count(RosterEntry)
+    before = row_count(RosterEntry)
     report = residency.import_roster(
         w.committee_a,
         w.a,
@@ -45,7 +42,7 @@ def test_import_adds_updates_and_is_audited(ctx):
         now=f.NOW,
     )
     assert (report.added, report.updated, report.unchanged) == (2, 0, 0)
-    assert _count(RosterEntry) == before + 2
+    assert row_count(RosterEntry) == before + 2
     again = residency.import_roster(
         w.committee_a,
         w.a,
@@ -65,7 +62,7 @@ def test_import_adds_updates_and_is_audited(ctx):
 
 def test_import_with_bad_rows_writes_nothing(ctx):
     w = f.world()
-    before = (_count(RosterEntry), _count(AuditEntry))
+    before = (row_count(RosterEntry), row_count(AuditEntry))
     report = residency.import_roster(
         w.committee_a,
         w.a,
@@ -78,7 +75,7 @@ def test_import_with_bad_rows_writes_nothing(ctx):
     )
     assert not report.ok
     assert [(p.line, p.code) for p in report.problems] == [(3, "unknown_grid"), (4, "bad_phone")]
-    assert (_count(RosterEntry), _count(AuditEntry)) == before
+    assert (row_count(RosterEntry), row_count(AuditEntry)) == before
 
 
 def test_only_the_own_committee_imports(ctx):

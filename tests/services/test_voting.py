@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import factories as f
 import pytest
+from helpers import row_count
 from sqlalchemy import func, inspect, select
 
 from microprojects.domain import secrecy
@@ -28,19 +29,15 @@ from microprojects.services.cycles import CycleInput
 from microprojects.services.errors import PermissionDenied, ServiceError
 
 
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _ballots() -> int:
     """Ballots stored, sealed or mixed."""
-    return _count(Ballot) + _count(SealedBallot)
+    return row_count(Ballot) + row_count(SealedBallot)
 
 
 def _mixed(cycle_id: int) -> list[tuple[list[str], list[int] | None]]:
     """Mix what is left, as at the close of voting, and read the plain ballots."""
     mixing.mix(cycle_id, final=True)
-    assert _count(SealedBallot) == 0
+    assert row_count(SealedBallot) == 0
     return [(b.choices, b.points) for b in db.session.scalars(select(Ballot))]
 
 
@@ -77,7 +74,7 @@ def test_cast_stores_participation_and_anonymous_ballot(election):
     assert participation.receipt_commitment == secrecy.commitment(result.receipt)
     assert participation.receipt_commitment != voting.receipt_digest(result.receipt)
     sealed = db.session.scalar(select(SealedBallot))
-    assert f'"c":["{ids[0]}"'.encode() not in sealed.sealed and _count(Ballot) == 0
+    assert f'"c":["{ids[0]}"'.encode() not in sealed.sealed and row_count(Ballot) == 0
     assert len(sealed.sealed) % secrecy.PAD_BLOCK == 48  # the padded text and the seal's 48
     code = result.receipt.lower().replace("-", "")
     assert voting.receipt_status(c, code) == "sealed"
@@ -199,7 +196,7 @@ def test_fifty_simultaneous_casts_by_one_resident_store_one(app):
     assert outcomes.count("ok") == 1, outcomes
     assert set(outcomes) - {"ok"} == {"already_voted"}
     with app.app_context():
-        assert _count(Participation) == 1
+        assert row_count(Participation) == 1
         assert _ballots() == 1
 
 
@@ -256,7 +253,7 @@ def test_web_cast_racing_a_paper_confirmation_stores_one(app):
         t.join()
     assert sorted(outcomes) in (["already_voted", "web"], ["already_voted", "paper"]), outcomes
     with app.app_context():
-        assert _count(Participation) == 1
+        assert row_count(Participation) == 1
         assert _ballots() == 1
 
 
@@ -287,7 +284,7 @@ def test_revision_replaces_the_ballot_when_allowed(ctx):
     assert _mixed(c.id) == [([ids[1]], None)]
     assert voting.receipt_status(c, first.receipt) == "unknown"
     assert voting.receipt_status(c, second.receipt) == "counted"
-    assert _count(Participation) == 1 and _count(PublishedReceipt) == 1
+    assert row_count(Participation) == 1 and row_count(PublishedReceipt) == 1
     # The old receipt is spent.
     assert (
         _error(voting.revise_ballot, w.resident_a, c, first.receipt, [Choice(ids[2])], now=utcnow())
@@ -445,7 +442,7 @@ def test_a_cast_whose_roster_entry_is_gone_writes_nothing(election):
     with pytest.raises(ServiceError) as caught:
         voting._record(c, residency, [Choice(ids[0])], "web", utcnow())
     assert caught.value.code == "not_verified"
-    assert _count(Participation) == 0 and _ballots() == 0
+    assert row_count(Participation) == 0 and _ballots() == 0
 
 
 def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
@@ -473,7 +470,7 @@ def test_paper_ballots_need_two_people_and_share_the_registry(ctx):
     assert [k.sealed for k in entry.keyings] == [None, None]  # nothing links her to the ballot
     assert db.session.scalar(select(Participation.receipt_commitment)) is None  # no receipt
     assert _mixed(c.id) == [([pid], None)]
-    assert _count(PublishedReceipt) == 0
+    assert row_count(PublishedReceipt) == 0
     assert db.session.scalar(select(Participation.channel)) == "paper"
     # Voted on paper: the web refuses her.
     assert _error(voting.cast_ballot, w.resident_a, c, [Choice(pid)], now=utcnow()) == (
@@ -503,7 +500,7 @@ def test_typings_that_differ_wait_until_a_third_agrees_with_one_of_them(ctx):
     # The second typist read the paper differently: the entry waits, and the audit says so.
     outcome = voting.key_paper_ballot(second, entry, [Choice(a), Choice(d)], now=utcnow())
     assert outcome == "mismatch" and entry.status == "mismatch"
-    assert _count(Participation) == 0 and _ballots() == 0
+    assert row_count(Participation) == 0 and _ballots() == 0
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-1] == "paper.mismatch"
     # The count refuses while it waits.
@@ -515,7 +512,7 @@ def test_typings_that_differ_wait_until_a_third_agrees_with_one_of_them(ctx):
     outcome = voting.key_paper_ballot(w.admin, entry, [Choice(b), Choice(a)], now=utcnow())
     assert outcome == "confirmed" and entry.status == "confirmed"
     assert [sorted(choices) for choices, _ in _mixed(c.id)] == [sorted([a, b])]
-    assert _count(Participation) == 1
+    assert row_count(Participation) == 1
 
 
 def test_the_first_typist_may_settle_a_dispute_only_with_someone_else_agreeing(ctx):
@@ -620,12 +617,12 @@ def test_the_mixer_waits_for_a_batch_and_takes_all_at_the_close(ctx):
     for voter in voters[:2]:
         voting.cast_ballot(voter, c, [Choice(pid)], now=utcnow())
     assert mixing.mix(c.id) == 0  # two of three: they wait
-    assert (_count(SealedBallot), _count(Ballot)) == (2, 0)
+    assert (row_count(SealedBallot), row_count(Ballot)) == (2, 0)
     voting.cast_ballot(voters[2], c, [Choice(pid)], now=utcnow())  # the third mixes
-    assert (_count(SealedBallot), _count(Ballot)) == (0, 3)
+    assert (row_count(SealedBallot), row_count(Ballot)) == (0, 3)
     voting.cast_ballot(voters[3], c, [Choice(pid)], now=utcnow())
     assert mixing.mix(c.id, final=True) == 1
-    assert (_count(SealedBallot), _count(Ballot), _count(PublishedReceipt)) == (0, 4, 4)
+    assert (row_count(SealedBallot), row_count(Ballot), row_count(PublishedReceipt)) == (0, 4, 4)
 
 
 def test_a_ballot_that_does_not_open_stops_the_mix_and_nothing_is_lost(ctx):
@@ -637,7 +634,7 @@ def test_a_ballot_that_does_not_open_stops_the_mix_and_nothing_is_lost(ctx):
     ctx.config["BALLOT_KEY"] = mixing.new_key()  # another server's key
     with pytest.raises(mixing.BallotKeyError):
         mixing.mix(c.id, final=True)
-    assert (_count(SealedBallot), _count(Ballot)) == (1, 0)
+    assert (row_count(SealedBallot), row_count(Ballot)) == (1, 0)
     # The count refuses, saying why, and counts once the right key is back.
     from microprojects.services import counting
 
@@ -645,7 +642,7 @@ def test_a_ballot_that_does_not_open_stops_the_mix_and_nothing_is_lost(ctx):
     assert _error(counting.run_count, None, c, now=closed) == "count_unmixed"
     ctx.config["BALLOT_KEY"] = right
     assert counting.run_count(None, c, now=closed).num_ballots == 1
-    assert _count(SealedBallot) == 0
+    assert row_count(SealedBallot) == 0
 
 
 def test_two_mixers_at_once_open_each_ballot_once(app):
@@ -677,4 +674,8 @@ def test_two_mixers_at_once_open_each_ballot_once(app):
         t.join()
     assert sum(mixed) == 6, mixed
     with app.app_context():
-        assert (_count(SealedBallot), _count(Ballot), _count(PublishedReceipt)) == (0, 6, 6)
+        assert (row_count(SealedBallot), row_count(Ballot), row_count(PublishedReceipt)) == (
+            0,
+            6,
+            6,
+        )

@@ -6,6 +6,7 @@ import re
 
 import factories as f
 import pytest
+from helpers import row_count
 from sqlalchemy import func, select
 from webclient import login, post
 
@@ -24,11 +25,6 @@ from microprojects.models import (
 
 def _place_admin(world):
     return db.session.get(Community, world.a_id), db.session.get(User, world.ids["admin"])
-
-
-def _count(app, model):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _errors(page: str) -> list[str]:
@@ -50,7 +46,7 @@ def test_an_objection_is_filed_and_answered_in_public(app, client, world):
     )
     assert filed.status_code == 302 and filed.headers["Location"].endswith("#objections")
     empty = post(client, f"/cycles/{cycle_id}/objections", {"project": "", "reason": ""})
-    assert empty.status_code == 302 and _count(app, Objection) == 1
+    assert empty.status_code == 302 and row_count(Objection, app=app) == 1
     committee = app.test_client()
     login(committee, "committee_a")
     with app.app_context():
@@ -132,7 +128,7 @@ def test_residents_rate_once_and_report_a_problem_with_a_photo(app, client, worl
     post(client, f"/proposals/{project_id}/rate", {"stars": "4", "comment": "很亮"})
     again = post(client, f"/proposals/{project_id}/rate", {"stars": "1"}, follow_redirects=True)
     assert "您已经评价过这个项目" in again.get_data(as_text=True)
-    assert _count(app, Rating) == 1
+    assert row_count(Rating, app=app) == 1
     page = client.get(f"/proposals/{project_id}").get_data(as_text=True)
     assert "您给了 4 颗星。" in page and "4.0" in page
     reported = post(
@@ -149,7 +145,7 @@ def test_residents_rate_once_and_report_a_problem_with_a_photo(app, client, worl
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert _errors(fake.get_data(as_text=True)) and _count(app, ProblemReport) == 1
+    assert _errors(fake.get_data(as_text=True)) and row_count(ProblemReport, app=app) == 1
     with app.app_context():
         report_id = db.session.scalar(select(ProblemReport.id))
     committee = app.test_client()

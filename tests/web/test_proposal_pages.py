@@ -12,8 +12,9 @@ from types import SimpleNamespace
 
 import factories as f
 import pytest
+from helpers import row_count
 from PIL import ExifTags, Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from webclient import csrf_token, login, post
 
 from microprojects.domain.cycles import ProjectType, Stance
@@ -118,11 +119,6 @@ def _listed(client, cycle_id: int, **params) -> list[int]:
 def _state(app, proposal_id: int) -> str:
     with app.app_context():
         return db.session.get(Proposal, proposal_id).state
-
-
-def _count(app, model, **where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
 
 
 def _escaped(page: str, marker: str) -> None:
@@ -604,7 +600,7 @@ def test_support_through_the_page(app, world):
         as_text=True
     )
     assert "您已附议过。" in page
-    assert _count(app, Support, proposal_id=pid) == 1
+    assert row_count(Support, app=app, proposal_id=pid) == 1
     page = post(client, f"/proposals/{pid}/unsupport", {}, follow_redirects=True).get_data(
         as_text=True
     )
@@ -615,7 +611,7 @@ def test_support_through_the_page(app, world):
         as_text=True
     )
     assert "目前不能对该提议进行此操作。" in page
-    assert _count(app, Support, proposal_id=pid) == 0
+    assert row_count(Support, app=app, proposal_id=pid) == 0
 
 
 def test_the_author_withdraws_through_the_page(app, world):
@@ -705,7 +701,7 @@ def test_bad_input_in_the_form_is_explained_and_nothing_is_stored(app, world, ov
     page = response.get_data(as_text=True)
     assert message in page
     assert 'value="楼道装感应灯"' in page or overrides.get("title") == ""  # input is kept
-    assert _count(app, Proposal) == 0
+    assert row_count(Proposal, app=app) == 0
 
 
 def test_an_absurd_cost_is_a_form_error(app, world):
@@ -731,7 +727,7 @@ def test_who_cannot_propose_is_sent_back_with_the_reason(app, world):
         assert response.headers["Location"].endswith(f"/cycles/{cid}")
         assert message in _page(client, f"/cycles/{cid}")
         assert "我要提议" not in _page(client, f"/cycles/{cid}")
-    assert _count(app, Proposal) == 0
+    assert row_count(Proposal, app=app) == 0
     assert "我要提议" in _page(_as(app, "organization"), f"/cycles/{cycle_id}")
 
 
@@ -740,7 +736,7 @@ def test_too_young_for_the_cycle(app, world):
     client = _as(app, "resident_a")
     post(client, f"/cycles/{cycle_id}/propose", _proposal_form())
     assert "您未达到本轮次的最低年龄。" in _page(client, f"/cycles/{cycle_id}")
-    assert _count(app, Proposal) == 0
+    assert row_count(Proposal, app=app) == 0
 
 
 # --- photos --------------------------------------------------------------------------------
@@ -815,7 +811,7 @@ def test_files_that_are_not_acceptable_photos_are_refused(app, world, data, name
     before = _uploads(app)
     page = _upload(client, pid, data, name).get_data(as_text=True)
     assert message in page
-    assert _count(app, ProposalPhoto) == 0
+    assert row_count(ProposalPhoto, app=app) == 0
     assert _uploads(app) == before
 
 
@@ -829,7 +825,7 @@ def test_a_photo_over_the_configured_size_is_refused(app, world):
     assert len(big) > 2000
     page = _upload(client, pid, big).get_data(as_text=True)
     assert "照片过大：最大" in page
-    assert _count(app, ProposalPhoto) == 0 and _uploads(app) == before
+    assert row_count(ProposalPhoto, app=app) == 0 and _uploads(app) == before
 
 
 def test_a_request_over_the_site_limit_is_refused(app, world):
@@ -860,7 +856,7 @@ def test_a_request_over_the_site_limit_is_refused(app, world):
     )
     assert response.status_code == 413
     assert "文件过大" in response.get_data(as_text=True)
-    assert _count(app, ProposalPhoto) == 0 and _uploads(app) == before
+    assert row_count(ProposalPhoto, app=app) == 0 and _uploads(app) == before
 
 
 def test_at_most_four_photos(app, world):
@@ -873,7 +869,7 @@ def test_at_most_four_photos(app, world):
         )
     page = _upload(client, pid, f.jpeg()).get_data(as_text=True)
     assert "每个提议最多 4 张照片。" in page
-    assert _count(app, ProposalPhoto, proposal_id=pid) == 4
+    assert row_count(ProposalPhoto, app=app, proposal_id=pid) == 4
     assert f'action="/proposals/{pid}/photos"' not in page  # the form is gone
 
 
@@ -887,7 +883,7 @@ def test_only_the_author_adds_photos_and_not_once_submitted(app, world):
     assert "目前不能对该提议进行此操作。" in page
     assert _upload(_as(app, neighbour), draft, f.jpeg()).status_code == 404
     assert _upload(_as(app, "resident_b"), submitted, f.jpeg()).status_code == 403
-    assert _count(app, ProposalPhoto) == 0
+    assert row_count(ProposalPhoto, app=app) == 0
 
 
 # --- escaping everything people type --------------------------------------------------------
@@ -1171,7 +1167,7 @@ def test_commenting_is_rate_limited(app, world):
         for i in range(11)
     ]
     assert statuses == [302] * 10 + [429]
-    assert _count(app, Comment, proposal_id=pid) == 10
+    assert row_count(Comment, app=app, proposal_id=pid) == 10
 
 
 # --- the committee's cycle forms ----------------------------------------------------------
@@ -1238,7 +1234,7 @@ def test_cycle_form_errors(app, world):
     assert "请输入以元为单位的金额" in page
     page = post(committee, path, _cycle_form(title="")).get_data(as_text=True)
     assert 'class="error"' in page
-    assert _count(app, Cycle) == 0
+    assert row_count(Cycle, app=app) == 0
 
 
 def test_a_cycle_without_minimum_age(app, world):
@@ -1255,7 +1251,7 @@ def test_only_the_committee_creates_cycles(app, world):
         client = _as(app, who)
         assert client.get(f"/c/{world.a_slug}/committee/cycles").status_code == 403
         assert post(client, f"/c/{world.a_slug}/committee/cycles", _cycle_form()).status_code == 403
-    assert _count(app, Cycle) == 0
+    assert row_count(Cycle, app=app) == 0
 
 
 def test_ending_a_phase_early_through_the_form(app, client, world):
@@ -1329,7 +1325,7 @@ def test_entering_a_proposal_on_behalf_through_the_form(app, world):
         assert client.get(path).status_code == 403
         data = {**_proposal_form(), "on_behalf_of": "x", "community": world.a_id}
         assert post(client, path, data).status_code == 403
-    assert _count(app, Proposal) == 1
+    assert row_count(Proposal, app=app) == 1
 
 
 def test_the_on_behalf_form_offers_no_draft_it_cannot_keep(app, world):

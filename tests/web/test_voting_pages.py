@@ -4,7 +4,8 @@ import re
 
 import factories as f
 import pytest
-from sqlalchemy import func, select
+from helpers import row_count
+from sqlalchemy import select
 from webclient import csrf_token, login, post
 
 from microprojects.extensions import db
@@ -22,14 +23,9 @@ def election(app, world):
         return c.id, [str(p.id) for p in projects]
 
 
-def _count(app, model):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _ballots(app) -> int:
     """Ballots stored, sealed or mixed."""
-    return _count(app, Ballot) + _count(app, SealedBallot)
+    return row_count(Ballot, app=app) + row_count(SealedBallot, app=app)
 
 
 def _receipt(page: str) -> str:
@@ -86,7 +82,7 @@ def test_choose_review_cast_and_check(app, client, world, election):
     assert "您不能投出这张选票" in text and "每人只能投一次" in text
     assert "还不能投出" not in text and "修改选择" not in text
     assert 'name="token"' not in text
-    assert _ballots(app) == 1 and _count(app, Participation) == 1
+    assert _ballots(app) == 1 and row_count(Participation, app=app) == 1
 
 
 def test_a_ballot_reviewed_on_two_devices_is_cast_once(app, world, election):
@@ -101,7 +97,7 @@ def test_a_ballot_reviewed_on_two_devices_is_cast_once(app, world, election):
     assert cast.status_code == 200 and _receipt(cast.get_data(as_text=True))
     refused = post(computer, f"/cycles/{cycle_id}/vote/cast", {"token": tokens[1].group(1)})
     assert "每人只能投一次" in computer.get(refused.headers["Location"]).get_data(as_text=True)
-    assert _ballots(app) == 1 and _count(app, Participation) == 1
+    assert _ballots(app) == 1 and row_count(Participation, app=app) == 1
 
 
 def test_an_invalid_ballot_is_explained_and_not_cast(app, client, world, election):
@@ -143,7 +139,7 @@ def test_a_review_that_offers_no_cast_ends_the_form_reviewed_before_it(
     assert refused.headers["Location"].endswith(f"/cycles/{cycle_id}/vote")
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "该选票表单已使用过，请重新确认您的选择。" in page
-    assert _ballots(app) == 0 and _count(app, Participation) == 0
+    assert _ballots(app) == 0 and row_count(Participation, app=app) == 0
 
 
 def test_refusals_seen_by_the_voter(app, world, election):
@@ -202,7 +198,7 @@ def test_revision_through_the_pages(app, client, world, election):
     checker = app.test_client()
     assert "没有哪张选票" in _check(checker, cycle_id, first)
     assert "已计入" in _check(checker, cycle_id, second)
-    assert _count(app, Ballot) == 1 and _count(app, SealedBallot) == 0
+    assert row_count(Ballot, app=app) == 1 and row_count(SealedBallot, app=app) == 0
 
 
 def test_another_voters_receipt_cannot_replace_their_ballot(app, world, election):
@@ -386,7 +382,7 @@ def test_a_cast_is_three_statements_on_postgresql_and_five_on_sqlite(app, client
                     "INSERT INTO participations", "INSERT INTO sealed_ballots",
                     "SELECT count(*) AS"]  # fmt: skip
     assert statements == expected
-    assert _count(app, SealedBallot) == 1 and _count(app, Participation) == 1
+    assert row_count(SealedBallot, app=app) == 1 and row_count(Participation, app=app) == 1
 
 
 def test_a_second_typist_from_another_community_works_only_where_named(app, world, election):
