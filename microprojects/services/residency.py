@@ -214,6 +214,19 @@ def live_codes(community: Community, grid: Grid | None = None) -> list[Household
     return list(db.session.scalars(query))
 
 
+def find_grid(community_id: int, grid_id: int) -> Grid | None:
+    """The grid ``grid_id`` of the community (None: no such grid, or another community's)."""
+    grid = db.session.get(Grid, grid_id)
+    return grid if grid is not None and grid.community_id == community_id else None
+
+
+def find_roster_entry(community_id: int, entry_id: int) -> RosterEntry | None:
+    """The community's roster entry ``entry_id`` (None: no such entry, or another
+    community's)."""
+    entry = db.session.get(RosterEntry, entry_id)
+    return entry if entry is not None and entry.community_id == community_id else None
+
+
 def claim_code(user: User, community: Community, raw_code: str, *, now: datetime) -> Residency:
     """Verify ``user`` as the roster member a household code was issued to.
 
@@ -381,6 +394,13 @@ def request_verification(
             setattr(residency, key, value)
     _commit_or(ServiceError("already_verified", community=community.name))
     return residency
+
+
+def find_residency(community_id: int, residency_id: int) -> Residency | None:
+    """The request or residency ``residency_id`` in the community (None: no such one, or
+    another community's)."""
+    found = db.session.get(Residency, residency_id)
+    return found if found is not None and found.community_id == community_id else None
 
 
 def roster_matches(residency: Residency) -> list[RosterEntry]:
