@@ -24,6 +24,7 @@ from ..models import (
     Residency,
     ResidencyStatus,
     RosterEntry,
+    Street,
     User,
     VerificationMethod,
 )
@@ -394,6 +395,17 @@ def request_verification(
             setattr(residency, key, value)
     _commit_or(ServiceError("already_verified", community=community.name))
     return residency
+
+
+def find_community(community_id: int) -> Community | None:
+    return db.session.get(Community, community_id)
+
+
+def list_communities() -> list[Community]:
+    """Every community one may ask to join, by street, then by name."""
+    return list(
+        db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
+    )
 
 
 def find_residency(community_id: int, residency_id: int) -> Residency | None:
