@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.characters import clean_line, clean_text
@@ -255,7 +256,7 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
         db.session.refresh(code)  # a racing claim of this very code reads as "used"
         raise ServiceError("code_used" if code.claimed_at else "person_claimed")
 
-    took_code = db.session.execute(
+    took_code = _rows_changed(
         update(HouseholdCode)
         .where(
             HouseholdCode.id == code.id,
@@ -263,7 +264,7 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
             HouseholdCode.revoked_at.is_(None),
         )
         .values(claimed_at=now, claimed_by_id=user.id)
-    ).rowcount
+    )
     took_entry = _claim_entry(entry, user, now)
     if not (took_code and took_entry):
         db.session.rollback()
@@ -285,13 +286,21 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
     return residency
 
 
+def _rows_changed(statement: Update) -> int:
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which
+    # has the row count the conditional claims rely on.
+    result = cast("CursorResult[Any]", db.session.execute(statement))
+    return result.rowcount
+
+
 def _claim_entry(entry: RosterEntry, user: User, now: datetime) -> bool:
-    result = db.session.execute(
-        update(RosterEntry)
-        .where(RosterEntry.id == entry.id, RosterEntry.claimed_at.is_(None))
-        .values(claimed_at=now, claimed_by_id=user.id)
+    return bool(
+        _rows_changed(
+            update(RosterEntry)
+            .where(RosterEntry.id == entry.id, RosterEntry.claimed_at.is_(None))
+            .values(claimed_at=now, claimed_by_id=user.id)
+        )
     )
-    return bool(result.rowcount)
 
 
 def _verified_residency(
