@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from ..domain.characters import clean_line, clean_text
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
@@ -29,6 +29,17 @@ _BY_ID = select(Cycle).where(Cycle.id == bindparam("id"))
 
 def find_cycle(cycle_id: int) -> Cycle | None:
     return db.session.execute(_BY_ID, {"id": cycle_id}).scalar_one_or_none()
+
+
+def list_community_cycles(community: Community) -> list[Cycle]:
+    """The cycles the community takes part in, its own and its street's, the latest first."""
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id))
+            .order_by(Cycle.collecting_at.desc())
+        )
+    )
 
 
 @dataclass

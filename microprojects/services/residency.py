@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.characters import clean_line, clean_text
@@ -24,6 +25,7 @@ from ..models import (
     Residency,
     ResidencyStatus,
     RosterEntry,
+    Street,
     User,
     VerificationMethod,
 )
@@ -214,6 +216,19 @@ def live_codes(community: Community, grid: Grid | None = None) -> list[Household
     return list(db.session.scalars(query))
 
 
+def find_grid(community_id: int, grid_id: int) -> Grid | None:
+    """The grid ``grid_id`` of the community (None: no such grid, or another community's)."""
+    grid = db.session.get(Grid, grid_id)
+    return grid if grid is not None and grid.community_id == community_id else None
+
+
+def find_roster_entry(community_id: int, entry_id: int) -> RosterEntry | None:
+    """The community's roster entry ``entry_id`` (None: no such entry, or another
+    community's)."""
+    entry = db.session.get(RosterEntry, entry_id)
+    return entry if entry is not None and entry.community_id == community_id else None
+
+
 def claim_code(user: User, community: Community, raw_code: str, *, now: datetime) -> Residency:
     """Verify ``user`` as the roster member a household code was issued to.
 
@@ -241,7 +256,7 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
         db.session.refresh(code)  # a racing claim of this very code reads as "used"
         raise ServiceError("code_used" if code.claimed_at else "person_claimed")
 
-    took_code = db.session.execute(
+    took_code = _rows_changed(
         update(HouseholdCode)
         .where(
             HouseholdCode.id == code.id,
@@ -249,7 +264,7 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
             HouseholdCode.revoked_at.is_(None),
         )
         .values(claimed_at=now, claimed_by_id=user.id)
-    ).rowcount
+    )
     took_entry = _claim_entry(entry, user, now)
     if not (took_code and took_entry):
         db.session.rollback()
@@ -271,13 +286,21 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
     return residency
 
 
+def _rows_changed(statement: Update) -> int:
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which
+    # has the row count the conditional claims rely on.
+    result = cast("CursorResult[Any]", db.session.execute(statement))
+    return result.rowcount
+
+
 def _claim_entry(entry: RosterEntry, user: User, now: datetime) -> bool:
-    result = db.session.execute(
-        update(RosterEntry)
-        .where(RosterEntry.id == entry.id, RosterEntry.claimed_at.is_(None))
-        .values(claimed_at=now, claimed_by_id=user.id)
+    return bool(
+        _rows_changed(
+            update(RosterEntry)
+            .where(RosterEntry.id == entry.id, RosterEntry.claimed_at.is_(None))
+            .values(claimed_at=now, claimed_by_id=user.id)
+        )
     )
-    return bool(result.rowcount)
 
 
 def _verified_residency(
@@ -381,6 +404,24 @@ def request_verification(
             setattr(residency, key, value)
     _commit_or(ServiceError("already_verified", community=community.name))
     return residency
+
+
+def find_community(community_id: int) -> Community | None:
+    return db.session.get(Community, community_id)
+
+
+def list_communities() -> list[Community]:
+    """Every community one may ask to join, by street, then by name."""
+    return list(
+        db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
+    )
+
+
+def find_residency(community_id: int, residency_id: int) -> Residency | None:
+    """The request or residency ``residency_id`` in the community (None: no such one, or
+    another community's)."""
+    found = db.session.get(Residency, residency_id)
+    return found if found is not None and found.community_id == community_id else None
 
 
 def roster_matches(residency: Residency) -> list[RosterEntry]:

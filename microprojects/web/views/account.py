@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
-from sqlalchemy import select
 
 from ...domain.people import Basis
-from ...extensions import db, rate_limit
-from ...models import Community, Street
-from ...services import accounts, residency
+from ...extensions import rate_limit
+from ...services import accounts, inbox, residency
 from ...services.errors import ServiceError
+from ...services.notifications import mark_all_read
 from ..auth import end_session
 from ..forms.auth import DeleteAccountForm, PasswordForm
 from ..forms.residency import ClaimForm, VerificationRequestForm
@@ -25,7 +23,7 @@ bp = Blueprint("account", __name__, url_prefix="")
 
 @bp.get("/account")
 @login_required
-def index() -> str:
+def index() -> ResponseReturnValue:
     return render_template(
         "account/index.html", user=current_user, residency=current_user.residency
     )
@@ -33,7 +31,7 @@ def index() -> str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def password() -> Any:
+def password() -> ResponseReturnValue:
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -54,7 +52,7 @@ def password() -> Any:
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
-def delete() -> Any:
+def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
@@ -70,14 +68,14 @@ def delete() -> Any:
 
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
-def verify() -> Any:
+def verify() -> ResponseReturnValue:
     current = current_user.residency
     form = VerificationRequestForm()
     form.community.choices = community_choices()
     if request.method == "GET" and current is not None:
         form.community.data = current.community_id
     if form.validate_on_submit():
-        community = db.session.get(Community, form.community.data)
+        community = residency.find_community(form.community.data)
         if community is None:
             form.community.errors = [_("Choose a community from the list.")]
         else:
@@ -104,11 +102,11 @@ def verify() -> Any:
                     "success",
                 )
                 return redirect(url_for("account.index"))
-    communities = db.session.scalars(
-        select(Community).join(Street).order_by(Street.name, Community.name)
-    ).all()
     return render_template(
-        "account/verify.html", form=form, residency=current, communities=communities
+        "account/verify.html",
+        form=form,
+        residency=current,
+        communities=residency.list_communities(),
     )
 
 
@@ -118,7 +116,7 @@ def _claim_limit() -> str:
 
 @bp.route("/c/<slug>/claim", methods=["GET", "POST"])
 @rate_limit(_claim_limit, methods=["POST"])
-def claim(slug: str) -> Any:
+def claim(slug: str) -> ResponseReturnValue:
     community = community_or_404(slug)
     form = ClaimForm()
     if request.method == "GET" and request.args.get("code"):
@@ -139,22 +137,13 @@ def claim(slug: str) -> Any:
 
 @bp.get("/account/notifications")
 @login_required
-def notifications() -> str:
-    from ...models import Notification
-
-    notices = db.session.scalars(
-        select(Notification)
-        .filter_by(user_id=current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(100)
-    ).all()
+def notifications() -> ResponseReturnValue:
+    notices = inbox.list_recent_notices(current_user.id)
     return render_template("account/notifications.html", notices=notices)
 
 
 @bp.post("/account/notifications/read")
 @login_required
-def notifications_read() -> Any:
-    from ...services.notifications import mark_all_read
-
+def notifications_read() -> ResponseReturnValue:
     mark_all_read(current_user, now=now())
     return redirect(url_for("account.notifications"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import segno
 from flask import (
@@ -19,36 +18,21 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ...domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST
 from ...domain.permissions import Action, can
-from ...extensions import db
-from ...models import (
-    AuditEntry,
-    Comment,
-    CommentReport,
-    CommitteeMembership,
-    Community,
-    Cycle,
-    Grid,
-    Household,
-    HouseholdCode,
-    Proposal,
-    Residency,
-    ResidencyStatus,
-    RosterEntry,
-    Support,
-)
+from ...models import Community, Grid, Residency
+from ...services import committee as committee_service
 from ...services import cycles as cycle_service
 from ...services import proposals as proposal_service
 from ...services import residency as residency_service
 from ...services.cycles import CycleInput
 from ...services.errors import ServiceError
+from ...services.residency import RosterImportReport
 from ..forms.proposals import CycleForm, OnBehalfForm, PhaseChangeForm, ReasonForm
 from ..forms.residency import ApproveForm, IssueCodesForm, RejectForm, RosterImportForm
 from ..messages import roster_problem
@@ -57,14 +41,11 @@ from .helpers import (
     community_cycle_or_404,
     current_actor,
     flash_error,
-    like,
     now,
     to_utc,
 )
 
 bp = Blueprint("committee", __name__, url_prefix="/c/<slug>/committee")
-
-PAGE_SIZE = 50
 
 
 def _page() -> int:
@@ -78,84 +59,23 @@ def _grid_choices(community: Community) -> list[SelectChoice]:
 
 @bp.get("")
 @committee_required(Action.VIEW_COMMITTEE)
-def dashboard(community: Community) -> str:
-    def count(query: Any) -> int:
-        return int(db.session.scalar(query) or 0)
-
-    stats = {
-        "households": count(
-            select(func.count()).select_from(Household).filter_by(community_id=community.id)
-        ),
-        "roster": count(
-            select(func.count()).select_from(RosterEntry).filter_by(community_id=community.id)
-        ),
-        "claimed": count(
-            select(func.count())
-            .select_from(RosterEntry)
-            .where(RosterEntry.community_id == community.id, RosterEntry.claimed_at.is_not(None))
-        ),
-        "live_codes": count(
-            select(func.count())
-            .select_from(HouseholdCode)
-            .where(
-                HouseholdCode.community_id == community.id,
-                HouseholdCode.claimed_at.is_(None),
-                HouseholdCode.revoked_at.is_(None),
-            )
-        ),
-        "pending": count(
-            select(func.count())
-            .select_from(Residency)
-            .filter_by(community_id=community.id, status=ResidencyStatus.PENDING.value)
-        ),
-    }
-    by_basis = dict(
-        db.session.execute(
-            select(Residency.basis, func.count())
-            .filter_by(community_id=community.id, status=ResidencyStatus.VERIFIED.value)
-            .group_by(Residency.basis)
-        ).all()
-    )
-    members = db.session.scalars(
-        select(CommitteeMembership)
-        .filter_by(community_id=community.id)
-        .options(selectinload(CommitteeMembership.user))
-    ).all()
+def dashboard(community: Community) -> ResponseReturnValue:
+    data = committee_service.load_dashboard(community.id)
     return render_template(
         "committee/dashboard.html",
         community=community,
-        stats=stats,
-        by_basis=by_basis,
-        members=members,
+        stats=data.figures,
+        by_basis=data.verified_by_basis,
+        members=data.members,
     )
 
 
-def _roster_page(community: Community, form: RosterImportForm, report: Any = None) -> str:
+def _roster_page(
+    community: Community, form: RosterImportForm, report: RosterImportReport | None = None
+) -> str:
     q = (request.args.get("q") or "").strip()[:60]
     grid_id = request.args.get("grid", 0, type=int)
-    query = (
-        select(RosterEntry)
-        .join(Household)
-        .where(RosterEntry.community_id == community.id)
-        .options(selectinload(RosterEntry.household).selectinload(Household.grid))
-    )
-    if q:
-        pattern = like(q)
-        query = query.where(
-            or_(
-                RosterEntry.full_name.like(pattern, escape="\\"),
-                Household.address.like(pattern, escape="\\"),
-            )
-        )
-    if grid_id:
-        query = query.where(Household.grid_id == grid_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = _page()
-    entries = db.session.scalars(
-        query.order_by(Household.address, RosterEntry.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    roster_page = committee_service.list_roster(community.id, q=q, grid_id=grid_id, page=_page())
     return render_template(
         "committee/roster.html",
         community=community,
@@ -165,10 +85,10 @@ def _roster_page(community: Community, form: RosterImportForm, report: Any = Non
             (p.line, roster_problem(p.code, p.column, p.value))
             for p in (report.problems if report else [])
         ],
-        entries=entries,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        entries=roster_page.entries,
+        total=roster_page.total,
+        page=roster_page.page,
+        pages=roster_page.pages,
         q=q,
         grid_id=grid_id,
     )
@@ -176,13 +96,13 @@ def _roster_page(community: Community, form: RosterImportForm, report: Any = Non
 
 @bp.get("/roster")
 @committee_required(Action.MANAGE_ROSTER)
-def roster(community: Community) -> str:
+def roster(community: Community) -> ResponseReturnValue:
     return _roster_page(community, RosterImportForm())
 
 
 @bp.post("/roster/import")
 @committee_required(Action.MANAGE_ROSTER)
-def roster_import(community: Community) -> Any:
+def roster_import(community: Community) -> ResponseReturnValue:
     form = RosterImportForm()
     if not form.validate_on_submit():
         return _roster_page(community, form), 400
@@ -215,7 +135,7 @@ def roster_import(community: Community) -> Any:
 
 @bp.get("/roster/template.csv")
 @committee_required(Action.MANAGE_ROSTER)
-def roster_template(community: Community) -> Response:
+def roster_template(community: Community) -> ResponseReturnValue:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["网格", "地址", "姓名", "手机号", "出生日期", "类别"])
@@ -231,57 +151,31 @@ def roster_template(community: Community) -> Response:
 
 @bp.get("/codes")
 @committee_required(Action.ISSUE_CODES)
-def codes(community: Community) -> str:
+def codes(community: Community) -> ResponseReturnValue:
     form = IssueCodesForm()
     form.grid.choices = _grid_choices(community)
-    live_by_grid = dict(
-        db.session.execute(
-            select(Household.grid_id, func.count())
-            .select_from(HouseholdCode)
-            .join(RosterEntry, HouseholdCode.roster_entry_id == RosterEntry.id)
-            .join(Household, RosterEntry.household_id == Household.id)
-            .where(
-                HouseholdCode.community_id == community.id,
-                HouseholdCode.claimed_at.is_(None),
-                HouseholdCode.revoked_at.is_(None),
-            )
-            .group_by(Household.grid_id)
-        ).all()
-    )
-    without_code = db.session.scalar(
-        select(func.count())
-        .select_from(RosterEntry)
-        .where(
-            RosterEntry.community_id == community.id,
-            RosterEntry.claimed_at.is_(None),
-            ~RosterEntry.id.in_(
-                select(HouseholdCode.roster_entry_id).where(
-                    HouseholdCode.claimed_at.is_(None), HouseholdCode.revoked_at.is_(None)
-                )
-            ),
-        )
-    )
+    counts = committee_service.count_codes(community.id)
     return render_template(
         "committee/codes.html",
         community=community,
         form=form,
-        live_by_grid=live_by_grid,
-        without_code=without_code or 0,
+        live_by_grid=counts.live_by_grid,
+        without_code=counts.without_code,
     )
 
 
 def _grid_or_none(community: Community, grid_id: int | None) -> Grid | None:
     if not grid_id:
         return None
-    grid = db.session.get(Grid, grid_id)
-    if grid is None or grid.community_id != community.id:
+    grid = residency_service.find_grid(community.id, grid_id)
+    if grid is None:
         abort(404)
     return grid
 
 
 @bp.post("/codes/issue")
 @committee_required(Action.ISSUE_CODES)
-def issue_codes(community: Community) -> Any:
+def issue_codes(community: Community) -> ResponseReturnValue:
     form = IssueCodesForm()
     form.grid.choices = _grid_choices(community)
     if not form.validate_on_submit():
@@ -294,9 +188,9 @@ def issue_codes(community: Community) -> Any:
 
 @bp.post("/codes/reissue/<int:entry_id>")
 @committee_required(Action.ISSUE_CODES)
-def reissue_code(community: Community, entry_id: int) -> Any:
-    entry = db.session.get(RosterEntry, entry_id)
-    if entry is None or entry.community_id != community.id:
+def reissue_code(community: Community, entry_id: int) -> ResponseReturnValue:
+    entry = residency_service.find_roster_entry(community.id, entry_id)
+    if entry is None:
         abort(404)
     try:
         issued = residency_service.issue_codes(
@@ -314,7 +208,7 @@ def reissue_code(community: Community, entry_id: int) -> Any:
 
 @bp.get("/codes/sheet")
 @committee_required(Action.ISSUE_CODES)
-def code_sheet(community: Community) -> str:
+def code_sheet(community: Community) -> ResponseReturnValue:
     grid = _grid_or_none(community, request.args.get("grid", 0, type=int))
     codes = residency_service.live_codes(community, grid)[
         : current_app.config["CODES_MAX_PER_SHEET"]
@@ -330,38 +224,26 @@ def code_sheet(community: Community) -> str:
 
 @bp.get("/verifications")
 @committee_required(Action.VERIFY_RESIDENTS)
-def verifications(community: Community) -> str:
-    pending = db.session.scalars(
-        select(Residency)
-        .filter_by(community_id=community.id, status=ResidencyStatus.PENDING.value)
-        .order_by(Residency.requested_at)
-        .options(selectinload(Residency.user))
-    ).all()
-    decided = db.session.scalars(
-        select(Residency)
-        .where(
-            Residency.community_id == community.id,
-            Residency.status != ResidencyStatus.PENDING.value,
-        )
-        .order_by(Residency.decided_at.desc())
-        .limit(30)
-        .options(selectinload(Residency.user), selectinload(Residency.decided_by))
-    ).all()
+def verifications(community: Community) -> ResponseReturnValue:
+    queue = committee_service.list_verifications(community.id)
     return render_template(
-        "committee/verifications.html", community=community, pending=pending, decided=decided
+        "committee/verifications.html",
+        community=community,
+        pending=queue.pending,
+        decided=queue.decided,
     )
 
 
 def _residency_or_404(community: Community, residency_id: int) -> Residency:
-    found = db.session.get(Residency, residency_id)
-    if found is None or found.community_id != community.id:
+    found = residency_service.find_residency(community.id, residency_id)
+    if found is None:
         abort(404)
     return found
 
 
 @bp.get("/verifications/<int:residency_id>")
 @committee_required(Action.VERIFY_RESIDENTS)
-def verification(community: Community, residency_id: int) -> str:
+def verification(community: Community, residency_id: int) -> ResponseReturnValue:
     found = _residency_or_404(community, residency_id)
     return _verification_page(community, found, ApproveForm(), RejectForm())
 
@@ -386,7 +268,7 @@ def _verification_page(
 
 @bp.post("/verifications/<int:residency_id>/approve")
 @committee_required(Action.VERIFY_RESIDENTS)
-def approve(community: Community, residency_id: int) -> Any:
+def approve(community: Community, residency_id: int) -> ResponseReturnValue:
     found = _residency_or_404(community, residency_id)
     form = ApproveForm()
     matches = residency_service.roster_matches(found) if found.status == "pending" else []
@@ -412,7 +294,7 @@ def approve(community: Community, residency_id: int) -> Any:
 
 @bp.post("/verifications/<int:residency_id>/reject")
 @committee_required(Action.VERIFY_RESIDENTS)
-def reject(community: Community, residency_id: int) -> Any:
+def reject(community: Community, residency_id: int) -> ResponseReturnValue:
     found = _residency_or_404(community, residency_id)
     form = RejectForm()
     if not form.validate_on_submit():
@@ -432,36 +314,18 @@ def reject(community: Community, residency_id: int) -> Any:
 
 @bp.get("/audit")
 @committee_required(Action.VIEW_AUDIT)
-def audit(community: Community) -> str:
-    page = _page()
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .filter_by(community_id=community.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-        .options(selectinload(AuditEntry.actor))
-    ).all()
+def audit(community: Community) -> ResponseReturnValue:
+    audit_page = committee_service.list_audit_entries(community.id, page=_page())
     return render_template(
         "committee/audit.html",
         community=community,
-        entries=entries[:PAGE_SIZE],
-        page=page,
-        has_next=len(entries) > PAGE_SIZE,
+        entries=audit_page.entries,
+        page=audit_page.page,
+        has_next=audit_page.has_next,
     )
 
 
 # --- cycles, screening, proposals entered on behalf, moderation ------------------------------
-
-
-def _cycles_of(community: Community) -> list[Cycle]:
-    return list(
-        db.session.scalars(
-            select(Cycle)
-            .where(or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id))
-            .order_by(Cycle.collecting_at.desc())
-        )
-    )
 
 
 def _lines(text: str | None) -> list[str]:
@@ -470,7 +334,7 @@ def _lines(text: str | None) -> list[str]:
 
 @bp.route("/cycles", methods=["GET", "POST"])
 @committee_required(Action.VIEW_COMMITTEE)
-def cycles(community: Community) -> Any:
+def cycles(community: Community) -> ResponseReturnValue:
     form = CycleForm()
     if request.method == "GET":
         form.categories.data = "\n".join(DEFAULT_CATEGORIES)
@@ -513,7 +377,7 @@ def cycles(community: Community) -> Any:
     return render_template(
         "committee/cycles.html",
         community=community,
-        cycles=_cycles_of(community),
+        cycles=cycle_service.list_community_cycles(community),
         form=form,
         now=now(),
         may_create=can(current_actor(), Action.MANAGE_CYCLES, community.id),
@@ -522,7 +386,7 @@ def cycles(community: Community) -> Any:
 
 @bp.route("/cycles/<int:cycle_id>", methods=["GET", "POST"])
 @committee_required(Action.VIEW_COMMITTEE)
-def cycle(community: Community, cycle_id: int) -> Any:
+def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
     found = community_cycle_or_404(community, cycle_id)
     form = PhaseChangeForm()
     if form.validate_on_submit():
@@ -541,13 +405,7 @@ def cycle(community: Community, cycle_id: int) -> Any:
         else:
             flash(_("The schedule has been changed; the reason is public."), "success")
             return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=found.id))
-    counts = dict(
-        db.session.execute(
-            select(Proposal.state, func.count())
-            .where(Proposal.cycle_id == found.id, Proposal.community_id == community.id)
-            .group_by(Proposal.state)
-        ).all()
-    )
+    counts = committee_service.count_proposals_by_state(found.id, community.id)
     return render_template(
         "committee/cycle.html",
         community=community,
@@ -561,21 +419,10 @@ def cycle(community: Community, cycle_id: int) -> Any:
 
 @bp.get("/cycles/<int:cycle_id>/screening")
 @committee_required(Action.SCREEN_PROPOSALS)
-def screening(community: Community, cycle_id: int) -> str:
+def screening(community: Community, cycle_id: int) -> ResponseReturnValue:
     found = community_cycle_or_404(community, cycle_id)
-    supports = (
-        select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
-    )
     state = request.args.get("state") or "submitted"
-    rows = db.session.execute(
-        select(Proposal, supports.label("supports"))
-        .where(
-            Proposal.cycle_id == found.id,
-            Proposal.community_id == community.id,
-            Proposal.state == state,
-        )
-        .order_by(supports.desc(), Proposal.submitted_at)
-    ).all()
+    rows = committee_service.list_screening_queue(found.id, community.id, state)
     return render_template(
         "committee/screening.html", community=community, cycle=found, rows=rows, state=state
     )
@@ -583,9 +430,7 @@ def screening(community: Community, cycle_id: int) -> str:
 
 @bp.route("/cycles/<int:cycle_id>/enter", methods=["GET", "POST"])
 @committee_required(Action.SCREEN_PROPOSALS)
-def enter(community: Community, cycle_id: int) -> Any:
-    from wtforms.fields.choices import SelectChoice
-
+def enter(community: Community, cycle_id: int) -> ResponseReturnValue:
     from .proposals import _input
 
     found = community_cycle_or_404(community, cycle_id)
@@ -612,23 +457,8 @@ def enter(community: Community, cycle_id: int) -> Any:
 
 @bp.get("/moderation")
 @committee_required(Action.MODERATE)
-def moderation(community: Community) -> str:
-    reports = (
-        select(func.count(CommentReport.id))
-        .where(CommentReport.comment_id == Comment.id)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Comment, reports.label("reports"))
-        .join(Proposal, Comment.proposal_id == Proposal.id)
-        .where(
-            Proposal.community_id == community.id,
-            or_(Comment.hidden_at.is_not(None), reports > 0),
-        )
-        .order_by(Comment.reviewed_at.is_not(None), Comment.created_at.desc())
-        .options(selectinload(Comment.author), selectinload(Comment.reports))
-        .limit(200)
-    ).all()
+def moderation(community: Community) -> ResponseReturnValue:
+    rows = committee_service.list_moderation_queue(community.id)
     return render_template(
         "committee/moderation.html", community=community, rows=rows, reason_form=ReasonForm()
     )

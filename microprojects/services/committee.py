@@ -1,0 +1,288 @@
+"""What the committee's pages of one community read: the dashboard's figures, a page of the
+roster, the household codes still out, the verification requests, a page of the audit log, a
+cycle's proposals by state, the screening queue and the moderation queue.
+
+Read only: nothing here writes or commits, so nothing here is audited. The pages check the
+committee's permission before they ask; the changes those pages make are the use cases of
+``services.residency``, ``services.cycles``, ``services.proposals`` and ``services.comments``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    AuditEntry,
+    Comment,
+    CommentReport,
+    CommitteeMembership,
+    Household,
+    HouseholdCode,
+    Proposal,
+    Residency,
+    ResidencyStatus,
+    RosterEntry,
+    Support,
+)
+
+PAGE_SIZE = 50
+# The screens of the queues show what a committee can get through, not the whole history.
+RECENT_DECISIONS = 30
+MODERATION_ROWS = 200
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    households: int
+    roster: int
+    claimed: int
+    live_codes: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    figures: DashboardFigures
+    verified_by_basis: dict[str, int]
+    members: list[CommitteeMembership]
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    entries: list[RosterEntry]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    live_by_grid: dict[int | None, int]
+    without_code: int
+
+
+@dataclass(frozen=True)
+class VerificationQueue:
+    pending: list[Residency]
+    decided: list[Residency]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    page: int
+    has_next: bool
+
+
+def _count(query: Select[tuple[int]]) -> int:
+    return int(db.session.scalar(query) or 0)
+
+
+def _live_code() -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a code handed out and still usable."""
+    return (HouseholdCode.claimed_at.is_(None), HouseholdCode.revoked_at.is_(None))
+
+
+def load_dashboard(community_id: int) -> Dashboard:
+    figures = DashboardFigures(
+        households=_count(
+            select(func.count()).select_from(Household).filter_by(community_id=community_id)
+        ),
+        roster=_count(
+            select(func.count()).select_from(RosterEntry).filter_by(community_id=community_id)
+        ),
+        claimed=_count(
+            select(func.count())
+            .select_from(RosterEntry)
+            .where(RosterEntry.community_id == community_id, RosterEntry.claimed_at.is_not(None))
+        ),
+        live_codes=_count(
+            select(func.count())
+            .select_from(HouseholdCode)
+            .where(HouseholdCode.community_id == community_id, *_live_code())
+        ),
+        pending=_count(
+            select(func.count())
+            .select_from(Residency)
+            .filter_by(community_id=community_id, status=ResidencyStatus.PENDING.value)
+        ),
+    )
+    by_basis = dict(
+        db.session.execute(
+            select(Residency.basis, func.count())
+            .filter_by(community_id=community_id, status=ResidencyStatus.VERIFIED.value)
+            .group_by(Residency.basis)
+        )
+        .tuples()
+        .all()
+    )
+    members = db.session.scalars(
+        select(CommitteeMembership)
+        .filter_by(community_id=community_id)
+        .options(selectinload(CommitteeMembership.user))
+    ).all()
+    return Dashboard(figures=figures, verified_by_basis=by_basis, members=list(members))
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_roster(
+    community_id: int, *, q: str = "", grid_id: int = 0, page: int = 1, page_size: int = PAGE_SIZE
+) -> RosterPage:
+    """One page of the roster in address order, narrowed to names or addresses containing
+    ``q`` and to one grid (``grid_id`` 0: every grid)."""
+    query = (
+        select(RosterEntry)
+        .join(Household)
+        .where(RosterEntry.community_id == community_id)
+        .options(selectinload(RosterEntry.household).selectinload(Household.grid))
+    )
+    if q:
+        pattern = _contains(q)
+        query = query.where(
+            or_(
+                RosterEntry.full_name.like(pattern, escape="\\"),
+                Household.address.like(pattern, escape="\\"),
+            )
+        )
+    if grid_id:
+        query = query.where(Household.grid_id == grid_id)
+    total = _count(select(func.count()).select_from(query.subquery()))
+    entries = db.session.scalars(
+        query.order_by(Household.address, RosterEntry.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return RosterPage(
+        entries=list(entries), total=total, page=page, pages=max(1, -(-total // page_size))
+    )
+
+
+def count_codes(community_id: int) -> CodeCounts:
+    """The codes out and unused, by grid, and how many unclaimed people have none."""
+    live_by_grid = dict(
+        db.session.execute(
+            select(Household.grid_id, func.count())
+            .select_from(HouseholdCode)
+            .join(RosterEntry, HouseholdCode.roster_entry_id == RosterEntry.id)
+            .join(Household, RosterEntry.household_id == Household.id)
+            .where(HouseholdCode.community_id == community_id, *_live_code())
+            .group_by(Household.grid_id)
+        )
+        .tuples()
+        .all()
+    )
+    without_code = _count(
+        select(func.count())
+        .select_from(RosterEntry)
+        .where(
+            RosterEntry.community_id == community_id,
+            RosterEntry.claimed_at.is_(None),
+            ~RosterEntry.id.in_(select(HouseholdCode.roster_entry_id).where(*_live_code())),
+        )
+    )
+    return CodeCounts(live_by_grid=live_by_grid, without_code=without_code)
+
+
+def list_verifications(community_id: int) -> VerificationQueue:
+    """The requests waiting, oldest first, and the latest decisions."""
+    pending = db.session.scalars(
+        select(Residency)
+        .filter_by(community_id=community_id, status=ResidencyStatus.PENDING.value)
+        .order_by(Residency.requested_at)
+        .options(selectinload(Residency.user))
+    ).all()
+    decided = db.session.scalars(
+        select(Residency)
+        .where(
+            Residency.community_id == community_id,
+            Residency.status != ResidencyStatus.PENDING.value,
+        )
+        .order_by(Residency.decided_at.desc())
+        .limit(RECENT_DECISIONS)
+        .options(selectinload(Residency.user), selectinload(Residency.decided_by))
+    ).all()
+    return VerificationQueue(pending=list(pending), decided=list(decided))
+
+
+def list_audit_entries(
+    community_id: int, *, page: int = 1, page_size: int = PAGE_SIZE
+) -> AuditPage:
+    """One page of the community's audit log, newest first."""
+    # One row more than the page tells whether there is a next page, without counting them all.
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .filter_by(community_id=community_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+        .options(selectinload(AuditEntry.actor))
+    ).all()
+    return AuditPage(
+        entries=list(entries[:page_size]), page=page, has_next=len(entries) > page_size
+    )
+
+
+def count_proposals_by_state(cycle_id: int, community_id: int) -> dict[str, int]:
+    """How many of the community's proposals in the cycle are in each state."""
+    return dict(
+        db.session.execute(
+            select(Proposal.state, func.count())
+            .where(Proposal.cycle_id == cycle_id, Proposal.community_id == community_id)
+            .group_by(Proposal.state)
+        )
+        .tuples()
+        .all()
+    )
+
+
+def list_screening_queue(
+    cycle_id: int, community_id: int, state: str
+) -> list[tuple[Proposal, int]]:
+    """The community's proposals of the cycle in ``state``, each with its number of supports,
+    the most supported first."""
+    supports = (
+        select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Proposal, supports.label("supports"))
+            .where(
+                Proposal.cycle_id == cycle_id,
+                Proposal.community_id == community_id,
+                Proposal.state == state,
+            )
+            .order_by(supports.desc(), Proposal.submitted_at)
+        ).tuples()
+    )
+
+
+def list_moderation_queue(community_id: int) -> list[tuple[Comment, int]]:
+    """The comments on the community's proposals that are hidden or reported, each with its
+    number of reports; those not yet reviewed first, then the newest."""
+    reports = (
+        select(func.count(CommentReport.id))
+        .where(CommentReport.comment_id == Comment.id)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Comment, reports.label("reports"))
+            .join(Proposal, Comment.proposal_id == Proposal.id)
+            .where(
+                Proposal.community_id == community_id,
+                or_(Comment.hidden_at.is_not(None), reports > 0),
+            )
+            .order_by(Comment.reviewed_at.is_not(None), Comment.created_at.desc())
+            .options(selectinload(Comment.author), selectinload(Comment.reports))
+            .limit(MODERATION_ROWS)
+        ).tuples()
+    )
