@@ -34,14 +34,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..domain import secrecy
-from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, same_ballot, validate
+from ..domain.ballots import BallotKind, Choice, Problem, same_ballot, validate
 from ..domain.characters import clean_text
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
-from ..domain.phases import Phase, Schedule, current_phase
+from ..domain.phases import Phase
 from ..extensions import db
 from ..models import (
     Ballot,
+    CommitteeMembership,
     Community,
     Cycle,
     Grid,
@@ -59,8 +60,9 @@ from ..models import (
 from ..models.cycles import rule_of, schedule_of
 from . import audit, mixing
 from .accounts import actor_for
-from .cycles import participation_problem
+from .cycles import can_manage, participation_problem
 from .errors import PermissionDenied, ServiceError
+from .voting_cycle import VotingCycle
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 RECEIPT_LENGTH = 16  # about 78 bits
@@ -175,30 +177,6 @@ _ADD_SEALED = SealedBallot.__table__.insert()
 
 def _run(statement: Any, params: dict[str, Any]) -> Any:
     return db.session.connection().execute(statement, params)
-
-
-@dataclass(frozen=True)
-class VotingCycle:
-    """What casting needs of a cycle, with the costs of its ballot's projects, read in one plain
-    statement and built into no ORM object: on voting day every cast reads its cycle. The
-    voting service takes it wherever it takes a Cycle."""
-
-    id: int
-    title: str
-    schedule: Schedule
-    rule: BallotRule
-    ballot_kind: str
-    vote_unit: str
-    allow_revision: bool
-    community_ids: list[int]
-    min_age: int
-    allow_work: bool
-    allow_study: bool
-    costs: dict[str, int]
-    titles: dict[str, str]
-
-    def phase(self, now: datetime) -> Phase:
-        return current_phase(self.schedule, now)
 
 
 def _split(text: str | None) -> list[str]:
@@ -813,8 +791,6 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
 def paper_keyer_candidates(cycle: Cycle) -> list[User]:
     """Who a cycle may name as its second typist: committee members of the street's other
     communities (for a community's cycle), and the administrators."""
-    from ..models import CommitteeMembership
-
     admins = select(User).where(User.is_admin.is_(True))
     found = list(db.session.scalars(admins.order_by(User.username)))
     if cycle.community_id is not None:
@@ -835,8 +811,6 @@ def paper_keyer_candidates(cycle: Cycle) -> list[User]:
 def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: datetime) -> None:
     """The committee names who types paper ballots a second time besides its own members
     (None: nobody): for a committee of one, whose paper ballots would otherwise wait."""
-    from .cycles import can_manage
-
     if not can_manage(actor, cycle):
         raise PermissionDenied()
     if keyer is not None and keyer not in paper_keyer_candidates(cycle):

@@ -30,6 +30,7 @@ from ...models import (
 from ...services import cycles as cycle_service
 from ...services import voting
 from ...services.errors import ServiceError
+from ...services.voting_cycle import VotingCycle
 from ..forms.voting import VotingSettingsForm
 from ..messages import ballot_problem, service_message
 from .helpers import (
@@ -88,7 +89,7 @@ def parse_choices(
     return [Choice(ranked[r]) for r in sorted(ranked)], errors
 
 
-def _draft(cycle: Cycle | voting.VotingCycle) -> list[Choice]:
+def _draft(cycle: Cycle | VotingCycle) -> list[Choice]:
     stored = session.get(DRAFTS, {}).get(str(cycle.id), [])
     return [Choice(pid, int(points)) for pid, points in stored]
 
