@@ -25,6 +25,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -36,6 +37,7 @@ from sqlalchemy.orm import selectinload
 from ..domain import secrecy
 from ..domain.ballots import BallotKind, Choice, Problem, same_ballot, validate
 from ..domain.characters import clean_text
+from ..domain.codes import normalize_code
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
 from ..domain.phases import Phase
@@ -47,6 +49,7 @@ from ..models import (
     Cycle,
     Grid,
     Household,
+    HouseholdCode,
     PaperEntry,
     PaperKeying,
     Participation,
@@ -828,6 +831,108 @@ def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: date
         now=now,
     )
     db.session.commit()
+
+
+def find_keyer(user_id: int) -> User | None:
+    """The account a committee names as second typist, by id; whether it may be is for
+    ``name_paper_keyer`` to decide."""
+    return db.session.get(User, user_id)
+
+
+def find_resident(residency_id: int, community_id: int) -> Residency | None:
+    """A residency of the community, for its paper ballot (None: none such there)."""
+    resident = db.session.get(Residency, residency_id)
+    if resident is None or resident.community_id != community_id:
+        return None
+    return resident
+
+
+def find_paper_entry(entry_id: int, community_id: int) -> PaperEntry | None:
+    """A paper ballot typed for a resident of the community (None: none such there)."""
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None or entry.residency.community_id != community_id:
+        return None
+    return entry
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally (with
+    ``escape="\\"``): a name typed at the office is no pattern."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_residents(community_id: int, query: str) -> list[Residency]:
+    """The community's verified residents a search at the office finds (by name, phone or
+    household code), at most 20, with their households."""
+    if not query:
+        return []
+    code = normalize_code(query)
+    conditions = [Residency.full_name.like(_like(query), escape="\\"), Residency.phone == query]
+    if code:
+        entry_ids = select(HouseholdCode.roster_entry_id).where(HouseholdCode.code == code)
+        conditions.append(Residency.roster_entry_id.in_(entry_ids))
+    return list(
+        db.session.scalars(
+            select(Residency)
+            .where(
+                Residency.community_id == community_id,
+                Residency.status == "verified",
+                or_(*conditions),
+            )
+            .options(selectinload(Residency.roster_entry).selectinload(RosterEntry.household))
+            .limit(20)
+        )
+    )
+
+
+def list_paper_entries(cycle: Cycle, community_id: int) -> list[PaperEntry]:
+    """The community's paper ballots of the cycle, those still open first, then the newest;
+    at most 100, with who they are for, who typed them and their typings."""
+    return list(
+        db.session.scalars(
+            select(PaperEntry)
+            .join(Residency, PaperEntry.residency_id == Residency.id)
+            .where(
+                PaperEntry.cycle_id == cycle.id,
+                Residency.community_id == community_id,
+            )
+            .order_by(
+                PaperEntry.status.not_in(("pending", "mismatch")), PaperEntry.entered_at.desc()
+            )
+            .options(
+                selectinload(PaperEntry.residency),
+                selectinload(PaperEntry.entered_by),
+                selectinload(PaperEntry.keyings),
+            )
+            .limit(100)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PaperOffice:
+    """What the paper-ballot page shows: the residents a search found (each with whether they
+    have voted), the paper ballots typed, the ballot, and whom the cycle may name as second
+    typist (empty for who may not name one)."""
+
+    residents: list[tuple[Residency, bool]]
+    entries: list[PaperEntry]
+    projects: list[Proposal]
+    keyer_candidates: list[User]
+
+
+def load_paper_office(
+    cycle: Cycle, community_id: int, query: str, *, with_keyers: bool
+) -> PaperOffice:
+    residents = find_residents(community_id, query)
+    entries = list_paper_entries(cycle, community_id)
+    return PaperOffice(
+        residents=[(r, has_voted(r, cycle)) for r in residents],
+        entries=entries,
+        projects=ballot_projects(cycle),
+        keyer_candidates=paper_keyer_candidates(cycle) if with_keyers else [],
+    )
 
 
 # --- turnout --------------------------------------------------------------------------------
