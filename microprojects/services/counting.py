@@ -191,6 +191,17 @@ def load_latest_count(cycle: Cycle) -> Count | None:
     return count
 
 
+def read_project_names(count: Count) -> dict[str, str]:
+    """The ballot titles of the count's projects by id: the names alone, not the rows, for an
+    explanation that cites other projects of the count."""
+    rows = db.session.execute(
+        select(Proposal.id, Proposal.ballot_title, Proposal.title)
+        .join(CountOutcome, CountOutcome.proposal_id == Proposal.id)
+        .where(CountOutcome.count_id == count.id)
+    )
+    return {str(pid): ballot_title or title for pid, ballot_title, title in rows}
+
+
 def read_turnout(cycle: Cycle, count: Count) -> Turnout:
     """The turnout as stored with the count; counts stored before turnout was kept ask it
     live."""
