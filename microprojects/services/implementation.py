@@ -50,6 +50,7 @@ from .counting import latest_count, read_project_names
 from .cycles import can_manage
 from .errors import PermissionDenied, ServiceError
 from .notifications import notify
+from .photos import PhotoError, clean_photo
 from .proposals import followers, upload_dir
 from .publication import status_of
 
@@ -283,8 +284,6 @@ def complete_milestone(actor: User, milestone: Milestone, *, done_on: date, now:
 
 
 def _keep_photo(data: bytes) -> tuple[str, str, int, int, int]:
-    from .photos import PhotoError, clean_photo
-
     try:
         photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
     except PhotoError as error:
