@@ -1,6 +1,7 @@
 """Publication (公示): while a cycle's results are provisional, verified residents of its
 communities object (异议) with a reason; the committee answers each objection publicly and, when
-it agrees, corrects and counts again (``counting.run_count`` with a reason)."""
+it agrees, corrects and counts again (``counting.run_count`` with a reason). Also what the
+visitors' results page depends on, read in one query, for the copy of it that is kept."""
 
 from __future__ import annotations
 
