@@ -18,6 +18,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.ballots import BallotKind, tally_vote_type
 from ..domain.characters import clean_line, clean_text
@@ -54,7 +56,7 @@ from ..models import (
 from . import audit, mixing
 from .cycles import can_manage
 from .errors import PermissionDenied, ServiceError
-from .voting import turnout
+from .voting import Turnout, turnout
 
 COUNTED_PHASES = (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
 # The category of an imported project whose file gives none; exported as none again.
@@ -171,6 +173,41 @@ def latest_count(cycle: Cycle) -> Count | None:
     return db.session.scalar(
         select(Count).where(Count.cycle_id == cycle.id).order_by(Count.number.desc()).limit(1)
     )
+
+
+def load_latest_count(cycle: Cycle) -> Count | None:
+    """The latest count with its outcomes, in order, and their proposals: two queries besides
+    the count's, whatever their number, for the pages that show every line of it."""
+    count = latest_count(cycle)
+    if count is None:
+        return None
+    rows = db.session.scalars(
+        select(CountOutcome)
+        .where(CountOutcome.count_id == count.id)
+        .order_by(CountOutcome.position)
+        .options(selectinload(CountOutcome.proposal))
+    ).all()
+    set_committed_value(count, "outcomes", list(rows))
+    return count
+
+
+def read_project_names(count: Count) -> dict[str, str]:
+    """The ballot titles of the count's projects by id: the names alone, not the rows, for an
+    explanation that cites other projects of the count."""
+    rows = db.session.execute(
+        select(Proposal.id, Proposal.ballot_title, Proposal.title)
+        .join(CountOutcome, CountOutcome.proposal_id == Proposal.id)
+        .where(CountOutcome.count_id == count.id)
+    )
+    return {str(pid): ballot_title or title for pid, ballot_title, title in rows}
+
+
+def read_turnout(cycle: Cycle, count: Count) -> Turnout:
+    """The turnout as stored with the count; counts stored before turnout was kept ask it
+    live."""
+    if count.turnout:
+        return Turnout(**count.turnout)
+    return turnout(cycle)
 
 
 def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = "") -> Count:

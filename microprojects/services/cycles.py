@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, or_, select
 
@@ -18,9 +17,7 @@ from ..models import Community, Cycle, Street, User
 from . import audit
 from .accounts import actor_for
 from .errors import PermissionDenied, ServiceError
-
-if TYPE_CHECKING:
-    from .voting import VotingCycle
+from .voting_cycle import VotingCycle
 
 # Built once: a cycle's pages (the ballot and the cast among them) all start by loading it, and
 # Session.get builds its statement anew on every call, which costs more than running it.

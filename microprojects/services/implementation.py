@@ -16,9 +16,11 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..domain.characters import clean_line, clean_text
 from ..domain.implementation import (
+    MilestoneView,
     ResultsStatus,
     SpendingSummary,
     Status,
@@ -31,6 +33,7 @@ from ..domain.implementation import (
 from ..extensions import db
 from ..models import (
     CountOutcome,
+    Cycle,
     Follow,
     Implementation,
     Milestone,
@@ -43,10 +46,11 @@ from ..models import (
     User,
 )
 from . import audit
-from .counting import latest_count
+from .counting import latest_count, read_project_names
 from .cycles import can_manage
 from .errors import PermissionDenied, ServiceError
 from .notifications import notify
+from .photos import PhotoError, clean_photo
 from .proposals import followers, upload_dir
 from .publication import status_of
 
@@ -280,8 +284,6 @@ def complete_milestone(actor: User, milestone: Milestone, *, done_on: date, now:
 
 
 def _keep_photo(data: bytes) -> tuple[str, str, int, int, int]:
-    from .photos import PhotoError, clean_photo
-
     try:
         photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
     except PhotoError as error:
@@ -521,3 +523,147 @@ def rating_count(proposal_ids: Sequence[int]) -> dict[int, tuple[int, float]]:
         .group_by(Rating.proposal_id)
     ).all()
     return {pid: (int(n), round(float(mean), 1)) for pid, n, mean in rows}
+
+
+# --- what the pages show ----------------------------------------------------------------------
+
+
+def find_public_proposal(proposal_id: int) -> Proposal | None:
+    """A proposal residents may follow, rate or report on: any but a draft."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state == "draft":
+        return None
+    return proposal
+
+
+def find_community_proposal(proposal_id: int, community_id: int) -> Proposal | None:
+    """A proposal of a cycle the community's committee runs (None: none such there)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.cycle.community_id != community_id:
+        return None
+    return proposal
+
+
+def find_spending(spending_id: int, community_id: int) -> Spending | None:
+    """A spending entry of one of the community's projects (None: none such there)."""
+    entry = db.session.get(Spending, spending_id)
+    if entry is None or entry.implementation.proposal.community_id != community_id:
+        return None
+    return entry
+
+
+def find_milestone(milestone_id: int, community_id: int) -> Milestone | None:
+    """A milestone of one of the community's projects (None: none such there)."""
+    found = db.session.get(Milestone, milestone_id)
+    if found is None or found.implementation.proposal.community_id != community_id:
+        return None
+    return found
+
+
+def find_problem_report(report_id: int, community_id: int) -> ProblemReport | None:
+    """A problem reported on one of the community's projects (None: none such there)."""
+    found = db.session.get(ProblemReport, report_id)
+    proposal = db.session.get(Proposal, found.proposal_id) if found else None
+    if found is None or proposal is None or proposal.community_id != community_id:
+        return None
+    return found
+
+
+def load_record(proposal: Proposal) -> Implementation | None:
+    """The record with its spending, milestones and updates (and their photos) loaded at once."""
+    return db.session.scalar(
+        select(Implementation)
+        .filter_by(proposal_id=proposal.id)
+        .options(
+            selectinload(Implementation.spending),
+            selectinload(Implementation.milestones),
+            selectinload(Implementation.updates).selectinload(ProgressUpdate.photos),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ProjectStory:
+    """What a proposal's page shows after the count: its line in the latest count (and the
+    names of the count's projects, which the explanation of that line may cite), then its
+    implementation as ``user`` sees it."""
+
+    outcome: CountOutcome | None
+    names: dict[str, str]
+    record: Implementation | None
+    summary: SpendingSummary | None
+    progress: int
+    ratings: Ratings | None
+    own_rating: Rating | None
+    rating_problem: str | None
+    report_problem: str | None
+    reports: list[ProblemReport]
+    following: bool
+    milestone_late: dict[int, bool]
+    funded_final: bool
+
+
+def load_story(proposal: Proposal, user: User | None, now: datetime) -> ProjectStory:
+    outcome = funded_outcome(proposal)
+    names = read_project_names(outcome.count) if outcome is not None else {}
+    record = load_record(proposal)
+    return ProjectStory(
+        outcome=outcome,
+        names=names,
+        record=record,
+        summary=summary(record) if record else None,
+        progress=shown_progress(record) if record else 0,
+        ratings=ratings(proposal) if record else None,
+        own_rating=own_rating(user, proposal) if record else None,
+        rating_problem=rating_problem(user, proposal) if record else None,
+        report_problem=report_problem_problem(user, proposal) if record else None,
+        reports=problem_reports(proposal) if record else [],
+        following=is_following(user, proposal),
+        milestone_late={
+            m.id: MilestoneView(m.title, m.planned_on, m.done_on).late(now.date())
+            for m in (record.milestones if record else [])
+        },
+        funded_final=funded_by_final_result(proposal, outcome, now),
+    )
+
+
+@dataclass(frozen=True)
+class FundedProjects:
+    """The committee's list of a cycle's funded projects: each line of the latest count that
+    funds one, in rank order, its record (by proposal id) with the record's spending summed,
+    and whether the result that funds them is final."""
+
+    funded: list[CountOutcome]
+    records: dict[int, Implementation]
+    summaries: dict[int, SpendingSummary]
+    final: bool
+
+
+def load_funded_projects(cycle: Cycle, now: datetime) -> FundedProjects:
+    count = latest_count(cycle)
+    funded = (
+        list(
+            db.session.scalars(
+                select(CountOutcome)
+                .where(CountOutcome.count_id == count.id, CountOutcome.funded)
+                .order_by(CountOutcome.rank)
+                .options(selectinload(CountOutcome.proposal))
+            )
+        )
+        if count
+        else []
+    )
+    records = {
+        r.proposal_id: r
+        for r in db.session.scalars(
+            select(Implementation)
+            .where(Implementation.cycle_id == cycle.id)
+            .options(selectinload(Implementation.spending))
+        )
+    }
+    return FundedProjects(
+        funded=funded,
+        records=records,
+        summaries={pid: summary(r) for pid, r in records.items()},
+        final=bool(funded) and is_funded(funded[0].proposal, now),
+    )

@@ -1,15 +1,18 @@
 """Publication (公示): while a cycle's results are provisional, verified residents of its
 communities object (异议) with a reason; the committee answers each objection publicly and, when
-it agrees, corrects and counts again (``counting.run_count`` with a reason)."""
+it agrees, corrects and counts again (``counting.run_count`` with a reason). Also what the
+visitors' results page depends on, read in one query, for the copy of it that is kept."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..domain.characters import clean_text
 from ..domain.implementation import ObjectionStatus, ResultsStatus, results_status
+from ..domain.phases import Schedule, current_phase
 from ..extensions import db
 from ..models import Count, Cycle, Objection, Proposal, User
 from . import audit
@@ -135,3 +138,50 @@ def objections(cycle: Cycle) -> list[Objection]:
             .order_by(Objection.created_at.desc(), Objection.id.desc())
         )
     )
+
+
+def find_objection(objection_id: int, community_id: int) -> Objection | None:
+    """An objection to a cycle the community's committee runs (None: none such there)."""
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.cycle.community_id != community_id:
+        return None
+    return objection
+
+
+def _changes() -> Any:
+    """What the visitors' results page depends on, beside the language and the clock: one row
+    of a cycle, with its latest count, its objections and their answers, its proposals'
+    revisions."""
+    objections = select(Objection).where(Objection.cycle_id == Cycle.id)
+    return select(
+        Cycle.title,
+        Cycle.collecting_at, Cycle.screening_at, Cycle.voting_at,
+        Cycle.publication_at, Cycle.implementation_at, Cycle.closed_at,
+        select(func.max(Count.id)).where(Count.cycle_id == Cycle.id).scalar_subquery(),
+        objections.with_only_columns(func.count(Objection.id)).scalar_subquery(),
+        objections.with_only_columns(func.max(Objection.id)).scalar_subquery(),
+        objections.with_only_columns(func.max(Objection.answered_at)).scalar_subquery(),
+        select(func.max(Proposal.updated_at))
+        .where(Proposal.cycle_id == Cycle.id)
+        .scalar_subquery(),
+    ).where(Cycle.id == bindparam("cycle_id"))  # fmt: skip
+
+
+# Built once: every visit runs it, and building the statement would cost more than running it.
+_CHANGES = _changes()
+
+
+def read_results_version(cycle_id: int, now: datetime) -> tuple[object, ...] | None:
+    """All that the visitors' results page shows of the cycle, as a key that changes when the
+    page does (its status at ``now`` included), read in one query; None when there is no such
+    cycle. One statement needs no transaction: read in autocommit, a page served from a cache
+    costs PostgreSQL one round trip, not BEGIN, the query and ROLLBACK."""
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = autocommit.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
+    if row is None:
+        return None
+    title, *dates = row[:7]
+    count_id, *changes = row[7:]
+    status = results_status(current_phase(Schedule(*dates), now), count_id is not None)
+    return (cycle_id, count_id, status.value, tuple(dates), title, *changes)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -34,18 +35,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..domain import secrecy
-from ..domain.ballots import BallotKind, BallotRule, Choice, Problem, same_ballot, validate
+from ..domain.ballots import BallotKind, Choice, Problem, same_ballot, validate
 from ..domain.characters import clean_text
+from ..domain.codes import normalize_code
 from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
-from ..domain.phases import Phase, Schedule, current_phase
+from ..domain.phases import Phase
 from ..extensions import db
 from ..models import (
     Ballot,
+    CommitteeMembership,
     Community,
     Cycle,
     Grid,
     Household,
+    HouseholdCode,
     PaperEntry,
     PaperKeying,
     Participation,
@@ -59,8 +63,9 @@ from ..models import (
 from ..models.cycles import rule_of, schedule_of
 from . import audit, mixing
 from .accounts import actor_for
-from .cycles import participation_problem
+from .cycles import can_manage, participation_problem
 from .errors import PermissionDenied, ServiceError
+from .voting_cycle import VotingCycle
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 RECEIPT_LENGTH = 16  # about 78 bits
@@ -175,30 +180,6 @@ _ADD_SEALED = SealedBallot.__table__.insert()
 
 def _run(statement: Any, params: dict[str, Any]) -> Any:
     return db.session.connection().execute(statement, params)
-
-
-@dataclass(frozen=True)
-class VotingCycle:
-    """What casting needs of a cycle, with the costs of its ballot's projects, read in one plain
-    statement and built into no ORM object: on voting day every cast reads its cycle. The
-    voting service takes it wherever it takes a Cycle."""
-
-    id: int
-    title: str
-    schedule: Schedule
-    rule: BallotRule
-    ballot_kind: str
-    vote_unit: str
-    allow_revision: bool
-    community_ids: list[int]
-    min_age: int
-    allow_work: bool
-    allow_study: bool
-    costs: dict[str, int]
-    titles: dict[str, str]
-
-    def phase(self, now: datetime) -> Phase:
-        return current_phase(self.schedule, now)
 
 
 def _split(text: str | None) -> list[str]:
@@ -813,8 +794,6 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
 def paper_keyer_candidates(cycle: Cycle) -> list[User]:
     """Who a cycle may name as its second typist: committee members of the street's other
     communities (for a community's cycle), and the administrators."""
-    from ..models import CommitteeMembership
-
     admins = select(User).where(User.is_admin.is_(True))
     found = list(db.session.scalars(admins.order_by(User.username)))
     if cycle.community_id is not None:
@@ -835,8 +814,6 @@ def paper_keyer_candidates(cycle: Cycle) -> list[User]:
 def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: datetime) -> None:
     """The committee names who types paper ballots a second time besides its own members
     (None: nobody): for a committee of one, whose paper ballots would otherwise wait."""
-    from .cycles import can_manage
-
     if not can_manage(actor, cycle):
         raise PermissionDenied()
     if keyer is not None and keyer not in paper_keyer_candidates(cycle):
@@ -854,6 +831,108 @@ def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: date
         now=now,
     )
     db.session.commit()
+
+
+def find_keyer(user_id: int) -> User | None:
+    """The account a committee names as second typist, by id; whether it may be is for
+    ``name_paper_keyer`` to decide."""
+    return db.session.get(User, user_id)
+
+
+def find_resident(residency_id: int, community_id: int) -> Residency | None:
+    """A residency of the community, for its paper ballot (None: none such there)."""
+    resident = db.session.get(Residency, residency_id)
+    if resident is None or resident.community_id != community_id:
+        return None
+    return resident
+
+
+def find_paper_entry(entry_id: int, community_id: int) -> PaperEntry | None:
+    """A paper ballot typed for a resident of the community (None: none such there)."""
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None or entry.residency.community_id != community_id:
+        return None
+    return entry
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally (with
+    ``escape="\\"``): a name typed at the office is no pattern."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_residents(community_id: int, query: str) -> list[Residency]:
+    """The community's verified residents a search at the office finds (by name, phone or
+    household code), at most 20, with their households."""
+    if not query:
+        return []
+    code = normalize_code(query)
+    conditions = [Residency.full_name.like(_like(query), escape="\\"), Residency.phone == query]
+    if code:
+        entry_ids = select(HouseholdCode.roster_entry_id).where(HouseholdCode.code == code)
+        conditions.append(Residency.roster_entry_id.in_(entry_ids))
+    return list(
+        db.session.scalars(
+            select(Residency)
+            .where(
+                Residency.community_id == community_id,
+                Residency.status == "verified",
+                or_(*conditions),
+            )
+            .options(selectinload(Residency.roster_entry).selectinload(RosterEntry.household))
+            .limit(20)
+        )
+    )
+
+
+def list_paper_entries(cycle: Cycle, community_id: int) -> list[PaperEntry]:
+    """The community's paper ballots of the cycle, those still open first, then the newest;
+    at most 100, with who they are for, who typed them and their typings."""
+    return list(
+        db.session.scalars(
+            select(PaperEntry)
+            .join(Residency, PaperEntry.residency_id == Residency.id)
+            .where(
+                PaperEntry.cycle_id == cycle.id,
+                Residency.community_id == community_id,
+            )
+            .order_by(
+                PaperEntry.status.not_in(("pending", "mismatch")), PaperEntry.entered_at.desc()
+            )
+            .options(
+                selectinload(PaperEntry.residency),
+                selectinload(PaperEntry.entered_by),
+                selectinload(PaperEntry.keyings),
+            )
+            .limit(100)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PaperOffice:
+    """What the paper-ballot page shows: the residents a search found (each with whether they
+    have voted), the paper ballots typed, the ballot, and whom the cycle may name as second
+    typist (empty for who may not name one)."""
+
+    residents: list[tuple[Residency, bool]]
+    entries: list[PaperEntry]
+    projects: list[Proposal]
+    keyer_candidates: list[User]
+
+
+def load_paper_office(
+    cycle: Cycle, community_id: int, query: str, *, with_keyers: bool
+) -> PaperOffice:
+    residents = find_residents(community_id, query)
+    entries = list_paper_entries(cycle, community_id)
+    return PaperOffice(
+        residents=[(r, has_voted(r, cycle)) for r in residents],
+        entries=entries,
+        projects=ballot_projects(cycle),
+        keyer_candidates=paper_keyer_candidates(cycle) if with_keyers else [],
+    )
 
 
 # --- turnout --------------------------------------------------------------------------------

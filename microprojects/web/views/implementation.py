@@ -7,27 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from ...domain.implementation import MilestoneView
 from ...domain.permissions import Action
-from ...extensions import db
-from ...models import (
-    Community,
-    CountOutcome,
-    Implementation,
-    Milestone,
-    ProblemReport,
-    ProgressUpdate,
-    Proposal,
-    Spending,
-    User,
-)
+from ...models import Community, Implementation, Proposal, User
 from ...services import implementation as service
-from ...services.counting import latest_count
 from ..explain import explanation
 from ..forms.implementation import (
     AnswerProblemForm,
@@ -46,68 +32,41 @@ from .helpers import attempt, committee_required, community_cycle_or_404, now
 bp = Blueprint("implementation", __name__)
 
 
-def _record(proposal: Proposal) -> Implementation | None:
-    """The record with its spending, milestones and updates (and their photos) loaded at once."""
-    return db.session.scalar(
-        select(Implementation)
-        .filter_by(proposal_id=proposal.id)
-        .options(
-            selectinload(Implementation.spending),
-            selectinload(Implementation.milestones),
-            selectinload(Implementation.updates).selectinload(ProgressUpdate.photos),
-        )
-    )
-
-
 def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
     """What the proposal page shows after the count: the vote and the implementation."""
-    outcome = service.funded_outcome(proposal)
+    found = service.load_story(proposal, user, now())
+    outcome = found.outcome
     context: dict[str, Any] = {"outcome": outcome, "record": None}
     if outcome is not None:
-        count = outcome.count
-        # The explanation may name another project of the count: the names alone, not the rows.
-        names = {
-            str(pid): ballot_title or title
-            for pid, ballot_title, title in db.session.execute(
-                select(Proposal.id, Proposal.ballot_title, Proposal.title)
-                .join(CountOutcome, CountOutcome.proposal_id == Proposal.id)
-                .where(CountOutcome.count_id == count.id)
-            )
-        }
-        context["why"] = explanation(outcome, count, names, proposal.cycle.currency)
-    record = _record(proposal)
-    moment = now()
+        context["why"] = explanation(outcome, outcome.count, found.names, proposal.cycle.currency)
     context.update(
-        record=record,
-        summary=service.summary(record) if record else None,
-        progress=service.shown_progress(record) if record else 0,
-        ratings=service.ratings(proposal) if record else None,
-        own_rating=service.own_rating(user, proposal) if record else None,
-        rating_problem=service.rating_problem(user, proposal) if record else None,
-        report_problem=service.report_problem_problem(user, proposal) if record else None,
-        reports=service.problem_reports(proposal) if record else [],
-        following=service.is_following(user, proposal),
-        milestone_late={
-            m.id: MilestoneView(m.title, m.planned_on, m.done_on).late(moment.date())
-            for m in (record.milestones if record else [])
-        },
+        record=found.record,
+        summary=found.summary,
+        progress=found.progress,
+        ratings=found.ratings,
+        own_rating=found.own_rating,
+        rating_problem=found.rating_problem,
+        report_problem=found.report_problem,
+        reports=found.reports,
+        following=found.following,
+        milestone_late=found.milestone_late,
         impl_labels=IMPLEMENTATION_STATUS_LABELS,
         photo_kinds=PHOTO_KIND_LABELS,
         rating_form=RatingForm(),
         problem_form=ProblemForm(),
-        funded_final=service.funded_by_final_result(proposal, outcome, moment),
+        funded_final=found.funded_final,
     )
     return context
 
 
 def _proposal_or_404(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state == "draft":
+    proposal = service.find_public_proposal(proposal_id)
+    if proposal is None:
         abort(404)
     return proposal
 
 
-def _to_story(proposal: Proposal, anchor: str = "implementation") -> Any:
+def _to_story(proposal: Proposal, anchor: str = "implementation") -> ResponseReturnValue:
     return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor=anchor))
 
 
@@ -122,7 +81,7 @@ def _form_errors(form: Any) -> None:
 
 @bp.post("/proposals/<int:proposal_id>/follow")
 @login_required
-def follow(proposal_id: int) -> Any:
+def follow(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_or_404(proposal_id)
     service.follow(current_user, proposal, now=now())
     flash(_("You follow this project; its news will reach your notices."), "success")
@@ -131,7 +90,7 @@ def follow(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/unfollow")
 @login_required
-def unfollow(proposal_id: int) -> Any:
+def unfollow(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_or_404(proposal_id)
     service.unfollow(current_user, proposal)
     flash(_("You no longer follow this project."), "info")
@@ -140,7 +99,7 @@ def unfollow(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/rate")
 @login_required
-def rate(proposal_id: int) -> Any:
+def rate(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_or_404(proposal_id)
     form = RatingForm()
     if not form.validate_on_submit():
@@ -161,7 +120,7 @@ def rate(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/problems")
 @login_required
-def report(proposal_id: int) -> Any:
+def report(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_or_404(proposal_id)
     form = ProblemForm()
     if not form.validate_on_submit():
@@ -186,56 +145,40 @@ def report(proposal_id: int) -> Any:
 
 @bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/implementation")
 @committee_required(Action.MANAGE_CYCLES)
-def projects(community: Community, cycle_id: int) -> str:
+def projects(community: Community, cycle_id: int) -> ResponseReturnValue:
     """The cycle's funded projects and where each stands."""
     cycle = community_cycle_or_404(community, cycle_id)
-    count = latest_count(cycle)
-    funded = (
-        db.session.scalars(
-            select(CountOutcome)
-            .where(CountOutcome.count_id == count.id, CountOutcome.funded)
-            .order_by(CountOutcome.rank)
-            .options(selectinload(CountOutcome.proposal))
-        ).all()
-        if count
-        else []
-    )
-    records = {
-        r.proposal_id: r
-        for r in db.session.scalars(
-            select(Implementation)
-            .where(Implementation.cycle_id == cycle.id)
-            .options(selectinload(Implementation.spending))
-        )
-    }
+    found = service.load_funded_projects(cycle, now())
     return render_template(
         "implementation/projects.html",
         community=community,
         cycle=cycle,
-        funded=funded,
-        records=records,
-        summaries={pid: service.summary(r) for pid, r in records.items()},
+        funded=found.funded,
+        records=found.records,
+        summaries=found.summaries,
         impl_labels=IMPLEMENTATION_STATUS_LABELS,
-        final=bool(funded) and service.is_funded(funded[0].proposal, now()),
+        final=found.final,
         now=now(),
     )
 
 
 def _committee_proposal(community: Community, proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.cycle.community_id != community.id:
+    proposal = service.find_community_proposal(proposal_id, community.id)
+    if proposal is None:
         abort(404)
     return proposal
 
 
 def _committee_record(community: Community, proposal_id: int) -> Implementation:
-    record = _record(_committee_proposal(community, proposal_id))
+    record = service.load_record(_committee_proposal(community, proposal_id))
     if record is None:
         abort(404)
     return record
 
 
-def _to_manage(community: Community, proposal_id: int, anchor: str | None = None) -> Any:
+def _to_manage(
+    community: Community, proposal_id: int, anchor: str | None = None
+) -> ResponseReturnValue:
     return redirect(
         url_for("implementation.manage", slug=community.slug, proposal_id=proposal_id,
                 _anchor=anchor)
@@ -244,9 +187,9 @@ def _to_manage(community: Community, proposal_id: int, anchor: str | None = None
 
 @bp.get("/c/<slug>/committee/projects/<int:proposal_id>")
 @committee_required(Action.MANAGE_CYCLES)
-def manage(community: Community, proposal_id: int) -> Any:
+def manage(community: Community, proposal_id: int) -> ResponseReturnValue:
     proposal = _committee_proposal(community, proposal_id)
-    record = _record(proposal)
+    record = service.load_record(proposal)
     details = DetailsForm()
     if record is not None:
         details.contractor.data = record.contractor
@@ -278,7 +221,7 @@ def manage(community: Community, proposal_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/start")
 @committee_required(Action.MANAGE_CYCLES)
-def start(community: Community, proposal_id: int) -> Any:
+def start(community: Community, proposal_id: int) -> ResponseReturnValue:
     proposal = _committee_proposal(community, proposal_id)
     attempt(
         lambda: service.start(current_user, proposal, now=now()),
@@ -289,7 +232,7 @@ def start(community: Community, proposal_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/details")
 @committee_required(Action.MANAGE_CYCLES)
-def details(community: Community, proposal_id: int) -> Any:
+def details(community: Community, proposal_id: int) -> ResponseReturnValue:
     record = _committee_record(community, proposal_id)
     form = DetailsForm()
     if not form.validate_on_submit() or form.planned.fen is None:
@@ -311,7 +254,7 @@ def details(community: Community, proposal_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/spending")
 @committee_required(Action.MANAGE_CYCLES)
-def spend(community: Community, proposal_id: int) -> Any:
+def spend(community: Community, proposal_id: int) -> ResponseReturnValue:
     record = _committee_record(community, proposal_id)
     form = SpendingForm()
     if not form.validate_on_submit() or form.amount.fen is None:
@@ -334,9 +277,9 @@ def spend(community: Community, proposal_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/spending/<int:spending_id>/remove")
 @committee_required(Action.MANAGE_CYCLES)
-def unspend(community: Community, spending_id: int) -> Any:
-    entry = db.session.get(Spending, spending_id)
-    if entry is None or entry.implementation.proposal.community_id != community.id:
+def unspend(community: Community, spending_id: int) -> ResponseReturnValue:
+    entry = service.find_spending(spending_id, community.id)
+    if entry is None:
         abort(404)
     proposal_id = entry.implementation.proposal_id
     form = RemoveSpendingForm()
@@ -354,7 +297,7 @@ def unspend(community: Community, spending_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/milestones")
 @committee_required(Action.MANAGE_CYCLES)
-def milestone(community: Community, proposal_id: int) -> Any:
+def milestone(community: Community, proposal_id: int) -> ResponseReturnValue:
     record = _committee_record(community, proposal_id)
     form = MilestoneForm()
     if not form.validate_on_submit():
@@ -375,9 +318,9 @@ def milestone(community: Community, proposal_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/milestones/<int:milestone_id>/done")
 @committee_required(Action.MANAGE_CYCLES)
-def milestone_done(community: Community, milestone_id: int) -> Any:
-    found = db.session.get(Milestone, milestone_id)
-    if found is None or found.implementation.proposal.community_id != community.id:
+def milestone_done(community: Community, milestone_id: int) -> ResponseReturnValue:
+    found = service.find_milestone(milestone_id, community.id)
+    if found is None:
         abort(404)
     form = MilestoneDoneForm()
     if not form.validate_on_submit():
@@ -394,7 +337,7 @@ def milestone_done(community: Community, milestone_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/updates")
 @committee_required(Action.MANAGE_CYCLES)
-def post_update(community: Community, proposal_id: int) -> Any:
+def post_update(community: Community, proposal_id: int) -> ResponseReturnValue:
     record = _committee_record(community, proposal_id)
     form = UpdateForm()
     if not form.validate_on_submit():
@@ -422,10 +365,9 @@ def post_update(community: Community, proposal_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/problems/<int:report_id>/answer")
 @committee_required(Action.MANAGE_CYCLES)
-def answer_problem(community: Community, report_id: int) -> Any:
-    found = db.session.get(ProblemReport, report_id)
-    proposal = db.session.get(Proposal, found.proposal_id) if found else None
-    if found is None or proposal is None or proposal.community_id != community.id:
+def answer_problem(community: Community, report_id: int) -> ResponseReturnValue:
+    found = service.find_problem_report(report_id, community.id)
+    if found is None:
         abort(404)
     form = AnswerProblemForm()
     if not form.validate_on_submit():
@@ -437,4 +379,4 @@ def answer_problem(community: Community, report_id: int) -> Any:
             ),
             _("The answer has been published."),
         )
-    return _to_manage(community, proposal.id, f"problem-{found.id}")
+    return _to_manage(community, found.proposal_id, f"problem-{found.id}")

@@ -20,20 +20,15 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ...domain.implementation import results_status
 from ...domain.permissions import Action
-from ...domain.phases import Schedule, current_phase
-from ...extensions import db
-from ...models import Community, Count, CountOutcome, Cycle, Objection, Proposal
-from ...services import counting, publication, voting
+from ...models import Community, Count, CountOutcome, Cycle
+from ...services import counting, publication
 from ...services.errors import ServiceError
 from ..explain import comparison_text, explanation, mes_text
 from ..forms.implementation import AnswerObjectionForm, ObjectionForm
@@ -42,27 +37,6 @@ from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
 from .helpers import committee_required, community_cycle_or_404, cycle_or_404, flash_error, now
 
 bp = Blueprint("results", __name__)
-
-
-def _with_outcomes(count: Count | None) -> Count | None:
-    """The count with its outcomes and their proposals, in two queries whatever their number."""
-    if count is None:
-        return None
-    rows = db.session.scalars(
-        select(CountOutcome)
-        .where(CountOutcome.count_id == count.id)
-        .order_by(CountOutcome.position)
-        .options(selectinload(CountOutcome.proposal))
-    ).all()
-    set_committed_value(count, "outcomes", list(rows))
-    return count
-
-
-def _turnout(cycle: Cycle, count: Count) -> voting.Turnout:
-    """As stored with the count; counts stored before turnout was kept are asked live."""
-    if count.turnout:
-        return voting.Turnout(**count.turnout)
-    return voting.turnout(cycle)
 
 
 def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
@@ -92,7 +66,7 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         "objection_labels": OBJECTION_STATUS_LABELS,
         "project_names": {o.proposal_id: o.proposal.display_title for o in ranked},
         "by_category": sorted(by_category.items(), key=lambda kv: -kv[1]),
-        "turnout": _turnout(cycle, count) if count else None,
+        "turnout": counting.read_turnout(cycle, count) if count else None,
     }
 
 
@@ -119,47 +93,17 @@ def _pages() -> OrderedDict[tuple[object, ...], str]:
     return pages
 
 
-def _changes() -> Any:
-    """What the visitors' page depends on, beside the language and the clock: one row of a
-    cycle, with its latest count, its objections and their answers, its proposals' revisions."""
-    objections = select(Objection).where(Objection.cycle_id == Cycle.id)
-    return select(
-        Cycle.title,
-        Cycle.collecting_at, Cycle.screening_at, Cycle.voting_at,
-        Cycle.publication_at, Cycle.implementation_at, Cycle.closed_at,
-        select(func.max(Count.id)).where(Count.cycle_id == Cycle.id).scalar_subquery(),
-        objections.with_only_columns(func.count(Objection.id)).scalar_subquery(),
-        objections.with_only_columns(func.max(Objection.id)).scalar_subquery(),
-        objections.with_only_columns(func.max(Objection.answered_at)).scalar_subquery(),
-        select(func.max(Proposal.updated_at))
-        .where(Proposal.cycle_id == Cycle.id)
-        .scalar_subquery(),
-    ).where(Cycle.id == bindparam("cycle_id"))  # fmt: skip
-
-
-# Built once: every visit runs it, and building the statement would cost more than running it.
-_CHANGES = _changes()
-
-
 def _visitor_key(cycle_id: int) -> tuple[object, ...] | None:
-    """The key of the visitors' page, read in one query; None when there is no such cycle.
-    One statement needs no transaction: read in autocommit, a page served from the cache costs
-    PostgreSQL one round trip, not BEGIN, the query and ROLLBACK."""
-    with db.engine.connect() as connection:
-        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        row = autocommit.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
-    if row is None:
+    """The key of the visitors' page: what it shows of the cycle (one query), its language and
+    its address; None when there is no such cycle."""
+    version = publication.read_results_version(cycle_id, now())
+    if version is None:
         return None
-    title, *dates = row[:7]
-    count_id, *changes = row[7:]
-    schedule = Schedule(*dates)
-    status = results_status(current_phase(schedule, now()), count_id is not None)
-    return (cycle_id, count_id, status.value, tuple(dates), title, *changes,
-            str(get_locale()), request.full_path)  # fmt: skip
+    return (*version, str(get_locale()), request.full_path)
 
 
 @bp.get("/cycles/<int:cycle_id>/results")
-def cycle_results(cycle_id: int) -> str:
+def cycle_results(cycle_id: int) -> ResponseReturnValue:
     cacheable = not current_user.is_authenticated and not session.get("_flashes")
     key = _visitor_key(cycle_id) if cacheable else None
     pages = _pages()
@@ -168,7 +112,7 @@ def cycle_results(cycle_id: int) -> str:
         pages.move_to_end(key)
         return page
     cycle = cycle_or_404(cycle_id)
-    count = _with_outcomes(counting.latest_count(cycle))
+    count = counting.load_latest_count(cycle)
     context = _context(cycle, count)
     problem = publication.objection_problem(current_user, cycle, now())
     body = Markup(  # noqa: S704 (a rendered template: escaped by Jinja)
@@ -192,9 +136,9 @@ def cycle_results(cycle_id: int) -> str:
 
 @bp.post("/cycles/<int:cycle_id>/objections")
 @login_required
-def object_to(cycle_id: int) -> Any:
+def object_to(cycle_id: int) -> ResponseReturnValue:
     cycle = cycle_or_404(cycle_id)
-    count = _with_outcomes(counting.latest_count(cycle))
+    count = counting.load_latest_count(cycle)
     form = _objection_form(cycle, sorted(count.outcomes, key=lambda o: o.rank) if count else [])
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -221,7 +165,7 @@ def _earlier(cycle: Cycle, count: Count | None) -> list[Count]:
 
 
 @bp.get("/cycles/<int:cycle_id>/results.pb")
-def counted_ballots(cycle_id: int) -> Response:
+def counted_ballots(cycle_id: int) -> ResponseReturnValue:
     """The canonical export the latest count counted: its SHA-256 is on the results page."""
     cycle = cycle_or_404(cycle_id)
     try:
@@ -240,7 +184,7 @@ def counted_ballots(cycle_id: int) -> Response:
 
 @bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/count", methods=["GET", "POST"])
 @committee_required(Action.MANAGE_VOTING)
-def count(community: Community, cycle_id: int) -> Any:
+def count(community: Community, cycle_id: int) -> ResponseReturnValue:
     cycle = community_cycle_or_404(community, cycle_id)
     form = CountForm()
     if form.validate_on_submit():
@@ -251,7 +195,7 @@ def count(community: Community, cycle_id: int) -> Any:
         else:
             flash(_("The votes have been counted."), "success")
             return redirect(url_for("results.count", slug=community.slug, cycle_id=cycle.id))
-    latest = _with_outcomes(counting.latest_count(cycle))
+    latest = counting.load_latest_count(cycle)
     return render_template(
         "results/count.html",
         community=community,
@@ -266,9 +210,9 @@ def count(community: Community, cycle_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/objections/<int:objection_id>/answer")
 @committee_required(Action.MANAGE_VOTING)
-def answer(community: Community, objection_id: int) -> Any:
-    objection = db.session.get(Objection, objection_id)
-    if objection is None or objection.cycle.community_id != community.id:
+def answer(community: Community, objection_id: int) -> ResponseReturnValue:
+    objection = publication.find_objection(objection_id, community.id)
+    if objection is None:
         abort(404)
     form = AnswerObjectionForm()
     if not form.validate_on_submit():

@@ -6,30 +6,30 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
-from ...domain.ballots import BallotKind, Choice, Problem, summarize
-from ...domain.codes import normalize_code
+from ...domain.ballots import BallotKind, Choice, Problem, summarize, validate
 from ...domain.permissions import Action, can
-from ...extensions import csrf, db
-from ...models import (
-    Community,
-    Cycle,
-    HouseholdCode,
-    PaperEntry,
-    Proposal,
-    Residency,
-    RosterEntry,
-    User,
-)
+from ...extensions import csrf, login_manager
+from ...models import Community, Cycle, PaperEntry, Proposal
 from ...services import cycles as cycle_service
 from ...services import voting
 from ...services.errors import ServiceError
+from ...services.voting_cycle import VotingCycle
 from ..forms.voting import VotingSettingsForm
 from ..messages import ballot_problem, service_message
 from .helpers import (
@@ -39,7 +39,6 @@ from .helpers import (
     current_actor,
     cycle_or_404,
     flash_error,
-    like,
     now,
 )
 
@@ -88,7 +87,7 @@ def parse_choices(
     return [Choice(ranked[r]) for r in sorted(ranked)], errors
 
 
-def _draft(cycle: Cycle | voting.VotingCycle) -> list[Choice]:
+def _draft(cycle: Cycle | VotingCycle) -> list[Choice]:
     stored = session.get(DRAFTS, {}).get(str(cycle.id), [])
     return [Choice(pid, int(points)) for pid, points in stored]
 
@@ -122,7 +121,7 @@ def _voting_problem(cycle: Cycle, moment: Any, revise: bool) -> str | None:
 
 @bp.get("/cycles/<int:cycle_id>/vote")
 @login_required
-def ballot(cycle_id: int) -> Any:
+def ballot(cycle_id: int) -> ResponseReturnValue:
     cycle = cycle_or_404(cycle_id)
     moment = now()
     revise = request.args.get("revise") == "1"
@@ -142,14 +141,12 @@ def ballot(cycle_id: int) -> Any:
 
 @bp.post("/cycles/<int:cycle_id>/vote/review")
 @login_required
-def review(cycle_id: int) -> Any:
+def review(cycle_id: int) -> ResponseReturnValue:
     cycle = cycle_or_404(cycle_id)
     projects = voting.ballot_projects(cycle)
     choices, form_errors = parse_choices(cycle, request.form, projects)
     _keep_draft(cycle, choices)
     costs = {str(p.id): p.cost_fen for p in projects}
-    from ...domain.ballots import validate
-
     problems = form_errors + _problems_text(validate(cycle.rule, costs, choices))
     # Someone who may not vote is told so here, as final (no choice of theirs changes it), and
     # is not offered a cast the service would refuse; a ballot that breaks the rule is told
@@ -179,7 +176,7 @@ def review(cycle_id: int) -> Any:
 
 @bp.post("/cycles/<int:cycle_id>/vote/cast")
 @login_required
-def cast(cycle_id: int) -> Any:
+def cast(cycle_id: int) -> ResponseReturnValue:
     cycle = voting.find_voting_cycle(cycle_id) or abort(404)
     token = request.form.get("token", "")
     expected = session.get(TOKENS, {}).get(str(cycle.id))
@@ -222,7 +219,7 @@ def cast(cycle_id: int) -> Any:
 
 @bp.get("/cycles/<int:cycle_id>/receipt")
 @login_required
-def receipt(cycle_id: int) -> Any:
+def receipt(cycle_id: int) -> ResponseReturnValue:
     """Where a receipt was shown once: it is not shown again."""
     cycle = cycle_or_404(cycle_id)
     return render_template("voting/receipt.html", cycle=cycle)
@@ -230,7 +227,7 @@ def receipt(cycle_id: int) -> Any:
 
 @bp.route("/cycles/<int:cycle_id>/check", methods=["GET", "POST"])
 @csrf.exempt
-def check(cycle_id: int) -> str:
+def check(cycle_id: int) -> ResponseReturnValue:
     """The public receipt check, by POST so that no code lands in a URL, an access log or the
     browser's history. It says whether the receipt's ballot is in the count, never what it
     chose: a receipt proves nothing to a buyer of votes. It changes nothing, so it needs no
@@ -249,7 +246,7 @@ def check(cycle_id: int) -> str:
 
 @bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/voting", methods=["GET", "POST"])
 @committee_required(Action.MANAGE_VOTING)
-def settings(community: Community, cycle_id: int) -> Any:
+def settings(community: Community, cycle_id: int) -> ResponseReturnValue:
     cycle = community_cycle_or_404(community, cycle_id)
     form = VotingSettingsForm(obj=cycle)
     if form.validate_on_submit():
@@ -282,35 +279,11 @@ def settings(community: Community, cycle_id: int) -> Any:
     )
 
 
-def _find_residents(community: Community, query: str) -> list[Residency]:
-    if not query:
-        return []
-    code = normalize_code(query)
-    conditions = [Residency.full_name.like(like(query), escape="\\"), Residency.phone == query]
-    if code:
-        entry_ids = select(HouseholdCode.roster_entry_id).where(HouseholdCode.code == code)
-        conditions.append(Residency.roster_entry_id.in_(entry_ids))
-    return list(
-        db.session.scalars(
-            select(Residency)
-            .where(
-                Residency.community_id == community.id,
-                Residency.status == "verified",
-                or_(*conditions),
-            )
-            .options(selectinload(Residency.roster_entry).selectinload(RosterEntry.household))
-            .limit(20)
-        )
-    )
-
-
 def _paper_office(slug: str, cycle_id: int) -> tuple[Community, Cycle]:
     """The community and cycle of a paper-ballot page, for whoever may type its paper ballots:
     the committee, an administrator, or the second typist the cycle names; else 403 (or the
     login page)."""
     if not current_user.is_authenticated:
-        from ...extensions import login_manager
-
         abort(login_manager.unauthorized())
     community = community_or_404(slug)
     cycle = community_cycle_or_404(community, cycle_id)
@@ -321,53 +294,38 @@ def _paper_office(slug: str, cycle_id: int) -> tuple[Community, Cycle]:
 
 def _entry_of(slug: str, entry_id: int) -> tuple[Community, Cycle, PaperEntry]:
     community = community_or_404(slug)
-    entry = db.session.get(PaperEntry, entry_id)
-    if entry is None or entry.residency.community_id != community.id:
+    entry = voting.find_paper_entry(entry_id, community.id)
+    if entry is None:
         abort(404)
     community, cycle = _paper_office(slug, entry.cycle_id)
     return community, cycle, entry
 
 
 @bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/paper")
-def paper(slug: str, cycle_id: int) -> Any:
+def paper(slug: str, cycle_id: int) -> ResponseReturnValue:
     community, cycle = _paper_office(slug, cycle_id)
     query = (request.args.get("q") or "").strip()[:40]
-    residents = _find_residents(community, query)
-    entries = db.session.scalars(
-        select(PaperEntry)
-        .join(Residency, PaperEntry.residency_id == Residency.id)
-        .where(
-            PaperEntry.cycle_id == cycle.id,
-            Residency.community_id == community.id,
-        )
-        .order_by(PaperEntry.status.not_in(("pending", "mismatch")), PaperEntry.entered_at.desc())
-        .options(
-            selectinload(PaperEntry.residency),
-            selectinload(PaperEntry.entered_by),
-            selectinload(PaperEntry.keyings),
-        )
-        .limit(100)
-    ).all()
     manage = can(current_actor(), Action.MANAGE_VOTING, community.id)
+    office = voting.load_paper_office(cycle, community.id, query, with_keyers=manage)
     return render_template(
         "voting/paper.html",
         community=community,
         cycle=cycle,
         query=query,
-        residents=[(r, voting.has_voted(r, cycle)) for r in residents],
-        entries=entries,
-        projects=voting.ballot_projects(cycle),
+        residents=office.residents,
+        entries=office.entries,
+        projects=office.projects,
         keyer_form=manage,
-        keyer_candidates=voting.paper_keyer_candidates(cycle) if manage else [],
+        keyer_candidates=office.keyer_candidates,
         now=now(),
     )
 
 
 @bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper/<int:residency_id>")
-def paper_enter(slug: str, cycle_id: int, residency_id: int) -> Any:
+def paper_enter(slug: str, cycle_id: int, residency_id: int) -> ResponseReturnValue:
     community, cycle = _paper_office(slug, cycle_id)
-    resident = db.session.get(Residency, residency_id)
-    if resident is None or resident.community_id != community.id:
+    resident = voting.find_resident(residency_id, community.id)
+    if resident is None:
         abort(404)
     projects = voting.ballot_projects(cycle)
     choices, errors = parse_choices(cycle, request.form, projects)
@@ -389,7 +347,7 @@ def paper_enter(slug: str, cycle_id: int, residency_id: int) -> Any:
 
 
 @bp.route("/c/<slug>/committee/paper/<int:paper_id>/key", methods=["GET", "POST"])
-def paper_key(slug: str, paper_id: int) -> Any:
+def paper_key(slug: str, paper_id: int) -> ResponseReturnValue:
     """The second typing of a paper ballot: the empty ballot, never the first typing."""
     community, cycle, entry = _entry_of(slug, paper_id)
     back = redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
@@ -433,7 +391,7 @@ def paper_key(slug: str, paper_id: int) -> Any:
 
 
 @bp.post("/c/<slug>/committee/paper/<int:paper_id>/discard")
-def paper_discard(slug: str, paper_id: int) -> Any:
+def paper_discard(slug: str, paper_id: int) -> ResponseReturnValue:
     community, cycle, entry = _entry_of(slug, paper_id)
     try:
         voting.discard_paper_ballot(
@@ -448,10 +406,10 @@ def paper_discard(slug: str, paper_id: int) -> Any:
 
 @bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/paper-keyer")
 @committee_required(Action.MANAGE_VOTING)
-def paper_keyer(community: Community, cycle_id: int) -> Any:
+def paper_keyer(community: Community, cycle_id: int) -> ResponseReturnValue:
     cycle = community_cycle_or_404(community, cycle_id)
     raw = request.form.get("keyer", "")
-    keyer = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    keyer = voting.find_keyer(int(raw)) if raw.isdigit() and len(raw) < 10 else None
     if raw and keyer is None:
         abort(400)
     try:
@@ -465,7 +423,7 @@ def paper_keyer(community: Community, cycle_id: int) -> Any:
 
 @bp.get("/c/<slug>/committee/cycles/<int:cycle_id>/turnout")
 @committee_required(Action.MANAGE_VOTING)
-def committee_turnout(community: Community, cycle_id: int) -> str:
+def committee_turnout(community: Community, cycle_id: int) -> ResponseReturnValue:
     cycle = community_cycle_or_404(community, cycle_id)
     return render_template(
         "voting/turnout.html", community=community, cycle=cycle, turnout=voting.turnout(cycle)
@@ -473,7 +431,7 @@ def committee_turnout(community: Community, cycle_id: int) -> str:
 
 
 @bp.get("/cycles/<int:cycle_id>/turnout")
-def public_turnout(cycle_id: int) -> str:
+def public_turnout(cycle_id: int) -> ResponseReturnValue:
     cycle = cycle_or_404(cycle_id)
     if not cycle.public_turnout:
         abort(404)
@@ -483,12 +441,10 @@ def public_turnout(cycle_id: int) -> str:
 
 
 @bp.get("/cycles/<int:cycle_id>/ballots.json")
-def published_ballots(cycle_id: int) -> Any:
+def published_ballots(cycle_id: int) -> ResponseReturnValue:
     """Once voting is closed and every ballot mixed, two lists, each in an order of its own:
     every ballot's choices (anyone can recount) and every receipt's digest (every voter can find
     theirs). Nothing ties one list to the other."""
-    from flask import jsonify
-
     cycle = cycle_or_404(cycle_id)
     published = voting.published_lists(cycle, now())
     return jsonify(
