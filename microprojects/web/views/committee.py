@@ -586,7 +586,7 @@ def screening(community: Community, cycle_id: int) -> str:
 def enter(community: Community, cycle_id: int) -> Any:
     from wtforms.fields.choices import SelectChoice
 
-    from .proposals import _input
+    from ..forms.proposals import proposal_input as _input
 
     found = community_cycle_or_404(community, cycle_id)
     form = OnBehalfForm()
