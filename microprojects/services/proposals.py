@@ -66,6 +66,11 @@ class ProposalInput:
     tag_hard: bool = False
 
 
+def find_proposal(proposal_id: int) -> Proposal | None:
+    """The proposal, whatever its state: whether the asker may see it is ``can_view``'s answer."""
+    return db.session.get(Proposal, proposal_id)
+
+
 # --- who may do what ----------------------------------------------------------------------
 
 
@@ -377,6 +382,10 @@ def upload_dir() -> Path:
     path = Path(current_app.config["UPLOAD_FOLDER"])
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def find_photo(photo_id: int) -> ProposalPhoto | None:
+    return db.session.get(ProposalPhoto, photo_id)
 
 
 def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> ProposalPhoto:
