@@ -45,6 +45,7 @@ from .accounts import actor_for
 from .cycles import participation_problem
 from .errors import PermissionDenied, ServiceError
 from .notifications import notify
+from .photos import PhotoError, clean_photo
 
 MAX_PHOTOS = 4
 TITLE_MAX = 80
@@ -390,8 +391,6 @@ def find_photo(photo_id: int) -> ProposalPhoto | None:
 
 def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> ProposalPhoto:
     """Check that ``data`` is a real photo, strip its metadata (GPS), shrink it, keep it."""
-    from .photos import PhotoError, clean_photo
-
     if not (is_author(user, proposal) or can_screen(user, proposal)):
         raise PermissionDenied()
     if ProposalAction.EDIT not in actions_for(user, proposal, now) and not can_screen(
