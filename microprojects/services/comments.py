@@ -25,6 +25,11 @@ BODY_MAX = 2000
 REPORTED_REASON = "reported"  # the placeholder's reason while a reported comment awaits review
 
 
+def find_comment(comment_id: int) -> Comment | None:
+    """The comment, hidden or not."""
+    return db.session.get(Comment, comment_id)
+
+
 def post_comment(
     user: User,
     proposal: Proposal,

@@ -45,6 +45,7 @@ from .accounts import actor_for
 from .cycles import participation_problem
 from .errors import PermissionDenied, ServiceError
 from .notifications import notify
+from .photos import PhotoError, clean_photo
 
 MAX_PHOTOS = 4
 TITLE_MAX = 80
@@ -64,6 +65,11 @@ class ProposalInput:
     tag_small: bool = False
     tag_urgent: bool = False
     tag_hard: bool = False
+
+
+def find_proposal(proposal_id: int) -> Proposal | None:
+    """The proposal, whatever its state: whether the asker may see it is ``can_view``'s answer."""
+    return db.session.get(Proposal, proposal_id)
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -379,10 +385,12 @@ def upload_dir() -> Path:
     return path
 
 
+def find_photo(photo_id: int) -> ProposalPhoto | None:
+    return db.session.get(ProposalPhoto, photo_id)
+
+
 def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> ProposalPhoto:
     """Check that ``data`` is a real photo, strip its metadata (GPS), shrink it, keep it."""
-    from .photos import PhotoError, clean_photo
-
     if not (is_author(user, proposal) or can_screen(user, proposal)):
         raise PermissionDenied()
     if ProposalAction.EDIT not in actions_for(user, proposal, now) and not can_screen(

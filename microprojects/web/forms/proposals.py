@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from ...domain.cycles import Feasibility, ProjectType, Stance
 from ...domain.money import parse_yuan
+from ...services.proposals import ProposalInput
 from ..messages import FEASIBILITY_LABELS, PROJECT_TYPE_LABELS, STANCE_LABELS
 
 
@@ -67,6 +68,25 @@ class ProposalForm(FlaskForm):
     tag_small = BooleanField(_l("微 small: a small thing that makes daily life easier"))
     tag_urgent = BooleanField(_l("急 urgent: it cannot wait"))
     tag_hard = BooleanField(_l("难 hard: residents cannot solve it themselves"))
+
+
+def proposal_input(form: ProposalForm) -> ProposalInput:
+    """What a proposal form (a resident's, or one entered at the office) says, for the use
+    cases that create and edit proposals."""
+    return ProposalInput(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        category=form.category.data or "",
+        project_type=ProjectType(form.project_type.data),
+        estimated_cost_fen=form.estimated_cost.fen or 0,
+        location=form.location.data or "",
+        latitude=float(form.latitude.data) if form.latitude.data is not None else None,
+        longitude=float(form.longitude.data) if form.longitude.data is not None else None,
+        beneficiaries=form.beneficiaries.data or "",
+        tag_small=bool(form.tag_small.data),
+        tag_urgent=bool(form.tag_urgent.data),
+        tag_hard=bool(form.tag_hard.data),
+    )
 
 
 class OnBehalfForm(ProposalForm):

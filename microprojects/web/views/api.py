@@ -22,35 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from flask.typing import ResponseReturnValue
 
 from ...domain.implementation import rating_summary, results_status
-from ...domain.lifecycle import ProposalState
-from ...extensions import db
-from ...models import (
-    Community,
-    Count,
-    CountOutcome,
-    Cycle,
-    District,
-    Implementation,
-    ProgressUpdate,
-    Proposal,
-    Rating,
-    Street,
-    Support,
-)
-from ...services import counting, publication, voting
+from ...models import Community, Count, CountOutcome, Cycle, Implementation, Proposal
+from ...services import counting, opendata, publication, voting
 from ...services.cycles import find_cycle
 from ...services.implementation import shown_progress, summary
+from ...services.opendata import ProjectExtras
 from .helpers import now, to_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OPENAPI = Path(__file__).resolve().parents[1] / "openapi.json"
 PHASES = ("collecting", "screening", "voting", "publication", "implementation", "closed")
-DRAFT = ProposalState.DRAFT.value
 # A CSV cell starting with one of these is a formula to Excel: a title such as "=HYPERLINK(...)"
 # must stay text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -129,62 +114,41 @@ def _cycle_or_404(cycle_id: int) -> Cycle:
     return found
 
 
-def _with_places() -> Any:
-    return (
-        selectinload(Cycle.community).selectinload(Community.street).selectinload(Street.district),
-        selectinload(Cycle.street).selectinload(Street.district),
-    )
-
-
 def _filtered_cycles() -> list[Cycle]:
     """The cycles the query string asks for; a bad filter is a 400 naming the parameter."""
-    place = aliased(Community)
-    street_of = func.coalesce(Cycle.street_id, place.street_id)
-    stmt = (
-        select(Cycle)
-        .outerjoin(place, Cycle.community_id == place.id)
-        .options(*_with_places())
-        .order_by(Cycle.collecting_at.desc(), Cycle.id.desc())
-    )
+    district_ids = street_ids = None
+    community = None
+    voting_from = voting_until = None
     district = _text_param("district")
     if district is not None:
-        ids = db.session.scalars(select(District.id).where(District.name == district)).all()
-        if not ids:
+        district_ids = opendata.find_district_ids(district)
+        if not district_ids:
             raise bad_parameter("district", f"There is no district named {district}.")
-        stmt = stmt.where(street_of.in_(select(Street.id).where(Street.district_id.in_(ids))))
     street = _text_param("street")
     if street is not None:
-        ids = db.session.scalars(select(Street.id).where(Street.name == street)).all()
-        if not ids:
+        street_ids = opendata.find_street_ids(street)
+        if not street_ids:
             raise bad_parameter("street", f"There is no street named {street}.")
-        stmt = stmt.where(street_of.in_(ids))
     slug = _text_param("community")
     if slug is not None:
-        community = db.session.scalar(select(Community).where(Community.slug == slug))
+        community = opendata.find_community(slug)
         if community is None:
             raise bad_parameter("community", f"There is no community {slug}.")
-        # The community's own cycles and its street's, in which it takes part too.
-        stmt = stmt.where(
-            or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id)
-        )
     year = _int_param("year")
     if year is not None:
         if not 1900 <= year <= 9998:
             raise bad_parameter("year", "year must be a year between 1900 and 9998.")
         # The year in which voting opens, by the local calendar.
-        stmt = stmt.where(
-            Cycle.voting_at >= to_utc(datetime(year, 1, 1)),
-            Cycle.voting_at < to_utc(datetime(year + 1, 1, 1)),
+        voting_from = to_utc(datetime(year, 1, 1))
+        voting_until = to_utc(datetime(year + 1, 1, 1))
+    return opendata.find_cycles(
+        opendata.CycleFilters(
+            district_ids=district_ids,
+            street_ids=street_ids,
+            community=community,
+            voting_from=voting_from,
+            voting_until=voting_until,
         )
-    return list(db.session.scalars(stmt))
-
-
-def _counted(cycle_ids: Sequence[int]) -> set[int]:
-    """Which of the cycles have a count, in one query."""
-    if not cycle_ids:
-        return set()
-    return set(
-        db.session.scalars(select(Count.cycle_id).where(Count.cycle_id.in_(cycle_ids)).distinct())
     )
 
 
@@ -258,19 +222,19 @@ def cycle_json(cycle: Cycle, counted: bool, at: datetime) -> dict[str, Any]:
 
 
 @bp.get("/cycles")
-def cycles() -> Response:
+def cycles() -> ResponseReturnValue:
     found = _filtered_cycles()
-    counted = _counted([c.id for c in found])
+    counted = opendata.find_counted([c.id for c in found])
     at = now()
     return jsonify({"cycles": [cycle_json(c, c.id in counted, at) for c in found]})
 
 
 @bp.get("/cycles/<int:cycle_id>")
-def cycle(cycle_id: int) -> Response:
-    found = db.session.scalar(select(Cycle).where(Cycle.id == cycle_id).options(*_with_places()))
+def cycle(cycle_id: int) -> ResponseReturnValue:
+    found = opendata.find_cycle_with_places(cycle_id)
     if found is None:
         raise not_found("cycle", cycle_id)
-    return jsonify(cycle_json(found, bool(_counted([found.id])), now()))
+    return jsonify(cycle_json(found, bool(opendata.find_counted([found.id])), now()))
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -278,18 +242,6 @@ def cycle(cycle_id: int) -> Response:
 
 def _ids(values: Iterable[Any]) -> list[int]:
     return [int(v) for v in values]
-
-
-def _outcomes(count: Count) -> list[CountOutcome]:
-    """The count's lines by rank, with their proposals, in two queries whatever their number."""
-    return list(
-        db.session.scalars(
-            select(CountOutcome)
-            .where(CountOutcome.count_id == count.id)
-            .options(selectinload(CountOutcome.proposal))
-            .order_by(CountOutcome.rank, CountOutcome.position)
-        )
-    )
 
 
 def _params(count: Count) -> dict[str, Any]:
@@ -383,7 +335,7 @@ def _turnout(cycle: Cycle, at: datetime) -> dict[str, Any] | None:
 
 
 @bp.get("/cycles/<int:cycle_id>/results")
-def cycle_results(cycle_id: int) -> Response:
+def cycle_results(cycle_id: int) -> ResponseReturnValue:
     found = _cycle_or_404(cycle_id)
     at = now()
     every = counting.counts(found)  # the latest first
@@ -392,7 +344,7 @@ def cycle_results(cycle_id: int) -> Response:
     body = {
         "cycle_id": found.id,
         "status": publication.status_of(found, at, latest).value,
-        "count": None if latest is None else count_json(latest, _outcomes(latest)),
+        "count": None if latest is None else count_json(latest, opendata.list_outcomes(latest)),
         "earlier_counts": [
             {"number": c.number, "created_at": _time(c.created_at), "reason": c.reason}
             for c in every[1:]
@@ -426,82 +378,11 @@ def cycle_results(cycle_id: int) -> Response:
 # --- projects ---------------------------------------------------------------------------------
 
 
-def _projects(stmt: Select[tuple[Proposal]]) -> list[Proposal]:
-    return list(
-        db.session.scalars(
-            stmt.where(Proposal.state != DRAFT).options(
-                selectinload(Proposal.community),
-                selectinload(Proposal.photos),
-                selectinload(Proposal.cycle),
-            )
-        )
-    )
-
-
 def _listed_projects() -> list[Proposal]:
-    stmt = select(Proposal).order_by(Proposal.cycle_id, Proposal.id)
     cycle_id = _int_param("cycle")
-    if cycle_id is not None:
-        if db.session.get(Cycle, cycle_id) is None:
-            raise bad_parameter("cycle", f"There is no cycle {cycle_id}.")
-        stmt = stmt.where(Proposal.cycle_id == cycle_id)
-    return _projects(stmt)
-
-
-class Extras:
-    """What a list of projects needs beyond the proposals, in a fixed number of queries:
-    supports, each project's line in its cycle's latest count, implementation records with
-    spending, milestones, updates and photos, and ratings."""
-
-    def __init__(self, proposals: Sequence[Proposal]) -> None:
-        ids = [p.id for p in proposals]
-        self.supports: dict[int, int] = {}
-        self.lines: dict[int, tuple[int, CountOutcome]] = {}
-        self.records: dict[int, Implementation] = {}
-        self.stars: dict[int, dict[int, int]] = {}
-        if not ids:
-            return
-        self.supports = {
-            pid: int(n)
-            for pid, n in db.session.execute(
-                select(Support.proposal_id, func.count())
-                .where(Support.proposal_id.in_(ids))
-                .group_by(Support.proposal_id)
-            )
-        }
-        latest = (
-            select(Count.cycle_id, func.max(Count.number).label("number"))
-            .group_by(Count.cycle_id)
-            .subquery()
-        )
-        rows = db.session.execute(
-            select(CountOutcome, Count.number)
-            .join(Count, CountOutcome.count_id == Count.id)
-            .join(
-                latest,
-                and_(latest.c.cycle_id == Count.cycle_id, latest.c.number == Count.number),
-            )
-            .where(CountOutcome.proposal_id.in_(ids))
-        )
-        self.lines = {o.proposal_id: (number, o) for o, number in rows}
-        self.records = {
-            r.proposal_id: r
-            for r in db.session.scalars(
-                select(Implementation)
-                .where(Implementation.proposal_id.in_(ids))
-                .options(
-                    selectinload(Implementation.spending),
-                    selectinload(Implementation.milestones),
-                    selectinload(Implementation.updates).selectinload(ProgressUpdate.photos),
-                )
-            )
-        }
-        for pid, stars, n in db.session.execute(
-            select(Rating.proposal_id, Rating.stars, func.count())
-            .where(Rating.proposal_id.in_(ids))
-            .group_by(Rating.proposal_id, Rating.stars)
-        ):
-            self.stars.setdefault(pid, {})[int(stars)] = int(n)
+    if cycle_id is not None and not opendata.cycle_exists(cycle_id):
+        raise bad_parameter("cycle", f"There is no cycle {cycle_id}.")
+    return opendata.list_projects(cycle_id)
 
 
 def _media(filename: str) -> str:
@@ -557,7 +438,7 @@ def implementation_json(record: Implementation, stars: dict[int, int]) -> dict[s
     }
 
 
-def project_json(p: Proposal, extras: Extras, at: datetime) -> dict[str, Any]:
+def project_json(p: Proposal, extras: ProjectExtras, at: datetime) -> dict[str, Any]:
     line = extras.lines.get(p.id)
     record = extras.records.get(p.id)
     result = None
@@ -614,19 +495,19 @@ def project_json(p: Proposal, extras: Extras, at: datetime) -> dict[str, Any]:
 
 
 @bp.get("/projects")
-def projects() -> Response:
+def projects() -> ResponseReturnValue:
     found = _listed_projects()
-    extras = Extras(found)
+    extras = opendata.load_project_extras(found)
     at = now()
     return jsonify({"projects": [project_json(p, extras, at) for p in found]})
 
 
 @bp.get("/projects/<int:proposal_id>")
-def project(proposal_id: int) -> Response:
-    found = _projects(select(Proposal).where(Proposal.id == proposal_id))
-    if not found:
+def project(proposal_id: int) -> ResponseReturnValue:
+    found = opendata.find_project(proposal_id)
+    if found is None:
         raise not_found("project", proposal_id)
-    return jsonify(project_json(found[0], Extras(found), now()))
+    return jsonify(project_json(found, opendata.load_project_extras([found]), now()))
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -664,9 +545,9 @@ CYCLE_COLUMNS = (
 
 
 @bp.get("/cycles.csv")
-def cycles_csv() -> Response:
+def cycles_csv() -> ResponseReturnValue:
     found = _filtered_cycles()
-    counted = _counted([c.id for c in found])
+    counted = opendata.find_counted([c.id for c in found])
     at = now()
     rows = []
     for c in found:
@@ -691,14 +572,14 @@ RESULT_COLUMNS = (
 
 
 @bp.get("/cycles/<int:cycle_id>/results.csv")
-def cycle_results_csv(cycle_id: int) -> Response:
+def cycle_results_csv(cycle_id: int) -> ResponseReturnValue:
     """The latest count's lines by rank; only the header before the count."""
     found = _cycle_or_404(cycle_id)
     latest = counting.latest_count(found)
     rows = []
     if latest is not None:
         status = publication.status_of(found, now(), latest).value
-        for o in _outcomes(latest):
+        for o in opendata.list_outcomes(latest):
             rows.append(
                 [
                     latest.number, status, o.rank, o.proposal_id, o.proposal.display_title,
@@ -717,9 +598,9 @@ PROJECT_COLUMNS = (
 
 
 @bp.get("/projects.csv")
-def projects_csv() -> Response:
+def projects_csv() -> ResponseReturnValue:
     found = _listed_projects()
-    extras = Extras(found)
+    extras = opendata.load_project_extras(found)
     at = now()
     rows = []
     for p in found:
@@ -751,5 +632,5 @@ def _openapi() -> bytes:
 
 
 @bp.get("/openapi.json")
-def openapi() -> Response:
+def openapi() -> ResponseReturnValue:
     return Response(_openapi(), mimetype="application/json")

@@ -33,7 +33,13 @@ from ...services import residency as residency_service
 from ...services.cycles import CycleInput
 from ...services.errors import ServiceError
 from ...services.residency import RosterImportReport
-from ..forms.proposals import CycleForm, OnBehalfForm, PhaseChangeForm, ReasonForm
+from ..forms.proposals import (
+    CycleForm,
+    OnBehalfForm,
+    PhaseChangeForm,
+    ReasonForm,
+    proposal_input,
+)
 from ..forms.residency import ApproveForm, IssueCodesForm, RejectForm, RosterImportForm
 from ..messages import roster_problem
 from .helpers import (
@@ -431,7 +437,6 @@ def screening(community: Community, cycle_id: int) -> ResponseReturnValue:
 @bp.route("/cycles/<int:cycle_id>/enter", methods=["GET", "POST"])
 @committee_required(Action.SCREEN_PROPOSALS)
 def enter(community: Community, cycle_id: int) -> ResponseReturnValue:
-    from .proposals import _input
 
     found = community_cycle_or_404(community, cycle_id)
     form = OnBehalfForm()
@@ -443,7 +448,7 @@ def enter(community: Community, cycle_id: int) -> ResponseReturnValue:
                 current_user,
                 found,
                 community,
-                _input(form),
+                proposal_input(form),
                 on_behalf_of=form.on_behalf_of.data or "",
                 now=now(),
             )

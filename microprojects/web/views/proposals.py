@@ -3,6 +3,7 @@ them: propose, edit, submit, withdraw, support, add photos, comment, report a co
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import (
@@ -16,29 +17,21 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
-from ...domain.cycles import ProjectType, Stance
-from ...domain.lifecycle import PUBLIC_STATES, ProposalAction, ProposalState
+from ...domain.cycles import Feasibility, Stance
+from ...domain.lifecycle import ProposalAction, ProposalState
+from ...domain.money import format_yuan
 from ...domain.permissions import Action, can
-from ...extensions import db, rate_limit
-from ...models import (
-    Assessment,
-    AuditEntry,
-    Comment,
-    Community,
-    Cycle,
-    Proposal,
-    ProposalPhoto,
-    Support,
-)
+from ...extensions import rate_limit
+from ...models import Comment, Cycle, Proposal
+from ...services import browsing
 from ...services import comments as comment_service
 from ...services import proposals as proposal_service
 from ...services.accounts import find_login
-from ...services.cycles import participation_problem
 from ...services.errors import ServiceError
 from ..forms.proposals import (
     AssessForm,
@@ -50,24 +43,16 @@ from ..forms.proposals import (
     ReasonForm,
     ReportForm,
     ReviseForm,
+    proposal_input,
 )
-from .helpers import attempt, current_actor, cycle_or_404, flash_error, like, now
+from .helpers import attempt, current_actor, cycle_or_404, flash_error, now
 from .implementation import story
 
 bp = Blueprint("proposals", __name__)
 
-PAGE_SIZE = 20
-SORTS = {
-    "newest": lambda q, supports: q.order_by(Proposal.submitted_at.desc(), Proposal.id.desc()),
-    "supported": lambda q, supports: q.order_by(supports.desc(), Proposal.id),
-    "cost": lambda q, supports: q.order_by(
-        func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen), Proposal.id
-    ),
-}
-
 
 def proposal_or_404(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = proposal_service.find_proposal(proposal_id)
     if proposal is None or not proposal_service.can_view(
         current_user if current_user.is_authenticated else None, proposal
     ):
@@ -80,88 +65,33 @@ def _user() -> Any:
 
 
 @bp.get("/cycles")
-def cycles() -> str:
-    rows = db.session.scalars(
-        select(Cycle)
-        .order_by(Cycle.collecting_at.desc())
-        .options(selectinload(Cycle.community), selectinload(Cycle.street))
-    ).all()
-    return render_template("proposals/cycles.html", cycles=rows, now=now())
-
-
-def proposal_query(cycle: Cycle, args: Any) -> tuple[Any, dict[str, Any]]:
-    """The proposals of a cycle as filtered, searched and sorted by the page's parameters."""
-    supports = (
-        select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
-    )
-    query = select(Proposal, supports.label("supports")).where(
-        Proposal.cycle_id == cycle.id, Proposal.state.in_([s.value for s in PUBLIC_STATES])
-    )
-    filters = {
-        "category": (args.get("category") or "").strip(),
-        "state": (args.get("state") or "").strip(),
-        "community": args.get("community", 0, type=int) or 0,
-        "q": (args.get("q") or "").strip()[:60],
-        "sort": args.get("sort") if args.get("sort") in SORTS else "newest",
-    }
-    if filters["category"]:
-        query = query.where(Proposal.category == filters["category"])
-    if filters["state"] in {s.value for s in PUBLIC_STATES}:
-        query = query.where(Proposal.state == filters["state"])
-    if filters["community"]:
-        query = query.where(Proposal.community_id == filters["community"])
-    if filters["q"]:
-        pattern = like(filters["q"])
-        query = query.where(
-            or_(
-                *(
-                    column.like(pattern, escape="\\")
-                    for column in (
-                        Proposal.title,
-                        Proposal.ballot_title,
-                        Proposal.description,
-                        Proposal.location,
-                    )
-                )
-            )
-        )
-    query = SORTS[filters["sort"]](query, supports)
-    return query, filters
+def cycles() -> ResponseReturnValue:
+    return render_template("proposals/cycles.html", cycles=browsing.list_cycles(), now=now())
 
 
 @bp.get("/cycles/<int:cycle_id>")
-def cycle(cycle_id: int) -> str:
+def cycle(cycle_id: int) -> ResponseReturnValue:
     found = cycle_or_404(cycle_id)
-    query, filters = proposal_query(found, request.args)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows = db.session.execute(
-        query.options(selectinload(Proposal.photos), selectinload(Proposal.community))
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    communities = db.session.scalars(
-        select(Community).where(Community.id.in_(found.community_ids)).order_by(Community.name)
-    ).all()
-    changes = db.session.scalars(
-        select(AuditEntry)
-        .where(
-            AuditEntry.subject_type == "cycle",
-            AuditEntry.subject_id == str(found.id),
-            AuditEntry.action.in_(["cycle.close_phase", "cycle.extend_phase"]),
-        )
-        .order_by(AuditEntry.created_at)
-    ).all()
+    args = request.args
+    filters = browsing.ProposalFilters.clean(
+        category=args.get("category"),
+        state=args.get("state"),
+        community=args.get("community", 0, type=int),
+        q=args.get("q"),
+        sort=args.get("sort"),
+    )
+    page = max(1, args.get("page", 1, type=int) or 1)
+    listed = browsing.read_cycle_page(found, filters, page)
     return render_template(
         "proposals/cycle.html",
         cycle=found,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        filters=filters,
-        communities=communities,
-        changes=changes,
+        rows=listed.rows,
+        total=listed.total,
+        page=listed.page,
+        pages=listed.pages,
+        filters=asdict(filters),
+        communities=listed.communities,
+        changes=listed.changes,
         now=now(),
         can_propose=_can_propose(found),
     )
@@ -179,31 +109,12 @@ def _can_propose(cycle: Cycle) -> bool:
 
 
 def _fill_choices(form: ProposalForm, cycle: Cycle) -> None:
-    from wtforms.fields.choices import SelectChoice
-
     form.category.choices = [SelectChoice(c, c) for c in cycle.categories]
-
-
-def _input(form: ProposalForm) -> proposal_service.ProposalInput:
-    return proposal_service.ProposalInput(
-        title=form.title.data or "",
-        description=form.description.data or "",
-        category=form.category.data or "",
-        project_type=ProjectType(form.project_type.data),
-        estimated_cost_fen=form.estimated_cost.fen or 0,
-        location=form.location.data or "",
-        latitude=float(form.latitude.data) if form.latitude.data is not None else None,
-        longitude=float(form.longitude.data) if form.longitude.data is not None else None,
-        beneficiaries=form.beneficiaries.data or "",
-        tag_small=bool(form.tag_small.data),
-        tag_urgent=bool(form.tag_urgent.data),
-        tag_hard=bool(form.tag_hard.data),
-    )
 
 
 @bp.route("/cycles/<int:cycle_id>/propose", methods=["GET", "POST"])
 @login_required
-def propose(cycle_id: int) -> Any:
+def propose(cycle_id: int) -> ResponseReturnValue:
     found = cycle_or_404(cycle_id)
     form = ProposalForm()
     _fill_choices(form, found)
@@ -220,7 +131,11 @@ def propose(cycle_id: int) -> Any:
     if form.validate_on_submit():
         try:
             proposal = proposal_service.create_proposal(
-                current_user, found, _input(form), submit="submit" in request.form, now=now()
+                current_user,
+                found,
+                proposal_input(form),
+                submit="submit" in request.form,
+                now=now(),
             )
         except ServiceError as error:
             flash_error(error)
@@ -235,19 +150,19 @@ def propose(cycle_id: int) -> Any:
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(proposal_id: int) -> Any:
+def edit(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     if ProposalAction.EDIT not in proposal_service.actions_for(current_user, proposal, now()):
         abort(403)
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     _fill_choices(form, proposal.cycle)
     if request.method == "GET":
-        from ...domain.money import format_yuan
-
         form.estimated_cost.data = format_yuan(proposal.estimated_cost_fen)
     if form.validate_on_submit():
         try:
-            proposal_service.update_proposal(current_user, proposal, _input(form), now=now())
+            proposal_service.update_proposal(
+                current_user, proposal, proposal_input(form), now=now()
+            )
         except ServiceError as error:
             flash_error(error)
         else:
@@ -259,64 +174,28 @@ def edit(proposal_id: int) -> Any:
 
 
 @bp.get("/proposals/<int:proposal_id>")
-def detail(proposal_id: int) -> str:
+def detail(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     user = _user()
     moment = now()
-    actions = proposal_service.actions_for(user, proposal, moment)
-    viewer = proposal_service.viewer_for(user, proposal, moment)
-    supports = proposal_service.support_counts([proposal.id]).get(proposal.id, 0)
-    comments = db.session.scalars(
-        select(Comment)
-        .filter_by(proposal_id=proposal.id, parent_id=None)
-        .order_by(Comment.id)
-        .options(
-            selectinload(Comment.author),
-            selectinload(Comment.replies).selectinload(Comment.author),
-        )
-    ).all()
-    log = db.session.scalars(
-        select(AuditEntry)
-        .filter_by(subject_type="proposal", subject_id=str(proposal.id))
-        .where(AuditEntry.action != "proposal.draft")
-        .order_by(AuditEntry.created_at, AuditEntry.id)
-        .options(selectinload(AuditEntry.actor))
-    ).all()
-    assessments = db.session.scalars(
-        select(Assessment).filter_by(proposal_id=proposal.id).order_by(Assessment.id)
-    ).all()
-    merged_here = db.session.scalars(
-        select(Proposal).filter_by(merged_into_id=proposal.id).order_by(Proposal.id)
-    ).all()
+    shown = browsing.read_proposal_page(user, proposal, moment)
     merge_form = MergeForm()
-    if ProposalAction.MERGE in actions:
-        from wtforms.fields.choices import SelectChoice
-
-        targets = db.session.scalars(
-            select(Proposal)
-            .where(
-                Proposal.cycle_id == proposal.cycle_id,
-                Proposal.id != proposal.id,
-                Proposal.state.in_(["submitted", "returned", "approved"]),
-            )
-            .order_by(Proposal.id)
-        ).all()
+    if ProposalAction.MERGE in shown.actions:
         merge_form.into.choices = [
             SelectChoice(t.id, f"#{t.id} {t.display_title}")  # type: ignore[arg-type]
-            for t in targets
-            if proposal_service.can_screen(user, t)
+            for t in shown.merge_targets
         ]
     comment_form = CommentForm()
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
-        actions=actions,
-        viewer=viewer,
-        supports=supports,
-        comments=comments,
-        log=log,
-        assessments=assessments,
-        merged_here=merged_here,
+        actions=shown.actions,
+        viewer=shown.viewer,
+        supports=shown.supports,
+        comments=shown.comments,
+        log=shown.log,
+        assessments=shown.assessments,
+        merged_here=shown.merged_here,
         comment_form=comment_form,
         photo_form=PhotoForm(),
         co_form=CoProposerForm(),
@@ -325,24 +204,26 @@ def detail(proposal_id: int) -> str:
         revise_form=ReviseForm(),
         merge_form=merge_form,
         assess_form=AssessForm(),
-        participation=participation_problem(user, proposal.cycle, moment),
+        participation=shown.participation,
         now=moment,
         **story(proposal, user),
     )
 
 
-def _back(proposal: Proposal, anchor: str | None = None) -> Any:
+def _back(proposal: Proposal, anchor: str | None = None) -> ResponseReturnValue:
     return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor=anchor))
 
 
-def _run(proposal: Proposal, call: Any, success: str, anchor: str | None = None) -> Any:
+def _run(
+    proposal: Proposal, call: Any, success: str, anchor: str | None = None
+) -> ResponseReturnValue:
     attempt(call, success)
     return _back(proposal, anchor)
 
 
 @bp.post("/proposals/<int:proposal_id>/submit")
 @login_required
-def submit(proposal_id: int) -> Any:
+def submit(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     return _run(
         proposal,
@@ -353,7 +234,7 @@ def submit(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @login_required
-def withdraw(proposal_id: int) -> Any:
+def withdraw(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     return _run(
         proposal,
@@ -364,7 +245,7 @@ def withdraw(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/support")
 @login_required
-def support(proposal_id: int) -> Any:
+def support(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     try:
         new = proposal_service.support(current_user, proposal, now=now())
@@ -380,7 +261,7 @@ def support(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/unsupport")
 @login_required
-def unsupport(proposal_id: int) -> Any:
+def unsupport(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     return _run(
         proposal,
@@ -392,7 +273,7 @@ def unsupport(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/photos")
 @login_required
-def add_photo(proposal_id: int) -> Any:
+def add_photo(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     form = PhotoForm()
     if not form.validate_on_submit():
@@ -409,9 +290,9 @@ def add_photo(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/photos/<int:photo_id>/delete")
 @login_required
-def remove_photo(proposal_id: int, photo_id: int) -> Any:
+def remove_photo(proposal_id: int, photo_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
-    photo = db.session.get(ProposalPhoto, photo_id)
+    photo = proposal_service.find_photo(photo_id)
     if photo is None or photo.proposal_id != proposal.id:
         abort(404)
     return _run(
@@ -424,7 +305,7 @@ def remove_photo(proposal_id: int, photo_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/co-proposers")
 @login_required
-def add_co_proposer(proposal_id: int) -> Any:
+def add_co_proposer(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     form = CoProposerForm()
     other = find_login(form.username.data or "") if form.validate_on_submit() else None
@@ -445,7 +326,7 @@ def _comment_limit() -> str:
 @bp.post("/proposals/<int:proposal_id>/comments")
 @login_required
 @rate_limit(_comment_limit)
-def comment(proposal_id: int) -> Any:
+def comment(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
     form = CommentForm()
     if not form.validate_on_submit():
@@ -453,7 +334,7 @@ def comment(proposal_id: int) -> Any:
         return _back(proposal, "comments")
     parent = None
     if form.parent_id.data:
-        parent = db.session.get(Comment, form.parent_id.data)
+        parent = comment_service.find_comment(form.parent_id.data)
         if parent is None or parent.proposal_id != proposal.id:
             abort(404)
     return _run(
@@ -473,7 +354,7 @@ def comment(proposal_id: int) -> Any:
 
 
 def _comment_or_404(comment_id: int) -> tuple[Comment, Proposal]:
-    found = db.session.get(Comment, comment_id)
+    found = comment_service.find_comment(comment_id)
     if found is None:
         abort(404)
     return found, proposal_or_404(found.proposal_id)
@@ -481,7 +362,7 @@ def _comment_or_404(comment_id: int) -> tuple[Comment, Proposal]:
 
 @bp.post("/comments/<int:comment_id>/report")
 @login_required
-def report(comment_id: int) -> Any:
+def report(comment_id: int) -> ResponseReturnValue:
     found, proposal = _comment_or_404(comment_id)
     form = ReportForm()
     if not form.validate_on_submit():
@@ -504,28 +385,21 @@ def report(comment_id: int) -> Any:
 
 
 @bp.get("/media/<name>")
-def media(name: str) -> Any:
+def media(name: str) -> ResponseReturnValue:
     """A kept photo: of a proposal (a draft's only for its author), of a progress update, or of
     a problem report. What everyone may see any cache may keep for a day; a draft's photo no
     cache may keep, the browser's included: it must not outlive the author's session, nor be
     handed by a shared cache to someone else."""
-    from ...models import ProblemReport, ProgressPhoto
-
-    photo = db.session.scalar(select(ProposalPhoto).filter_by(filename=name))
-    mime: str | None = None
-    public = True
-    if photo is not None:
-        proposal = proposal_or_404(photo.proposal_id)
-        mime = photo.mime
-        public = proposal_service.can_view(None, proposal)
-    else:
-        progress = db.session.scalar(select(ProgressPhoto).filter_by(filename=name))
-        problem = db.session.scalar(select(ProblemReport).filter_by(photo_filename=name))
-        mime = progress.mime if progress else problem.photo_mime if problem else None
-    if mime is None:
+    kept = browsing.find_kept_photo(name)
+    if kept is None:
         abort(404)
+    public = True
+    if kept.proposal is not None:
+        if not proposal_service.can_view(_user(), kept.proposal):
+            abort(404)
+        public = proposal_service.can_view(None, kept.proposal)
     response = send_from_directory(
-        proposal_service.upload_dir(), name, mimetype=mime, max_age=86400 if public else None
+        proposal_service.upload_dir(), name, mimetype=kept.mime, max_age=86400 if public else None
     )
     if not public:
         response.headers["Cache-Control"] = "private, no-store"
@@ -546,7 +420,7 @@ def _screening(proposal_id: int) -> Proposal:
 
 @bp.post("/proposals/<int:proposal_id>/return")
 @login_required
-def return_(proposal_id: int) -> Any:
+def return_(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -564,7 +438,7 @@ def return_(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/approve")
 @login_required
-def approve(proposal_id: int) -> Any:
+def approve(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     return _run(
         proposal,
@@ -576,7 +450,7 @@ def approve(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/reject")
 @login_required
-def reject(proposal_id: int) -> Any:
+def reject(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -594,10 +468,10 @@ def reject(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/merge")
 @login_required
-def merge(proposal_id: int) -> Any:
+def merge(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     form = MergeForm()
-    into = db.session.get(Proposal, request.form.get("into", 0, type=int) or 0)
+    into = proposal_service.find_proposal(request.form.get("into", 0, type=int) or 0)
     if into is None:
         flash(_("Choose the proposal to merge into."), "error")
         return _back(proposal, "screening")
@@ -613,7 +487,7 @@ def merge(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/revise")
 @login_required
-def revise(proposal_id: int) -> Any:
+def revise(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     form = ReviseForm()
     if not form.validate_on_submit():
@@ -638,9 +512,7 @@ def revise(proposal_id: int) -> Any:
 
 @bp.post("/proposals/<int:proposal_id>/assess")
 @login_required
-def assess(proposal_id: int) -> Any:
-    from ...domain.cycles import Feasibility
-
+def assess(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     form = AssessForm()
     if not form.validate_on_submit():
@@ -674,7 +546,7 @@ def _moderating(comment_id: int) -> tuple[Comment, Proposal]:
 
 @bp.post("/comments/<int:comment_id>/hide")
 @login_required
-def hide_comment(comment_id: int) -> Any:
+def hide_comment(comment_id: int) -> ResponseReturnValue:
     found, proposal = _moderating(comment_id)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -692,7 +564,7 @@ def hide_comment(comment_id: int) -> Any:
 
 @bp.post("/comments/<int:comment_id>/restore")
 @login_required
-def restore_comment(comment_id: int) -> Any:
+def restore_comment(comment_id: int) -> ResponseReturnValue:
     found, proposal = _moderating(comment_id)
     form = ReasonForm()
     if not form.validate_on_submit():
