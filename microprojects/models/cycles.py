@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.ballots import BallotKind, BallotRule
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
+from ..domain.tally import RULES
 from ..extensions import db
-from .base import utcnow
+from .base import in_check, utcnow
 from .places import Community, Street
 
 
@@ -60,10 +61,8 @@ class Cycle(db.Model):
             name="ballot_kind_known",
         ),
         CheckConstraint("vote_unit IN ('person', 'household')", name="vote_unit_known"),
-        CheckConstraint(
-            "tally_rule IN ('greedy', 'greedy-no-skip', 'equal-shares', 'equal-shares-comparison')",
-            name="tally_rule_known",
-        ),
+        # Every registered rule, offered or not: a cycle keeps the rule it was counted with.
+        CheckConstraint(in_check("tally_rule", RULES), name="tally_rule_known"),
         CheckConstraint("tie_break IN ('submitted', 'cheaper', 'listed')", name="tie_break_known"),
         CheckConstraint(
             "tally_threshold IS NULL OR tally_threshold >= 0", name="tally_threshold_positive"

@@ -12,17 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.implementation import ObjectionStatus, Status
 from ..extensions import db
 from .accounts import User
-from .base import utcnow
+from .base import enum_check, utcnow
 from .counting import Count
 from .cycles import Cycle
 from .proposals import Proposal
-from .residency import _enum_check
 
 
 class Objection(db.Model):
     __tablename__ = "objections"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", ObjectionStatus), name="status_known"),
+        CheckConstraint(enum_check("status", ObjectionStatus), name="status_known"),
         CheckConstraint("length(reason) > 0", name="has_reason"),
         # An answered objection has its public answer.
         CheckConstraint(
@@ -53,7 +52,7 @@ class Objection(db.Model):
 class Implementation(db.Model):
     __tablename__ = "implementations"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", Status), name="status_known"),
+        CheckConstraint(enum_check("status", Status), name="status_known"),
         CheckConstraint("progress_pct >= 0 AND progress_pct <= 100", name="progress_range"),
         CheckConstraint("planned_fen >= 0", name="planned_positive"),
     )

@@ -26,17 +26,16 @@ from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..domain.lifecycle import ProposalState
 from ..extensions import db
 from .accounts import Organization, User
-from .base import utcnow
+from .base import enum_check, utcnow
 from .cycles import Cycle
 from .places import Community
-from .residency import _enum_check
 
 
 class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
-        CheckConstraint(_enum_check("state", ProposalState), name="state_known"),
-        CheckConstraint(_enum_check("project_type", ProjectType), name="type_known"),
+        CheckConstraint(enum_check("state", ProposalState), name="state_known"),
+        CheckConstraint(enum_check("project_type", ProjectType), name="type_known"),
         CheckConstraint(
             "(state = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
         ),
@@ -180,7 +179,7 @@ class Assessment(db.Model):
     """A committee member's feasibility assessment (可行性评估), with the checklist answered."""
 
     __tablename__ = "assessments"
-    __table_args__ = (CheckConstraint(_enum_check("feasibility", Feasibility), name="known"),)
+    __table_args__ = (CheckConstraint(enum_check("feasibility", Feasibility), name="known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(
@@ -200,7 +199,7 @@ class Comment(db.Model):
 
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint(_enum_check("stance", Stance), name="stance_known"),
+        CheckConstraint(enum_check("stance", Stance), name="stance_known"),
         CheckConstraint(
             "(hidden_at IS NULL) OR length(hidden_reason) > 0", name="hidden_has_reason"
         ),

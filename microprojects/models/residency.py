@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.people import Basis
 from ..extensions import db
 from .accounts import User
-from .base import utcnow
+from .base import enum_check, utcnow
 from .places import Community, Grid
 
 
@@ -35,11 +35,6 @@ class VerificationMethod(StrEnum):
     CODE = "code"  # claimed a household code
     ROSTER = "roster"  # matched to the roster by the committee
     MANUAL = "manual"  # work or study basis, checked by the committee in person
-
-
-def _enum_check(column: str, enum: type[StrEnum]) -> str:
-    values = ", ".join(f"'{member.value}'" for member in enum)
-    return f"{column} IN ({values})"
 
 
 class Household(db.Model):
@@ -66,7 +61,7 @@ class RosterEntry(db.Model):
     __tablename__ = "roster_entries"
     __table_args__ = (
         UniqueConstraint("household_id", "full_name"),
-        CheckConstraint(_enum_check("basis", Basis), name="basis_known"),
+        CheckConstraint(enum_check("basis", Basis), name="basis_known"),
         CheckConstraint("claimed_by_id IS NULL OR claimed_at IS NOT NULL", name="claim_dated"),
     )
 
@@ -136,10 +131,10 @@ class Residency(db.Model):
 
     __tablename__ = "residencies"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", ResidencyStatus), name="status_known"),
-        CheckConstraint(_enum_check("basis", Basis), name="basis_known"),
+        CheckConstraint(enum_check("status", ResidencyStatus), name="status_known"),
+        CheckConstraint(enum_check("basis", Basis), name="basis_known"),
         CheckConstraint(
-            "method IS NULL OR " + _enum_check("method", VerificationMethod), name="method_known"
+            "method IS NULL OR " + enum_check("method", VerificationMethod), name="method_known"
         ),
         # A verified residency says how and when; living there is proved by the roster.
         CheckConstraint(
