@@ -1,13 +1,16 @@
 """Helpers shared by the models. Times are stored as naive UTC; pages show them in local time.
 
 A column that holds one of a fixed set of names (a state, a kind, a rule) gets its CHECK from the
-enum or the registry that lists them, so that the list is written once."""
+enum or the registry that lists them, so that the list is written once; a column of an enum's
+values reads back as the enum's member (:func:`enum_type`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
+
+from sqlalchemy import Enum
 
 
 def utcnow() -> datetime:
@@ -29,3 +32,18 @@ def in_check(column: str, values: Iterable[str]) -> str:
 def enum_check(column: str, enum: type[StrEnum]) -> str:
     """The CHECK that ``column`` holds one of the values of ``enum``."""
     return in_check(column, (member.value for member in enum))
+
+
+def enum_type(enum: type[StrEnum], length: int) -> Enum:
+    """A VARCHAR(``length``) of ``enum``'s values (not its members' names) that reads back as the
+    members. The named CHECK stays the model's own (:func:`enum_check`), as the migrations made
+    it. Strings outside the enum pass through to SQL unchanged, so that a filter on a value
+    from a request finds nothing rather than failing."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=False,
+    )

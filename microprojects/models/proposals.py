@@ -20,13 +20,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..domain.lifecycle import ProposalState
 from ..extensions import db
 from .accounts import Organization, User
-from .base import enum_check, utcnow
+from .base import enum_check, enum_type, utcnow
 from .cycles import Cycle
 from .places import Community
 
@@ -58,7 +58,9 @@ class Proposal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
-    state: Mapped[str] = mapped_column(String(12), default=ProposalState.DRAFT.value)
+    state: Mapped[ProposalState] = mapped_column(
+        enum_type(ProposalState, 12), default=ProposalState.DRAFT
+    )
     title: Mapped[str] = mapped_column(String(80))
     ballot_title: Mapped[str | None] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -103,9 +105,15 @@ class Proposal(db.Model):
         back_populates="proposal", cascade="all, delete-orphan"
     )
 
+    @validates("state")
+    def _as_state(self, _key: str, value: str) -> ProposalState:
+        # A state assigned as its string reads back as the member, as one loaded does.
+        return ProposalState(value)
+
     @property
     def status(self) -> ProposalState:
-        return ProposalState(self.state)
+        """The state under its former name, which pages still read."""
+        return self.state
 
     @property
     def cost_fen(self) -> int:
