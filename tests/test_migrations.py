@@ -166,6 +166,23 @@ def test_an_upgrade_in_the_middle_of_a_vote_loses_nothing(old_database: str, tmp
         db.engine.dispose()
 
 
+def test_the_migrated_database_has_every_check_the_models_declare(database_url: str):
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(database_url)
+    inspector = inspect(engine)
+    missing = {}
+    try:
+        for table in db.metadata.sorted_tables:
+            declared = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+            migrated = {c["name"] for c in inspector.get_check_constraints(table.name)}
+            if declared - migrated:
+                missing[table.name] = declared - migrated
+    finally:
+        engine.dispose()
+    assert missing == {}
+
+
 @pytest.mark.parametrize(
     ("table", "constraint"),
     [("cycles", "ck_cycles_tally_rule_known"), ("counts", "ck_counts_rule_known")],

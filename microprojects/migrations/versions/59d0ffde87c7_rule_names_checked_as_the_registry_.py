@@ -1,4 +1,4 @@
-"""rule names checked as the registry lists them: a count names a registered rule, as a cycle does
+"""rule names checked as the registry lists them: a count names a registered rule, as a cycle does; a cycle's ballot kind and vote unit checked, as the models declared
 
 Revision ID: 59d0ffde87c7
 Revises: c4d5e6f7a8b9
@@ -9,6 +9,9 @@ The CHECKs on ``cycles.tally_rule`` and ``counts.rule`` list the names of
 must do tomorrow what it did today; a test compares the migrated database's CHECKs with the
 registry, so a rule added or renamed there asks for a revision like this one (change ``RULES``
 below, keep the rest).
+
+The models declared CHECKs on ``cycles.ballot_kind`` and ``cycles.vote_unit`` that no revision
+made; they are made here, with the values the models list.
 
 SQLite cannot alter a constraint, and making ``cycles`` or ``counts`` anew (as a batch would)
 would drop a table that proposals, counts and outcomes refer to: with foreign keys on, its
@@ -27,16 +30,22 @@ branch_labels = None
 depends_on = None
 
 RULES = ('greedy', 'greedy-no-skip', 'equal-shares', 'equal-shares-comparison')
-# (table, constraint, column)
+BALLOT_KINDS = ('approval', 'budget', 'choose_one', 'points', 'ranking')
+VOTE_UNITS = ('person', 'household')
+
+
+def _in(column, values):
+    listed = ', '.join(f"'{value}'" for value in values)
+    return f'{column} IN ({listed})'
+
+
+# (table, constraint, CHECK); the first was there already, with the same names.
 CHECKS = (
-    ('cycles', 'ck_cycles_tally_rule_known', 'tally_rule'),
-    ('counts', 'ck_counts_rule_known', 'rule'),
+    ('cycles', 'ck_cycles_tally_rule_known', _in('tally_rule', RULES)),
+    ('counts', 'ck_counts_rule_known', _in('rule', RULES)),
+    ('cycles', 'ck_cycles_ballot_kind_known', _in('ballot_kind', BALLOT_KINDS)),
+    ('cycles', 'ck_cycles_vote_unit_known', _in('vote_unit', VOTE_UNITS)),
 )
-
-
-def _rule_check(column):
-    names = ', '.join(f"'{name}'" for name in RULES)
-    return f'{column} IN ({names})'
 
 
 def _clause_end(sql, start):
@@ -93,20 +102,22 @@ def _sqlite_set_check(table, constraint, check):
         raise RuntimeError(f'{table}: {problems}')
 
 
-def _set_check(table, constraint, column, present):
+def _set_check(table, constraint, check):
+    """``constraint`` on ``table`` is ``check`` (None: there is none)."""
     if op.get_bind().dialect.name == 'sqlite':
-        _sqlite_set_check(table, constraint, _rule_check(column) if present else None)
+        _sqlite_set_check(table, constraint, check)
         return
     op.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {constraint}')
-    if present:
-        op.create_check_constraint(op.f(constraint), table, _rule_check(column))
+    if check is not None:
+        op.create_check_constraint(op.f(constraint), table, check)
 
 
 def upgrade():
-    for table, constraint, column in CHECKS:
-        _set_check(table, constraint, column, present=True)
+    for table, constraint, check in CHECKS:
+        _set_check(table, constraint, check)
 
 
 def downgrade():
-    # The revision before checked the cycles' rule alone, with the same names.
-    _set_check('counts', 'ck_counts_rule_known', 'rule', present=False)
+    # The revision before had the cycles' rule CHECK, with the same names, and none of the others.
+    for table, constraint, _check in CHECKS[1:]:
+        _set_check(table, constraint, None)
