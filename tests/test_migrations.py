@@ -208,3 +208,38 @@ def test_the_rule_checks_list_the_registry(database_url: str, table: str, constr
     }
     for sql in (migrated[constraint], declared[constraint]):
         assert sorted(re.findall(r"'([^']*)'", sql)) == sorted(RULES)
+
+
+def test_every_enum_column_is_checked_as_its_enum_lists(database_url: str):
+    """A column typed with a domain enum holds what the enum lists, in the models' CHECK and in
+    the migrated database's alike."""
+    import re
+
+    from sqlalchemy import Enum, create_engine, inspect
+
+    from microprojects.models.base import enum_check
+
+    engine = create_engine(database_url)
+    inspector = inspect(engine)
+    typed = 0
+    try:
+        for table in db.metadata.sorted_tables:
+            migrated = {
+                c["name"]: c["sqltext"] for c in inspector.get_check_constraints(table.name)
+            }
+            for column in table.columns:
+                if not isinstance(column.type, Enum) or column.type.enum_class is None:
+                    continue
+                enum = column.type.enum_class
+                sql = enum_check(column.name, enum)
+                [declared] = [
+                    c
+                    for c in table.constraints
+                    if isinstance(c, CheckConstraint) and sql in str(c.sqltext)
+                ]
+                names = re.findall(r"'([^']*)'", migrated[declared.name])
+                assert sorted(names) == sorted(m.value for m in enum), (table.name, column.name)
+                typed += 1
+    finally:
+        engine.dispose()
+    assert typed >= 11

@@ -2,15 +2,18 @@
 
 A column that holds one of a fixed set of names (a state, a kind, a rule) gets its CHECK from the
 enum or the registry that lists them, so that the list is written once; a column of an enum's
-values reads back as the enum's member (:func:`enum_type`)."""
+values reads back as the enum's member (:func:`enum_type`), and one assigned as a string becomes
+the member at once, so that ``is`` holds however the value came in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Enum
+from sqlalchemy import Enum, event
+from sqlalchemy.orm import Mapper
 
 
 def utcnow() -> datetime:
@@ -47,3 +50,19 @@ def enum_type(enum: type[StrEnum], length: int) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=False,
     )
+
+
+def _to_member(enum: type[StrEnum]) -> Callable[[Any, Any, Any, Any], Any]:
+    def convert(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+        return value if value is None else enum(value)
+
+    return convert
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _enum_columns_take_members(mapper: Mapper[Any], _class: type) -> None:
+    for attribute in mapper.column_attrs:
+        for column in attribute.columns:
+            if isinstance(column.type, Enum) and column.type.enum_class is not None:
+                enum = column.type.enum_class
+                event.listen(attribute.class_attribute, "set", _to_member(enum), retval=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.implementation import ObjectionStatus, Status
 from ..extensions import db
 from .accounts import User
-from .base import enum_check, utcnow
+from .base import enum_check, enum_type, utcnow
 from .counting import Count
 from .cycles import Cycle
 from .proposals import Proposal
@@ -36,7 +36,9 @@ class Objection(db.Model):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="RESTRICT"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=ObjectionStatus.OPEN.value)
+    status: Mapped[ObjectionStatus] = mapped_column(
+        enum_type(ObjectionStatus, 10), default=ObjectionStatus.OPEN
+    )
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None]
@@ -64,7 +66,7 @@ class Implementation(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
     contractor: Mapped[str] = mapped_column(String(120), default="")
     planned_fen: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(12), default=Status.NOT_STARTED.value)
+    status: Mapped[Status] = mapped_column(enum_type(Status, 12), default=Status.NOT_STARTED)
     progress_pct: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..domain.lifecycle import ProposalState
@@ -65,7 +65,9 @@ class Proposal(db.Model):
     ballot_title: Mapped[str | None] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(40))
-    project_type: Mapped[str] = mapped_column(String(12), default=ProjectType.SERVICE.value)
+    project_type: Mapped[ProjectType] = mapped_column(
+        enum_type(ProjectType, 12), default=ProjectType.SERVICE
+    )
     location: Mapped[str] = mapped_column(String(200), default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -105,11 +107,6 @@ class Proposal(db.Model):
         back_populates="proposal", cascade="all, delete-orphan"
     )
 
-    @validates("state")
-    def _as_state(self, _key: str, value: str) -> ProposalState:
-        # A state assigned as its string reads back as the member, as one loaded does.
-        return ProposalState(value)
-
     @property
     def status(self) -> ProposalState:
         """The state under its former name, which pages still read."""
@@ -128,7 +125,8 @@ class Proposal(db.Model):
 
     @property
     def kind(self) -> ProjectType:
-        return ProjectType(self.project_type)
+        """The project type under the shorter name the services and tests read."""
+        return self.project_type
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -195,7 +193,7 @@ class Assessment(db.Model):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answers: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
-    feasibility: Mapped[str] = mapped_column(String(16))
+    feasibility: Mapped[Feasibility] = mapped_column(enum_type(Feasibility, 16))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -221,7 +219,7 @@ class Comment(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
-    stance: Mapped[str] = mapped_column(String(8), default=Stance.NEUTRAL.value)
+    stance: Mapped[Stance] = mapped_column(enum_type(Stance, 8), default=Stance.NEUTRAL)
     is_official: Mapped[bool] = mapped_column(default=False)  # the committee's reply
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Hidden pending review (by reports) or by the committee, always with a public reason.

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.people import Basis
 from ..extensions import db
 from .accounts import User
-from .base import enum_check, utcnow
+from .base import enum_check, enum_type, utcnow
 from .places import Community, Grid
 
 
@@ -73,7 +73,7 @@ class RosterEntry(db.Model):
     full_name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(String(11))
     birth_date: Mapped[date | None]
-    basis: Mapped[str] = mapped_column(String(10), default=Basis.LIVE.value)
+    basis: Mapped[Basis] = mapped_column(enum_type(Basis, 10), default=Basis.LIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set once when an account claims this person, never cleared: deleting that account later
     # must not free the entry for a second account (and so a second vote).
@@ -158,9 +158,11 @@ class Residency(db.Model):
     roster_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("roster_entries.id", ondelete="RESTRICT"), unique=True
     )
-    status: Mapped[str] = mapped_column(String(10), default=ResidencyStatus.PENDING.value)
-    basis: Mapped[str] = mapped_column(String(10), default=Basis.LIVE.value)
-    method: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[ResidencyStatus] = mapped_column(
+        enum_type(ResidencyStatus, 10), default=ResidencyStatus.PENDING
+    )
+    basis: Mapped[Basis] = mapped_column(enum_type(Basis, 10), default=Basis.LIVE)
+    method: Mapped[VerificationMethod | None] = mapped_column(enum_type(VerificationMethod, 10))
     full_name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(String(11))
     birth_date: Mapped[date | None]
