@@ -195,16 +195,15 @@ def pabulib() -> None:
 
 
 def _rule_name(given: str | None, meta_rule: str) -> str:
-    from ..domain.pabulib import _RULES
-    from ..domain.tally import RULES
+    from ..domain.tally import PABULIB_RULES, RULES
 
     name = (given or "").strip()
     if not name:
-        return _RULES[meta_rule][0] if meta_rule in _RULES else meta_rule
+        return PABULIB_RULES[meta_rule][0] if meta_rule in PABULIB_RULES else meta_rule
     if name in RULES:
         return name
-    if name in _RULES:
-        return _RULES[name][0]
+    if name in PABULIB_RULES:
+        return PABULIB_RULES[name][0]
     raise click.BadParameter(
         f"unknown rule {name!r}; choose one of {', '.join(sorted(RULES))}", param_hint="--rule"
     )

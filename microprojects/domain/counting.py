@@ -30,9 +30,9 @@ from fractions import Fraction
 from typing import Literal, TypeAlias
 
 from .pabulib import WITHDRAWN_COST, PbProject, format_pb, group_ballots
-from .tally import RULES, Ballot, Project, TallyParams, TallyResult, VoteType
+from .tally import OFFERED_RULES, RULES, Ballot, Project, TallyParams, TallyResult, VoteType
 
-APP_RULES = ("greedy", "greedy-no-skip", "equal-shares", "equal-shares-comparison")
+APP_RULES = OFFERED_RULES
 TIE_BREAKS = ("submitted", "cheaper", "listed")
 Unit: TypeAlias = Literal["yuan", "fen"]
 FEN_PER: Mapping[Unit, int] = {"yuan": 100, "fen": 1}
@@ -105,18 +105,15 @@ def count_unit(projects: Iterable[CountProject]) -> Unit:
 
 
 def pabulib_rule(rule: str, *, threshold: int | None, grouped: bool) -> str:
-    """The Pabulib META ``rule`` that names the app's rule (and reads back to it)."""
+    """The Pabulib META ``rule`` that names the app's rule (and reads back to it): the
+    registry's name, but for greedy, which Pabulib names after its groups or threshold."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}")
     if rule == "greedy":
         if grouped:
             return "greedy-exclusive"
         return "greedy-threshold" if threshold is not None else "greedy"
-    if rule == "greedy-no-skip":
-        return "greedy-no-skip"
-    if rule == "equal-shares":
-        return "equalshares/add1"
-    if rule == "equal-shares-comparison":
-        return "equalshares/add1-comparison"
-    raise ValueError(f"unknown rule {rule!r}")
+    return RULES[rule].pabulib_name
 
 
 def count_setup(

@@ -36,11 +36,10 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, TextIO, TypeAlias
 
-from .tally import RULES
+from .tally import PABULIB_RULES, RULES
 from .tally.base import (
     VOTE_TYPES,
     Ballot,
-    MesCompletion,
     Project,
     TallyParams,
     TallyResult,
@@ -466,28 +465,14 @@ class TallySetup:
     caveats: tuple[str, ...] = ()
 
 
-_RULES: dict[str, tuple[str, MesCompletion]] = {
-    "greedy": ("greedy", "add1"),
-    "greedy-threshold": ("greedy", "add1"),
-    "greedy-exclusive": ("greedy", "add1"),
-    "greedy-custom": ("greedy", "add1"),
-    "greedy-no-skip": ("greedy-no-skip", "add1"),
-    "equalshares": ("equal-shares", "none"),
-    "equalshares/add1": ("equal-shares", "add1"),
-    "equalshares-comparison": ("equal-shares-comparison", "none"),
-    "equalshares/add1-comparison": ("equal-shares-comparison", "add1"),
-}
-
-
 def tally_setup(election: Election) -> TallySetup:
     """Map META (rule, vote_type, min_project_score_threshold, max_length, comment) and the
     projects to a rule name and TallyParams. Unknown rules raise UnsupportedRuleError."""
     meta = election.meta
     rule_text = meta.get("rule", "").strip().lower()
-    if rule_text not in _RULES:
+    if rule_text not in PABULIB_RULES:
         raise UnsupportedRuleError(rule_text)
-    rule, completion = _RULES[rule_text]
-    assert rule in RULES
+    rule, completion = PABULIB_RULES[rule_text]
     caveats: list[str] = []
     threshold = _meta_int(meta, "min_project_score_threshold")
     if rule_text == "greedy-threshold" and threshold is None:

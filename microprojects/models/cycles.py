@@ -9,9 +9,11 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.ballots import BallotKind, BallotRule
+from ..domain.counting import TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
-from .base import Model, utcnow
+from ..domain.tally import RULES
+from .base import Model, enum_check, enum_type, in_check, utcnow
 from .places import Community, Street
 
 
@@ -54,16 +56,11 @@ class Cycle(Model):
             name="phases_in_order",
         ),
         CheckConstraint("min_age >= 0 AND min_age <= 120", name="min_age_range"),
-        CheckConstraint(
-            "ballot_kind IN ('approval', 'budget', 'choose_one', 'points', 'ranking')",
-            name="ballot_kind_known",
-        ),
+        CheckConstraint(enum_check("ballot_kind", BallotKind), name="ballot_kind_known"),
         CheckConstraint("vote_unit IN ('person', 'household')", name="vote_unit_known"),
-        CheckConstraint(
-            "tally_rule IN ('greedy', 'greedy-no-skip', 'equal-shares', 'equal-shares-comparison')",
-            name="tally_rule_known",
-        ),
-        CheckConstraint("tie_break IN ('submitted', 'cheaper', 'listed')", name="tie_break_known"),
+        # Every registered rule, offered or not: a cycle keeps the rule it was counted with.
+        CheckConstraint(in_check("tally_rule", RULES), name="tally_rule_known"),
+        CheckConstraint(in_check("tie_break", TIE_BREAKS), name="tie_break_known"),
         CheckConstraint(
             "tally_threshold IS NULL OR tally_threshold >= 0", name="tally_threshold_positive"
         ),
@@ -91,7 +88,9 @@ class Cycle(Model):
     allow_study: Mapped[bool] = mapped_column(default=True)
     comment_report_threshold: Mapped[int] = mapped_column(default=3)
     # Voting, set by the committee before voting opens.
-    ballot_kind: Mapped[str] = mapped_column(String(12), default=BallotKind.APPROVAL.value)
+    ballot_kind: Mapped[BallotKind] = mapped_column(
+        enum_type(BallotKind, 12), default=BallotKind.APPROVAL
+    )
     ballot_min: Mapped[int] = mapped_column(default=1)
     ballot_max: Mapped[int | None]
     ballot_min_share_pct: Mapped[int] = mapped_column(default=0)

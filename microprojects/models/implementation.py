@@ -11,17 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.implementation import ObjectionStatus, Status
 from .accounts import User
-from .base import Model, utcnow
+from .base import Model, enum_check, enum_type, utcnow
 from .counting import Count
 from .cycles import Cycle
 from .proposals import Proposal
-from .residency import _enum_check
 
 
 class Objection(Model):
     __tablename__ = "objections"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", ObjectionStatus), name="status_known"),
+        CheckConstraint(enum_check("status", ObjectionStatus), name="status_known"),
         CheckConstraint("length(reason) > 0", name="has_reason"),
         # An answered objection has its public answer.
         CheckConstraint(
@@ -36,7 +35,9 @@ class Objection(Model):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="RESTRICT"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=ObjectionStatus.OPEN.value)
+    status: Mapped[ObjectionStatus] = mapped_column(
+        enum_type(ObjectionStatus, 10), default=ObjectionStatus.OPEN
+    )
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None]
@@ -52,7 +53,7 @@ class Objection(Model):
 class Implementation(Model):
     __tablename__ = "implementations"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", Status), name="status_known"),
+        CheckConstraint(enum_check("status", Status), name="status_known"),
         CheckConstraint("progress_pct >= 0 AND progress_pct <= 100", name="progress_range"),
         CheckConstraint("planned_fen >= 0", name="planned_positive"),
     )
@@ -64,7 +65,7 @@ class Implementation(Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
     contractor: Mapped[str] = mapped_column(String(120), default="")
     planned_fen: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(12), default=Status.NOT_STARTED.value)
+    status: Mapped[Status] = mapped_column(enum_type(Status, 12), default=Status.NOT_STARTED)
     progress_pct: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

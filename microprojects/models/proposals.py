@@ -25,17 +25,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..domain.lifecycle import ProposalState
 from .accounts import Organization, User
-from .base import Model, utcnow
+from .base import Model, enum_check, enum_type, utcnow
 from .cycles import Cycle
 from .places import Community
-from .residency import _enum_check
 
 
 class Proposal(Model):
     __tablename__ = "proposals"
     __table_args__ = (
-        CheckConstraint(_enum_check("state", ProposalState), name="state_known"),
-        CheckConstraint(_enum_check("project_type", ProjectType), name="type_known"),
+        CheckConstraint(enum_check("state", ProposalState), name="state_known"),
+        CheckConstraint(enum_check("project_type", ProjectType), name="type_known"),
         CheckConstraint(
             "(state = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
         ),
@@ -58,12 +57,16 @@ class Proposal(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
-    state: Mapped[str] = mapped_column(String(12), default=ProposalState.DRAFT.value)
+    state: Mapped[ProposalState] = mapped_column(
+        enum_type(ProposalState, 12), default=ProposalState.DRAFT
+    )
     title: Mapped[str] = mapped_column(String(80))
     ballot_title: Mapped[str | None] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(40))
-    project_type: Mapped[str] = mapped_column(String(12), default=ProjectType.SERVICE.value)
+    project_type: Mapped[ProjectType] = mapped_column(
+        enum_type(ProjectType, 12), default=ProjectType.SERVICE
+    )
     location: Mapped[str] = mapped_column(String(200), default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -105,7 +108,8 @@ class Proposal(Model):
 
     @property
     def status(self) -> ProposalState:
-        return ProposalState(self.state)
+        """The state under its former name, which pages still read."""
+        return self.state
 
     @property
     def cost_fen(self) -> int:
@@ -120,7 +124,8 @@ class Proposal(Model):
 
     @property
     def kind(self) -> ProjectType:
-        return ProjectType(self.project_type)
+        """The project type under the shorter name the services and tests read."""
+        return self.project_type
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -179,7 +184,7 @@ class Assessment(Model):
     """A committee member's feasibility assessment (可行性评估), with the checklist answered."""
 
     __tablename__ = "assessments"
-    __table_args__ = (CheckConstraint(_enum_check("feasibility", Feasibility), name="known"),)
+    __table_args__ = (CheckConstraint(enum_check("feasibility", Feasibility), name="known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(
@@ -187,7 +192,7 @@ class Assessment(Model):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answers: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
-    feasibility: Mapped[str] = mapped_column(String(16))
+    feasibility: Mapped[Feasibility] = mapped_column(enum_type(Feasibility, 16))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -199,7 +204,7 @@ class Comment(Model):
 
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint(_enum_check("stance", Stance), name="stance_known"),
+        CheckConstraint(enum_check("stance", Stance), name="stance_known"),
         CheckConstraint(
             "(hidden_at IS NULL) OR length(hidden_reason) > 0", name="hidden_has_reason"
         ),
@@ -213,7 +218,7 @@ class Comment(Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
-    stance: Mapped[str] = mapped_column(String(8), default=Stance.NEUTRAL.value)
+    stance: Mapped[Stance] = mapped_column(enum_type(Stance, 8), default=Stance.NEUTRAL)
     is_official: Mapped[bool] = mapped_column(default=False)  # the committee's reply
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Hidden pending review (by reports) or by the committee, always with a public reason.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.people import Basis
 from .accounts import User
-from .base import Model, utcnow
+from .base import Model, enum_check, enum_type, utcnow
 from .places import Community, Grid
 
 
@@ -34,11 +34,6 @@ class VerificationMethod(StrEnum):
     CODE = "code"  # claimed a household code
     ROSTER = "roster"  # matched to the roster by the committee
     MANUAL = "manual"  # work or study basis, checked by the committee in person
-
-
-def _enum_check(column: str, enum: type[StrEnum]) -> str:
-    values = ", ".join(f"'{member.value}'" for member in enum)
-    return f"{column} IN ({values})"
 
 
 class Household(Model):
@@ -65,7 +60,7 @@ class RosterEntry(Model):
     __tablename__ = "roster_entries"
     __table_args__ = (
         UniqueConstraint("household_id", "full_name"),
-        CheckConstraint(_enum_check("basis", Basis), name="basis_known"),
+        CheckConstraint(enum_check("basis", Basis), name="basis_known"),
         CheckConstraint("claimed_by_id IS NULL OR claimed_at IS NOT NULL", name="claim_dated"),
     )
 
@@ -77,7 +72,7 @@ class RosterEntry(Model):
     full_name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(String(11))
     birth_date: Mapped[date | None]
-    basis: Mapped[str] = mapped_column(String(10), default=Basis.LIVE.value)
+    basis: Mapped[Basis] = mapped_column(enum_type(Basis, 10), default=Basis.LIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set once when an account claims this person, never cleared: deleting that account later
     # must not free the entry for a second account (and so a second vote).
@@ -135,10 +130,10 @@ class Residency(Model):
 
     __tablename__ = "residencies"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", ResidencyStatus), name="status_known"),
-        CheckConstraint(_enum_check("basis", Basis), name="basis_known"),
+        CheckConstraint(enum_check("status", ResidencyStatus), name="status_known"),
+        CheckConstraint(enum_check("basis", Basis), name="basis_known"),
         CheckConstraint(
-            "method IS NULL OR " + _enum_check("method", VerificationMethod), name="method_known"
+            "method IS NULL OR " + enum_check("method", VerificationMethod), name="method_known"
         ),
         # A verified residency says how and when; living there is proved by the roster.
         CheckConstraint(
@@ -162,9 +157,11 @@ class Residency(Model):
     roster_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("roster_entries.id", ondelete="RESTRICT"), unique=True
     )
-    status: Mapped[str] = mapped_column(String(10), default=ResidencyStatus.PENDING.value)
-    basis: Mapped[str] = mapped_column(String(10), default=Basis.LIVE.value)
-    method: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[ResidencyStatus] = mapped_column(
+        enum_type(ResidencyStatus, 10), default=ResidencyStatus.PENDING
+    )
+    basis: Mapped[Basis] = mapped_column(enum_type(Basis, 10), default=Basis.LIVE)
+    method: Mapped[VerificationMethod | None] = mapped_column(enum_type(VerificationMethod, 10))
     full_name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(String(11))
     birth_date: Mapped[date | None]

@@ -110,7 +110,7 @@ def viewer_for(user: User | None, proposal: Proposal, now: datetime) -> Viewer:
 
 def actions_for(user: User | None, proposal: Proposal, now: datetime) -> frozenset[ProposalAction]:
     phase = proposal.cycle.phase(now)
-    return allowed_actions(proposal.status, viewer_for(user, proposal, now), phase)
+    return allowed_actions(proposal.state, viewer_for(user, proposal, now), phase)
 
 
 def _require(user: User | None, proposal: Proposal, action: ProposalAction, now: datetime) -> None:
@@ -123,7 +123,7 @@ def _require(user: User | None, proposal: Proposal, action: ProposalAction, now:
 
 def can_view(user: User | None, proposal: Proposal) -> bool:
     """Drafts are the author's alone (and the member's who entered one)."""
-    if proposal.status is not ProposalState.DRAFT:
+    if proposal.state is not ProposalState.DRAFT:
         return True
     if is_author(user, proposal):
         return True
@@ -293,7 +293,7 @@ def _transition(
     notify_kind: str | None = None,
 ) -> None:
     before = proposal.snapshot()
-    proposal.state = next_state(proposal.status, action).value
+    proposal.state = next_state(proposal.state, action)
     proposal.updated_at = now
     if action is ProposalAction.SUBMIT and proposal.submitted_at is None:
         proposal.submitted_at = now
@@ -576,7 +576,7 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
     _require(actor, proposal, ProposalAction.MERGE, now)
     if into.id == proposal.id or into.cycle_id != proposal.cycle_id:
         raise ServiceError("merge_target_invalid")
-    if into.status not in (ProposalState.SUBMITTED, ProposalState.RETURNED, ProposalState.APPROVED):
+    if into.state not in (ProposalState.SUBMITTED, ProposalState.RETURNED, ProposalState.APPROVED):
         raise ServiceError("merge_target_invalid")
     if not can_screen(actor, into):
         raise PermissionDenied()

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..domain.money import format_yuan
 from ..models import Count, CountOutcome
 
+# Keyed by the names of domain.tally.RULES; a test holds every registered rule to its words.
 RULE_NAMES: dict[str, Any] = {
     "greedy": _l("Most votes first"),
     "greedy-no-skip": _l("Most votes first, stopping at the first that does not fit"),

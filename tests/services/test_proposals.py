@@ -8,7 +8,7 @@ from datetime import timedelta
 import factories as f
 import pytest
 from helpers import row_count
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from microprojects.domain.cycles import DEFAULT_CHECKLIST, Feasibility, ProjectType
@@ -93,6 +93,21 @@ def _reload(proposal: Proposal) -> Proposal:
 
 
 # --- proposing -----------------------------------------------------------------------------
+
+
+def test_the_state_is_the_enum_whether_loaded_assigned_or_queried(ctx):
+    w = f.world()
+    p = _new(w, f.cycle(w.a, w.committee_a), submit=False)
+    assert _reload(p).state is ProposalState.DRAFT
+    p.state, p.submitted_at = "submitted", utcnow()  # as a string, it reads back as the member
+    assert p.state is ProposalState.SUBMITTED and p.status is p.state
+    db.session.commit()
+    stored = db.session.scalar(select(Proposal.state).where(Proposal.id == p.id))
+    assert stored is ProposalState.SUBMITTED
+    assert db.session.scalar(select(func.count()).where(Proposal.state == "submitted")) == 1
+    assert db.session.scalar(select(func.count()).where(Proposal.state == "nonsense")) == 0
+    with pytest.raises(ValueError):
+        p.state = "nonsense"
 
 
 def test_a_verified_resident_submits_a_proposal(ctx):

@@ -114,3 +114,27 @@ def test_every_audited_action_has_a_label():
     recorded = set(re.findall(r'record\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', source))
     assert recorded, "no audit.record calls found: the pattern is stale"
     assert recorded - set(AUDIT_ACTIONS) == set()
+
+
+def test_every_registered_rule_has_its_words_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from microprojects.domain.tally import OFFERED_RULES, RULES
+    from microprojects.web.explain import RULE_NAMES, RULE_TEXTS
+    from microprojects.web.forms.voting import VotingSettingsForm
+
+    catalog = _catalog()
+    for words in (RULE_NAMES, RULE_TEXTS):
+        assert set(words) == set(RULES)
+        with app.test_request_context():
+            for name in RULES:
+                english = words[name]._args[0]
+                with force_locale("en"):
+                    assert str(words[name]) == english
+                chinese = catalog.get(english)
+                assert chinese is not None and chinese.string, name
+                with force_locale("zh_CN"):
+                    assert str(words[name]) == chinese.string
+    with app.test_request_context():
+        choices = VotingSettingsForm(meta={"csrf": False}).tally_rule.choices
+        assert [choice.value for choice in choices] == list(OFFERED_RULES)

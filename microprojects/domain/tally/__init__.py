@@ -5,8 +5,8 @@ Every rule has one signature::
     rule(budget: int | Fraction | Decimal, projects: Sequence[Project],
          ballots: Sequence[Ballot], params: TallyParams) -> TallyResult
 
-and is registered by name in :data:`RULES`. Adding a rule means adding one module and one line
-here.
+and is registered by name in :data:`RULES` (see :mod:`.registry`, the one list of the rules'
+names). Adding a rule means adding one module and one entry there.
 
 Tie-break (all rules): the order of the ``projects`` sequence given to the rule; the earlier
 project wins any exact tie. Ids are never compared.
@@ -15,8 +15,6 @@ Nothing in this package imports Flask, SQLAlchemy or does I/O.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from .base import (
     Ballot,
@@ -35,16 +33,12 @@ from .base import (
 )
 from .equal_shares import equal_shares, equal_shares_comparison
 from .greedy import greedy, greedy_no_skip
+from .registry import OFFERED_RULES, PABULIB_RULES, RULES, RegisteredRule
 from .scores import compute_scores
 
-RULES: Mapping[str, Rule] = {
-    "greedy": greedy,
-    "greedy-no-skip": greedy_no_skip,
-    "equal-shares": equal_shares,
-    "equal-shares-comparison": equal_shares_comparison,
-}
-
 __all__ = [
+    "OFFERED_RULES",
+    "PABULIB_RULES",
     "RULES",
     "Ballot",
     "Budget",
@@ -55,6 +49,7 @@ __all__ = [
     "Project",
     "ProjectOutcome",
     "ReasonCode",
+    "RegisteredRule",
     "Rule",
     "TallyParams",
     "TallyResult",

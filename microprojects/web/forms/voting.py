@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...domain.ballots import BallotKind
+from ...domain.tally import OFFERED_RULES
 from ..explain import RULE_NAMES, TIE_BREAK_LABELS
 from ..messages import BALLOT_KIND_LABELS
 
@@ -58,7 +59,7 @@ class VotingSettingsForm(FlaskForm):
     public_turnout = BooleanField(_l("Show the live turnout to the public"))
     tally_rule = RadioField(
         _l("How the funded projects are chosen"),
-        choices=[SelectChoice(k, v) for k, v in RULE_NAMES.items()],
+        choices=[SelectChoice(name, RULE_NAMES[name]) for name in OFFERED_RULES],
         validators=[DataRequired()],
     )
     tally_threshold = IntegerField(
