@@ -121,6 +121,18 @@ def find_login(login: str) -> User | None:
     )
 
 
+def find_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def find_committee_membership(membership_id: int) -> CommitteeMembership | None:
+    return db.session.get(CommitteeMembership, membership_id)
+
+
+def find_organization(organization_id: int) -> Organization | None:
+    return db.session.get(Organization, organization_id)
+
+
 def authenticate(login: str, password: str, *, now: datetime) -> User | None:
     """The account for these credentials, or None. Username or phone number both log in."""
     user = find_login(login)

@@ -1,5 +1,6 @@
-"""Places: the district > street > community > grid tree. The command line acts without an
-account (``actor=None``: the operator setting the city up); the web, as an administrator."""
+"""Places: the district > street > community > grid tree, and the tree as the administrator's
+page shows it. The command line acts without an account (``actor=None``: the operator setting
+the city up); the web, as an administrator."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..domain.characters import clean_line
 from ..domain.permissions import Action
@@ -83,3 +85,24 @@ def ensure_community(
     db.session.commit()
     db.session.refresh(place)
     return place
+
+
+def read_place_tree() -> list[District]:
+    """The whole tree down to the grids, for the administrator's page of places."""
+    return list(
+        db.session.scalars(
+            select(District)
+            .order_by(District.name)
+            .options(
+                selectinload(District.streets)
+                .selectinload(Street.communities)
+                .selectinload(Community.grids)
+            )
+        )
+    )
+
+
+def get_community(community_id: int | None) -> Community | None:
+    if community_id is None:
+        return None
+    return db.session.get(Community, community_id)
