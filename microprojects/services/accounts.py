@@ -153,6 +153,13 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def set_locale(user: User, locale: str) -> None:
+    """The language the account's pages are shown in. A preference of the person's own, like
+    reading their notices: no audit row."""
+    user.locale = locale
+    db.session.commit()
+
+
 def change_password(user: User, *, current: str, new: str, now: datetime) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise ServiceError("password_wrong")
