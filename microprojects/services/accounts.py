@@ -1,4 +1,5 @@
-"""Accounts: registration, login, passwords, deletion, and the roles an administrator grants."""
+"""Accounts: registration, login, the account a session belongs to, passwords, the language,
+deletion, and the roles an administrator grants."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.characters import clean_line
@@ -29,6 +31,18 @@ from .errors import PermissionDenied, ServiceError
 DELETED_PASSWORD = "!"  # matches no hash: a deleted account can never log in
 # Checked when the login name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
+
+# A page shows the user's roles in its header: they come in the same query as the user. An
+# action (a POST) mostly redirects, and reads the residency alone (casting a ballot, supporting,
+# commenting); roles it needs are loaded when asked. Both statements are built once: every
+# request of a logged-in user runs one, and building it would cost as much as running it.
+_BY_ID = select(User).where(User.id == bindparam("id"))
+_SESSION_USER_WITH_ROLES = _BY_ID.options(
+    joinedload(User.residency),
+    joinedload(User.committee_memberships),
+    joinedload(User.organization_membership),
+)
+_SESSION_USER = _BY_ID.options(joinedload(User.residency))
 
 
 def hash_password(password: str) -> str:
@@ -119,6 +133,16 @@ def find_login(login: str) -> User | None:
     return db.session.scalar(
         select(User).where(or_(*conditions), User.deleted_at.is_(None)).limit(1)
     )
+
+
+def find_session_user(user_id: int, token: str, *, with_roles: bool) -> User | None:
+    """The account a login cookie names, or None when it is gone, deleted, or its sessions were
+    ended since (the token changed). ``with_roles`` loads its roles in the same query."""
+    statement = _SESSION_USER_WITH_ROLES if with_roles else _SESSION_USER
+    user = db.session.execute(statement, {"id": user_id}).unique().scalar_one_or_none()
+    if user is None or user.is_deleted or user.session_token != token:
+        return None
+    return user
 
 
 def find_user(user_id: int) -> User | None:
