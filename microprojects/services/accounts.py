@@ -1,4 +1,5 @@
-"""Accounts: registration, login, passwords, deletion, and the roles an administrator grants."""
+"""Accounts: registration, login, the account a session belongs to, passwords, the language,
+deletion, and the roles an administrator grants."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.characters import clean_line
@@ -29,6 +31,18 @@ from .errors import PermissionDenied, ServiceError
 DELETED_PASSWORD = "!"  # matches no hash: a deleted account can never log in
 # Checked when the login name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
+
+# A page shows the user's roles in its header: they come in the same query as the user. An
+# action (a POST) mostly redirects, and reads the residency alone (casting a ballot, supporting,
+# commenting); roles it needs are loaded when asked. Both statements are built once: every
+# request of a logged-in user runs one, and building it would cost as much as running it.
+_BY_ID = select(User).where(User.id == bindparam("id"))
+_SESSION_USER_WITH_ROLES = _BY_ID.options(
+    joinedload(User.residency),
+    joinedload(User.committee_memberships),
+    joinedload(User.organization_membership),
+)
+_SESSION_USER = _BY_ID.options(joinedload(User.residency))
 
 
 def hash_password(password: str) -> str:
@@ -121,6 +135,28 @@ def find_login(login: str) -> User | None:
     )
 
 
+def find_session_user(user_id: int, token: str, *, with_roles: bool) -> User | None:
+    """The account a login cookie names, or None when it is gone, deleted, or its sessions were
+    ended since (the token changed). ``with_roles`` loads its roles in the same query."""
+    statement = _SESSION_USER_WITH_ROLES if with_roles else _SESSION_USER
+    user = db.session.execute(statement, {"id": user_id}).unique().scalar_one_or_none()
+    if user is None or user.is_deleted or user.session_token != token:
+        return None
+    return user
+
+
+def find_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def find_committee_membership(membership_id: int) -> CommitteeMembership | None:
+    return db.session.get(CommitteeMembership, membership_id)
+
+
+def find_organization(organization_id: int) -> Organization | None:
+    return db.session.get(Organization, organization_id)
+
+
 def authenticate(login: str, password: str, *, now: datetime) -> User | None:
     """The account for these credentials, or None. Username or phone number both log in."""
     user = find_login(login)
@@ -138,6 +174,13 @@ def end_sessions(user: User) -> None:
     """End every session of ``user``, in every browser: their login cookies carry the old token.
     Logging out does it, so that a copy of the cookies taken before is refused after."""
     user.session_token = new_session_token()
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The language the account's pages are shown in. A preference of the person's own, like
+    reading their notices: no audit row."""
+    user.locale = locale
     db.session.commit()
 
 

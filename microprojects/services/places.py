@@ -1,17 +1,31 @@
-"""Places: the district > street > community > grid tree. The command line acts without an
-account (``actor=None``: the operator setting the city up); the web, as an administrator."""
+"""Places: the district > street > community > grid tree, and what the pages about places read
+(the directory of communities, a community's page, the choices of a select box). The command
+line acts without an account (``actor=None``: the operator setting the city up); the web, as an
+administrator."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..domain.characters import clean_line
 from ..domain.permissions import Action
 from ..extensions import db
-from ..models import Community, District, Grid, Street, User, utcnow
+from ..models import (
+    Community,
+    Cycle,
+    District,
+    Grid,
+    Residency,
+    ResidencyStatus,
+    Street,
+    User,
+    utcnow,
+)
 from . import audit
 from .accounts import require
 from .errors import ServiceError
@@ -83,3 +97,88 @@ def ensure_community(
     db.session.commit()
     db.session.refresh(place)
     return place
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Every district with its streets and communities, and how many verified residents each
+    community has (a community with none is absent)."""
+
+    districts: list[District]
+    verified: dict[int, int]
+
+
+@dataclass(frozen=True)
+class CommunityPage:
+    community: Community
+    verified: int
+    cycles: list[Cycle]
+
+
+def read_directory() -> Directory:
+    districts = db.session.scalars(
+        select(District)
+        .options(selectinload(District.streets).selectinload(Street.communities))
+        .order_by(District.name)
+    ).all()
+    rows = db.session.execute(
+        select(Residency.community_id, func.count())
+        .where(Residency.status == ResidencyStatus.VERIFIED.value)
+        .group_by(Residency.community_id)
+    )
+    return Directory(list(districts), {community_id: count for community_id, count in rows})
+
+
+def read_community_page(community: Community) -> CommunityPage:
+    """A community's cycles, its own and its street's, the latest first."""
+    cycles = db.session.scalars(
+        select(Cycle)
+        .where(or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id))
+        .order_by(Cycle.collecting_at.desc())
+    ).all()
+    verified = db.session.scalar(
+        select(func.count())
+        .select_from(Residency)
+        .where(
+            Residency.community_id == community.id,
+            Residency.status == ResidencyStatus.VERIFIED.value,
+        )
+    )
+    return CommunityPage(community, verified or 0, list(cycles))
+
+
+def read_place_tree() -> list[District]:
+    """The whole tree down to the grids, for the administrator's page of places."""
+    return list(
+        db.session.scalars(
+            select(District)
+            .order_by(District.name)
+            .options(
+                selectinload(District.streets)
+                .selectinload(Street.communities)
+                .selectinload(Community.grids)
+            )
+        )
+    )
+
+
+def list_communities() -> list[Community]:
+    """Every community with its street, in the order of the street's name then its own."""
+    return list(
+        db.session.scalars(
+            select(Community)
+            .join(Street)
+            .options(contains_eager(Community.street))
+            .order_by(Street.name, Community.name)
+        )
+    )
+
+
+def find_community(slug: str) -> Community | None:
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def get_community(community_id: int | None) -> Community | None:
+    if community_id is None:
+        return None
+    return db.session.get(Community, community_id)

@@ -7,23 +7,9 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import COOKIE_NAME, LoginManager, login_user, logout_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
-from ..extensions import db
 from ..models import User
-
-# A page shows the user's roles in its header: they come in the same query as the user. An
-# action (a POST) mostly redirects, and reads the residency alone (casting a ballot, supporting,
-# commenting); roles it needs are loaded when asked. Both statements are built once: every
-# request of a logged-in user runs one, and building it would cost as much as running it.
-_BY_ID = select(User).where(User.id == bindparam("id"))
-FOR_PAGE = _BY_ID.options(
-    joinedload(User.residency),
-    joinedload(User.committee_memberships),
-    joinedload(User.organization_membership),
-)
-FOR_ACTION = _BY_ID.options(joinedload(User.residency))
+from ..services.accounts import find_session_user
 
 
 def configure_login(manager: LoginManager) -> None:
@@ -37,11 +23,8 @@ def configure_login(manager: LoginManager) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        statement = FOR_PAGE if request.method == "GET" else FOR_ACTION
-        user = db.session.execute(statement, {"id": int(ident)}).unique().scalar_one_or_none()
-        if user is None or user.is_deleted or user.session_token != token:
-            return None
-        return user
+        # A page shows the user's roles in its header; an action (a POST) mostly redirects.
+        return find_session_user(int(ident), token, with_roles=request.method == "GET")
 
 
 # What a visitor's session may hand on to the account they log in as: the language they chose,

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from ...domain.permissions import Action
-from ...extensions import db
-from ...models import (
-    AuditEntry,
-    CommitteeMembership,
-    Community,
-    District,
-    Organization,
-    Residency,
-    ResidencyStatus,
-    Street,
-    User,
-)
-from ...services import accounts, places
+from ...models import User
+from ...services import accounts, administration, places
 from ...services.errors import ServiceError
 from ..forms.admin import (
     CommitteeMemberForm,
@@ -32,75 +19,41 @@ from ..forms.admin import (
     OrganizationForm,
     OrganizationMemberForm,
 )
-from .helpers import community_choices, flash_error, like, now, permission_required
+from .helpers import community_choices, flash_error, now, permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-PAGE_SIZE = 50
-
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = accounts.find_user(user_id)
     if user is None:
         abort(404)
     return user
 
 
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
 @bp.get("")
 @permission_required(Action.ADMINISTER)
-def index() -> str:
-    counts = {
-        "users": db.session.scalar(
-            select(func.count()).select_from(User).where(User.deleted_at.is_(None))
-        ),
-        "verified": db.session.scalar(
-            select(func.count())
-            .select_from(Residency)
-            .filter_by(status=ResidencyStatus.VERIFIED.value)
-        ),
-        "pending": db.session.scalar(
-            select(func.count())
-            .select_from(Residency)
-            .filter_by(status=ResidencyStatus.PENDING.value)
-        ),
-        "communities": db.session.scalar(select(func.count()).select_from(Community)),
-        "organizations": db.session.scalar(select(func.count()).select_from(Organization)),
-    }
-    return render_template("admin/index.html", counts=counts)
+def index() -> ResponseReturnValue:
+    return render_template("admin/index.html", counts=administration.count_totals())
 
 
 @bp.get("/users")
 @permission_required(Action.MANAGE_ROLES)
-def users() -> str:
+def users() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:60]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    query = select(User).where(User.deleted_at.is_(None))
-    if q:
-        pattern = like(q)
-        query = query.where(
-            or_(
-                User.username.like(pattern, escape="\\"),
-                User.display_name.like(pattern, escape="\\"),
-                User.phone.like(pattern, escape="\\"),
-            )
-        )
-    rows = db.session.scalars(
-        query.order_by(User.id)
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-        .options(
-            selectinload(User.committee_memberships).selectinload(CommitteeMembership.community),
-            selectinload(User.residency).selectinload(Residency.community),
-        )
-    ).all()
+    found = administration.search_users(q, _page_number())
     return render_template(
-        "admin/users.html", users=rows[:PAGE_SIZE], q=q, page=page, has_next=len(rows) > PAGE_SIZE
+        "admin/users.html", users=found.items, q=q, page=found.number, has_next=found.has_next
     )
 
 
 @bp.get("/users/<int:user_id>")
 @permission_required(Action.MANAGE_ROLES)
-def user(user_id: int) -> str:
+def user(user_id: int) -> ResponseReturnValue:
     person = _user_or_404(user_id)
     form = CommitteeMemberForm()
     form.community.choices = community_choices()
@@ -109,12 +62,12 @@ def user(user_id: int) -> str:
 
 @bp.post("/users/<int:user_id>/committee")
 @permission_required(Action.MANAGE_ROLES)
-def add_committee(user_id: int) -> Any:
+def add_committee(user_id: int) -> ResponseReturnValue:
     person = _user_or_404(user_id)
     form = CommitteeMemberForm()
     form.community.choices = community_choices()
     if form.validate_on_submit():
-        community = db.session.get(Community, form.community.data)
+        community = places.get_community(form.community.data)
         if community is None:
             abort(400)
         try:
@@ -132,8 +85,8 @@ def add_committee(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/committee/<int:membership_id>/remove")
 @permission_required(Action.MANAGE_ROLES)
-def remove_committee(user_id: int, membership_id: int) -> Any:
-    membership = db.session.get(CommitteeMembership, membership_id)
+def remove_committee(user_id: int, membership_id: int) -> ResponseReturnValue:
+    membership = accounts.find_committee_membership(membership_id)
     if membership is None or membership.user_id != user_id:
         abort(404)
     accounts.remove_committee_member(current_user, membership, now=now())
@@ -143,7 +96,7 @@ def remove_committee(user_id: int, membership_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/admin")
 @permission_required(Action.MANAGE_ROLES)
-def set_admin(user_id: int) -> Any:
+def set_admin(user_id: int) -> ResponseReturnValue:
     person = _user_or_404(user_id)
     make_admin = request.form.get("is_admin") == "1"
     try:
@@ -157,7 +110,7 @@ def set_admin(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/reset-password")
 @permission_required(Action.RESET_PASSWORDS)
-def reset_password(user_id: int) -> Any:
+def reset_password(user_id: int) -> ResponseReturnValue:
     person = _user_or_404(user_id)
     try:
         temporary = accounts.reset_password(current_user, person, now=now())
@@ -170,11 +123,11 @@ def reset_password(user_id: int) -> Any:
 
 @bp.route("/organizations", methods=["GET", "POST"])
 @permission_required(Action.MANAGE_ORGANIZATIONS)
-def organizations() -> Any:
+def organizations() -> ResponseReturnValue:
     form = OrganizationForm()
     form.community.choices = community_choices()
     if form.validate_on_submit():
-        community = db.session.get(Community, form.community.data)
+        community = places.get_community(form.community.data)
         if community is None:
             abort(400)
         try:
@@ -190,23 +143,18 @@ def organizations() -> Any:
         else:
             flash(_("Organization registered."), "success")
             return redirect(url_for("admin.organizations"))
-    orgs = db.session.scalars(
-        select(Organization)
-        .order_by(Organization.name)
-        .options(selectinload(Organization.members), selectinload(Organization.community))
-    ).all()
     return render_template(
         "admin/organizations.html",
         form=form,
-        organizations=orgs,
+        organizations=administration.list_organizations(),
         member_form=OrganizationMemberForm(),
     )
 
 
 @bp.post("/organizations/<int:org_id>/members")
 @permission_required(Action.MANAGE_ORGANIZATIONS)
-def add_organization_member(org_id: int) -> Any:
-    org = db.session.get(Organization, org_id)
+def add_organization_member(org_id: int) -> ResponseReturnValue:
+    org = accounts.find_organization(org_id)
     if org is None:
         abort(404)
     form = OrganizationMemberForm()
@@ -229,32 +177,26 @@ def add_organization_member(org_id: int) -> Any:
 
 @bp.get("/audit")
 @permission_required(Action.VIEW_ALL_AUDIT)
-def audit() -> str:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-        .options(selectinload(AuditEntry.actor))
-    ).all()
+def audit() -> ResponseReturnValue:
+    entries = administration.read_audit_page(_page_number())
     return render_template(
         "admin/audit.html",
-        entries=entries[:PAGE_SIZE],
-        page=page,
-        has_next=len(entries) > PAGE_SIZE,
+        entries=entries.items,
+        page=entries.number,
+        has_next=entries.has_next,
     )
 
 
 @bp.route("/places", methods=["GET", "POST"])
 @permission_required(Action.MANAGE_PLACES)
-def places_page() -> Any:
+def places_page() -> ResponseReturnValue:
     form = CommunityForm()
     if form.validate_on_submit():
-        district = db.session.scalar(select(District).filter_by(name=form.district.data.strip()))
         try:
+            # The city is only that of a district created here, and this form asks for none (the
+            # command line does); a district that exists keeps its own.
             place = places.ensure_community(
-                city=district.city if district else "",
+                city="",
                 district=form.district.data or "",
                 street=form.street.data or "",
                 community=form.community.data or "",
@@ -267,13 +209,4 @@ def places_page() -> Any:
         else:
             flash(_("%(name)s saved.", name=place.name), "success")
             return redirect(url_for("admin.places_page"))
-    districts = db.session.scalars(
-        select(District)
-        .order_by(District.name)
-        .options(
-            selectinload(District.streets)
-            .selectinload(Street.communities)
-            .selectinload(Community.grids)
-        )
-    ).all()
-    return render_template("admin/places.html", form=form, districts=districts)
+    return render_template("admin/places.html", form=form, districts=places.read_place_tree())

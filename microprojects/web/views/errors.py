@@ -12,7 +12,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ...domain.characters import has_control_character
-from ...extensions import db, login_manager
+from ...extensions import login_manager
+from ...services.database import abandon_transaction
 from ...services.errors import PermissionDenied
 
 MESSAGES: dict[int, tuple[Any, Any]] = {
@@ -118,7 +119,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError) -> tuple[str, int]:
-        db.session.rollback()
+        abandon_transaction()
         app.logger.error("database error on %s: %s", request.path, error)
         # The page must not ask the database who is logged in: it is shown as to a visitor.
         g._login_user = login_manager.anonymous_user()
@@ -126,5 +127,5 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        db.session.rollback()
+        abandon_transaction()
         return render_error(500)

@@ -12,10 +12,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.local import LocalProxy
 from wtforms.fields.choices import SelectChoice
 
@@ -24,11 +23,14 @@ from ...domain.lifecycle import ProposalAction, ProposalState
 from ...domain.money import format_yuan
 from ...domain.permissions import Action, Actor, can
 from ...domain.phases import Phase
-from ...extensions import db
-from ...models import Community, Cycle, Street, utcnow
+from ...extensions import login_manager
+from ...models import Community, Cycle, utcnow
+from ...services import places
 from ...services.accounts import actor_for
 from ...services.cycles import find_cycle
 from ...services.errors import PermissionDenied, ServiceError
+from ...services.notifications import unread_count
+from ..explain import RULE_NAMES, RULE_TEXTS, TIE_BREAK_TEXTS
 from ..i18n import LANGUAGE_NAMES
 from ..messages import (
     AUDIT_ACTIONS,
@@ -48,6 +50,7 @@ from ..messages import (
     ballot_problem,
     service_message,
 )
+from ..text import plain_excerpt, render_markdown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,8 +101,10 @@ def like(text: str) -> str:
 
 def community_choices() -> list[SelectChoice]:
     """Every community, for a select box, grouped by street in name order."""
-    rows = db.session.scalars(select(Community).join(Street).order_by(Street.name, Community.name))
-    return [SelectChoice(c.id, f"{c.street.name} · {c.name}") for c in rows]  # type: ignore[arg-type]
+    return [
+        SelectChoice(c.id, f"{c.street.name} · {c.name}")  # type: ignore[arg-type]
+        for c in places.list_communities()
+    ]
 
 
 def cycle_or_404(cycle_id: int) -> Cycle:
@@ -118,7 +123,7 @@ def community_cycle_or_404(community: Community, cycle_id: int) -> Cycle:
 
 
 def community_or_404(slug: str) -> Community:
-    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    community = places.find_community(slug)
     if community is None:
         abort(404)
     return community
@@ -126,8 +131,6 @@ def community_or_404(slug: str) -> Community:
 
 def _deny() -> Any:
     if not current_user.is_authenticated:
-        from ...extensions import login_manager
-
         return login_manager.unauthorized()
     abort(403)
 
@@ -214,8 +217,6 @@ def local_time(value: datetime | None, fmt: str = "short") -> str:
 def _unread_notices() -> int:
     if not current_user.is_authenticated:
         return 0
-    from ...services.notifications import unread_count
-
     return unread_count(current_user)
 
 
@@ -227,22 +228,16 @@ def json_text(value: Any) -> str:
 
 
 def yuan(fen: int | None) -> str:
-    from flask_babel import gettext
-
     if fen is None:
         return "—"
     return gettext("%(amount)s yuan", amount=format_yuan(fen))
 
 
 def markdown(text: str) -> Markup:
-    from ..text import render_markdown
-
     return Markup(render_markdown(text or ""))  # noqa: S704 (sanitized by nh3 in render_markdown)
 
 
 def excerpt(text: str, length: int = 120) -> str:
-    from ..text import plain_excerpt
-
     return plain_excerpt(text or "", length)
 
 
@@ -253,8 +248,6 @@ def _locale_code() -> str:
 
 
 def register(app: Flask) -> None:
-    from ..explain import RULE_NAMES, RULE_TEXTS, TIE_BREAK_TEXTS
-
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["code"] = format_code
     app.jinja_env.filters["json_text"] = json_text
