@@ -7,14 +7,20 @@ and response headers.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import cli, web
 from .config import Config, config_from_environment
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .web import auth, i18n
 
 
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
@@ -43,8 +49,6 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
 def _ensure_instance_folder(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
-        from pathlib import Path
-
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
@@ -54,17 +58,12 @@ def register_proxies(app: Flask) -> None:
     The proxy sets Host itself; X-Forwarded-Host, which a client could pass through, is ignored."""
     hops = int(app.config.get("TRUSTED_PROXIES", 0))
     if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0
         )
 
 
 def register_extensions(app: Flask) -> None:
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .web import auth, i18n
-
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)
@@ -79,22 +78,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def _migrations_dir() -> str:
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parent / "migrations")
 
 
 def _translations_dir() -> str:
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parent / "translations")
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # SQLite: enforce foreign keys, let readers and a writer work at once, wait on a busy lock.
-    import sqlite3
-
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -108,15 +101,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from .web import register
-
-    register(app)
+    web.register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import register
-
-    register(app)
+    cli.register(app)
 
 
 def register_security_headers(app: Flask) -> None:

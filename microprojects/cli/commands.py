@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import getpass
+import json
+import os
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import click
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from werkzeug.serving import run_simple
 
+from ..domain.pabulib import (
+    PabulibError,
+    UnsupportedRuleError,
+    compare_with_recorded,
+    read_pb,
+    tally_setup,
+)
+from ..domain.phases import Phase
+from ..domain.tally import PABULIB_RULES, RULES
 from ..extensions import db
-from ..models import Community, User, utcnow
-from ..services import ServiceError
+from ..models import Community, Cycle, User, utcnow
+from ..services import ServiceError, counting, mixing
 from ..services import accounts as account_service
 from ..services import places as place_service
 from ..services import residency as residency_service
+from ..web.messages import roster_problem, service_message
+from .demo import load_demo
 
 
 def register(app: Flask) -> None:
@@ -35,8 +52,6 @@ def register(app: Flask) -> None:
 
 
 def _fail(error: ServiceError) -> None:
-    from ..web.messages import service_message
-
     raise click.ClickException(f"{service_message(error.code, error.params)} ({error.code})")
 
 
@@ -56,12 +71,9 @@ def serve(demo: bool, host: str, port: int) -> None:
 
     For production, run ``flask --app app db upgrade`` and serve ``wsgi:app`` with gunicorn.
     """
-    from werkzeug.serving import run_simple
 
     upgrade()
     if demo and _database_is_empty():
-        from .demo import load_demo
-
         summary = load_demo(now=utcnow())
         click.echo(f"Demo data loaded: {summary}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -76,7 +88,6 @@ def serve(demo: bool, host: str, port: int) -> None:
 @with_appcontext
 def demo(force: bool) -> None:
     """Load the demo city (海口市美兰区) into an up-to-date database."""
-    from .demo import load_demo
 
     upgrade()
     if not force and not _database_is_empty():
@@ -124,7 +135,6 @@ def roster() -> None:
 @with_appcontext
 def roster_import(community_slug: str, path: Path, actor_name: str) -> None:
     """Import a roster CSV (UTF-8 or GB18030, as Excel writes it). All rows or none."""
-    from ..web.messages import roster_problem
 
     community = db.session.scalar(select(Community).filter_by(slug=community_slug))
     if community is None:
@@ -195,8 +205,6 @@ def pabulib() -> None:
 
 
 def _rule_name(given: str | None, meta_rule: str) -> str:
-    from ..domain.tally import PABULIB_RULES, RULES
-
     name = (given or "").strip()
     if not name:
         return PABULIB_RULES[meta_rule][0] if meta_rule in PABULIB_RULES else meta_rule
@@ -217,16 +225,6 @@ def _rule_name(given: str | None, meta_rule: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def pabulib_tally(path: Path, rule_name: str | None, as_json: bool) -> None:
     """Count a .pb file without touching the database and compare with its recorded outcome."""
-    import json
-
-    from ..domain.pabulib import (
-        PabulibError,
-        UnsupportedRuleError,
-        compare_with_recorded,
-        read_pb,
-        tally_setup,
-    )
-    from ..domain.tally import RULES
 
     try:
         election = read_pb(path, group=True)
@@ -320,8 +318,6 @@ class _ProgressLines:
 def pabulib_import(path: Path, community_slug: str, title: str | None, then_count: bool) -> None:
     """Load a .pb election as a cycle of a community: its projects on the ballot, its ballots
     anonymous. The file is checked whole before anything is written; all or nothing."""
-    from ..domain.pabulib import PabulibError, read_pb
-    from ..services import counting
 
     community = db.session.scalar(select(Community).filter_by(slug=community_slug))
     if community is None:
@@ -373,8 +369,6 @@ def pabulib_import(path: Path, community_slug: str, title: str | None, then_coun
 def pabulib_export(cycle_id: int, path: str, canonical: bool) -> None:
     """Write a counted cycle as a .pb file: funded projects marked selected, ballots shuffled
     and numbered anew so that nothing in the file follows who voted when. PATH - is stdout."""
-    from ..models import Cycle
-    from ..services import counting
 
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
@@ -391,9 +385,6 @@ def pabulib_export(cycle_id: int, path: str, canonical: bool) -> None:
 
 
 def _count(cycle_id: int, reason: str) -> None:
-    from ..models import Cycle
-    from ..services import counting
-
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
         raise click.ClickException(f"No cycle {cycle_id}.")
@@ -425,9 +416,6 @@ def count(cycle_id: int, reason: str) -> None:
 def mix(cycle_id: int) -> None:
     """Open the cycle's sealed ballots and write them as mixed ballots: all of them once voting
     has closed, else when at least MIX_BATCH wait (as every cast does on its own)."""
-    from ..domain.phases import Phase
-    from ..models import Cycle
-    from ..services import mixing
 
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
@@ -471,8 +459,6 @@ def _sqlite_copy(source: Any, target: Path) -> None:
     """Copy an open SQLite connection's database into ``target`` with SQLite's online backup
     API: a consistent snapshot, taken page by page under SQLite's own locks, so the app may keep
     running; a target in WAL mode (the live database) stays in it."""
-    import sqlite3
-    from contextlib import closing
 
     try:
         with closing(sqlite3.connect(target, timeout=30)) as out:
@@ -485,9 +471,6 @@ def _sqlite_snapshot(source: Any, path: Path, *, restorable: bool = False) -> st
     """A self-contained copy at ``path`` (no -wal file beside it), written under a temporary
     name first so that ``path`` never holds half a copy. ``restorable``: the copy must also
     pass restore's checks, and its migration revision is returned."""
-    import os
-    import sqlite3
-    from contextlib import closing
 
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -507,7 +490,6 @@ def _sqlite_snapshot(source: Any, path: Path, *, restorable: bool = False) -> st
 
 def _known_revisions() -> tuple[set[str], set[str]]:
     """Every migration revision this version of the app knows, and the newest (heads)."""
-    from alembic.script import ScriptDirectory
 
     scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
     return {r.revision for r in scripts.walk_revisions()}, set(scripts.get_heads())
@@ -515,8 +497,6 @@ def _known_revisions() -> tuple[set[str], set[str]]:
 
 def _revision_of(path: Path) -> str:
     """The migration revision of a SQLite file of this app; a clear refusal for anything else."""
-    import sqlite3
-    from contextlib import closing
 
     with path.open("rb") as stream:
         if stream.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
@@ -549,9 +529,6 @@ def _revision_of(path: Path) -> str:
 
 
 def _holds_data(path: Path) -> bool:
-    import sqlite3
-    from contextlib import closing
-
     if not path.exists():
         return False
     with closing(sqlite3.connect(path, timeout=30)) as conn:
@@ -574,8 +551,6 @@ def _holds_data(path: Path) -> bool:
 def backup(path: Path) -> None:
     """Copy the SQLite database to PATH while the app keeps running (SQLite's online backup).
     PostgreSQL is backed up with pg_dump (see the README)."""
-    import sqlite3
-    from contextlib import closing
 
     live = _sqlite_database(_PG_BACKUP)
     if not live.exists():
@@ -596,8 +571,6 @@ def backup(path: Path) -> None:
 def restore(path: Path, force: bool) -> None:
     """Replace the SQLite database with the backup at PATH, after checking that PATH is a
     database of this app at a known migration; the replaced one is kept as *.before-restore."""
-    import sqlite3
-    from contextlib import closing
 
     live = _sqlite_database(_PG_RESTORE)
     if live.exists() and path.resolve().samefile(live):

@@ -17,6 +17,7 @@ from ..domain.people import Basis
 from ..extensions import db
 from ..models import Community, User
 from ..services import accounts, places, residency
+from .demo_proposals import load_cycles, proposal_count
 
 DEMO_PASSWORD = "demo-2026"  # published in the README on purpose
 
@@ -228,8 +229,6 @@ def load_demo(*, now: datetime, seed: int = 2026) -> DemoSummary:
     )
     accounts.add_organization_member(admin, org, org_user, now=now - timedelta(days=45))
     summary.accounts += 1
-
-    from .demo_proposals import load_cycles, proposal_count
 
     summary.cycles = load_cycles(now)
     summary.proposals = proposal_count()

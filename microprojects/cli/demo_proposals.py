@@ -10,12 +10,14 @@ import random
 from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ..domain.ballots import Choice
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..extensions import db
 from ..models import Community, Cycle, Proposal, Street, User
-from ..services import accounts, comments, proposals
+from ..services import accounts, comments, counting, proposals, publication, voting
+from ..services import implementation as impl
 from ..services.cycles import CycleInput, create_cycle
 from ..services.proposals import ProposalInput
 
@@ -138,7 +140,6 @@ def load_cycles(now: datetime) -> int:
     _votes(longfeng, "longfeng", longfeng.voting_at + 3 * DAY)
     _votes(haida_now, "haida", haida_now.voting_at + 2 * DAY)
     _votes(haida_old, "haida", haida_old.voting_at + 5 * DAY)
-    from ..services import counting
 
     for counted in (longfeng, haida_now, haida_old):
         counting.run_count(
@@ -156,7 +157,6 @@ def load_cycles(now: datetime) -> int:
 
 def _objections(cycle: Cycle, slug: str, now: datetime) -> None:
     """Publication (公示) under way: one objection answered, one waiting."""
-    from ..services import publication
 
     people = _residents(slug)
     chair = db.session.get(User, cycle.created_by_id)
@@ -177,8 +177,6 @@ def _objections(cycle: Cycle, slug: str, now: datetime) -> None:
 
 
 def voting_projects(cycle: Cycle) -> list[Proposal]:
-    from ..services import voting
-
     return voting.ballot_projects(cycle)
 
 
@@ -187,8 +185,6 @@ def _implementation(
 ) -> None:
     """The funded projects of ``cycle`` at the given stages (None: no record yet), with
     spending, milestones, photo updates and, once completed, ratings and a problem report."""
-    from ..services import counting
-    from ..services import implementation as impl
 
     chair = db.session.get(User, cycle.created_by_id)
     assert chair is not None
@@ -288,8 +284,6 @@ def _simple(cycle: Cycle, slug: str, now: datetime, *, approve: bool) -> None:
 
 def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = False) -> None:
     """Most of the community votes, over the days of voting up to ``until``; a few on paper."""
-    from ..domain.ballots import Choice
-    from ..services import voting
 
     rng = random.Random(cycle.id)  # noqa: S311 (made-up choices)
     people = _residents(slug)
@@ -440,6 +434,4 @@ def _screening_story(cycle: Cycle, now: datetime) -> None:
 
 
 def proposal_count() -> int:
-    from sqlalchemy import func
-
     return int(db.session.scalar(select(func.count()).select_from(Proposal)) or 0)

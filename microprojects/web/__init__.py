@@ -10,6 +10,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Blueprints, error pages, template helpers, and the words of e-mailed notices."""
+    # Imported here, not at the top: the blueprint ``views.auth`` would shadow this package's
+    # ``auth`` module (the login cookie) as an attribute of the package.
     from .messages import NOTICE_LABELS
     from .views import (
         account,

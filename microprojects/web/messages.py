@@ -7,6 +7,8 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from ..domain.money import format_yuan
+
 SERVICE_MESSAGES: dict[str, Any] = {
     "forbidden": _l("You are not allowed to do that."),
     "not_found": _l("Not found."),
@@ -86,8 +88,6 @@ def service_message(code: str, params: dict[str, Any] | None = None) -> str:
         return gettext("Something went wrong (%(code)s).", code=code)
     values = dict(params or {})
     if isinstance(values.get("cap_fen"), int):
-        from ..domain.money import format_yuan
-
         values["cap"] = gettext("%(amount)s yuan", amount=format_yuan(values["cap_fen"]))
     try:
         return str(template) % values
@@ -334,8 +334,6 @@ AUDIT_ACTIONS.update(
 
 
 def ballot_problem(code: str, params: dict[str, Any]) -> str:
-    from ..domain.money import format_yuan
-
     values = dict(params)
     for key in ("spent", "budget", "minimum"):
         if code in ("over_budget", "under_min_share") and key in values:
