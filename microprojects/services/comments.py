@@ -66,7 +66,7 @@ def post_comment(
     )
     db.session.add(comment)
     if replied_to is not None and replied_to.author_id not in (None, user.id):
-        notify([replied_to.author_id], "reply", proposal, {}, now=now)  # type: ignore[list-item]
+        notify([replied_to.author_id], "reply", proposal, {}, now=now)
     db.session.commit()
     return comment
 

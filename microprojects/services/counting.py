@@ -98,7 +98,7 @@ def count_projects(cycle: Cycle, ballots: Sequence[tuple[list[str], Any]]) -> li
 def count_settings(cycle: Cycle) -> CountSettings:
     return CountSettings(
         rule=cycle.tally_rule,
-        vote_type=tally_vote_type(BallotKind(cycle.ballot_kind)),  # type: ignore[arg-type]
+        vote_type=tally_vote_type(BallotKind(cycle.ballot_kind)),
         threshold=cycle.tally_threshold,
         max_length=cycle.rank_k,
         tie_break=cycle.tie_break,

@@ -46,6 +46,7 @@ from .cycles import participation_problem
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .photos import PhotoError, clean_photo
+from .rows import rows_changed
 
 MAX_PHOTOS = 4
 TITLE_MAX = 80
@@ -93,13 +94,13 @@ def can_screen(user: User | None, proposal: Proposal) -> bool:
 
 
 def viewer_for(user: User | None, proposal: Proposal, now: datetime) -> Viewer:
-    logged_in = user is not None and user.is_authenticated
-    supported = bool(
-        logged_in
-        and db.session.scalar(
-            select(Support.id).filter_by(proposal_id=proposal.id, user_id=user.id)  # type: ignore[union-attr]
+    supported = False
+    if user is not None and user.is_authenticated:
+        supported = bool(
+            db.session.scalar(
+                select(Support.id).filter_by(proposal_id=proposal.id, user_id=user.id)
+            )
         )
-    )
     return Viewer(
         is_author=is_author(user, proposal),
         is_resident=participation_problem(user, proposal.cycle, now) is None,
@@ -350,9 +351,9 @@ def support(user: User, proposal: Proposal, *, now: datetime) -> bool:
 def withdraw_support(user: User, proposal: Proposal, *, now: datetime) -> bool:
     if proposal.cycle.phase(now) not in (Phase.COLLECTING, Phase.SCREENING):
         raise ServiceError(ErrorCode.ACTION_NOT_ALLOWED, action="support", state=proposal.state)
-    removed = db.session.execute(
+    removed = rows_changed(
         delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-    ).rowcount
+    )
     db.session.commit()
     return bool(removed)
 
@@ -587,7 +588,7 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
     already = select(Support.user_id).where(Support.proposal_id == into.id)
     # Its own proposers do not support the target: that would count them twice.
     own = [uid for uid in [into.author_id] + [c.user_id for c in into.co_proposers] if uid]
-    moved = db.session.execute(
+    moved = rows_changed(
         update(Support)
         .where(
             Support.proposal_id == proposal.id,
@@ -596,7 +597,7 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
         )
         .values(proposal_id=into.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.execute(delete(Support).where(Support.proposal_id == proposal.id))
     if proposal.author_id is not None and proposal.author_id != into.author_id:
         exists = db.session.scalar(

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.characters import clean_line, clean_text
@@ -32,6 +31,7 @@ from ..models import (
 from . import audit
 from .accounts import require
 from .errors import ErrorCode, ServiceError
+from .rows import rows_changed
 
 
 @dataclass
@@ -256,7 +256,7 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
         db.session.refresh(code)  # a racing claim of this very code reads as "used"
         raise ServiceError(ErrorCode.CODE_USED if code.claimed_at else ErrorCode.PERSON_CLAIMED)
 
-    took_code = _rows_changed(
+    took_code = rows_changed(
         update(HouseholdCode)
         .where(
             HouseholdCode.id == code.id,
@@ -286,16 +286,9 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
     return residency
 
 
-def _rows_changed(statement: Update) -> int:
-    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which
-    # has the row count the conditional claims rely on.
-    result = cast("CursorResult[Any]", db.session.execute(statement))
-    return result.rowcount
-
-
 def _claim_entry(entry: RosterEntry, user: User, now: datetime) -> bool:
     return bool(
-        _rows_changed(
+        rows_changed(
             update(RosterEntry)
             .where(RosterEntry.id == entry.id, RosterEntry.claimed_at.is_(None))
             .values(claimed_at=now, claimed_by_id=user.id)
