@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select
 
+from ..domain.ballots import BallotKind, BallotRule
 from ..domain.characters import clean_line, clean_text
+from ..domain.counting import APP_RULES, TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
@@ -220,9 +222,6 @@ def update_voting_settings(
 ) -> None:
     """Set how the cycle votes and is counted; only before voting opens, so nobody votes under
     changed rules. ``tally_rule``/``tie_break`` None keep the current ones."""
-    from ..domain.ballots import BallotKind, BallotRule
-    from ..domain.counting import APP_RULES, TIE_BREAKS
-
     if not can_manage(actor, cycle):
         raise PermissionDenied()
     if cycle.phase(now) not in (Phase.UPCOMING, Phase.COLLECTING, Phase.SCREENING):

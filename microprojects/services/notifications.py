@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -46,8 +46,6 @@ def notify(
 
 
 def unread_count(user: User) -> int:
-    from sqlalchemy import func
-
     return int(
         db.session.scalar(
             select(func.count())
