@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .tally import VoteType
+
 
 class BallotKind(StrEnum):
     APPROVAL = "approval"
@@ -150,15 +152,16 @@ def summarize(projects: Mapping[str, int], choices: Sequence[Choice]) -> Summary
     )
 
 
-def tally_vote_type(kind: BallotKind) -> str:
+def tally_vote_type(kind: BallotKind) -> VoteType:
     """The Pabulib vote type a ballot kind is counted as."""
-    return {
+    vote_types: dict[BallotKind, VoteType] = {
         BallotKind.APPROVAL: "approval",
         BallotKind.BUDGET: "approval",
         BallotKind.CHOOSE_ONE: "choose-1",
         BallotKind.POINTS: "cumulative",
         BallotKind.RANKING: "ordinal",
-    }[kind]
+    }
+    return vote_types[kind]
 
 
 def same_ballot(kind: BallotKind, first: Sequence[Choice], second: Sequence[Choice]) -> bool:

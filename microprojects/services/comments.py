@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Comment, CommentReport, Proposal, User
 from . import audit
 from .accounts import actor_for
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .proposals import actions_for, can_screen, viewer_for
 
@@ -41,18 +41,18 @@ def post_comment(
     now: datetime,
 ) -> Comment:
     if ProposalAction.COMMENT not in actions_for(user, proposal, now):
-        raise ServiceError("comments_closed")
+        raise ServiceError(ErrorCode.COMMENTS_CLOSED)
     body = clean_text(body)
     if not body:
-        raise ServiceError("required", field="body")
+        raise ServiceError(ErrorCode.REQUIRED, field="body")
     if len(body) > BODY_MAX:
-        raise ServiceError("too_long", field="body")
+        raise ServiceError(ErrorCode.TOO_LONG, field="body")
     if official and not can_screen(user, proposal):
         raise PermissionDenied()
     replied_to = parent
     if parent is not None:
         if parent.proposal_id != proposal.id:
-            raise ServiceError("wrong_proposal")
+            raise ServiceError(ErrorCode.WRONG_PROPOSAL)
         if parent.parent_id is not None:
             parent = db.session.get(Comment, parent.parent_id)  # replies stay one level deep
     comment = Comment(
@@ -66,7 +66,7 @@ def post_comment(
     )
     db.session.add(comment)
     if replied_to is not None and replied_to.author_id not in (None, user.id):
-        notify([replied_to.author_id], "reply", proposal, {}, now=now)  # type: ignore[list-item]
+        notify([replied_to.author_id], "reply", proposal, {}, now=now)
     db.session.commit()
     return comment
 
@@ -79,15 +79,15 @@ def report_comment(user: User, comment: Comment, *, reason: str, now: datetime) 
     proposal = db.session.get(Proposal, comment.proposal_id)
     assert proposal is not None
     if comment.author_id == user.id:
-        raise ServiceError("own_comment")
+        raise ServiceError(ErrorCode.OWN_COMMENT)
     # Reports hide comments: only people of the deliberation may make them, so that a few
     # new accounts cannot silence anyone.
     viewer = viewer_for(user, proposal, now)
     if not (viewer.is_resident or viewer.is_committee):
-        raise ServiceError("report_not_allowed")
+        raise ServiceError(ErrorCode.REPORT_NOT_ALLOWED)
     reason = clean_line(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     db.session.add(
         CommentReport(
             comment_id=comment.id, reporter_id=user.id, reason=reason[:300], created_at=now
@@ -121,7 +121,7 @@ def hide_comment(actor: User, comment: Comment, *, reason: str, now: datetime) -
     proposal = _require_moderator(actor, comment)
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     before = {"hidden": comment.is_hidden, "reason": comment.hidden_reason}
     comment.hidden_at = now
     comment.hidden_reason = reason
@@ -147,9 +147,9 @@ def restore_comment(actor: User, comment: Comment, *, reason: str, now: datetime
     proposal = _require_moderator(actor, comment)
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     if not comment.is_hidden:
-        raise ServiceError("not_hidden")
+        raise ServiceError(ErrorCode.NOT_HIDDEN)
     before = {"hidden": True, "reason": comment.hidden_reason}
     comment.hidden_at = None
     comment.hidden_reason = ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.people import Basis
 from ..extensions import db
 from ..models import (
     AuditEntry,
@@ -47,7 +48,7 @@ class DashboardFigures:
 @dataclass(frozen=True)
 class Dashboard:
     figures: DashboardFigures
-    verified_by_basis: dict[str, int]
+    verified_by_basis: dict[Basis, int]
     members: list[CommitteeMembership]
 
 

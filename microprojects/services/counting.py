@@ -55,7 +55,7 @@ from ..models import (
 )
 from . import audit, mixing
 from .cycles import can_manage
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 from .voting import Turnout, turnout
 
 COUNTED_PHASES = (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
@@ -98,7 +98,7 @@ def count_projects(cycle: Cycle, ballots: Sequence[tuple[list[str], Any]]) -> li
 def count_settings(cycle: Cycle) -> CountSettings:
     return CountSettings(
         rule=cycle.tally_rule,
-        vote_type=tally_vote_type(BallotKind(cycle.ballot_kind)),  # type: ignore[arg-type]
+        vote_type=tally_vote_type(BallotKind(cycle.ballot_kind)),
         threshold=cycle.tally_threshold,
         max_length=cycle.rank_k,
         tie_break=cycle.tie_break,
@@ -144,19 +144,19 @@ def canonical_export(cycle: Cycle) -> Export:
 # --- the count ------------------------------------------------------------------------------
 
 
-def count_problem(cycle: Cycle, now: datetime) -> str | None:
+def count_problem(cycle: Cycle, now: datetime) -> ErrorCode | None:
     """Why the cycle cannot be counted now (None: it can)."""
     if cycle.phase(now) not in COUNTED_PHASES:
-        return "count_voting_open"
+        return ErrorCode.COUNT_VOTING_OPEN
     pending = db.session.scalar(
         select(func.count())
         .select_from(PaperEntry)
         .where(PaperEntry.cycle_id == cycle.id, PaperEntry.status.in_(("pending", "mismatch")))
     )
     if pending:
-        return "count_paper_pending"
+        return ErrorCode.COUNT_PAPER_PENDING
     if mixing.unmixed(cycle.id):
-        return "count_unmixed"
+        return ErrorCode.COUNT_UNMIXED
     return None
 
 
@@ -229,11 +229,11 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
     previous = latest_count(cycle)
     reason = clean_text(reason)
     if previous is not None and not reason:
-        raise ServiceError("recount_needs_reason")
+        raise ServiceError(ErrorCode.RECOUNT_NEEDS_REASON)
     export = canonical_export(cycle)
     setup = export.setup
     if not setup.projects:
-        raise ServiceError("count_no_projects")
+        raise ServiceError(ErrorCode.COUNT_NO_PROJECTS)
     result = setup.run()
     per = FEN_PER[setup.unit]
     params = setup.params
@@ -282,7 +282,7 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
     except IntegrityError:
         # Another count of this cycle was stored meanwhile (unique cycle + number).
         db.session.rollback()
-        raise ServiceError("count_taken_meanwhile") from None
+        raise ServiceError(ErrorCode.COUNT_TAKEN_MEANWHILE) from None
     audit.record(
         actor,
         "cycle.counted",
@@ -320,10 +320,10 @@ def export_pb(cycle: Cycle, *, canonical: bool = False) -> str:
     whose SHA-256 is the count's digest."""
     count = latest_count(cycle)
     if count is None:
-        raise ServiceError("export_not_counted")
+        raise ServiceError(ErrorCode.EXPORT_NOT_COUNTED)
     export = canonical_export(cycle)
     if export.digest != count.ballots_digest:
-        raise ServiceError("export_ballots_changed")
+        raise ServiceError(ErrorCode.EXPORT_BALLOTS_CHANGED)
     if canonical:
         return export.text
     voters: list[TallyBallot] = [
@@ -352,14 +352,14 @@ BATCH = 5000
 class ImportProblem(ServiceError):
     """A file the app cannot hold as a cycle; ``detail`` names what."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: ErrorCode, **params: Any) -> None:
         super().__init__(code, **params)
 
 
 def _money_fen(value: Fraction, per: int, what: str) -> int:
     fen = value * per
     if fen.denominator != 1:
-        raise ImportProblem("import_money_fraction", what=what, value=str(value))
+        raise ImportProblem(ErrorCode.IMPORT_MONEY_FRACTION, what=what, value=str(value))
     return int(fen)
 
 
@@ -410,10 +410,10 @@ def import_election(
     try:
         setup = tally_setup(election)
     except UnsupportedRuleError as error:
-        raise ImportProblem("import_rule_unsupported", rule=error.rule) from None
+        raise ImportProblem(ErrorCode.IMPORT_RULE_UNSUPPORTED, rule=error.rule) from None
     vote_type = election.vote_type
     if vote_type not in KIND_OF_VOTE_TYPE:
-        raise ImportProblem("import_vote_type_unsupported", vote_type=vote_type)
+        raise ImportProblem(ErrorCode.IMPORT_VOTE_TYPE_UNSUPPORTED, vote_type=vote_type)
     meta = dict(election.meta)
     currency_text = meta.get("currency", "").strip().upper()
     per = 1 if currency_text.endswith("-FEN") else 100

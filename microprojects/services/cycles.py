@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select
 
+from ..domain.ballots import BallotKind, BallotRule
 from ..domain.characters import clean_line, clean_text
+from ..domain.counting import APP_RULES, TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
@@ -16,7 +18,7 @@ from ..extensions import db
 from ..models import Community, Cycle, Street, User
 from . import audit
 from .accounts import actor_for
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 from .voting_cycle import VotingCycle
 
 # Built once: a cycle's pages (the ballot and the cast among them) all start by loading it, and
@@ -76,17 +78,17 @@ def create_cycle(
     now: datetime,
 ) -> Cycle:
     if (community is None) == (street is None):
-        raise ServiceError("cycle_scope")
+        raise ServiceError(ErrorCode.CYCLE_SCOPE)
     if not can(actor_for(actor), Action.MANAGE_CYCLES, community.id if community else None):
         raise PermissionDenied()
     title = clean_line(data.title)
     if not title:
-        raise ServiceError("required", field="title")
+        raise ServiceError(ErrorCode.REQUIRED, field="title")
     categories = [c for c in map(clean_line, data.categories) if c]
     if not categories:
-        raise ServiceError("categories_required")
+        raise ServiceError(ErrorCode.CATEGORIES_REQUIRED)
     if data.budget_fen <= 0:
-        raise ServiceError("budget_required")
+        raise ServiceError(ErrorCode.BUDGET_REQUIRED)
     cycle = Cycle(
         title=title,
         description=clean_text(data.description),
@@ -114,7 +116,7 @@ def create_cycle(
     )
     problems = cycle.schedule.problems()
     if problems:
-        raise ServiceError("schedule_out_of_order", problem=problems[0])
+        raise ServiceError(ErrorCode.SCHEDULE_OUT_OF_ORDER, problem=problems[0])
     db.session.add(cycle)
     db.session.flush()
     audit.record(
@@ -145,19 +147,19 @@ def change_phase(
         raise PermissionDenied()
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     current = cycle.phase(now)
     if phase is not current or phase not in DATED or phase is Phase.CLOSED:
-        raise ServiceError("not_current_phase")
+        raise ServiceError(ErrorCode.NOT_CURRENT_PHASE)
     before = cycle.settings()["schedule"]
     if until is None:
         schedule = close_early(cycle.schedule, phase, now)
         action = "cycle.close_phase"
     else:
         if until <= now:
-            raise ServiceError("extend_into_past")
+            raise ServiceError(ErrorCode.EXTEND_INTO_PAST)
         if until <= cycle.schedule.start_of(DATED[DATED.index(phase) + 1]):
-            raise ServiceError("extend_not_later")
+            raise ServiceError(ErrorCode.EXTEND_NOT_LATER)
         schedule = extend(cycle.schedule, phase, until)
         action = "cycle.extend_phase"
     cycle.set_schedule(schedule)
@@ -185,17 +187,18 @@ def eligibility(cycle: Cycle | VotingCycle) -> Eligibility:
 
 def participation_problem(
     user: User | None, cycle: Cycle | VotingCycle, now: datetime
-) -> str | None:
+) -> ErrorCode | None:
     """Why ``user`` may not take part in ``cycle`` as a resident (None: they may)."""
     if user is None or not user.is_authenticated:
-        return "not_logged_in"
+        return ErrorCode.NOT_LOGGED_IN
     residency = user.residency
     if residency is None or not residency.is_verified:
-        return "not_verified"
+        return ErrorCode.NOT_VERIFIED
     age = age_on(residency.birth_date, now.date()) if residency.birth_date else None
-    return eligibility(cycle).problem(
+    problem = eligibility(cycle).problem(
         community_id=residency.community_id, basis=residency.basis, age=age
     )
+    return None if problem is None else ErrorCode(problem)
 
 
 def update_voting_settings(
@@ -219,19 +222,16 @@ def update_voting_settings(
 ) -> None:
     """Set how the cycle votes and is counted; only before voting opens, so nobody votes under
     changed rules. ``tally_rule``/``tie_break`` None keep the current ones."""
-    from ..domain.ballots import BallotKind, BallotRule
-    from ..domain.counting import APP_RULES, TIE_BREAKS
-
     if not can_manage(actor, cycle):
         raise PermissionDenied()
     if cycle.phase(now) not in (Phase.UPCOMING, Phase.COLLECTING, Phase.SCREENING):
-        raise ServiceError("voting_started")
+        raise ServiceError(ErrorCode.VOTING_STARTED)
     if vote_unit not in ("person", "household"):
-        raise ServiceError("vote_unit_unknown")
+        raise ServiceError(ErrorCode.VOTE_UNIT_UNKNOWN)
     try:
         kind = BallotKind(ballot_kind)
     except ValueError:
-        raise ServiceError("ballot_kind_unknown") from None
+        raise ServiceError(ErrorCode.BALLOT_KIND_UNKNOWN) from None
     rule = BallotRule(
         kind=kind,
         min_choices=ballot_min,
@@ -244,15 +244,15 @@ def update_voting_settings(
     )
     problems = rule.problems()
     if problems:
-        raise ServiceError(f"rule_{problems[0]}")
+        raise ServiceError(ErrorCode(f"rule_{problems[0]}"))
     tally_rule = cycle.tally_rule if tally_rule is None else tally_rule
     tie_break = cycle.tie_break if tie_break is None else tie_break
     if tally_rule not in APP_RULES:
-        raise ServiceError("tally_rule_unknown")
+        raise ServiceError(ErrorCode.TALLY_RULE_UNKNOWN)
     if tie_break not in TIE_BREAKS:
-        raise ServiceError("tie_break_unknown")
+        raise ServiceError(ErrorCode.TIE_BREAK_UNKNOWN)
     if tally_threshold is not None and tally_threshold < 0:
-        raise ServiceError("tally_threshold_negative")
+        raise ServiceError(ErrorCode.TALLY_THRESHOLD_NEGATIVE)
     before = {
         "ballot_kind": cycle.ballot_kind,
         "ballot_min": cycle.ballot_min,
@@ -266,7 +266,7 @@ def update_voting_settings(
     cycle.tally_rule = tally_rule
     cycle.tally_threshold = tally_threshold
     cycle.tie_break = tie_break
-    cycle.ballot_kind = kind.value
+    cycle.ballot_kind = kind
     cycle.ballot_min = ballot_min
     cycle.ballot_max = ballot_max
     cycle.ballot_min_share_pct = ballot_min_share_pct

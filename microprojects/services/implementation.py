@@ -48,7 +48,7 @@ from ..models import (
 from . import audit
 from .counting import latest_count, read_project_names
 from .cycles import can_manage
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .photos import PhotoError, clean_photo
 from .proposals import followers, upload_dir
@@ -145,7 +145,7 @@ def start(actor: User, proposal: Proposal, *, now: datetime) -> Implementation:
     if existing is not None:
         return existing
     if not is_funded(proposal, now):
-        raise ServiceError("not_funded")
+        raise ServiceError(ErrorCode.NOT_FUNDED)
     record = Implementation(
         proposal_id=proposal.id,
         cycle_id=proposal.cycle_id,
@@ -175,13 +175,13 @@ def update_details(
     _require_committee(actor, record.proposal)
     contractor = clean_line(contractor)
     if len(contractor) > 120:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     if planned_fen < 0:
-        raise ServiceError("amount_not_positive")
+        raise ServiceError(ErrorCode.AMOUNT_NOT_POSITIVE)
     before = {"contractor": record.contractor, "planned_fen": record.planned_fen}
     after = {"contractor": contractor, "planned_fen": planned_fen}
     if before == after:
-        raise ServiceError("nothing_changed")
+        raise ServiceError(ErrorCode.NOTHING_CHANGED)
     record.contractor = contractor
     record.planned_fen = planned_fen
     record.updated_at = now
@@ -198,12 +198,12 @@ def add_spending(
 ) -> Spending:  # fmt: skip
     _require_committee(actor, record.proposal)
     if amount_fen <= 0:
-        raise ServiceError("amount_not_positive")
+        raise ServiceError(ErrorCode.AMOUNT_NOT_POSITIVE)
     if spent_on > now.date():
-        raise ServiceError("date_in_future")
+        raise ServiceError(ErrorCode.DATE_IN_FUTURE)
     note = clean_line(note)
     if len(note) > 300:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     entry = Spending(
         implementation_id=record.id, amount_fen=amount_fen, spent_on=spent_on, note=note,
         created_at=now, created_by_id=actor.id,
@@ -228,7 +228,7 @@ def remove_spending(actor: User, entry: Spending, *, reason: str, now: datetime)
     _require_committee(actor, record.proposal)
     reason = clean_line(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     audit.record(
         actor, "implementation.unspend", "proposal", record.proposal_id,
         community_id=record.proposal.community_id,
@@ -248,9 +248,9 @@ def add_milestone(
     _require_committee(actor, record.proposal)
     title = clean_line(title)
     if not title:
-        raise ServiceError("required")
+        raise ServiceError(ErrorCode.REQUIRED)
     if len(title) > 120:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     milestone = Milestone(
         implementation_id=record.id, title=title, planned_on=planned_on,
         position=len(record.milestones),
@@ -272,7 +272,7 @@ def complete_milestone(actor: User, milestone: Milestone, *, done_on: date, now:
     record = milestone.implementation
     _require_committee(actor, record.proposal)
     if done_on > now.date():
-        raise ServiceError("date_in_future")
+        raise ServiceError(ErrorCode.DATE_IN_FUTURE)
     before = {"done_on": milestone.done_on.isoformat() if milestone.done_on else None}
     milestone.done_on = done_on
     audit.record(
@@ -287,7 +287,7 @@ def _keep_photo(data: bytes) -> tuple[str, str, int, int, int]:
     try:
         photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
     except PhotoError as error:
-        raise ServiceError(f"photo_{error.code}", **error.params) from None
+        raise ServiceError(ErrorCode(f"photo_{error.code}"), **error.params) from None
     name = f"{secrets.token_hex(16)}.{photo.extension}"
     (upload_dir() / name).write_bytes(photo.content)
     return name, photo.mime, photo.width, photo.height, len(photo.content)
@@ -308,20 +308,20 @@ def post_update(
     _require_committee(actor, record.proposal)
     body = clean_text(body)
     if not body:
-        raise ServiceError("required")
+        raise ServiceError(ErrorCode.REQUIRED)
     if len(body) > MAX_TEXT:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     try:
         new = Status(status)
     except ValueError:
-        raise ServiceError("status_unknown") from None
+        raise ServiceError(ErrorCode.STATUS_UNKNOWN) from None
     current = Status(record.status)
     if not can_move(current, new):
-        raise ServiceError("status_move", current=current.value, new=new.value)
+        raise ServiceError(ErrorCode.STATUS_MOVE, current=current.value, new=new.value)
     if not 0 <= progress_pct <= 100:
-        raise ServiceError("progress_range")
+        raise ServiceError(ErrorCode.PROGRESS_RANGE)
     if len(photos) > MAX_PHOTOS_PER_UPDATE:
-        raise ServiceError("too_many_photos", max=MAX_PHOTOS_PER_UPDATE)
+        raise ServiceError(ErrorCode.TOO_MANY_PHOTOS, max=MAX_PHOTOS_PER_UPDATE)
     kept: list[str] = []
     try:
         update = ProgressUpdate(
@@ -330,7 +330,7 @@ def post_update(
         )  # fmt: skip
         for kind, data in photos:
             if kind not in ("before", "during", "after"):
-                raise ServiceError("photo_kind_unknown")
+                raise ServiceError(ErrorCode.PHOTO_KIND_UNKNOWN)
             name, mime, width, height, size = _keep_photo(data)
             kept.append(name)
             update.photos.append(
@@ -338,7 +338,7 @@ def post_update(
                               size=size)
             )  # fmt: skip
         before = {"status": record.status, "progress_pct": record.progress_pct}
-        record.status = new.value
+        record.status = new
         record.progress_pct = update.progress_pct
         record.updated_at = now
         if new is Status.COMPLETED and record.completed_on is None:
@@ -372,14 +372,14 @@ def post_update(
 # --- residents ------------------------------------------------------------------------------
 
 
-def _resident_problem(user: User | None, proposal: Proposal) -> str | None:
+def _resident_problem(user: User | None, proposal: Proposal) -> ErrorCode | None:
     if user is None or not user.is_authenticated:
-        return "not_logged_in"
+        return ErrorCode.NOT_LOGGED_IN
     residency = user.residency
     if residency is None or not residency.is_verified:
-        return "not_verified"
+        return ErrorCode.NOT_VERIFIED
     if residency.community_id != proposal.community_id:
-        return "other_community"
+        return ErrorCode.OTHER_COMMUNITY
     return None
 
 
@@ -403,13 +403,13 @@ def unfollow(user: User, proposal: Proposal) -> None:
         db.session.commit()
 
 
-def rating_problem(user: User | None, proposal: Proposal) -> str | None:
+def rating_problem(user: User | None, proposal: Proposal) -> ErrorCode | None:
     record = implementation_of(proposal)
     if record is None or not can_rate(Status(record.status)):
-        return "rating_not_open"
+        return ErrorCode.RATING_NOT_OPEN
     problem = _resident_problem(user, proposal)
     if problem:
-        return f"cannot_rate_{problem}"
+        return ErrorCode(f"cannot_rate_{problem}")
     return None
 
 
@@ -418,10 +418,10 @@ def rate(user: User, proposal: Proposal, *, stars: int, comment: str, now: datet
     if problem:
         raise ServiceError(problem)
     if not 1 <= stars <= 5:
-        raise ServiceError("stars_range")
+        raise ServiceError(ErrorCode.STARS_RANGE)
     comment = clean_line(comment)
     if len(comment) > 300:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     rating = Rating(
         proposal_id=proposal.id, user_id=user.id, stars=stars, comment=comment, created_at=now
     )
@@ -430,7 +430,7 @@ def rate(user: User, proposal: Proposal, *, stars: int, comment: str, now: datet
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError("already_rated") from None
+        raise ServiceError(ErrorCode.ALREADY_RATED) from None
     return rating
 
 
@@ -440,12 +440,12 @@ def own_rating(user: User | None, proposal: Proposal) -> Rating | None:
     return db.session.scalar(select(Rating).filter_by(proposal_id=proposal.id, user_id=user.id))
 
 
-def report_problem_problem(user: User | None, proposal: Proposal) -> str | None:
+def report_problem_problem(user: User | None, proposal: Proposal) -> ErrorCode | None:
     if implementation_of(proposal) is None:
-        return "reports_not_open"
+        return ErrorCode.REPORTS_NOT_OPEN
     problem = _resident_problem(user, proposal)
     if problem:
-        return f"cannot_report_{problem}"
+        return ErrorCode(f"cannot_report_{problem}")
     return None
 
 
@@ -457,9 +457,9 @@ def report_problem(
         raise ServiceError(problem)
     body = clean_text(body)
     if not body:
-        raise ServiceError("required")
+        raise ServiceError(ErrorCode.REQUIRED)
     if len(body) > MAX_TEXT:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     name = mime = None
     if photo:
         name, mime, *_ = _keep_photo(photo)
@@ -489,9 +489,9 @@ def answer_problem(actor: User, report: ProblemReport, *, answer: str, now: date
     _require_committee(actor, proposal)
     answer = clean_text(answer)
     if not answer:
-        raise ServiceError("required")
+        raise ServiceError(ErrorCode.REQUIRED)
     if len(answer) > MAX_TEXT:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     before = {"answer": report.answer}
     report.answer = answer
     report.answered_by_id = actor.id
@@ -595,8 +595,8 @@ class ProjectStory:
     progress: int
     ratings: Ratings | None
     own_rating: Rating | None
-    rating_problem: str | None
-    report_problem: str | None
+    rating_problem: ErrorCode | None
+    report_problem: ErrorCode | None
     reports: list[ProblemReport]
     following: bool
     milestone_late: dict[int, bool]

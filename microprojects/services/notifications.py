@@ -13,7 +13,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Notification, Proposal, User
@@ -45,8 +46,6 @@ def notify(
 
 
 def unread_count(user: User) -> int:
-    from sqlalchemy import func
-
     return int(
         db.session.scalar(
             select(func.count())
@@ -66,12 +65,13 @@ def mark_all_read(user: User, *, now: datetime) -> None:
     db.session.commit()
 
 
-@event.listens_for(db.session, "after_commit")  # type: ignore[untyped-decorator]
-def _send_mail(session: Any) -> None:
+@event.listens_for(db.session, "after_commit")
+def _send_mail(session: Session) -> None:
     outgoing = session.info.pop("outgoing_mail", [])
     if not outgoing:
         return
     try:
+        # current_app is typed as the Flask it stands for, not as the proxy that it is.
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     except RuntimeError:
         return
@@ -91,8 +91,8 @@ def _send_mail(session: Any) -> None:
             log.warning("could not e-mail user %s: %s", user_id, error)
 
 
-@event.listens_for(db.session, "after_rollback")  # type: ignore[untyped-decorator]
-def _drop_mail(session: Any) -> None:
+@event.listens_for(db.session, "after_rollback")
+def _drop_mail(session: Session) -> None:
     session.info.pop("outgoing_mail", None)
 
 

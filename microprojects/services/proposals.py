@@ -43,9 +43,10 @@ from ..models import (
 from . import audit
 from .accounts import actor_for
 from .cycles import participation_problem
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .photos import PhotoError, clean_photo
+from .rows import rows_changed
 
 MAX_PHOTOS = 4
 TITLE_MAX = 80
@@ -93,13 +94,13 @@ def can_screen(user: User | None, proposal: Proposal) -> bool:
 
 
 def viewer_for(user: User | None, proposal: Proposal, now: datetime) -> Viewer:
-    logged_in = user is not None and user.is_authenticated
-    supported = bool(
-        logged_in
-        and db.session.scalar(
-            select(Support.id).filter_by(proposal_id=proposal.id, user_id=user.id)  # type: ignore[union-attr]
+    supported = False
+    if user is not None and user.is_authenticated:
+        supported = bool(
+            db.session.scalar(
+                select(Support.id).filter_by(proposal_id=proposal.id, user_id=user.id)
+            )
         )
-    )
     return Viewer(
         is_author=is_author(user, proposal),
         is_resident=participation_problem(user, proposal.cycle, now) is None,
@@ -117,7 +118,10 @@ def _require(user: User | None, proposal: Proposal, action: ProposalAction, now:
     if action not in actions_for(user, proposal, now):
         phase = proposal.cycle.phase(now)
         raise ServiceError(
-            "action_not_allowed", action=action.value, state=proposal.state, phase=phase.value
+            ErrorCode.ACTION_NOT_ALLOWED,
+            action=action.value,
+            state=proposal.state,
+            phase=phase.value,
         )
 
 
@@ -139,7 +143,7 @@ def proposer_community(user: User, cycle: Cycle, now: datetime) -> tuple[int, in
     org = user.organization_membership
     if org is not None and org.organization.community_id in cycle.community_ids:
         return org.organization.community_id, org.organization_id
-    raise ServiceError(f"cannot_propose_{problem}")
+    raise ServiceError(ErrorCode(f"cannot_propose_{problem}"))
 
 
 # --- the author ---------------------------------------------------------------------------
@@ -148,22 +152,22 @@ def proposer_community(user: User, cycle: Cycle, now: datetime) -> tuple[int, in
 def _validate(cycle: Cycle, data: ProposalInput) -> dict[str, Any]:
     title = clean_line(data.title)
     if not title:
-        raise ServiceError("required", field="title")
+        raise ServiceError(ErrorCode.REQUIRED, field="title")
     if len(title) > TITLE_MAX:
-        raise ServiceError("too_long", field="title")
+        raise ServiceError(ErrorCode.TOO_LONG, field="title")
     if data.category not in cycle.categories:
-        raise ServiceError("unknown_category")
+        raise ServiceError(ErrorCode.UNKNOWN_CATEGORY)
     if data.estimated_cost_fen <= 0:
-        raise ServiceError("cost_required")
+        raise ServiceError(ErrorCode.COST_REQUIRED)
     cap = cycle.caps.over_cap(data.estimated_cost_fen, data.project_type)
     if cap is not None:
-        raise ServiceError("over_cap", cap_fen=cap)
+        raise ServiceError(ErrorCode.OVER_CAP, cap_fen=cap)
     if (data.latitude is None) != (data.longitude is None):
-        raise ServiceError("coordinates_incomplete")
+        raise ServiceError(ErrorCode.COORDINATES_INCOMPLETE)
     if data.latitude is not None and not (-90 <= data.latitude <= 90):
-        raise ServiceError("coordinates_invalid")
+        raise ServiceError(ErrorCode.COORDINATES_INVALID)
     if data.longitude is not None and not (-180 <= data.longitude <= 180):
-        raise ServiceError("coordinates_invalid")
+        raise ServiceError(ErrorCode.COORDINATES_INVALID)
     return {
         "title": title,
         "description": clean_text(data.description),
@@ -186,7 +190,7 @@ def create_proposal(
     """A new proposal, kept as a draft or submitted at once. Only while proposals are
     collected (征集), by an eligible resident or an organization of the cycle's communities."""
     if cycle.phase(now) is not Phase.COLLECTING:
-        raise ServiceError("not_collecting")
+        raise ServiceError(ErrorCode.NOT_COLLECTING)
     community_id, organization_id = proposer_community(user, cycle, now)
     values = _validate(cycle, data)
     proposal = Proposal(
@@ -229,12 +233,12 @@ def enter_on_behalf(
     if not can(actor_for(actor), Action.SCREEN_PROPOSALS, community.id):
         raise PermissionDenied()
     if community.id not in cycle.community_ids:
-        raise ServiceError("wrong_community")
+        raise ServiceError(ErrorCode.WRONG_COMMUNITY)
     if cycle.phase(now) not in (Phase.COLLECTING, Phase.SCREENING):
-        raise ServiceError("not_collecting")
+        raise ServiceError(ErrorCode.NOT_COLLECTING)
     name = clean_line(on_behalf_of)
     if not name:
-        raise ServiceError("required", field="on_behalf_of")
+        raise ServiceError(ErrorCode.REQUIRED, field="on_behalf_of")
     values = _validate(cycle, data)
     proposal = Proposal(
         cycle_id=cycle.id,
@@ -346,10 +350,10 @@ def support(user: User, proposal: Proposal, *, now: datetime) -> bool:
 
 def withdraw_support(user: User, proposal: Proposal, *, now: datetime) -> bool:
     if proposal.cycle.phase(now) not in (Phase.COLLECTING, Phase.SCREENING):
-        raise ServiceError("action_not_allowed", action="support", state=proposal.state)
-    removed = db.session.execute(
+        raise ServiceError(ErrorCode.ACTION_NOT_ALLOWED, action="support", state=proposal.state)
+    removed = rows_changed(
         delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-    ).rowcount
+    )
     db.session.commit()
     return bool(removed)
 
@@ -396,13 +400,13 @@ def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> 
     if ProposalAction.EDIT not in actions_for(user, proposal, now) and not can_screen(
         user, proposal
     ):
-        raise ServiceError("action_not_allowed", action="edit", state=proposal.state)
+        raise ServiceError(ErrorCode.ACTION_NOT_ALLOWED, action="edit", state=proposal.state)
     if len(proposal.photos) >= MAX_PHOTOS:
-        raise ServiceError("too_many_photos", max=MAX_PHOTOS)
+        raise ServiceError(ErrorCode.TOO_MANY_PHOTOS, max=MAX_PHOTOS)
     try:
         photo = clean_photo(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
     except PhotoError as error:
-        raise ServiceError(f"photo_{error.code}", **error.params) from None
+        raise ServiceError(ErrorCode(f"photo_{error.code}"), **error.params) from None
     name = f"{secrets.token_hex(16)}.{photo.extension}"
     (upload_dir() / name).write_bytes(photo.content)
     record = ProposalPhoto(
@@ -431,7 +435,7 @@ def remove_photo(user: User, photo: ProposalPhoto, *, now: datetime) -> None:
     if ProposalAction.EDIT not in actions_for(user, proposal, now) and not can_screen(
         user, proposal
     ):
-        raise ServiceError("action_not_allowed", action="edit", state=proposal.state)
+        raise ServiceError(ErrorCode.ACTION_NOT_ALLOWED, action="edit", state=proposal.state)
     name = photo.filename
     db.session.delete(photo)
     db.session.commit()
@@ -444,15 +448,15 @@ def remove_photo(user: User, photo: ProposalPhoto, *, now: datetime) -> None:
 def add_co_proposer(user: User, proposal: Proposal, other: User, *, now: datetime) -> None:
     _require(user, proposal, ProposalAction.EDIT, now)
     if other.id == proposal.author_id:
-        raise ServiceError("already_co_proposer")
+        raise ServiceError(ErrorCode.ALREADY_CO_PROPOSER)
     if participation_problem(other, proposal.cycle, now) is not None:
-        raise ServiceError("co_proposer_not_eligible")
+        raise ServiceError(ErrorCode.CO_PROPOSER_NOT_ELIGIBLE)
     db.session.add(CoProposer(proposal_id=proposal.id, user_id=other.id))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError("already_co_proposer") from None
+        raise ServiceError(ErrorCode.ALREADY_CO_PROPOSER) from None
 
 
 # --- the committee's screening ------------------------------------------------------------
@@ -471,7 +475,7 @@ def assess(
     checklist = proposal.cycle.checklist
     unknown = set(answers) - set(checklist)
     if unknown:
-        raise ServiceError("unknown_checklist_item")
+        raise ServiceError(ErrorCode.UNKNOWN_CHECKLIST_ITEM)
     record = Assessment(
         proposal_id=proposal.id,
         author_id=actor.id,
@@ -508,23 +512,23 @@ def revise(
     _require(actor, proposal, ProposalAction.REVISE, now)
     note = clean_text(note)
     if not note:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     before = proposal.snapshot()
     if cost_fen is not None:
         if cost_fen <= 0:
-            raise ServiceError("cost_required")
+            raise ServiceError(ErrorCode.COST_REQUIRED)
         cap = proposal.cycle.caps.over_cap(cost_fen, proposal.kind)
         if cap is not None:
-            raise ServiceError("over_cap", cap_fen=cap)
+            raise ServiceError(ErrorCode.OVER_CAP, cap_fen=cap)
         proposal.revised_cost_fen = cost_fen
         proposal.cost_note = note
     if ballot_title is not None:
         title = clean_line(ballot_title)
         if len(title) > TITLE_MAX:
-            raise ServiceError("too_long", field="ballot_title")
+            raise ServiceError(ErrorCode.TOO_LONG, field="ballot_title")
         proposal.ballot_title = title or None
     if proposal.snapshot() == before:
-        raise ServiceError("nothing_changed")
+        raise ServiceError(ErrorCode.NOTHING_CHANGED)
     proposal.updated_at = now
     audit.record(
         actor,
@@ -544,7 +548,7 @@ def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: d
     _require(actor, proposal, ProposalAction.RETURN, now)
     message = clean_text(message)
     if not message:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     _transition(
         actor, proposal, ProposalAction.RETURN, now=now, note=message, notify_kind="returned"
     )
@@ -562,7 +566,7 @@ def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> No
     _require(actor, proposal, ProposalAction.REJECT, now)
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     proposal.rejection_reason = reason
     _transition(
         actor, proposal, ProposalAction.REJECT, now=now, note=reason, notify_kind="rejected"
@@ -575,16 +579,16 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
     over (each counted once). Returns how many supports moved."""
     _require(actor, proposal, ProposalAction.MERGE, now)
     if into.id == proposal.id or into.cycle_id != proposal.cycle_id:
-        raise ServiceError("merge_target_invalid")
+        raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
     if into.state not in (ProposalState.SUBMITTED, ProposalState.RETURNED, ProposalState.APPROVED):
-        raise ServiceError("merge_target_invalid")
+        raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
     if not can_screen(actor, into):
         raise PermissionDenied()
     audience = followers(proposal, exclude=actor)  # before the supports move
     already = select(Support.user_id).where(Support.proposal_id == into.id)
     # Its own proposers do not support the target: that would count them twice.
     own = [uid for uid in [into.author_id] + [c.user_id for c in into.co_proposers] if uid]
-    moved = db.session.execute(
+    moved = rows_changed(
         update(Support)
         .where(
             Support.proposal_id == proposal.id,
@@ -593,7 +597,7 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
         )
         .values(proposal_id=into.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.execute(delete(Support).where(Support.proposal_id == proposal.id))
     if proposal.author_id is not None and proposal.author_id != into.author_id:
         exists = db.session.scalar(

@@ -18,7 +18,7 @@ from ..models import Count, Cycle, Objection, Proposal, User
 from . import audit
 from .counting import latest_count
 from .cycles import can_manage, participation_problem
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 
 MAX_OPEN_PER_PERSON = 3
@@ -30,13 +30,13 @@ def status_of(cycle: Cycle, now: datetime, count: Count | None = None) -> Result
     return results_status(cycle.phase(now), counted)
 
 
-def objection_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+def objection_problem(user: User | None, cycle: Cycle, now: datetime) -> ErrorCode | None:
     """Why ``user`` may not object to the cycle's results now (None: they may)."""
     if status_of(cycle, now) is not ResultsStatus.PROVISIONAL:
-        return "objections_closed"
+        return ErrorCode.OBJECTIONS_CLOSED
     problem = participation_problem(user, cycle, now)
     if problem:
-        return f"cannot_object_{problem}"
+        return ErrorCode(f"cannot_object_{problem}")
     return None
 
 
@@ -48,13 +48,13 @@ def file_objection(
         raise ServiceError(problem)
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     if len(reason) > MAX_REASON:
-        raise ServiceError("too_long")
+        raise ServiceError(ErrorCode.TOO_LONG)
     if proposal_id is not None:
         proposal = db.session.get(Proposal, proposal_id)
         if proposal is None or proposal.cycle_id != cycle.id:
-            raise ServiceError("objection_project_unknown")
+            raise ServiceError(ErrorCode.OBJECTION_PROJECT_UNKNOWN)
     open_ones = db.session.scalar(
         select(func.count())
         .select_from(Objection)
@@ -65,7 +65,7 @@ def file_objection(
         )
     )
     if (open_ones or 0) >= MAX_OPEN_PER_PERSON:
-        raise ServiceError("objections_too_many", max=MAX_OPEN_PER_PERSON)
+        raise ServiceError(ErrorCode.OBJECTIONS_TOO_MANY, max=MAX_OPEN_PER_PERSON)
     count = latest_count(cycle)
     assert count is not None  # provisional results exist
     objection = Objection(
@@ -98,13 +98,13 @@ def answer_objection(
     if not can_manage(actor, objection.cycle):
         raise PermissionDenied()
     if objection.status != ObjectionStatus.OPEN.value:
-        raise ServiceError("objection_answered")
+        raise ServiceError(ErrorCode.OBJECTION_ANSWERED)
     if decision not in (ObjectionStatus.UPHELD.value, ObjectionStatus.DISMISSED.value):
-        raise ServiceError("objection_decision_unknown")
+        raise ServiceError(ErrorCode.OBJECTION_DECISION_UNKNOWN)
     answer = clean_text(answer)
     if not answer:
-        raise ServiceError("reason_required")
-    objection.status = decision
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
+    objection.status = ObjectionStatus(decision)
     objection.answer = answer
     objection.answered_by_id = actor.id
     objection.answered_at = now

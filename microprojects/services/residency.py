@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.characters import clean_line, clean_text
@@ -31,7 +30,8 @@ from ..models import (
 )
 from . import audit
 from .accounts import require
-from .errors import ServiceError
+from .errors import ErrorCode, ServiceError
+from .rows import rows_changed
 
 
 @dataclass
@@ -160,7 +160,7 @@ def issue_codes(
     revoked = 0
     for entry in entries:
         if entry.community_id != community.id:
-            raise ServiceError("wrong_community")
+            raise ServiceError(ErrorCode.WRONG_COMMUNITY)
         if entry.is_claimed:
             continue
         old = live.get(entry.id)
@@ -238,25 +238,25 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
     """
     code_text = normalize_code(raw_code)
     if code_text is None:
-        raise ServiceError("code_unknown")
+        raise ServiceError(ErrorCode.CODE_UNKNOWN)
     existing = user.residency
     if existing is not None and existing.status == ResidencyStatus.VERIFIED:
-        raise ServiceError("already_verified", community=existing.community.name)
+        raise ServiceError(ErrorCode.ALREADY_VERIFIED, community=existing.community.name)
     code = db.session.scalar(select(HouseholdCode).where(HouseholdCode.code == code_text))
     if code is None:
-        raise ServiceError("code_unknown")
+        raise ServiceError(ErrorCode.CODE_UNKNOWN)
     if code.community_id != community.id:
-        raise ServiceError("code_other_community")
+        raise ServiceError(ErrorCode.CODE_OTHER_COMMUNITY)
     if code.revoked_at is not None:
-        raise ServiceError("code_revoked")
+        raise ServiceError(ErrorCode.CODE_REVOKED)
     if code.claimed_at is not None:
-        raise ServiceError("code_used")
+        raise ServiceError(ErrorCode.CODE_USED)
     entry = code.roster_entry
     if entry.is_claimed:
         db.session.refresh(code)  # a racing claim of this very code reads as "used"
-        raise ServiceError("code_used" if code.claimed_at else "person_claimed")
+        raise ServiceError(ErrorCode.CODE_USED if code.claimed_at else ErrorCode.PERSON_CLAIMED)
 
-    took_code = _rows_changed(
+    took_code = rows_changed(
         update(HouseholdCode)
         .where(
             HouseholdCode.id == code.id,
@@ -268,11 +268,11 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
     took_entry = _claim_entry(entry, user, now)
     if not (took_code and took_entry):
         db.session.rollback()
-        raise ServiceError("code_used")
+        raise ServiceError(ErrorCode.CODE_USED)
     residency = _verified_residency(
         user, community, entry, VerificationMethod.CODE, decided_by=None, now=now
     )
-    _flush_or(ServiceError("already_verified", community=community.name))
+    _flush_or(ServiceError(ErrorCode.ALREADY_VERIFIED, community=community.name))
     audit.record(
         user,
         "residency.claim_code",
@@ -282,20 +282,13 @@ def claim_code(user: User, community: Community, raw_code: str, *, now: datetime
         after={"roster_entry": entry.id, "household": entry.household.address},
         now=now,
     )
-    _commit_or(ServiceError("already_verified", community=community.name))
+    _commit_or(ServiceError(ErrorCode.ALREADY_VERIFIED, community=community.name))
     return residency
-
-
-def _rows_changed(statement: Update) -> int:
-    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which
-    # has the row count the conditional claims rely on.
-    result = cast("CursorResult[Any]", db.session.execute(statement))
-    return result.rowcount
 
 
 def _claim_entry(entry: RosterEntry, user: User, now: datetime) -> bool:
     return bool(
-        _rows_changed(
+        rows_changed(
             update(RosterEntry)
             .where(RosterEntry.id == entry.id, RosterEntry.claimed_at.is_(None))
             .values(claimed_at=now, claimed_by_id=user.id)
@@ -371,15 +364,15 @@ def request_verification(
     there). A rejected request may be made again; a verified account cannot ask twice."""
     residency = user.residency
     if residency is not None and residency.status == ResidencyStatus.VERIFIED:
-        raise ServiceError("already_verified", community=residency.community.name)
+        raise ServiceError(ErrorCode.ALREADY_VERIFIED, community=residency.community.name)
     full_name = clean_line(full_name)
     if not full_name:
-        raise ServiceError("required", field="full_name")
+        raise ServiceError(ErrorCode.REQUIRED, field="full_name")
     normalized_phone = normalize_phone(phone) if phone else None
     if phone and normalized_phone is None:
-        raise ServiceError("phone_invalid")
+        raise ServiceError(ErrorCode.PHONE_INVALID)
     if birth_date is not None and birth_date > now.date():
-        raise ServiceError("birth_date_future")
+        raise ServiceError(ErrorCode.BIRTH_DATE_FUTURE)
     values: dict[str, object] = {
         "community_id": community.id,
         "status": ResidencyStatus.PENDING.value,
@@ -402,7 +395,7 @@ def request_verification(
     else:
         for key, value in values.items():
             setattr(residency, key, value)
-    _commit_or(ServiceError("already_verified", community=community.name))
+    _commit_or(ServiceError(ErrorCode.ALREADY_VERIFIED, community=community.name))
     return residency
 
 
@@ -462,16 +455,16 @@ def approve_verification(
     account); working or studying there may be checked in person instead."""
     require(actor, Action.VERIFY_RESIDENTS, residency.community_id)
     if residency.status != ResidencyStatus.PENDING:
-        raise ServiceError("not_pending")
+        raise ServiceError(ErrorCode.NOT_PENDING)
     if roster_entry is None and residency.basis == Basis.LIVE:
-        raise ServiceError("roster_entry_required")
+        raise ServiceError(ErrorCode.ROSTER_ENTRY_REQUIRED)
     community = residency.community
     if roster_entry is not None:
         if roster_entry.community_id != residency.community_id:
-            raise ServiceError("wrong_community")
+            raise ServiceError(ErrorCode.WRONG_COMMUNITY)
         if roster_entry.is_claimed or not _claim_entry(roster_entry, residency.user, now):
             db.session.rollback()
-            raise ServiceError("person_claimed")
+            raise ServiceError(ErrorCode.PERSON_CLAIMED)
         # A code still out for this person would only mislead: it can no longer be used.
         db.session.execute(
             update(HouseholdCode)
@@ -512,19 +505,19 @@ def approve_verification(
         },
         now=now,
     )
-    _commit_or(ServiceError("person_claimed"))
+    _commit_or(ServiceError(ErrorCode.PERSON_CLAIMED))
     return residency
 
 
 def reject_verification(actor: User, residency: Residency, *, reason: str, now: datetime) -> None:
     require(actor, Action.VERIFY_RESIDENTS, residency.community_id)
     if residency.status != ResidencyStatus.PENDING:
-        raise ServiceError("not_pending")
+        raise ServiceError(ErrorCode.NOT_PENDING)
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     before = {"status": residency.status}
-    residency.status = ResidencyStatus.REJECTED.value
+    residency.status = ResidencyStatus.REJECTED
     residency.decided_at = now
     residency.decided_by_id = actor.id
     residency.decision_note = reason

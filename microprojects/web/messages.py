@@ -8,54 +8,61 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from ..domain.money import format_yuan
+from ..services.errors import ErrorCode
 
-SERVICE_MESSAGES: dict[str, Any] = {
-    "forbidden": _l("You are not allowed to do that."),
-    "not_found": _l("Not found."),
-    "required": _l("This field is required."),
-    "username_invalid": _l(
+SERVICE_MESSAGES: dict[ErrorCode, Any] = {
+    ErrorCode.FORBIDDEN: _l("You are not allowed to do that."),
+    ErrorCode.NOT_FOUND: _l("Not found."),
+    ErrorCode.REQUIRED: _l("This field is required."),
+    ErrorCode.USERNAME_INVALID: _l(
         "A username is 3 to 32 letters, digits, dots, dashes or underscores, "
         "starting with a letter."
     ),
-    "username_taken": _l("That username is taken; choose another."),
-    "phone_invalid": _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
+    ErrorCode.USERNAME_TAKEN: _l("That username is taken; choose another."),
+    ErrorCode.PHONE_INVALID: _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
     # Never says that a phone number has an account: only what its owner can do.
-    "registration_refused": _l(
+    ErrorCode.REGISTRATION_REFUSED: _l(
         "No account was made with these details. If you have registered before, log in with "
         "your username or mobile number; if you have forgotten your password, ask your community "
         "committee or the administrator to reset it. You can also register without a mobile "
         "number."
     ),
-    "password_too_short": _l("The password must have at least 8 characters."),
-    "password_too_simple": _l("The password is too simple; use letters and digits."),
-    "password_wrong": _l("The password is not correct."),
-    "account_deleted": _l("That account has been deleted."),
-    "cannot_demote_self": _l("You cannot remove your own administrator role."),
-    "already_committee": _l("This person already sits on that community's committee."),
-    "already_organization": _l("This person already speaks for an organization."),
-    "organization_exists": _l("An organization with that name or registration number exists."),
-    "already_verified": _l("Your account is already verified for %(community)s."),
-    "code_unknown": _l("That code is not known. Check the letters and digits on your sheet."),
-    "code_used": _l("That code has already been used. Each code verifies one person only."),
-    "code_revoked": _l("That code was replaced by a newer one. Ask your grid worker."),
-    "code_other_community": _l(
+    ErrorCode.PASSWORD_TOO_SHORT: _l("The password must have at least 8 characters."),
+    ErrorCode.PASSWORD_TOO_SIMPLE: _l("The password is too simple; use letters and digits."),
+    ErrorCode.PASSWORD_WRONG: _l("The password is not correct."),
+    ErrorCode.ACCOUNT_DELETED: _l("That account has been deleted."),
+    ErrorCode.CANNOT_DEMOTE_SELF: _l("You cannot remove your own administrator role."),
+    ErrorCode.ALREADY_COMMITTEE: _l("This person already sits on that community's committee."),
+    ErrorCode.ALREADY_ORGANIZATION: _l("This person already speaks for an organization."),
+    ErrorCode.ORGANIZATION_EXISTS: _l(
+        "An organization with that name or registration number exists."
+    ),
+    ErrorCode.ALREADY_VERIFIED: _l("Your account is already verified for %(community)s."),
+    ErrorCode.CODE_UNKNOWN: _l(
+        "That code is not known. Check the letters and digits on your sheet."
+    ),
+    ErrorCode.CODE_USED: _l("That code has already been used. Each code verifies one person only."),
+    ErrorCode.CODE_REVOKED: _l("That code was replaced by a newer one. Ask your grid worker."),
+    ErrorCode.CODE_OTHER_COMMUNITY: _l(
         "That code belongs to another community. "
         "Open the claim page of the community on your sheet."
     ),
-    "person_claimed": _l(
+    ErrorCode.PERSON_CLAIMED: _l(
         "This person on the roster is already verified with another account. "
         "If that is wrong, ask the community committee."
     ),
-    "not_pending": _l("This request has already been decided."),
-    "roster_entry_required": _l(
+    ErrorCode.NOT_PENDING: _l("This request has already been decided."),
+    ErrorCode.ROSTER_ENTRY_REQUIRED: _l(
         "A resident who lives in the community must be matched to a roster entry."
     ),
-    "wrong_community": _l("That belongs to another community."),
-    "reason_required": _l("Give a reason."),
-    "birth_date_future": _l("The date of birth cannot be in the future."),
-    "slug_invalid": _l("A slug is 2 to 59 lower-case letters, digits or dashes."),
-    "slug_taken": _l("That slug is used by another community."),
-    "community_exists": _l("That street already has this community, under the slug %(slug)s."),
+    ErrorCode.WRONG_COMMUNITY: _l("That belongs to another community."),
+    ErrorCode.REASON_REQUIRED: _l("Give a reason."),
+    ErrorCode.BIRTH_DATE_FUTURE: _l("The date of birth cannot be in the future."),
+    ErrorCode.SLUG_INVALID: _l("A slug is 2 to 59 lower-case letters, digits or dashes."),
+    ErrorCode.SLUG_TAKEN: _l("That slug is used by another community."),
+    ErrorCode.COMMUNITY_EXISTS: _l(
+        "That street already has this community, under the slug %(slug)s."
+    ),
 }
 
 ROSTER_PROBLEMS: dict[str, Any] = {
@@ -83,8 +90,10 @@ ROSTER_COLUMNS: dict[str, Any] = {
 
 
 def service_message(code: str, params: dict[str, Any] | None = None) -> str:
-    template = SERVICE_MESSAGES.get(code)
-    if template is None:
+    """The words for ``code``: an ErrorCode, or its text where a template names one."""
+    try:
+        template = SERVICE_MESSAGES[ErrorCode(code)]
+    except (ValueError, KeyError):
         return gettext("Something went wrong (%(code)s).", code=code)
     values = dict(params or {})
     if isinstance(values.get("cap_fen"), int):
@@ -221,45 +230,49 @@ AUDIT_ACTIONS.update(
 
 SERVICE_MESSAGES.update(
     {
-        "action_not_allowed": _l("That cannot be done to this proposal now."),
-        "not_collecting": _l("Proposals are not being collected in this cycle now."),
-        "cannot_propose_not_logged_in": _l("Log in to propose."),
-        "cannot_propose_not_verified": _l("Verify your residency to propose."),
-        "cannot_propose_other_community": _l("This cycle is for other communities."),
-        "cannot_propose_basis_not_allowed": _l(
+        ErrorCode.ACTION_NOT_ALLOWED: _l("That cannot be done to this proposal now."),
+        ErrorCode.NOT_COLLECTING: _l("Proposals are not being collected in this cycle now."),
+        ErrorCode.CANNOT_PROPOSE_NOT_LOGGED_IN: _l("Log in to propose."),
+        ErrorCode.CANNOT_PROPOSE_NOT_VERIFIED: _l("Verify your residency to propose."),
+        ErrorCode.CANNOT_PROPOSE_OTHER_COMMUNITY: _l("This cycle is for other communities."),
+        ErrorCode.CANNOT_PROPOSE_BASIS_NOT_ALLOWED: _l(
             "This cycle is for residents; people who work or study here do not take part."
         ),
-        "cannot_propose_too_young": _l("You are below this cycle's minimum age."),
-        "unknown_category": _l("Choose one of the cycle's categories."),
-        "cost_required": _l("Give an estimated cost above zero."),
-        "over_cap": _l("The cost is above this cycle's cap of %(cap)s for such projects."),
-        "coordinates_incomplete": _l("Give both latitude and longitude, or neither."),
-        "coordinates_invalid": _l("Those coordinates are not on the map."),
-        "too_long": _l("The text is too long."),
-        "too_many_photos": _l("A proposal has at most %(max)s photos."),
-        "photo_not_an_image": _l("That file is not a photo."),
-        "photo_unsupported_format": _l("Use a JPEG, PNG or WebP photo."),
-        "photo_too_large": _l("The photo is too large: at most %(max_mb)s MB."),
-        "photo_too_many_pixels": _l("The photo has too many pixels."),
-        "photo_too_small": _l("The photo is too small to show anything."),
-        "photo_corrupt": _l("The photo file is damaged."),
-        "already_co_proposer": _l("That person already proposes this with you."),
-        "co_proposer_not_eligible": _l("A co-proposer must be a verified resident of the cycle."),
-        "unknown_checklist_item": _l("That is not on the cycle's checklist."),
-        "nothing_changed": _l("Nothing was changed."),
-        "merge_target_invalid": _l("Merge into an open proposal of the same cycle."),
-        "comments_closed": _l("Comments are closed, or you may not comment here."),
-        "wrong_proposal": _l("That comment belongs to another proposal."),
-        "not_hidden": _l("That comment is not hidden."),
-        "cycle_scope": _l("A cycle belongs to one community or one street."),
-        "categories_required": _l("Give at least one category."),
-        "budget_required": _l("Give the cycle's budget."),
-        "schedule_out_of_order": _l("The phases must start in order."),
-        "not_current_phase": _l("Only the current phase can be ended or extended."),
-        "extend_into_past": _l("Extend to a time in the future."),
-        "extend_not_later": _l("To extend a phase, choose a time after its current end."),
-        "own_comment": _l("You cannot report your own comment."),
-        "report_not_allowed": _l("Only residents taking part in this cycle can report comments."),
+        ErrorCode.CANNOT_PROPOSE_TOO_YOUNG: _l("You are below this cycle's minimum age."),
+        ErrorCode.UNKNOWN_CATEGORY: _l("Choose one of the cycle's categories."),
+        ErrorCode.COST_REQUIRED: _l("Give an estimated cost above zero."),
+        ErrorCode.OVER_CAP: _l("The cost is above this cycle's cap of %(cap)s for such projects."),
+        ErrorCode.COORDINATES_INCOMPLETE: _l("Give both latitude and longitude, or neither."),
+        ErrorCode.COORDINATES_INVALID: _l("Those coordinates are not on the map."),
+        ErrorCode.TOO_LONG: _l("The text is too long."),
+        ErrorCode.TOO_MANY_PHOTOS: _l("A proposal has at most %(max)s photos."),
+        ErrorCode.PHOTO_NOT_AN_IMAGE: _l("That file is not a photo."),
+        ErrorCode.PHOTO_UNSUPPORTED_FORMAT: _l("Use a JPEG, PNG or WebP photo."),
+        ErrorCode.PHOTO_TOO_LARGE: _l("The photo is too large: at most %(max_mb)s MB."),
+        ErrorCode.PHOTO_TOO_MANY_PIXELS: _l("The photo has too many pixels."),
+        ErrorCode.PHOTO_TOO_SMALL: _l("The photo is too small to show anything."),
+        ErrorCode.PHOTO_CORRUPT: _l("The photo file is damaged."),
+        ErrorCode.ALREADY_CO_PROPOSER: _l("That person already proposes this with you."),
+        ErrorCode.CO_PROPOSER_NOT_ELIGIBLE: _l(
+            "A co-proposer must be a verified resident of the cycle."
+        ),
+        ErrorCode.UNKNOWN_CHECKLIST_ITEM: _l("That is not on the cycle's checklist."),
+        ErrorCode.NOTHING_CHANGED: _l("Nothing was changed."),
+        ErrorCode.MERGE_TARGET_INVALID: _l("Merge into an open proposal of the same cycle."),
+        ErrorCode.COMMENTS_CLOSED: _l("Comments are closed, or you may not comment here."),
+        ErrorCode.WRONG_PROPOSAL: _l("That comment belongs to another proposal."),
+        ErrorCode.NOT_HIDDEN: _l("That comment is not hidden."),
+        ErrorCode.CYCLE_SCOPE: _l("A cycle belongs to one community or one street."),
+        ErrorCode.CATEGORIES_REQUIRED: _l("Give at least one category."),
+        ErrorCode.BUDGET_REQUIRED: _l("Give the cycle's budget."),
+        ErrorCode.SCHEDULE_OUT_OF_ORDER: _l("The phases must start in order."),
+        ErrorCode.NOT_CURRENT_PHASE: _l("Only the current phase can be ended or extended."),
+        ErrorCode.EXTEND_INTO_PAST: _l("Extend to a time in the future."),
+        ErrorCode.EXTEND_NOT_LATER: _l("To extend a phase, choose a time after its current end."),
+        ErrorCode.OWN_COMMENT: _l("You cannot report your own comment."),
+        ErrorCode.REPORT_NOT_ALLOWED: _l(
+            "Only residents taking part in this cycle can report comments."
+        ),
     }
 )
 
@@ -286,38 +299,42 @@ BALLOT_PROBLEMS: dict[str, Any] = {
 
 SERVICE_MESSAGES.update(
     {
-        "voting_closed": _l("Voting is not open now."),
-        "not_logged_in": _l("Log in to vote."),
-        "not_verified": _l("Only verified residents vote. Verify your residency first."),
-        "other_community": _l("This vote is for residents of other communities."),
-        "basis_not_allowed": _l("This vote is for residents who live in the community."),
-        "too_young": _l("You are below this vote's minimum age."),
-        "already_voted": _l("You have already voted in this cycle. Each person votes once."),
-        "revision_not_allowed": _l("Ballots cannot be changed in this cycle."),
-        "nothing_to_revise": _l("You have no ballot in this cycle to change."),
-        "receipt_unknown": _l(
+        ErrorCode.VOTING_CLOSED: _l("Voting is not open now."),
+        ErrorCode.NOT_LOGGED_IN: _l("Log in to vote."),
+        ErrorCode.NOT_VERIFIED: _l("Only verified residents vote. Verify your residency first."),
+        ErrorCode.OTHER_COMMUNITY: _l("This vote is for residents of other communities."),
+        ErrorCode.BASIS_NOT_ALLOWED: _l("This vote is for residents who live in the community."),
+        ErrorCode.TOO_YOUNG: _l("You are below this vote's minimum age."),
+        ErrorCode.ALREADY_VOTED: _l(
+            "You have already voted in this cycle. Each person votes once."
+        ),
+        ErrorCode.REVISION_NOT_ALLOWED: _l("Ballots cannot be changed in this cycle."),
+        ErrorCode.NOTHING_TO_REVISE: _l("You have no ballot in this cycle to change."),
+        ErrorCode.RECEIPT_UNKNOWN: _l(
             "That is not the receipt of your ballot in this cycle. Type the code you were given "
             "when you voted."
         ),
-        "paper_pending": _l("A paper ballot of this resident is already waiting for confirmation."),
-        "paper_decided": _l("That paper ballot has already been decided."),
-        "paper_same_person": _l(
+        ErrorCode.PAPER_PENDING: _l(
+            "A paper ballot of this resident is already waiting for confirmation."
+        ),
+        ErrorCode.PAPER_DECIDED: _l("That paper ballot has already been decided."),
+        ErrorCode.PAPER_SAME_PERSON: _l(
             "You typed this paper ballot already. Another person types it a second time."
         ),
-        "paper_keyer_not_allowed": _l(
+        ErrorCode.PAPER_KEYER_NOT_ALLOWED: _l(
             "The second typist must be an administrator or a committee member of another "
             "community of the street."
         ),
-        "voting_started": _l("Voting has started; its settings can no longer change."),
-        "vote_unit_unknown": _l("Choose who has a vote."),
-        "ballot_kind_unknown": _l("Choose how residents vote."),
-        "rule_min_negative": _l("The fewest projects cannot be negative."),
-        "rule_max_below_min": _l("The most projects must be at least the fewest."),
-        "rule_budget_missing": _l("A budget ballot needs the cycle's budget."),
-        "rule_share_range": _l("The share of the budget is between 0 and 100 per cent."),
-        "rule_points_missing": _l("Give the number of points to distribute."),
-        "rule_points_max_range": _l("The most points on one project must be positive."),
-        "rule_rank_k_range": _l("Rank at least one project."),
+        ErrorCode.VOTING_STARTED: _l("Voting has started; its settings can no longer change."),
+        ErrorCode.VOTE_UNIT_UNKNOWN: _l("Choose who has a vote."),
+        ErrorCode.BALLOT_KIND_UNKNOWN: _l("Choose how residents vote."),
+        ErrorCode.RULE_MIN_NEGATIVE: _l("The fewest projects cannot be negative."),
+        ErrorCode.RULE_MAX_BELOW_MIN: _l("The most projects must be at least the fewest."),
+        ErrorCode.RULE_BUDGET_MISSING: _l("A budget ballot needs the cycle's budget."),
+        ErrorCode.RULE_SHARE_RANGE: _l("The share of the budget is between 0 and 100 per cent."),
+        ErrorCode.RULE_POINTS_MISSING: _l("Give the number of points to distribute."),
+        ErrorCode.RULE_POINTS_MAX_RANGE: _l("The most points on one project must be positive."),
+        ErrorCode.RULE_RANK_K_RANGE: _l("Rank at least one project."),
     }
 )
 
@@ -353,32 +370,34 @@ PAPER_STATUS_LABELS: dict[str, Any] = {
 
 SERVICE_MESSAGES.update(
     {
-        "tally_rule_unknown": _l("Choose how the funded projects are chosen."),
-        "tie_break_unknown": _l("Choose who wins an exact tie."),
-        "tally_threshold_negative": _l("The minimum score cannot be negative."),
-        "count_voting_open": _l("The votes can be counted once voting has closed."),
-        "count_paper_pending": _l(
+        ErrorCode.TALLY_RULE_UNKNOWN: _l("Choose how the funded projects are chosen."),
+        ErrorCode.TIE_BREAK_UNKNOWN: _l("Choose who wins an exact tie."),
+        ErrorCode.TALLY_THRESHOLD_NEGATIVE: _l("The minimum score cannot be negative."),
+        ErrorCode.COUNT_VOTING_OPEN: _l("The votes can be counted once voting has closed."),
+        ErrorCode.COUNT_PAPER_PENDING: _l(
             "Paper ballots are waiting for a second typing, or their typings differ. Type them "
             "again or discard them before counting."
         ),
-        "count_unmixed": _l(
+        ErrorCode.COUNT_UNMIXED: _l(
             "Some sealed ballots could not be opened for the count. Check the ballot key "
             "(BALLOT_KEY) of the server, then count again."
         ),
-        "count_no_projects": _l("There are no projects on the ballot to count."),
-        "recount_needs_reason": _l(
+        ErrorCode.COUNT_NO_PROJECTS: _l("There are no projects on the ballot to count."),
+        ErrorCode.RECOUNT_NEEDS_REASON: _l(
             "This cycle has been counted. To count again, give the reason; it is published."
         ),
-        "count_taken_meanwhile": _l("Someone else counted the votes at the same time. Reload."),
-        "export_not_counted": _l("The cycle has not been counted yet."),
-        "export_ballots_changed": _l(
+        ErrorCode.COUNT_TAKEN_MEANWHILE: _l(
+            "Someone else counted the votes at the same time. Reload."
+        ),
+        ErrorCode.EXPORT_NOT_COUNTED: _l("The cycle has not been counted yet."),
+        ErrorCode.EXPORT_BALLOTS_CHANGED: _l(
             "The ballots or the projects have changed since the count; count again first."
         ),
-        "import_rule_unsupported": _l("The file's rule %(rule)s cannot be counted here."),
-        "import_vote_type_unsupported": _l(
+        ErrorCode.IMPORT_RULE_UNSUPPORTED: _l("The file's rule %(rule)s cannot be counted here."),
+        ErrorCode.IMPORT_VOTE_TYPE_UNSUPPORTED: _l(
             "The file's vote type %(vote_type)s is not one of the app's ballots."
         ),
-        "import_money_fraction": _l("The %(what)s %(value)s is not a whole number of fen."),
+        ErrorCode.IMPORT_MONEY_FRACTION: _l("The %(what)s %(value)s is not a whole number of fen."),
     }
 )
 
@@ -391,35 +410,51 @@ AUDIT_ACTIONS.update(
 
 SERVICE_MESSAGES.update(
     {
-        "objections_closed": _l("Objections can be filed only while the results are provisional."),
-        "cannot_object_not_logged_in": _l("Log in to object to the results."),
-        "cannot_object_not_verified": _l("Only verified residents may object. Verify first."),
-        "cannot_object_other_community": _l("These results are of another community."),
-        "cannot_object_basis_not_allowed": _l("This cycle's residents object, not visitors."),
-        "cannot_object_too_young": _l("You are below this cycle's minimum age."),
-        "objection_project_unknown": _l("Choose one of this cycle's projects, or none."),
-        "objections_too_many": _l(
+        ErrorCode.OBJECTIONS_CLOSED: _l(
+            "Objections can be filed only while the results are provisional."
+        ),
+        ErrorCode.CANNOT_OBJECT_NOT_LOGGED_IN: _l("Log in to object to the results."),
+        ErrorCode.CANNOT_OBJECT_NOT_VERIFIED: _l(
+            "Only verified residents may object. Verify first."
+        ),
+        ErrorCode.CANNOT_OBJECT_OTHER_COMMUNITY: _l("These results are of another community."),
+        ErrorCode.CANNOT_OBJECT_BASIS_NOT_ALLOWED: _l(
+            "This cycle's residents object, not visitors."
+        ),
+        ErrorCode.CANNOT_OBJECT_TOO_YOUNG: _l("You are below this cycle's minimum age."),
+        ErrorCode.OBJECTION_PROJECT_UNKNOWN: _l("Choose one of this cycle's projects, or none."),
+        ErrorCode.OBJECTIONS_TOO_MANY: _l(
             "You have %(max)s objections waiting for an answer; wait for the committee's answer."
         ),
-        "objection_answered": _l("This objection has already been answered."),
-        "objection_decision_unknown": _l("Choose whether the objection is upheld or dismissed."),
-        "not_funded": _l("Only projects funded by the final result are implemented."),
-        "amount_not_positive": _l("Give an amount above zero."),
-        "date_in_future": _l("That date is in the future."),
-        "status_unknown": _l("Choose a status."),
-        "status_move": _l("A project cannot go from that status to the one chosen."),
-        "progress_range": _l("Progress is between 0 and 100 per cent."),
-        "photo_kind_unknown": _l("Say whether a photo is before, during or after the work."),
-        "rating_not_open": _l("A project can be rated once it is completed."),
-        "cannot_rate_not_logged_in": _l("Log in to rate the project."),
-        "cannot_rate_not_verified": _l("Only verified residents rate projects."),
-        "cannot_rate_other_community": _l("Residents of the project's community rate it."),
-        "stars_range": _l("Give 1 to 5 stars."),
-        "already_rated": _l("You have already rated this project. Each resident rates once."),
-        "reports_not_open": _l("Problems can be reported once the project is being carried out."),
-        "cannot_report_not_logged_in": _l("Log in to report a problem."),
-        "cannot_report_not_verified": _l("Only verified residents report problems."),
-        "cannot_report_other_community": _l("Residents of the project's community report here."),
+        ErrorCode.OBJECTION_ANSWERED: _l("This objection has already been answered."),
+        ErrorCode.OBJECTION_DECISION_UNKNOWN: _l(
+            "Choose whether the objection is upheld or dismissed."
+        ),
+        ErrorCode.NOT_FUNDED: _l("Only projects funded by the final result are implemented."),
+        ErrorCode.AMOUNT_NOT_POSITIVE: _l("Give an amount above zero."),
+        ErrorCode.DATE_IN_FUTURE: _l("That date is in the future."),
+        ErrorCode.STATUS_UNKNOWN: _l("Choose a status."),
+        ErrorCode.STATUS_MOVE: _l("A project cannot go from that status to the one chosen."),
+        ErrorCode.PROGRESS_RANGE: _l("Progress is between 0 and 100 per cent."),
+        ErrorCode.PHOTO_KIND_UNKNOWN: _l(
+            "Say whether a photo is before, during or after the work."
+        ),
+        ErrorCode.RATING_NOT_OPEN: _l("A project can be rated once it is completed."),
+        ErrorCode.CANNOT_RATE_NOT_LOGGED_IN: _l("Log in to rate the project."),
+        ErrorCode.CANNOT_RATE_NOT_VERIFIED: _l("Only verified residents rate projects."),
+        ErrorCode.CANNOT_RATE_OTHER_COMMUNITY: _l("Residents of the project's community rate it."),
+        ErrorCode.STARS_RANGE: _l("Give 1 to 5 stars."),
+        ErrorCode.ALREADY_RATED: _l(
+            "You have already rated this project. Each resident rates once."
+        ),
+        ErrorCode.REPORTS_NOT_OPEN: _l(
+            "Problems can be reported once the project is being carried out."
+        ),
+        ErrorCode.CANNOT_REPORT_NOT_LOGGED_IN: _l("Log in to report a problem."),
+        ErrorCode.CANNOT_REPORT_NOT_VERIFIED: _l("Only verified residents report problems."),
+        ErrorCode.CANNOT_REPORT_OTHER_COMMUNITY: _l(
+            "Residents of the project's community report here."
+        ),
     }
 )
 

@@ -5,7 +5,11 @@ import factories as f
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 from webclient import login, post
+
+from microprojects.services.errors import ErrorCode
+from microprojects.web.messages import SERVICE_MESSAGES, service_message
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "microprojects/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
@@ -138,3 +142,32 @@ def test_every_registered_rule_has_its_words_in_both_languages(app):
     with app.test_request_context():
         choices = VotingSettingsForm(meta={"csrf": False}).tally_rule.choices
         assert [choice.value for choice in choices] == list(OFFERED_RULES)
+
+
+def _has_chinese(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_every_service_error_code_is_worded_in_both_languages(app):
+    # An invalid ballot is worded problem by problem (ballot_problem), never by its code.
+    worded_elsewhere = {ErrorCode.BALLOT_INVALID}
+    assert set(ErrorCode) - worded_elsewhere - set(SERVICE_MESSAGES) == set()
+    assert set(SERVICE_MESSAGES) & worded_elsewhere == set()
+    unworded = []
+    with app.test_request_context():
+        for code in sorted(set(ErrorCode) - worded_elsewhere):
+            with force_locale("en"):
+                english = service_message(code)
+            with force_locale("zh_CN"):
+                chinese = service_message(code)
+            if english.startswith("Something went wrong") or _has_chinese(english):
+                unworded.append((code.value, "en", english))
+            if not _has_chinese(chinese):
+                unworded.append((code.value, "zh-CN", chinese))
+    assert unworded == []
+
+
+def test_a_code_given_as_text_finds_the_same_words(app):
+    with app.test_request_context(), force_locale("en"):
+        assert service_message("not_collecting") == service_message(ErrorCode.NOT_COLLECTING)
+        assert service_message("no_such_code").startswith("Something went wrong")

@@ -32,7 +32,7 @@ from ...services import browsing
 from ...services import comments as comment_service
 from ...services import proposals as proposal_service
 from ...services.accounts import find_login
-from ...services.errors import ServiceError
+from ...services.errors import ErrorCode, ServiceError
 from ..forms.proposals import (
     AssessForm,
     CommentForm,
@@ -124,7 +124,7 @@ def propose(cycle_id: int) -> ResponseReturnValue:
     except ServiceError as error:
         problem = error
     if found.phase(now()).value != "collecting":
-        problem = ServiceError("not_collecting")
+        problem = ServiceError(ErrorCode.NOT_COLLECTING)
     if problem is not None:
         flash_error(problem)
         return redirect(url_for("proposals.cycle", cycle_id=found.id))
