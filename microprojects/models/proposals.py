@@ -107,11 +107,6 @@ class Proposal(Model):
     )
 
     @property
-    def status(self) -> ProposalState:
-        """The state under its former name, which pages still read."""
-        return self.state
-
-    @property
     def cost_fen(self) -> int:
         """The cost that counts: the committee's revision if there is one."""
         return (
@@ -121,11 +116,6 @@ class Proposal(Model):
     @property
     def display_title(self) -> str:
         return self.ballot_title or self.title
-
-    @property
-    def kind(self) -> ProjectType:
-        """The project type under the shorter name the services and tests read."""
-        return self.project_type
 
     def snapshot(self) -> dict[str, Any]:
         return {

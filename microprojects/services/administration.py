@@ -20,6 +20,7 @@ from ..models import (
     ResidencyStatus,
     User,
 )
+from .rows import contains_pattern
 
 PAGE_SIZE = 50
 
@@ -64,18 +65,12 @@ def count_totals() -> Totals:
     )
 
 
-def _contains(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_users(text: str, page: int) -> Page[User]:
     """Accounts not deleted whose username, name or phone number holds ``text`` (all of them
     when it is empty), by id, with their committee seats and residency."""
     query = select(User).where(User.deleted_at.is_(None))
     if text:
-        pattern = _contains(text)
+        pattern = contains_pattern(text)
         query = query.where(
             or_(
                 User.username.like(pattern, escape="\\"),

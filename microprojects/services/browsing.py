@@ -33,6 +33,7 @@ from ..models import (
 )
 from .cycles import participation_problem
 from .proposals import actions_for, can_screen, support_counts, viewer_for
+from .rows import contains_pattern
 
 PAGE_SIZE = 20
 SORTS = ("newest", "supported", "cost")
@@ -98,12 +99,6 @@ class CyclePage:
     changes: list[AuditEntry]
 
 
-def _like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _proposal_query(cycle: Cycle, filters: ProposalFilters) -> Select[Any]:
     supports = (
         select(func.count(Support.id)).where(Support.proposal_id == Proposal.id).scalar_subquery()
@@ -119,7 +114,7 @@ def _proposal_query(cycle: Cycle, filters: ProposalFilters) -> Select[Any]:
     if filters.community:
         query = query.where(Proposal.community_id == filters.community)
     if filters.q:
-        pattern = _like(filters.q)
+        pattern = contains_pattern(filters.q)
         columns = (Proposal.title, Proposal.ballot_title, Proposal.description, Proposal.location)
         query = query.where(or_(*(column.like(pattern, escape="\\") for column in columns)))
     if filters.sort == "supported":

@@ -29,6 +29,7 @@ from ..models import (
     RosterEntry,
     Support,
 )
+from .rows import contains_pattern
 
 PAGE_SIZE = 50
 # The screens of the queues show what a committee can get through, not the whole history.
@@ -129,12 +130,6 @@ def load_dashboard(community_id: int) -> Dashboard:
     return Dashboard(figures=figures, verified_by_basis=by_basis, members=list(members))
 
 
-def _contains(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_roster(
     community_id: int, *, q: str = "", grid_id: int = 0, page: int = 1, page_size: int = PAGE_SIZE
 ) -> RosterPage:
@@ -147,7 +142,7 @@ def list_roster(
         .options(selectinload(RosterEntry.household).selectinload(Household.grid))
     )
     if q:
-        pattern = _contains(q)
+        pattern = contains_pattern(q)
         query = query.where(
             or_(
                 RosterEntry.full_name.like(pattern, escape="\\"),

@@ -2,7 +2,7 @@
 an e-mail when an SMTP server is configured (logged to the console otherwise). ``notify`` adds
 to the caller's transaction; the e-mail goes after the commit, never holding it up. The mail's
 words for a notice's kind come from ``app.extensions["notice_wording"]``, which the web layer
-sets (services do not import it)."""
+sets (services do not import it). The account's list of notices is read here too."""
 
 from __future__ import annotations
 
@@ -110,3 +110,19 @@ def send_mail(to: str, subject: str, body: str) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
         smtp.send_message(message)
+
+
+# The account's page shows the latest; older notices stay stored but are not worth scrolling to.
+NOTICES_SHOWN = 100
+
+
+def list_recent_notices(user_id: int, limit: int = NOTICES_SHOWN) -> list[Notification]:
+    """The person's latest notices, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .filter_by(user_id=user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )

@@ -517,7 +517,7 @@ def revise(
     if cost_fen is not None:
         if cost_fen <= 0:
             raise ServiceError(ErrorCode.COST_REQUIRED)
-        cap = proposal.cycle.caps.over_cap(cost_fen, proposal.kind)
+        cap = proposal.cycle.caps.over_cap(cost_fen, proposal.project_type)
         if cap is not None:
             raise ServiceError(ErrorCode.OVER_CAP, cap_fen=cap)
         proposal.revised_cost_fen = cost_fen

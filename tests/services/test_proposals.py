@@ -100,7 +100,7 @@ def test_the_state_is_the_enum_whether_loaded_assigned_or_queried(ctx):
     p = _new(w, f.cycle(w.a, w.committee_a), submit=False)
     assert _reload(p).state is ProposalState.DRAFT
     p.state, p.submitted_at = "submitted", utcnow()  # as a string, it reads back as the member
-    assert p.state is ProposalState.SUBMITTED and p.status is p.state
+    assert p.state is ProposalState.SUBMITTED
     db.session.commit()
     stored = db.session.scalar(select(Proposal.state).where(Proposal.id == p.id))
     assert stored is ProposalState.SUBMITTED
@@ -123,11 +123,11 @@ def test_a_verified_resident_submits_a_proposal(ctx):
         now=now,
     )  # fmt: skip
     p = _reload(p)
-    assert p.status is ProposalState.SUBMITTED
+    assert p.state is ProposalState.SUBMITTED
     assert p.submitted_at == now and p.created_at == now
     assert (p.community_id, p.author_id, p.organization_id) == (w.a.id, w.resident_a.id, None)
     assert p.title == "报刊亭旁放两张石凳" and p.location == "振兴路"
-    assert p.kind is ProjectType.GOODS and p.cost_fen == 3_000_00
+    assert p.project_type is ProjectType.GOODS and p.cost_fen == 3_000_00
     assert p.tag_small and not p.tag_urgent
     [entry] = _log(p)
     assert (entry.action, entry.actor_id, entry.community_id) == (
@@ -142,12 +142,12 @@ def test_a_draft_is_kept_until_submitted(ctx):
     w = f.world()
     c = f.cycle(w.a, w.committee_a)
     p = proposals.create_proposal(w.resident_a, c, f.proposal_input(), submit=False, now=utcnow())
-    assert p.status is ProposalState.DRAFT and p.submitted_at is None
+    assert p.state is ProposalState.DRAFT and p.submitted_at is None
     assert [e.action for e in _log(p)] == ["proposal.draft"]
     now = utcnow()
     proposals.submit_proposal(w.resident_a, p, now=now)
     p = _reload(p)
-    assert p.status is ProposalState.SUBMITTED and p.submitted_at == now
+    assert p.state is ProposalState.SUBMITTED and p.submitted_at == now
     assert [e.action for e in _log(p)] == ["proposal.draft", "proposal.submit"]
 
 
@@ -286,7 +286,7 @@ def test_submit_is_the_authors_and_only_while_collecting(ctx):
         error = _error(proposals.submit_proposal, who, draft, now=utcnow())
         assert error.code == "action_not_allowed"
         assert error.params["phase"] == "screening"
-    assert _reload(draft).status is ProposalState.DRAFT
+    assert _reload(draft).state is ProposalState.DRAFT
     open_cycle = f.cycle(w.a, w.committee_a)
     mine = _new(w, open_cycle, submit=False)
     for who in (w.committee_a, w.admin, w.resident_b):
@@ -309,14 +309,14 @@ def test_return_needs_a_message_and_the_author_resubmits_during_screening(ctx):
         error = _error(proposals.return_for_revision, w.committee_a, p, message=blank,
                        now=utcnow())  # fmt: skip
         assert error.code == "reason_required"
-    assert _reload(p).status is ProposalState.SUBMITTED
+    assert _reload(p).state is ProposalState.SUBMITTED
     # Not by the author, nor by another community's committee.
     for who in (w.resident_a, w.committee_b):
         error = _error(proposals.return_for_revision, who, p, message="x", now=utcnow())
         assert error.code == "action_not_allowed"
     proposals.return_for_revision(w.committee_a, p, message="  请补充具体位置 ", now=utcnow())
     p = _reload(p)
-    assert p.status is ProposalState.RETURNED
+    assert p.state is ProposalState.RETURNED
     entry = _log(p)[-1]
     assert (entry.action, entry.actor_id) == ("proposal.return", w.committee_a.id)
     assert entry.after["note"] == "请补充具体位置"
@@ -330,7 +330,7 @@ def test_return_needs_a_message_and_the_author_resubmits_during_screening(ctx):
     )
     proposals.submit_proposal(w.resident_a, p, now=utcnow())
     p = _reload(p)
-    assert p.status is ProposalState.SUBMITTED
+    assert p.state is ProposalState.SUBMITTED
     assert p.submitted_at == _at(c, "collecting")  # the first submission's date is kept
     assert [e.action for e in _log(p)] == [
         "proposal.submit",
@@ -350,7 +350,7 @@ def test_approve_then_return_an_approved_proposal(ctx):
     now = utcnow()
     proposals.approve(w.committee_a, p, note="  符合要求 ", now=now)
     p = _reload(p)
-    assert p.status is ProposalState.APPROVED and p.decided_at == now
+    assert p.state is ProposalState.APPROVED and p.decided_at == now
     entry = _log(p)[-1]
     assert (entry.action, entry.after["note"]) == ("proposal.approve", "符合要求")
     assert _notified(p, "approved") == {w.resident_a.id, *(u.id for u in fans)}
@@ -358,7 +358,7 @@ def test_approve_then_return_an_approved_proposal(ctx):
     # A second approval is not a transition.
     assert _error(proposals.approve, w.committee_a, p, now=utcnow()).code == "action_not_allowed"
     proposals.return_for_revision(w.committee_a, p, message="预算需要重新核算", now=utcnow())
-    assert _reload(p).status is ProposalState.RETURNED
+    assert _reload(p).state is ProposalState.RETURNED
     # A returned proposal is not approved before it is submitted again.
     assert _error(proposals.approve, w.committee_a, p, now=utcnow()).code == "action_not_allowed"
 
@@ -383,7 +383,7 @@ def test_only_the_communitys_committee_screens(ctx, who):
         proposals.assess, actor, p, answers={}, feasibility=Feasibility.FEASIBLE, note="",
         now=utcnow(),
     ).code == "action_not_allowed"  # fmt: skip
-    assert _reload(p).status is ProposalState.SUBMITTED
+    assert _reload(p).state is ProposalState.SUBMITTED
     assert [e.action for e in _log(p)] == ["proposal.submit"]
 
 
@@ -392,7 +392,7 @@ def test_the_administrator_may_screen_everywhere(ctx):
     c = f.cycle(w.a, w.committee_a, phase="screening")
     p = _new(w, c)
     proposals.approve(w.admin, p, now=utcnow())
-    assert _reload(p).status is ProposalState.APPROVED
+    assert _reload(p).state is ProposalState.APPROVED
 
 
 @pytest.mark.parametrize("phase", ["voting", "publication", "closed"])
@@ -415,7 +415,7 @@ def test_no_screening_once_voting_started(ctx, phase):
             error = _error(call, w.committee_a, p, now=utcnow(), **kwargs)
         assert error.code == "action_not_allowed", call
         assert error.params["phase"] == phase
-    assert _reload(p).status is ProposalState.SUBMITTED
+    assert _reload(p).state is ProposalState.SUBMITTED
 
 
 def test_reject_needs_a_reason_that_is_kept_and_public(ctx):
@@ -431,7 +431,7 @@ def test_reject_needs_a_reason_that_is_kept_and_public(ctx):
     now = utcnow()
     proposals.reject(w.committee_a, p, reason=" 属于物业公司职责 ", now=now)
     p = _reload(p)
-    assert p.status is ProposalState.REJECTED
+    assert p.state is ProposalState.REJECTED
     assert p.rejection_reason == "属于物业公司职责"
     assert p.decided_at == now
     entry = _log(p)[-1]
@@ -473,7 +473,7 @@ def test_merge_keeps_the_pointer_and_carries_supports_over_once(ctx):
 
     assert moved == 1  # only_dup's; both's support already counted on the target
     duplicate, target = _reload(duplicate), db.session.get(Proposal, target.id)
-    assert duplicate.status is ProposalState.MERGED
+    assert duplicate.state is ProposalState.MERGED
     assert duplicate.merged_into_id == target.id and duplicate.decided_at is not None
     assert _supporters(target) == sorted([both.id, only_dup.id, only_target.id])
     assert _supporters(duplicate) == []
@@ -556,7 +556,7 @@ def test_a_returned_proposal_can_be_merged(ctx):
     p, target = _new(w, c), _new(w, c)
     proposals.return_for_revision(w.committee_a, p, message="与另一提议重复？", now=utcnow())
     proposals.merge(w.committee_a, p, target, note="", now=utcnow())
-    assert _reload(p).status is ProposalState.MERGED
+    assert _reload(p).state is ProposalState.MERGED
 
 
 # --- withdrawing --------------------------------------------------------------------------
@@ -574,7 +574,7 @@ def test_the_author_withdraws_before_voting_and_supporters_hear_of_it(ctx):
         )
     proposals.withdraw_proposal(w.resident_a, p, now=utcnow())
     p = _reload(p)
-    assert p.status is ProposalState.WITHDRAWN
+    assert p.state is ProposalState.WITHDRAWN
     assert _log(p)[-1].action == "proposal.withdraw"
     assert _notified(p, "withdrawn") == {fan.id}
 
@@ -589,7 +589,7 @@ def test_withdraw_from_each_open_state(ctx, state):
     if state == "approved":
         proposals.approve(w.committee_a, p, now=utcnow())
     proposals.withdraw_proposal(w.resident_a, p, now=utcnow())
-    assert _reload(p).status is ProposalState.WITHDRAWN
+    assert _reload(p).state is ProposalState.WITHDRAWN
 
 
 def test_no_withdrawal_once_voting_started(ctx):
@@ -599,7 +599,7 @@ def test_no_withdrawal_once_voting_started(ctx):
     assert _error(proposals.withdraw_proposal, w.resident_a, p, now=utcnow()).code == (
         "action_not_allowed"
     )
-    assert _reload(p).status is ProposalState.SUBMITTED
+    assert _reload(p).state is ProposalState.SUBMITTED
 
 
 def test_an_organizations_proposal_is_withdrawn_by_its_account(ctx):
@@ -607,7 +607,7 @@ def test_an_organizations_proposal_is_withdrawn_by_its_account(ctx):
     c = f.cycle(w.a, w.committee_a)
     p = _new(w, c, w.organization)
     proposals.withdraw_proposal(w.organization, p, now=utcnow())
-    assert _reload(p).status is ProposalState.WITHDRAWN
+    assert _reload(p).state is ProposalState.WITHDRAWN
 
 
 # --- revising and assessing ---------------------------------------------------------------
@@ -699,7 +699,7 @@ def test_assess_stores_the_checklist_answers(ctx):
     assert entry.action == "proposal.assess"
     assert entry.after["feasibility"] == "needs_changes"
     assert entry.after["answers"][first] is True
-    assert _reload(p).status is ProposalState.SUBMITTED  # an assessment decides nothing
+    assert _reload(p).state is ProposalState.SUBMITTED  # an assessment decides nothing
     error = _error(
         proposals.assess, w.committee_a, p, answers={"不在清单上的问题": True},
         feasibility=Feasibility.FEASIBLE, note="", now=utcnow(),
@@ -719,7 +719,7 @@ def test_the_committee_enters_a_proposal_for_a_resident(ctx, phase):
         w.committee_a, c, w.a, f.proposal_input(), on_behalf_of="  陈阿婆 ", now=utcnow()
     )
     p = _reload(p)
-    assert p.status is ProposalState.SUBMITTED and p.submitted_at is not None
+    assert p.state is ProposalState.SUBMITTED and p.submitted_at is not None
     assert p.author_id is None
     assert p.entered_by_id == w.committee_a.id
     assert p.on_behalf_of == "陈阿婆"

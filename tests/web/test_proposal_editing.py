@@ -101,7 +101,7 @@ def test_propose_and_submit_through_the_form(app, world):
         assert (p.state, p.estimated_cost_fen, p.tag_urgent, p.tag_small) == (
             "submitted", 8_000_00, True, False,
         )  # fmt: skip
-        assert p.kind is ProjectType.GOODS and p.author_id == world.ids["resident_a"]
+        assert p.project_type is ProjectType.GOODS and p.author_id == world.ids["resident_a"]
 
 
 def test_save_as_draft_through_the_form_then_submit(app, world):

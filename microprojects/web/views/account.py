@@ -9,9 +9,9 @@ from flask_login import current_user, login_required, login_user
 
 from ...domain.people import Basis
 from ...extensions import rate_limit
-from ...services import accounts, inbox, residency
+from ...services import accounts, residency
 from ...services.errors import ServiceError
-from ...services.notifications import mark_all_read
+from ...services.notifications import list_recent_notices, mark_all_read
 from ..auth import end_session
 from ..forms.auth import DeleteAccountForm, PasswordForm
 from ..forms.residency import ClaimForm, VerificationRequestForm
@@ -138,7 +138,7 @@ def claim(slug: str) -> ResponseReturnValue:
 @bp.get("/account/notifications")
 @login_required
 def notifications() -> ResponseReturnValue:
-    notices = inbox.list_recent_notices(current_user.id)
+    notices = list_recent_notices(current_user.id)
     return render_template("account/notifications.html", notices=notices)
 
 

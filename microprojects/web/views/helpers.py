@@ -92,13 +92,6 @@ def current_actor() -> Actor:
     return actor
 
 
-def like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally (use with
-    ``escape="\\"``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def community_choices() -> list[SelectChoice]:
     """Every community, for a select box, grouped by street in name order."""
     return [

@@ -140,7 +140,7 @@ def propose(cycle_id: int) -> ResponseReturnValue:
         except ServiceError as error:
             flash_error(error)
         else:
-            if proposal.status is ProposalState.DRAFT:
+            if proposal.state is ProposalState.DRAFT:
                 flash(_("Saved as a draft. Add photos, then submit it."), "success")
             else:
                 flash(_("Your proposal has been submitted."), "success")
