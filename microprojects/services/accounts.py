@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.accounts import new_session_token
 from . import audit
-from .errors import PermissionDenied, ServiceError
+from .errors import ErrorCode, PermissionDenied, ServiceError
 
 DELETED_PASSWORD = "!"  # matches no hash: a deleted account can never log in
 # Checked when the login name is unknown, so that a wrong name takes as long as a wrong password.
@@ -72,7 +72,7 @@ def require(user: User | None, action: Action, community_id: int | None = None) 
 def _check_password(password: str) -> None:
     problem = password_problem(password)
     if problem:
-        raise ServiceError(f"password_{problem}")
+        raise ServiceError(ErrorCode(f"password_{problem}"))
 
 
 def register_user(
@@ -90,20 +90,20 @@ def register_user(
     this form whether a number has an account."""
     username = (username or "").strip()
     if not is_valid_username(username):
-        raise ServiceError("username_invalid")
+        raise ServiceError(ErrorCode.USERNAME_INVALID)
     normalized_phone = None
     if phone and phone.strip():
         normalized_phone = normalize_phone(phone)
         if normalized_phone is None:
-            raise ServiceError("phone_invalid")
+            raise ServiceError(ErrorCode.PHONE_INVALID)
     _check_password(password)
     taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if taken:
-        raise ServiceError("username_taken")
+        raise ServiceError(ErrorCode.USERNAME_TAKEN)
     if normalized_phone and db.session.scalar(
         select(User.id).where(User.phone == normalized_phone)
     ):
-        raise ServiceError("registration_refused")
+        raise ServiceError(ErrorCode.REGISTRATION_REFUSED)
     user = User(
         username=username,
         phone=normalized_phone,
@@ -118,7 +118,7 @@ def register_user(
     except IntegrityError:
         # Two registrations raced for the same name or phone; the database kept one.
         db.session.rollback()
-        raise ServiceError("registration_refused") from None
+        raise ServiceError(ErrorCode.REGISTRATION_REFUSED) from None
     return user
 
 
@@ -186,7 +186,7 @@ def set_locale(user: User, locale: str) -> None:
 
 def change_password(user: User, *, current: str, new: str, now: datetime) -> None:
     if not check_password_hash(user.password_hash, current or ""):
-        raise ServiceError("password_wrong")
+        raise ServiceError(ErrorCode.PASSWORD_WRONG)
     _check_password(new)
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -199,7 +199,7 @@ def reset_password(actor: User, user: User, *, now: datetime) -> str:
     """An administrator sets a one-time password, to hand to the person; they must change it."""
     require(actor, Action.RESET_PASSWORDS)
     if user.is_deleted:
-        raise ServiceError("account_deleted")
+        raise ServiceError(ErrorCode.ACCOUNT_DELETED)
     temporary = "-".join(secrets.token_hex(2) for _ in range(3))
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
@@ -215,7 +215,7 @@ def delete_account(user: User, *, password: str, now: datetime) -> None:
     """Delete one's own account. The row stays, scrubbed, so that what points to it stays whole;
     a roster entry it claimed stays claimed, so a new account cannot be verified as that person."""
     if not check_password_hash(user.password_hash, password or ""):
-        raise ServiceError("password_wrong")
+        raise ServiceError(ErrorCode.PASSWORD_WRONG)
     before = {"username": user.username, "phone": user.phone}
     user.username = f"deleted-{user.id}-{secrets.token_hex(4)}"
     user.display_name = "—"
@@ -230,7 +230,7 @@ def delete_account(user: User, *, password: str, now: datetime) -> None:
         db.session.delete(user.organization_membership)
     residency = user.residency
     if residency is not None and residency.status != ResidencyStatus.REJECTED:
-        residency.status = ResidencyStatus.REVOKED.value
+        residency.status = ResidencyStatus.REVOKED
         residency.decided_at = now
         residency.decision_note = "account deleted"
     audit.record(
@@ -249,7 +249,7 @@ def bootstrap_admin(user: User, *, now: datetime) -> None:
     """Make ``user`` a city administrator from the command line (no acting account exists yet
     when the first one is made); recorded in the audit log like any role change."""
     if user.is_deleted:
-        raise ServiceError("account_deleted")
+        raise ServiceError(ErrorCode.ACCOUNT_DELETED)
     before = {"is_admin": user.is_admin}
     user.is_admin = True
     audit.record(
@@ -261,9 +261,9 @@ def bootstrap_admin(user: User, *, now: datetime) -> None:
 def set_admin(actor: User, user: User, is_admin: bool, *, now: datetime) -> None:
     require(actor, Action.MANAGE_ROLES)
     if user.id == actor.id and not is_admin:
-        raise ServiceError("cannot_demote_self")
+        raise ServiceError(ErrorCode.CANNOT_DEMOTE_SELF)
     if user.is_deleted:
-        raise ServiceError("account_deleted")
+        raise ServiceError(ErrorCode.ACCOUNT_DELETED)
     before = {"is_admin": user.is_admin}
     user.is_admin = is_admin
     audit.record(
@@ -277,12 +277,12 @@ def add_committee_member(
 ) -> CommitteeMembership:
     require(actor, Action.MANAGE_ROLES)
     if user.is_deleted:
-        raise ServiceError("account_deleted")
+        raise ServiceError(ErrorCode.ACCOUNT_DELETED)
     existing = db.session.scalar(
         select(CommitteeMembership).filter_by(user_id=user.id, community_id=community.id)
     )
     if existing is not None:
-        raise ServiceError("already_committee")
+        raise ServiceError(ErrorCode.ALREADY_COMMITTEE)
     membership = CommitteeMembership(
         user_id=user.id, community_id=community.id, title=clean_line(title), created_at=now
     )
@@ -321,9 +321,9 @@ def create_organization(
     require(actor, Action.MANAGE_ORGANIZATIONS)
     name = clean_line(name)
     if not name:
-        raise ServiceError("required", field="name")
+        raise ServiceError(ErrorCode.REQUIRED, field="name")
     if db.session.scalar(select(Organization.id).where(Organization.name == name)):
-        raise ServiceError("organization_exists")
+        raise ServiceError(ErrorCode.ORGANIZATION_EXISTS)
     org = Organization(
         name=name,
         registration_no=clean_line(registration_no or "") or None,
@@ -335,7 +335,7 @@ def create_organization(
         db.session.flush()  # a registration number already taken is refused here
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError("organization_exists") from None
+        raise ServiceError(ErrorCode.ORGANIZATION_EXISTS) from None
     audit.record(
         actor,
         "organization.create",
@@ -349,7 +349,7 @@ def create_organization(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError("organization_exists") from None
+        raise ServiceError(ErrorCode.ORGANIZATION_EXISTS) from None
     return org
 
 
@@ -358,9 +358,9 @@ def add_organization_member(
 ) -> None:
     require(actor, Action.MANAGE_ORGANIZATIONS)
     if user.is_deleted:
-        raise ServiceError("account_deleted")
+        raise ServiceError(ErrorCode.ACCOUNT_DELETED)
     if user.organization_membership is not None:
-        raise ServiceError("already_organization")
+        raise ServiceError(ErrorCode.ALREADY_ORGANIZATION)
     db.session.add(OrganizationMember(user_id=user.id, organization_id=organization.id))
     audit.record(
         actor,

@@ -28,7 +28,7 @@ from ..models import (
 )
 from . import audit
 from .accounts import require
-from .errors import ServiceError
+from .errors import ErrorCode, ServiceError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}$")
 
@@ -49,9 +49,9 @@ def ensure_community(
     district, street, community = (clean_line(v) for v in (district, street, community))
     slug = slug.strip()
     if not (district and street and community):
-        raise ServiceError("required", field="name")
+        raise ServiceError(ErrorCode.REQUIRED, field="name")
     if not SLUG_RE.match(slug):
-        raise ServiceError("slug_invalid")
+        raise ServiceError(ErrorCode.SLUG_INVALID)
     district_row = db.session.scalar(select(District).filter_by(name=district))
     if district_row is None:
         district_row = District(name=district, city=city)
@@ -71,12 +71,12 @@ def ensure_community(
         )
         if named is not None:
             db.session.rollback()
-            raise ServiceError("community_exists", slug=named)
+            raise ServiceError(ErrorCode.COMMUNITY_EXISTS, slug=named)
         place = Community(street_id=street_row.id, name=community, slug=slug)
         db.session.add(place)
         db.session.flush()
     elif place.street_id != street_row.id or place.name != community:
-        raise ServiceError("slug_taken")
+        raise ServiceError(ErrorCode.SLUG_TAKEN)
     existing = {g.name for g in place.grids}
     added = []
     for name in map(clean_line, grids):
