@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -72,7 +72,7 @@ def _too_many_registrations() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @rate_limit(_register_limit, methods=["POST"], error_message=_too_many_registrations)
-def register() -> Any:
+def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("account.index"))
     form = RegisterForm()
@@ -109,7 +109,7 @@ def register() -> Any:
     deduct_when=_login_failed,
     error_message=_too_many_failures,
 )
-def login() -> Any:
+def login() -> ResponseReturnValue:
     # Logged in, one is sent on; but a login posted over an account's session (a shared
     # browser) is heard, and starts a new session with nothing of that account's.
     if current_user.is_authenticated and request.method == "GET":
@@ -134,7 +134,7 @@ def login() -> Any:
 
 @bp.post("/logout")
 @login_required
-def logout() -> Any:
+def logout() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.end_sessions(current_user._get_current_object())

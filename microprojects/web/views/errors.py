@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -112,7 +113,7 @@ def register(app: Flask) -> None:
         return render_error(429, error.description if error.limit.error_message else None)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Any:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -122,7 +123,7 @@ def community_or_404(slug: str) -> Community:
     return community
 
 
-def _deny() -> Any:
+def _deny() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     abort(403)
@@ -170,7 +171,7 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def redirect_next(default_endpoint: str, **values: Any) -> Any:
+def redirect_next(default_endpoint: str, **values: Any) -> ResponseReturnValue:
     target = request.form.get("next") or request.args.get("next")
     if is_safe_next(target):
         return redirect(target)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ...services import overview as service
@@ -31,7 +32,7 @@ def _problem_text(problem: service.Problem) -> str:
 
 
 @bp.get("/overview")
-def index() -> tuple[str, int]:
+def index() -> ResponseReturnValue:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     choices = service.choices(zone)
     filters, problems = service.resolve(
