@@ -4,41 +4,48 @@ ballots) are in :mod:`.voting`, which calls this module.
 
 On voting day the load is casts, so this module departs from the plain ORM code of the others,
 and each departure stays only for what it is measured to save of a cast: more than 5% of its
-time. Measured on 2026-12-05, PostgreSQL 15, on a 2-core machine shared with other work, two
-ways, each comparing the code as it is with the same code less one trick:
+time. Measured on 2026-12-05, PostgreSQL 15, on a 2-core machine, two ways, each comparing the
+code as it is with the same code less one trick:
 
 - in process: CPU ms of the app's process (``time.process_time``) and wall ms per cast request,
   through Flask's test client, production settings; 100 residents cast in turn, each variant in
   a cycle of its own (five projects), rounds interleaved in random order, the median of the
   rounds' means. The code as it is: 3.39 ms CPU and 5.25 ms wall a cast (5 rounds);
-- the benchmark, ``python -m bench --only http --backend postgresql`` (3 rounds): the cast
-  request alone, as a ratio to baseline B of the same round.
+- the benchmark, ``python -m bench --only http --backend postgresql`` (3 rounds, the machine
+  otherwise idle): the cast request alone, as a ratio to baseline B of the same round. The code
+  as it is: 0.350 x B (330 casts/s) and, 35 minutes later, 0.379 x B (366 casts/s). The same
+  code moves by 8% from run to run: the benchmark confirms the large figures below, and only
+  the in-process measure resolves the small ones.
 
-The tricks kept, and what a cast costs without each (in process, two runs of 5 rounds):
+The tricks kept, and what a cast costs without each (in process, two runs of 5 rounds; the
+benchmark, one run):
 
-- The participation's writes are compiled once, to SQL text (``_Written``): SQLAlchemy does not
-  cache a dialect's INSERT ... ON CONFLICT, and compiles it at every cast. Without: +58% and
-  +63% CPU, +38% and +28% wall.
+- The participation's writes are compiled once, to SQL text (``_Written``): SQLAlchemy gives a
+  dialect's INSERT ... ON CONFLICT no cache key, so it would compile it at every cast. Without:
+  +58% and +63% CPU, +38% and +28% wall; 0.243 x B (238 casts/s).
 - The cycle is read as plain rows (``VotingCycle``, ``find_voting_cycle``), its ballot's costs
   and titles in the same statement, rather than as the ORM ``Cycle`` and then its projects.
-  Without: +41% and +54% CPU, +29% and +45% wall.
+  Without: +41% and +54% CPU, +29% and +45% wall; 0.250 x B (243 casts/s).
 - PostgreSQL writes the participation and the sealed ballot in one statement (a data-modifying
   WITH), which also says how many sealed ballots wait for the mixer; SQLite, which has no such
   WITH, takes two inserts and the mixer's count. Without (SQLite's way on PostgreSQL): +24% and
-  +29% CPU, +21% and +20% wall.
+  +29% CPU, +21% and +20% wall; 0.265 x B (252 casts/s).
 - The participation's INSERT ... SELECT reads the voting unit and grid from the roster, rather
-  than a query before it. Without: +15% and +14% CPU, +9% and +1% wall.
+  than a query before it. Without: +15% and +14% CPU, +9% and +1% wall; 0.315 x B (305
+  casts/s).
 
 ON CONFLICT DO NOTHING is no speed trick: a plain INSERT costs 3% to 4% less CPU. It stays so
 that a second ballot for the same voting unit leaves no error line in the database's log, where
 it would name the voter and the time.
 
-Measured and removed, each worth less than 5% of a cast: running the statements on the
-session's connection around the ORM (3.2%, 6.8% and 3.2% of CPU in three comparisons, 4% of wall
-or less); the ballot's costs packed in one string ("id:fen,...") and its titles in a JSON object,
-by a statement of each database's own, rather than a row for each project (the packing was
-0.8% and 1.3% slower); a receipt drawn as one random number rather than sixteen characters
-(1.9%, 1.0% and 0.1%).
+Measured and removed, each worth less than 5% of a cast in process: running the statements on
+the session's connection around the ORM (3.2%, 6.8% and 3.2% of CPU in three comparisons, 4% of
+wall or less; the benchmark with it: 0.370 x B, 378 casts/s); the ballot's costs packed in one
+string ("id:fen,...") and its titles in a JSON object, by a statement of each database's own,
+rather than a row for each project (the packing was 0.8% and 1.3% slower; the benchmark with it:
+0.372 x B, 355 casts/s); a receipt drawn as one random number rather than sixteen characters
+(1.9%, 1.0% and 0.1%). The code with all three, as it was before: 0.391 x B (366 casts/s),
+within the benchmark's run-to-run spread of the code as it is.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def eligibility_problem(user: User | None, cycle: CastingCycle, now: datetime) -
     return participation_problem(user, cycle, now)
 
 
-def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+def voting_problem(user: User | None, cycle: CastingCycle, now: datetime) -> str | None:
     """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
     problem = eligibility_problem(user, cycle, now)
     if problem is not None:
