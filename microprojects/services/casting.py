@@ -17,8 +17,8 @@ code as it is with the same code less one trick:
   code moves by 8% from run to run: the benchmark confirms the large figures below, and only
   the in-process measure resolves the small ones.
 
-The tricks kept, and what a cast costs without each (in process, two runs of 5 rounds; the
-benchmark, one run):
+The tricks kept, and what a cast costs without each (in process, two runs of 5 rounds, the
+first on the code before the removals below; the benchmark, one run):
 
 - The participation's writes are compiled once, to SQL text (``_Written``): SQLAlchemy gives a
   dialect's INSERT ... ON CONFLICT no cache key, so it would compile it at every cast. Without:
