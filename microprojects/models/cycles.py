@@ -125,6 +125,14 @@ class Cycle(Model):
 
     community: Mapped[Community | None] = relationship()
     street: Mapped[Street | None] = relationship()
+    # The projects on the ballot, for ``costs`` and ``titles``: named by string, since the
+    # proposals' module imports this one.
+    ballot_projects: Mapped[list[Any]] = relationship(
+        "Proposal",
+        primaryjoin="and_(Proposal.cycle_id == Cycle.id, Proposal.state == 'approved')",
+        order_by="Proposal.id",
+        viewonly=True,
+    )
 
     @property
     def schedule(self) -> Schedule:
@@ -159,6 +167,16 @@ class Cycle(Model):
     @property
     def rule(self) -> BallotRule:
         return rule_of(self)
+
+    @property
+    def costs(self) -> dict[str, int]:
+        """The cost of each project on the ballot, by id."""
+        return {str(p.id): p.cost_fen for p in self.ballot_projects}
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """The ballot title of each project on the ballot, by id."""
+        return {str(p.id): p.display_title for p in self.ballot_projects}
 
     @property
     def community_ids(self) -> list[int]:

@@ -19,7 +19,7 @@ from ..models import Community, Cycle, Street, User
 from . import audit
 from .accounts import actor_for
 from .errors import ErrorCode, PermissionDenied, ServiceError
-from .voting_cycle import VotingCycle
+from .voting_cycle import CastingCycle
 
 # Built once: a cycle's pages (the ballot and the cast among them) all start by loading it, and
 # Session.get builds its statement anew on every call, which costs more than running it.
@@ -176,7 +176,7 @@ def change_phase(
     db.session.commit()
 
 
-def eligibility(cycle: Cycle | VotingCycle) -> Eligibility:
+def eligibility(cycle: CastingCycle) -> Eligibility:
     return Eligibility(
         community_ids=frozenset(cycle.community_ids),
         min_age=cycle.min_age,
@@ -186,7 +186,7 @@ def eligibility(cycle: Cycle | VotingCycle) -> Eligibility:
 
 
 def participation_problem(
-    user: User | None, cycle: Cycle | VotingCycle, now: datetime
+    user: User | None, cycle: CastingCycle, now: datetime
 ) -> ErrorCode | None:
     """Why ``user`` may not take part in ``cycle`` as a resident (None: they may)."""
     if user is None or not user.is_authenticated:

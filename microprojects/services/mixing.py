@@ -157,10 +157,9 @@ def _forget_deleted() -> None:
     """SQLite: copy the write-ahead log into the file (which overwrote what was deleted) and
     empty it, so that it keeps no page image from before the mix. Readers still at an older
     snapshot keep the log from being emptied; the next mix empties it."""
-    bind = db.session.get_bind()
-    if bind.dialect.name != "sqlite":
+    if db.session.get_bind().dialect.name != "sqlite":
         return
-    with bind.connect() as connection:
+    with db.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     # PostgreSQL: the dead rows a mix leaves hold sealed text only, which nothing but the
     # ballot key opens; VACUUM reclaims them in its own time.

@@ -9,28 +9,13 @@ two devices, a paper entry confirmed while the resident votes on the phone.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    Date,
-    Integer,
-    String,
-    TextClause,
-    bindparam,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -57,15 +42,15 @@ from ..models import (
     PublishedReceipt,
     Residency,
     RosterEntry,
-    SealedBallot,
     User,
 )
-from ..models.cycles import rule_of, schedule_of
-from . import audit, mixing
+from . import audit, casting, mixing
 from .accounts import actor_for
+from .casting import find_voting_cycle as find_voting_cycle  # for the cast view
 from .cycles import can_manage, participation_problem
-from .errors import PermissionDenied, ServiceError
-from .voting_cycle import VotingCycle
+from .errors import ErrorCode, PermissionDenied, ServiceError
+from .voting_cycle import CastingCycle
+from .voting_cycle import VotingCycle as VotingCycle
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 RECEIPT_LENGTH = 16  # about 78 bits
@@ -73,7 +58,7 @@ RECEIPT_LENGTH = 16  # about 78 bits
 
 class BallotInvalid(ServiceError):
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("ballot_invalid")
+        super().__init__(ErrorCode.BALLOT_INVALID)
         self.problems = problems
 
 
@@ -89,14 +74,7 @@ class CastResult:
 
 
 def new_receipt() -> str:
-    # One draw below 29**16 written in base 29: the same uniform code as sixteen separate draws,
-    # for one call to the system's random source instead of sixteen.
-    number = secrets.randbelow(len(RECEIPT_ALPHABET) ** RECEIPT_LENGTH)
-    digits = []
-    for _ in range(RECEIPT_LENGTH):
-        number, digit = divmod(number, len(RECEIPT_ALPHABET))
-        digits.append(RECEIPT_ALPHABET[digit])
-    code = "".join(digits)
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
     return "-".join(code[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
@@ -124,110 +102,9 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
     )
 
 
-# The statements of a cast, built once: on voting day every cast runs them, and building a
-# statement costs as much as running it. They are plain SQL statements on the session's own
-# connection (in its transaction): the ORM's path around a statement costs more than the
-# statement when no object is loaded or written.
-_COST = func.coalesce(Proposal.revised_cost_fen, Proposal.estimated_cost_fen)
-_ON_BALLOT = Proposal.state == ProposalState.APPROVED.value
-_COSTS = select(Proposal.id, _COST).where(Proposal.cycle_id == bindparam("cycle_id"), _ON_BALLOT)
-# A cast's cycle: the columns casting reads, the costs of the ballot's projects as one string
-# ("id:fen,id:fen", "" for none) and a street's communities, in one plain statement.
-_PAIR = cast(Proposal.id, String) + ":" + cast(_COST, String)
-_ALL_PAIRS = select(func.aggregate_strings(_PAIR, ",")).where(
-    Proposal.cycle_id == Cycle.id, _ON_BALLOT
-)
-_STREET_COMMUNITIES = select(func.aggregate_strings(cast(Community.id, String), ",")).where(
-    Community.street_id == Cycle.street_id
-)
-_CAST_COLUMNS = (
-    "id", "community_id", "collecting_at", "screening_at", "voting_at", "publication_at",
-    "implementation_at", "closed_at", "ballot_kind", "ballot_min", "ballot_max", "budget_fen",
-    "ballot_min_share_pct", "points_total", "points_max", "rank_k", "vote_unit",
-    "allow_revision", "min_age", "allow_work", "allow_study", "title",
-)  # fmt: skip
-_cycles = Cycle.__table__.c
-_TITLE = func.coalesce(Proposal.ballot_title, Proposal.title)
-# The ballot titles of its projects as one JSON object (id -> title), for the receipt page that
-# answers the cast, in the same statement: each database has its own aggregate.
-_TITLE_OBJECTS = {
-    "postgresql": func.json_object_agg(cast(Proposal.id, String), _TITLE),
-    "sqlite": func.json_group_object(cast(Proposal.id, String), _TITLE),
-}
-_VOTING_CYCLE = {
-    dialect: select(
-        *(_cycles[name] for name in _CAST_COLUMNS),
-        func.coalesce(_ALL_PAIRS.scalar_subquery(), "").label("ballot_costs"),
-        _STREET_COMMUNITIES.scalar_subquery().label("street_communities"),
-        select(titles)
-        .where(Proposal.cycle_id == Cycle.id, _ON_BALLOT)
-        .scalar_subquery()
-        .label("ballot_titles"),
-    ).where(_cycles.id == bindparam("id"))
-    for dialect, titles in _TITLE_OBJECTS.items()
-}
-_HOUSEHOLD = (
-    select(RosterEntry.household_id, Household.grid_id)
-    .join(Household, Household.id == RosterEntry.household_id)
-    .where(RosterEntry.id == bindparam("entry_id"))
-)
-_VOTED = select(Participation.id).where(
-    Participation.cycle_id == bindparam("cycle_id"),
-    Participation.voter_key == bindparam("voter_key"),
-)
-_ADD_SEALED = SealedBallot.__table__.insert()
-
-
-def _run(statement: Any, params: dict[str, Any]) -> Any:
-    return db.session.connection().execute(statement, params)
-
-
-def _split(text: str | None) -> list[str]:
-    return [item for item in (text or "").split(",") if item]
-
-
-def find_voting_cycle(cycle_id: int) -> VotingCycle | None:
-    statement = _VOTING_CYCLE[db.session.get_bind().dialect.name]
-    row = _run(statement, {"id": cycle_id}).one_or_none()
-    if row is None:
-        return None
-    if row.community_id is not None:
-        communities = [row.community_id]
-    else:
-        communities = [int(c) for c in _split(row.street_communities)]
-    pairs = (item.partition(":") for item in _split(row.ballot_costs))
-    return VotingCycle(
-        id=row.id,
-        title=row.title,
-        schedule=schedule_of(row),
-        rule=rule_of(row),
-        ballot_kind=row.ballot_kind,
-        vote_unit=row.vote_unit,
-        allow_revision=row.allow_revision,
-        community_ids=communities,
-        min_age=row.min_age,
-        allow_work=row.allow_work,
-        allow_study=row.allow_study,
-        costs={pid: int(fen) for pid, _, fen in pairs},
-        titles=_json_object(row.ballot_titles),
-    )
-
-
-def _json_object(value: Any) -> dict[str, str]:
-    """A JSON object from the database: PostgreSQL's driver reads it, SQLite gives its text."""
-    if value is None:
-        return {}
-    found = json.loads(value) if isinstance(value, str) else value
-    return {str(k): str(v) for k, v in found.items()}
-
-
-def project_costs(cycle: Cycle | VotingCycle) -> dict[str, int]:
-    """What the ballot rule needs of its projects: id and cost, read without the rest (a
-    VotingCycle brought them along)."""
-    if isinstance(cycle, VotingCycle):
-        return cycle.costs
-    rows = _run(_COSTS, {"cycle_id": cycle.id})
-    return {str(pid): int(fen) for pid, fen in rows}
+def project_costs(cycle: CastingCycle) -> dict[str, int]:
+    """What the ballot rule needs of its projects: id and cost."""
+    return dict(cycle.costs)
 
 
 @dataclass(frozen=True)
@@ -238,172 +115,70 @@ class Voter:
     grid_id: int | None
 
 
-def voter(residency: Residency, cycle: Cycle | VotingCycle) -> Voter:
+def voter(residency: Residency, cycle: CastingCycle) -> Voter:
     """The voting unit: the person (their roster entry, else their residency) or, where the
     cycle votes by household, their household. One query, whatever is loaded already."""
     if residency.roster_entry_id is None:
         return Voter(f"residency:{residency.id}", None)
-    row = _run(_HOUSEHOLD, {"entry_id": residency.roster_entry_id}).one_or_none()
+    row = db.session.execute(
+        select(RosterEntry.household_id, Household.grid_id)
+        .join(Household, Household.id == RosterEntry.household_id)
+        .where(RosterEntry.id == residency.roster_entry_id)
+    ).one_or_none()
     if row is None:  # the roster entry is gone
-        raise ServiceError("not_verified")
+        raise ServiceError(ErrorCode.NOT_VERIFIED)
     if cycle.vote_unit == "household":
         return Voter(f"household:{row.household_id}", row.grid_id)
     return Voter(f"entry:{residency.roster_entry_id}", row.grid_id)
 
 
-def voter_key(residency: Residency, cycle: Cycle | VotingCycle) -> str:
+def voter_key(residency: Residency, cycle: CastingCycle) -> str:
     return voter(residency, cycle).key
 
 
-def _voted(cycle_id: int, key: str) -> bool:
-    return _run(_VOTED, {"cycle_id": cycle_id, "voter_key": key}).scalar() is not None
+def has_voted(residency: Residency, cycle: CastingCycle) -> bool:
+    voted = select(Participation.id).where(
+        Participation.cycle_id == cycle.id,
+        Participation.voter_key == voter_key(residency, cycle),
+    )
+    return db.session.execute(voted).first() is not None
 
 
-def has_voted(residency: Residency, cycle: Cycle | VotingCycle) -> bool:
-    return _voted(cycle.id, voter_key(residency, cycle))
-
-
-def eligibility_problem(user: User | None, cycle: Cycle | VotingCycle, now: datetime) -> str | None:
+def eligibility_problem(user: User | None, cycle: CastingCycle, now: datetime) -> ErrorCode | None:
     """Why ``user`` may not vote in ``cycle`` now, whether or not they voted (None: they may).
     Decided on what is loaded already: no query."""
     if cycle.phase(now) is not Phase.VOTING:
-        return "voting_closed"
+        return ErrorCode.VOTING_CLOSED
     return participation_problem(user, cycle, now)
 
 
-def voting_problem(user: User | None, cycle: Cycle, now: datetime) -> str | None:
+def voting_problem(user: User | None, cycle: CastingCycle, now: datetime) -> ErrorCode | None:
     """Why ``user`` may not vote in ``cycle`` now (None: they may)."""
     problem = eligibility_problem(user, cycle, now)
     if problem is not None:
         return problem
     assert user is not None and user.residency is not None
     if has_voted(user.residency, cycle):
-        return "already_voted"
+        return ErrorCode.ALREADY_VOTED
     return None
 
 
-def _check_choices(cycle: Cycle | VotingCycle, choices: list[Choice]) -> None:
+def _check_choices(cycle: CastingCycle, choices: list[Choice]) -> None:
     problems = validate(cycle.rule, project_costs(cycle), choices)
     if problems:
         raise BallotInvalid(problems)
 
 
 def _ballot_values(
-    cycle: Cycle | VotingCycle, choices: list[Choice]
+    cycle: CastingCycle, choices: list[Choice]
 ) -> tuple[list[str], list[int] | None]:
     ids = [c.project_id for c in choices]
     points = [c.points for c in choices] if cycle.ballot_kind == BallotKind.POINTS else None
     return ids, points
 
 
-_PARTICIPATION_COLUMNS = [
-    "cycle_id", "voter_key", "residency_id", "community_id", "grid_id", "channel", "day",
-    "receipt_commitment",
-]  # fmt: skip
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def _participation_from_roster(dialect: str, unit: str) -> Any:
-    """INSERT ... SELECT: the participation of a resident on the roster, its voting unit's key
-    and grid read from the roster in the same statement. A second one for the same voting unit
-    is not written (ON CONFLICT DO NOTHING), so that a double submission leaves no error line in
-    the database's log, where it would name the voter and the time."""
-    unit_id = Household.id if unit == "household" else RosterEntry.id
-    prefix = "household:" if unit == "household" else "entry:"
-    return (
-        _INSERTS[dialect](Participation.__table__)
-        .from_select(
-            _PARTICIPATION_COLUMNS,
-            select(
-                bindparam("cycle_id", type_=Integer),
-                literal(prefix, String) + cast(unit_id, String),
-                bindparam("residency_id", type_=Integer),
-                bindparam("community_id", type_=Integer),
-                Household.grid_id,
-                bindparam("channel", type_=String),
-                bindparam("day", type_=Date),
-                bindparam("receipt_commitment", type_=String),
-            )
-            .join_from(RosterEntry, Household, Household.id == RosterEntry.household_id)
-            .where(RosterEntry.id == bindparam("entry_id")),
-        )
-        .on_conflict_do_nothing(index_elements=["cycle_id", "voter_key"])
-    )
-
-
-def _participation_unlisted(dialect: str) -> Any:
-    """The participation of a resident verified without a roster entry."""
-    return (
-        _INSERTS[dialect](Participation.__table__)
-        .values({name: bindparam(name) for name in _PARTICIPATION_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["cycle_id", "voter_key"])
-    )
-
-
-def _participation_and_sealed(participation: Any) -> Any:
-    """PostgreSQL: the participation and the sealed ballot in one statement (a data-modifying
-    WITH); the sealed ballot is written only if the participation was."""
-    written = participation.returning(Participation.__table__.c.id).cte("participation")
-    sealed = SealedBallot.__table__
-    return (
-        sealed.insert()
-        .from_select(
-            ["id", "cycle_id", "sealed"],
-            select(
-                bindparam("sealed_id", type_=String),
-                bindparam("cycle_id", type_=Integer),
-                bindparam("sealed", type_=sealed.c.sealed.type),
-            ).select_from(written),
-        )
-        .add_cte(written)
-        # How many sealed ballots of the cycle wait for the mixer, this one included (the
-        # statement sees the table as it was before it): the mixer's look costs no query.
-        .returning(
-            sealed.c.id,
-            select(func.count() + 1)
-            .select_from(sealed)
-            .where(sealed.c.cycle_id == bindparam("cycle_id"))
-            .scalar_subquery(),
-        )
-    )
-
-
-@dataclass(frozen=True)
-class _Written:
-    """A dialect's INSERT ... ON CONFLICT as plain SQL, compiled once: SQLAlchemy does not
-    cache its dialect-specific inserts, and compiling one cost more than running it. ``fixed``
-    holds the values the construct bound itself (the key's prefix)."""
-
-    sql: TextClause
-    fixed: dict[str, Any]
-
-    @classmethod
-    def of(cls, statement: Any, dialect: str) -> _Written:
-        compiled = statement.compile(dialect=_DIALECTS[dialect](paramstyle="named"))
-        return cls(text(str(compiled)), dict(compiled.params))
-
-
-_DIALECTS: dict[str, Any] = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
-# Each returns a row for what it wrote: no row, nothing was written (the voting unit has voted,
-# or the roster entry is gone).
-_WRITES: dict[tuple[str, str], _Written] = {}
-for _dialect in _INSERTS:
-    for _unit in ("person", "household", "unlisted"):
-        _statement = (
-            _participation_unlisted(_dialect)
-            if _unit == "unlisted"
-            else _participation_from_roster(_dialect, _unit)
-        )
-        _WRITES[_dialect, _unit] = _Written.of(
-            _participation_and_sealed(_statement)
-            if _dialect == "postgresql"
-            else _statement.returning(Participation.__table__.c.id),
-            _dialect,
-        )
-
-
 def _sealed_content(
-    cycle: Cycle | VotingCycle, choices: list[Choice], receipt: str | None, replaces: str | None
+    cycle: CastingCycle, choices: list[Choice], receipt: str | None, replaces: str | None
 ) -> secrecy.SealedContent:
     ids, points = _ballot_values(cycle, choices)
     return secrecy.SealedContent(
@@ -417,53 +192,34 @@ def _sealed_content(
 
 
 def _record(
-    cycle: Cycle | VotingCycle,
+    cycle: CastingCycle,
     residency: Residency,
     choices: list[Choice],
     channel: str,
     now: datetime,
 ) -> CastResult:
-    """Write the participation and the sealed ballot in the current transaction, the ballot only
-    if the participation was written. A resident on the roster has the voting unit read in the
-    participation's own statement; on PostgreSQL the sealed ballot is written by that statement
-    too. A web ballot gets a receipt, of which the participation keeps the commitment."""
+    """Write the participation and the sealed ballot in the current transaction (see
+    :func:`.casting.write`). A web ballot gets a receipt, of which the participation keeps the
+    commitment."""
     receipt = new_receipt() if channel == "web" else None
-    sealed = mixing.seal(_sealed_content(cycle, choices, receipt, None))
-    dialect = db.session.get_bind().dialect.name
-    together = dialect == "postgresql"
-    entry_id = residency.roster_entry_id
-    unit = "unlisted" if entry_id is None else cycle.vote_unit
-    unit = unit if unit in ("unlisted", "household") else "person"
-    params: dict[str, Any] = {
-        "cycle_id": cycle.id,
-        "residency_id": residency.id,
-        "community_id": residency.community_id,
-        "channel": channel,
-        "day": now.date(),
-        "receipt_commitment": secrecy.commitment(receipt) if receipt else None,
-    }
-    if entry_id is None:
-        params.update(voter_key=f"residency:{residency.id}", grid_id=None)
-    else:
-        params["entry_id"] = entry_id
-    sealed_row = {"sealed_id": secrets.token_hex(16), "cycle_id": cycle.id, "sealed": sealed}
-    if together:
-        params.update(sealed_row)
-    write = _WRITES[dialect, unit]
-    written = _run(write.sql, {**write.fixed, **params}).first()
+    written = casting.write(
+        cycle,
+        residency,
+        channel=channel,
+        day=now.date(),
+        receipt_commitment=secrecy.commitment(receipt) if receipt else None,
+        sealed=mixing.seal(_sealed_content(cycle, choices, receipt, None)),
+    )
     if written is None:
         db.session.rollback()
-        if _voted(cycle.id, voter_key(residency, cycle)):
-            raise ServiceError("already_voted")
-        raise ServiceError("not_verified")  # the roster entry is gone
-    if not together:
-        _run(_ADD_SEALED, {**sealed_row, "id": sealed_row.pop("sealed_id")})
-    waiting = int(written[1]) if together else None
-    return CastResult(receipt=receipt, choices=tuple(choices), waiting=waiting)
+        if has_voted(residency, cycle):
+            raise ServiceError(ErrorCode.ALREADY_VOTED)
+        raise ServiceError(ErrorCode.NOT_VERIFIED)  # the roster entry is gone
+    return CastResult(receipt=receipt, choices=tuple(choices), waiting=written.waiting)
 
 
 def cast_ballot(
-    user: User, cycle: Cycle | VotingCycle, choices: list[Choice], *, now: datetime
+    user: User, cycle: CastingCycle, choices: list[Choice], *, now: datetime
 ) -> CastResult:
     """Cast ``user``'s ballot. Refused outside the voting dates (decided by ``now``, the server's
     clock), for someone not eligible, for an invalid ballot, and for a second ballot: that one
@@ -481,32 +237,21 @@ def cast_ballot(
     return result
 
 
-def _commit_vote(residency: Residency, cycle: Cycle | VotingCycle) -> None:
+def _commit_vote(residency: Residency, cycle: CastingCycle) -> None:
     """Commit a participation; a second one for the same voter reads as "already voted"."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if has_voted(residency, cycle):
-            raise ServiceError("already_voted") from None
+            raise ServiceError(ErrorCode.ALREADY_VOTED) from None
         raise
 
 
-_TITLES = select(Proposal.id, func.coalesce(Proposal.ballot_title, Proposal.title)).where(
-    Proposal.cycle_id == bindparam("cycle_id")
-)
-
-
-def chosen_titles(cycle: Cycle | VotingCycle, choices: Sequence[Choice]) -> dict[str, str]:
-    """The ballot titles of the projects chosen, for the receipt page (a VotingCycle brought
-    them along)."""
+def chosen_titles(cycle: CastingCycle, choices: Sequence[Choice]) -> dict[str, str]:
+    """The ballot titles of the projects chosen, for the receipt page."""
     wanted = {c.project_id for c in choices}
-    if isinstance(cycle, VotingCycle):
-        return {pid: title for pid, title in cycle.titles.items() if pid in wanted}
-    if not wanted:
-        return {}
-    rows = _run(_TITLES, {"cycle_id": cycle.id})
-    return {str(pid): title for pid, title in rows if str(pid) in wanted}
+    return {pid: title for pid, title in cycle.titles.items() if pid in wanted}
 
 
 @dataclass(frozen=True)
@@ -538,7 +283,7 @@ def published_lists(cycle: Cycle, now: datetime) -> PublishedLists:
     )
 
 
-def receipt_status(cycle: Cycle | VotingCycle, receipt: str) -> str:
+def receipt_status(cycle: CastingCycle, receipt: str) -> str:
     """What the public check says of a receipt, and nothing of its choices: ``counted`` (its
     ballot is in the published list), ``sealed`` (cast, waiting for the mixer), ``unknown`` or
     ``malformed``."""
@@ -563,7 +308,7 @@ def receipt_status(cycle: Cycle | VotingCycle, receipt: str) -> str:
 
 
 def revise_ballot(
-    user: User, cycle: Cycle | VotingCycle, receipt: str, choices: list[Choice], *, now: datetime
+    user: User, cycle: CastingCycle, receipt: str, choices: list[Choice], *, now: datetime
 ) -> CastResult:
     """Replace one's own ballot, presenting its receipt, while voting is open and the cycle
     allows it. The reviser's participation must hold the receipt's commitment: a receipt is of
@@ -571,15 +316,15 @@ def revise_ballot(
     sealed ballot names the one it replaces, which the mixer removes; the old ballot is never
     touched in this transaction, which holds the voter's participation."""
     if not cycle.allow_revision:
-        raise ServiceError("revision_not_allowed")
+        raise ServiceError(ErrorCode.REVISION_NOT_ALLOWED)
     if cycle.phase(now) is not Phase.VOTING:
-        raise ServiceError("voting_closed")
+        raise ServiceError(ErrorCode.VOTING_CLOSED)
     residency = user.residency
     if residency is None or not residency.is_verified or not has_voted(residency, cycle):
-        raise ServiceError("nothing_to_revise")
+        raise ServiceError(ErrorCode.NOTHING_TO_REVISE)
     old = normalize_receipt(receipt)
     if old is None:
-        raise ServiceError("receipt_unknown")
+        raise ServiceError(ErrorCode.RECEIPT_UNKNOWN)
     _check_choices(cycle, choices)
     new = new_receipt()
     moved = db.session.execute(
@@ -591,18 +336,12 @@ def revise_ballot(
         )
         .values(receipt_commitment=secrecy.commitment(new))
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:  # not this voter's receipt, or revised at the same moment elsewhere
-        db.session.rollback()
-        raise ServiceError("receipt_unknown")
-    _run(
-        _ADD_SEALED,
-        {
-            "id": secrets.token_hex(16),
-            "cycle_id": cycle.id,
-            "sealed": mixing.seal(_sealed_content(cycle, choices, new, old)),
-        },
     )
+    if not isinstance(moved, CursorResult) or moved.rowcount != 1:
+        # not this voter's receipt, or revised at the same moment elsewhere
+        db.session.rollback()
+        raise ServiceError(ErrorCode.RECEIPT_UNKNOWN)
+    casting.add_sealed(cycle.id, mixing.seal(_sealed_content(cycle, choices, new, old)))
     db.session.commit()
     mixing.mix_if_due(cycle.id)
     return CastResult(receipt=new, choices=tuple(choices))
@@ -646,12 +385,12 @@ def enter_paper_ballot(
     """The first typing of a resident's paper ballot; it waits for a second person's."""
     _require_keyer(actor, cycle, residency)
     if cycle.phase(now) is not Phase.VOTING:
-        raise ServiceError("voting_closed")
+        raise ServiceError(ErrorCode.VOTING_CLOSED)
     problem = participation_problem(residency.user, cycle, now)
     if problem is not None:
         raise ServiceError(problem)
     if has_voted(residency, cycle):
-        raise ServiceError("already_voted")
+        raise ServiceError(ErrorCode.ALREADY_VOTED)
     _check_choices(cycle, choices)
     entry = PaperEntry(
         cycle_id=cycle.id, residency_id=residency.id, entered_by_id=actor.id, entered_at=now
@@ -664,7 +403,7 @@ def enter_paper_ballot(
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError("paper_pending") from None
+        raise ServiceError(ErrorCode.PAPER_PENDING) from None
     audit.record(
         actor,
         "paper.enter",
@@ -709,12 +448,12 @@ def key_paper_ballot(
     assert cycle is not None
     _require_keyer(actor, cycle, residency)
     if not entry.is_open:
-        raise ServiceError("paper_decided")
+        raise ServiceError(ErrorCode.PAPER_DECIDED)
     if cycle.phase(now) is not Phase.VOTING:
-        raise ServiceError("voting_closed")
+        raise ServiceError(ErrorCode.VOTING_CLOSED)
     mine = next((k for k in entry.keyings if k.keyed_by_id == actor.id), None)
     if mine is not None and entry.status == "pending":
-        raise ServiceError("paper_same_person")
+        raise ServiceError(ErrorCode.PAPER_SAME_PERSON)
     _check_choices(cycle, choices)
     if mine is None:
         entry.keyings.append(
@@ -768,10 +507,10 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
     assert cycle is not None
     _require_keyer(actor, cycle, entry.residency)
     if not entry.is_open:
-        raise ServiceError("paper_decided")
+        raise ServiceError(ErrorCode.PAPER_DECIDED)
     reason = clean_text(reason)
     if not reason:
-        raise ServiceError("reason_required")
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     before = entry.status
     entry.status = "discarded"
     entry.decided_by_id = actor.id
@@ -796,7 +535,7 @@ def paper_keyer_candidates(cycle: Cycle) -> list[User]:
     communities (for a community's cycle), and the administrators."""
     admins = select(User).where(User.is_admin.is_(True))
     found = list(db.session.scalars(admins.order_by(User.username)))
-    if cycle.community_id is not None:
+    if cycle.community is not None:
         others = (
             select(User)
             .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
@@ -817,7 +556,7 @@ def name_paper_keyer(actor: User, cycle: Cycle, keyer: User | None, *, now: date
     if not can_manage(actor, cycle):
         raise PermissionDenied()
     if keyer is not None and keyer not in paper_keyer_candidates(cycle):
-        raise ServiceError("paper_keyer_not_allowed")
+        raise ServiceError(ErrorCode.PAPER_KEYER_NOT_ALLOWED)
     before = cycle.paper_keyer_id
     cycle.paper_keyer_id = keyer.id if keyer is not None else None
     audit.record(
@@ -957,19 +696,25 @@ def turnout(cycle: Cycle) -> Turnout:
             select(Residency.community_id, func.count())
             .where(Residency.community_id.in_(cycle.community_ids), Residency.status == "verified")
             .group_by(Residency.community_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     voted = dict(
         db.session.execute(
             select(Participation.community_id, func.count())
             .where(Participation.cycle_id == cycle.id)
             .group_by(Participation.community_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     names = dict(
         db.session.execute(
             select(Community.id, Community.name).where(Community.id.in_(cycle.community_ids))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     grids = db.session.execute(
         select(Community.name, Grid.name, func.count())
@@ -985,7 +730,9 @@ def turnout(cycle: Cycle) -> Turnout:
             select(Participation.channel, func.count())
             .where(Participation.cycle_id == cycle.id)
             .group_by(Participation.channel)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     days = db.session.execute(
         select(Participation.day, func.count())

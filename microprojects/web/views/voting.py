@@ -29,7 +29,7 @@ from ...models import Community, Cycle, PaperEntry, Proposal
 from ...services import cycles as cycle_service
 from ...services import voting
 from ...services.errors import ServiceError
-from ...services.voting_cycle import VotingCycle
+from ...services.voting_cycle import CastingCycle
 from ..forms.voting import VotingSettingsForm
 from ..messages import ballot_problem, service_message
 from .helpers import (
@@ -87,7 +87,7 @@ def parse_choices(
     return [Choice(ranked[r]) for r in sorted(ranked)], errors
 
 
-def _draft(cycle: Cycle | VotingCycle) -> list[Choice]:
+def _draft(cycle: CastingCycle) -> list[Choice]:
     stored = session.get(DRAFTS, {}).get(str(cycle.id), [])
     return [Choice(pid, int(points)) for pid, points in stored]
 
