@@ -80,11 +80,17 @@ def register_probe(app: Flask, phone: str, **fields: str) -> Any:
 
 def readable(response: Any, phone: str) -> tuple[Any, ...]:
     """All an answer shows, less what differs on every request (the form token, the session
-    cookie's signed value, the rate limit's remaining count) and the number sent back in its
-    field."""
+    cookie's signed value, the rate limit's remaining count and seconds) and the number sent back
+    in its field."""
     body = CSRF_RE.sub("csrf", response.get_data(as_text=True)).replace(phone, "PHONE")
     varying = {"set-cookie", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"}
-    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() not in varying)
+    # Retry-After counts down the rate limit's window in seconds: two answers a moment apart
+    # may straddle a second. Whether it is there is what could tell the two apart.
+    headers = sorted(
+        (k, "…" if k.lower() == "retry-after" else v)
+        for k, v in response.headers.items()
+        if k.lower() not in varying
+    )
     cookies = sorted(
         re.sub(r"=[^;]*;", "=…;", v, count=1) for v in response.headers.getlist("Set-Cookie")
     )
