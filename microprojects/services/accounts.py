@@ -140,7 +140,13 @@ def find_session_user(user_id: int, token: str, *, with_roles: bool) -> User | N
     ended since (the token changed). ``with_roles`` loads its roles in the same query."""
     statement = _SESSION_USER_WITH_ROLES if with_roles else _SESSION_USER
     user = db.session.execute(statement, {"id": user_id}).unique().scalar_one_or_none()
-    if user is None or user.is_deleted or user.session_token != token:
+    # Compared in constant time: how long a refusal takes says nothing of how much of a guessed
+    # token was right.
+    if (
+        user is None
+        or user.is_deleted
+        or not secrets.compare_digest(user.session_token.encode(), token.encode())
+    ):
         return None
     return user
 
