@@ -225,7 +225,7 @@ def test_postgresql_is_pointed_to_pg_dump_and_pg_restore(command: str, tmp_path:
 
 def test_postgresql_round_trip_with_pg_dump_and_pg_restore(tmp_path: Path) -> None:
     missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
-    with fresh_postgresql("microprojects_test_faults_backup", tmp_path / "instance") as url:
+    with fresh_postgresql("faults_backup", tmp_path / "instance") as url:
         if missing:
             pytest.skip(f"{' and '.join(missing)} not on PATH (Debian: postgresql-client)")
         from microprojects.domain.ballots import Choice

@@ -105,12 +105,15 @@ def _empty_schema(url: Any) -> None:
 
 
 @contextmanager
-def fresh_postgresql(name: str, instance: Path, *, migrated: bool = True) -> Iterator[str]:
-    """A PostgreSQL database of our own (``name``, on TEST_DATABASE_URL's server), created if
-    missing, migrated from an empty schema (unless ``migrated`` is false: then empty), and
-    emptied afterwards. Emptied, not dropped: DROP DATABASE waits for a checkpoint, seconds on a
-    busy server."""
-    url = postgresql_base_url().set(database=name)
+def fresh_postgresql(purpose: str, instance: Path, *, migrated: bool = True) -> Iterator[str]:
+    """A PostgreSQL database of our own, on TEST_DATABASE_URL's server and named after its
+    database (``microprojects_test`` gives ``microprojects_test_<purpose>``, so two suites on one
+    server, each with its own TEST_DATABASE_URL, never share one), created if missing, migrated
+    from an empty schema (unless ``migrated`` is false: then empty), and emptied afterwards.
+    Emptied, not dropped: DROP DATABASE waits for a checkpoint, seconds on a busy server."""
+    base = postgresql_base_url()
+    name = f"{base.database}_{purpose}"
+    url = base.set(database=name)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -517,7 +520,7 @@ def fault_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         migrate(url, tmp_path / "instance")
         yield url
     else:
-        with fresh_postgresql("microprojects_test_faults", tmp_path / "instance") as url:
+        with fresh_postgresql("faults", tmp_path / "instance") as url:
             yield url
 
 
@@ -649,7 +652,7 @@ class TcpProxy:
 
 @pytest.fixture
 def outage_database(tmp_path: Path) -> Iterator[str]:
-    with fresh_postgresql("microprojects_test_faults", tmp_path / "instance") as url:
+    with fresh_postgresql("faults", tmp_path / "instance") as url:
         yield url
 
 

@@ -29,9 +29,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    with fresh_postgresql(
-        "microprojects_test_migrations", tmp_path / "instance", migrated=False
-    ) as url:
+    with fresh_postgresql("migrations", tmp_path / "instance", migrated=False) as url:
         yield url
 
 

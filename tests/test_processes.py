@@ -95,7 +95,7 @@ def shared_redis() -> Iterator[str]:
 
 @pytest.fixture
 def shared_postgresql(tmp_path: Path) -> Iterator[str]:
-    with fresh_postgresql("microprojects_test_processes", tmp_path / "instance") as url:
+    with fresh_postgresql("processes", tmp_path / "instance") as url:
         yield url
 
 
