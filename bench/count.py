@@ -109,6 +109,7 @@ def file_to_result(runs: int) -> tuple[list[Timing], float]:
             cpu_seconds=cpu,
         )
     )
+    rows.append(whole_folder(runs))
     election = read_pb(wieliczka, group=True)
     setup = tally_setup(election)
     args = (setup.budget, setup.projects, setup.ballots, setup.params)
@@ -126,6 +127,28 @@ def file_to_result(runs: int) -> tuple[list[Timing], float]:
         )
     )
     return rows, mes_cpu
+
+
+def whole_folder(runs: int) -> Timing:
+    """``flask pabulib tally ../shared/pabulib``'s work: every file there and in families/,
+    read, counted with its rule and compared with its recorded outcome, one after another."""
+    from microprojects.cli.pabulib_tally import count_file, expand
+
+    files = expand([PABULIB])
+
+    def count_all() -> list[str]:
+        return [count_file(path, None).status for path in files]
+
+    seconds, cpu, statuses = best_of_cpu(runs, count_all)
+    tally = {status: statuses.count(status) for status in sorted(set(statuses))}
+    return Timing(
+        "every file of ../shared/pabulib and families/ (read, count, compare)",
+        seconds,
+        f"{len(files)} files: " + ", ".join(f"{n} {status}" for status, n in tally.items()),
+        runs=runs,
+        cpu_seconds=cpu,
+        extra={"statuses": tally},
+    )
 
 
 def pabutools_mes(selected: list[str]) -> tuple[Timing | None, str]:

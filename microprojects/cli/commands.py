@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sqlite3
 import sys
@@ -19,15 +18,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
-from ..domain.pabulib import (
-    PabulibError,
-    UnsupportedRuleError,
-    compare_with_recorded,
-    read_pb,
-    tally_setup,
-)
+from ..domain.pabulib import PabulibError, read_pb
 from ..domain.phases import Phase
-from ..domain.tally import PABULIB_RULES, RULES
 from ..extensions import db
 from ..models import Community, Cycle, User, utcnow
 from ..services import ServiceError, counting, mixing
@@ -36,6 +28,7 @@ from ..services import places as place_service
 from ..services import residency as residency_service
 from ..web.messages import roster_problem, service_message
 from .demo import load_demo
+from .pabulib_tally import pabulib_tally
 
 
 def register(app: Flask) -> None:
@@ -204,93 +197,7 @@ def pabulib() -> None:
     """Pabulib (.pb) files, the open format of participatory-budgeting research."""
 
 
-def _rule_name(given: str | None, meta_rule: str) -> str:
-    name = (given or "").strip()
-    if not name:
-        return PABULIB_RULES[meta_rule][0] if meta_rule in PABULIB_RULES else meta_rule
-    if name in RULES:
-        return name
-    if name in PABULIB_RULES:
-        return PABULIB_RULES[name][0]
-    raise click.BadParameter(
-        f"unknown rule {name!r}; choose one of {', '.join(sorted(RULES))}", param_hint="--rule"
-    )
-
-
-@pabulib.command("tally")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--rule", "rule_name", help="A rule name (greedy, equal-shares, ...); META's by default."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def pabulib_tally(path: Path, rule_name: str | None, as_json: bool) -> None:
-    """Count a .pb file without touching the database and compare with its recorded outcome."""
-
-    try:
-        election = read_pb(path, group=True)
-        setup = tally_setup(election)
-    except PabulibError as error:
-        raise click.ClickException(f"{path}: line {error.line_no}: {error.message}") from None
-    except UnsupportedRuleError as error:
-        if not rule_name:
-            raise click.ClickException(
-                f"{path}: META names the rule {error.rule!r}, which cannot be counted here; "
-                "give one with --rule"
-            ) from None
-        setup = None
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{path}: cannot read the file: {error}") from None
-    name = _rule_name(rule_name, election.meta.get("rule", "").strip().lower())
-    if setup is None:
-        raise click.ClickException(f"{path}: cannot set up the count")
-    result = RULES[name](setup.budget, setup.projects, setup.ballots, setup.params)
-    recorded = [p.id for p in election.projects if p.selected == 1]
-    mismatches = compare_with_recorded(election, result)
-    costs = {p.id: p.cost for p in election.projects}
-    summary = {
-        "file": path.name,
-        "rule": name,
-        "meta_rule": election.meta.get("rule", ""),
-        "budget": str(setup.budget),
-        "voters": election.num_voters,
-        "selected": list(result.selected),
-        "recorded": recorded,
-        "matches": set(result.selected) == set(recorded),
-        "cost": sum(costs[i] for i in result.selected),
-        "caveats": list(setup.caveats),
-        "differences": [
-            {
-                "project": m.project_id,
-                "recorded": m.recorded,
-                "computed_funded": m.computed_funded,
-                "explanation": result.outcome(m.project_id).explanation.to_dict(),
-            }
-            for m in mismatches
-        ],
-    }
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
-        return
-    click.echo(f"{path.name}: rule {name} (META: {summary['meta_rule']}), budget {setup.budget}")
-    click.echo(f"{election.num_voters} voters, {len(election.projects)} projects")
-    click.echo(f"{'project':>10} {'cost':>12} {'score':>8} {'rank':>5}  funded  reason")
-    for outcome in result.outcomes:
-        mark = "yes" if outcome.funded else "-"
-        click.echo(
-            f"{outcome.project_id:>10} {outcome.cost:>12} {outcome.score:>8} {outcome.rank:>5}  "
-            f"{mark:>6}  {outcome.explanation.code}"
-        )
-    click.echo(f"funded {len(result.selected)} projects costing {summary['cost']}")
-    if summary["matches"]:
-        click.echo("matches the recorded outcome")
-    else:
-        click.echo("differs from the recorded outcome:")
-        for diff in summary["differences"]:
-            state = "funded here" if diff["computed_funded"] else "not funded here"
-            click.echo(
-                f"  project {diff['project']}: recorded selected={diff['recorded']}, {state} "
-                f"({json.dumps(diff['explanation'], ensure_ascii=False)})"
-            )
+pabulib.add_command(pabulib_tally)
 
 
 class _ProgressLines:

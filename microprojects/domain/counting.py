@@ -30,7 +30,16 @@ from fractions import Fraction
 from typing import Literal, TypeAlias
 
 from .pabulib import WITHDRAWN_COST, PbProject, format_pb, group_ballots
-from .tally import OFFERED_RULES, RULES, Ballot, Project, TallyParams, TallyResult, VoteType
+from .tally import (
+    OFFERED_RULES,
+    RULES,
+    STORED_RULES,
+    Ballot,
+    Project,
+    TallyParams,
+    TallyResult,
+    VoteType,
+)
 
 APP_RULES = OFFERED_RULES
 TIE_BREAKS = ("submitted", "cheaper", "listed")
@@ -107,7 +116,7 @@ def count_unit(projects: Iterable[CountProject]) -> Unit:
 def pabulib_rule(rule: str, *, threshold: int | None, grouped: bool) -> str:
     """The Pabulib META ``rule`` that names the app's rule (and reads back to it): the
     registry's name, but for greedy, which Pabulib names after its groups or threshold."""
-    if rule not in RULES:
+    if rule not in STORED_RULES:
         raise ValueError(f"unknown rule {rule!r}")
     if rule == "greedy":
         if grouped:

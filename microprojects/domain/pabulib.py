@@ -7,7 +7,21 @@ quoting. The parser reads the input line by line (the file is never loaded whole
 structure and raises :class:`PabulibError` naming the offending line.
 
 Budgets: META ``budget`` may be a decimal (``1920218.79``); it is read with ``Decimal`` and kept
-exact as a ``Fraction``. Costs must be integers.
+exact as a ``Fraction``.
+
+Lenient where the format allows, strict where it matters. Each leniency is counted, with the lines
+it was used on, in :attr:`Election.leniencies`:
+
+* ``decimal_cost``: a cost written with a decimal point. ``4000.0`` is read as 4000; a cost with
+  a fractional part (``1234.5``) is kept exact, and :func:`tally_setup` counts the whole election
+  in the smallest unit the costs need (see :attr:`TallySetup.scale`).
+* ``repeated_choice``: a vote naming a project more than once. The voter chose it once: approval
+  and ordinal votes keep its first place; cumulative votes add its points up (points cumulate);
+  scoring votes must give it the same score each time, or the line is refused.
+* ``stray_quote``: a row that is not valid CSV, or has the wrong number of fields, because of a
+  ``"`` that opens no quoted field (``"Boisko" Orlik``, an unclosed ``"``). When the physical line
+  read with ``"`` as plain text has the header's number of fields, that reading is taken;
+  otherwise the line is refused as before.
 
 Withdrawn projects: Pabulib marks them with the artificial cost 999999999; :func:`tally_setup`
 puts their ids into ``TallyParams.withdrawn`` so no rule funds them and they are explained as
@@ -88,11 +102,48 @@ class UnsupportedRuleError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Leniency:
+    """What the parser let pass (see the module docstring): how often, and the first lines."""
+
+    code: str
+    count: int
+    lines: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "count": self.count, "lines": list(self.lines)}
+
+
+LENIENCY_LINES_KEPT = 10
+
+
+class _Leniencies:
+    """Collects leniencies while parsing, keeping the first few line numbers of each."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lines: dict[str, list[int]] = {}
+
+    def add(self, code: str, line: int) -> None:
+        self._counts[code] = self._counts.get(code, 0) + 1
+        lines = self._lines.setdefault(code, [])
+        if len(lines) < LENIENCY_LINES_KEPT:
+            lines.append(line)
+
+    def result(self) -> tuple[Leniency, ...]:
+        return tuple(
+            Leniency(code, count, tuple(self._lines[code])) for code, count in self._counts.items()
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PbProject:
-    """A PROJECTS row. ``fields`` keeps every column as read (for round trips and display)."""
+    """A PROJECTS row. ``fields`` keeps every column as read (for round trips and display).
+
+    ``cost`` is an ``int``, or an exact ``Fraction`` when the file gives it a fractional part.
+    """
 
     id: str
-    cost: int
+    cost: int | Fraction
     name: str | None = None
     category: tuple[str, ...] = ()
     selected: int | None = None
@@ -117,6 +168,7 @@ class Election:
     projects: tuple[PbProject, ...]
     ballots: tuple[Ballot, ...]
     voter_ids: tuple[str, ...] = ()
+    leniencies: tuple[Leniency, ...] = ()
 
     @property
     def budget(self) -> Fraction:
@@ -136,6 +188,11 @@ class Election:
     def recorded_selection(self) -> frozenset[str]:
         """Ids the file records as funded (``selected == 1``)."""
         return frozenset(p.id for p in self.projects if p.selected == 1)
+
+    @property
+    def has_recorded_outcome(self) -> bool:
+        """Whether the file says which projects were funded (a ``selected`` value)."""
+        return any(p.selected is not None for p in self.projects)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,30 +270,91 @@ def _title(row: list[str], section: str, line: int) -> str | None:
     return None
 
 
-class _Reader:
-    """csv.reader that reports the line number and turns CSV/decoding errors into PabulibError."""
+class _Lines:
+    """The physical lines handed to csv.reader, numbered, with those of the current row kept so
+    that a row misread because of a stray quote can be read again (see :class:`_Reader`)."""
 
     def __init__(self, stream: TextIO) -> None:
-        self._csv = csv.reader(stream, delimiter=";", quotechar='"', strict=True)
+        self._stream = stream
+        self._pending: list[str] = []
+        self.taken: list[str] = []
+        self.number = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._pending.pop() if self._pending else next(self._stream)
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        """Hand ``lines`` out again, in order, before reading on."""
+        self._pending.extend(reversed(lines))
+        self.number -= len(lines)
+
+
+class _Reader:
+    """csv.reader that reports the line number and turns CSV/decoding errors into PabulibError.
+
+    With ``width`` set (the header's number of fields), a row that is bad CSV or has another
+    number of fields is read again from its first physical line with ``"`` as plain text; if that
+    gives ``width`` fields, it is taken (a ``stray_quote`` leniency) and any further lines the
+    misreading swallowed are read again.
+    """
+
+    def __init__(self, stream: TextIO, leniencies: _Leniencies) -> None:
+        self._lines = _Lines(stream)
+        self._csv = csv.reader(self._lines, delimiter=";", quotechar='"', strict=True)
+        self._leniencies = leniencies
+        self.width: int | None = None
 
     @property
     def line(self) -> int:
-        return self._csv.line_num
+        return self._lines.number
 
     def __iter__(self) -> _Reader:
         return self
 
     def __next__(self) -> list[str]:
+        taken = self._lines.taken
+        taken.clear()
         try:
-            return next(self._csv)
+            row = next(self._csv)
         except csv.Error as exc:
-            raise PabulibError(self._csv.line_num, f"bad CSV: {exc}") from None
+            retry = self._as_text()
+            if retry is None:
+                # Where the row began: an unclosed quote runs on to the end of the file.
+                first = self._lines.number - max(len(taken), 1) + 1
+                raise PabulibError(first, f"bad CSV: {exc}") from None
+            return retry
         except UnicodeDecodeError as exc:
-            raise PabulibError(self._csv.line_num + 1, f"not UTF-8: {exc.reason}") from None
+            raise PabulibError(self._lines.number + 1, f"not UTF-8: {exc.reason}") from None
+        if self.width is not None and len(row) != self.width and (len(row) > 1 or len(taken) > 1):
+            retry = self._as_text()
+            if retry is not None:
+                return retry
+        return row
+
+    def _as_text(self) -> list[str] | None:
+        taken = self._lines.taken
+        if self.width is None or not taken or '"' not in taken[0]:
+            return None
+        first = taken[0].rstrip("\r\n")
+        row = next(csv.reader([first], delimiter=";", quoting=csv.QUOTE_NONE))
+        if len(row) != self.width:
+            return None
+        rest = taken[1:]
+        self._lines.push_back(rest)
+        del taken[1:]
+        self._leniencies.add("stray_quote", self._lines.number)
+        return row
 
 
 def _parse(stream: TextIO, *, group: bool) -> Election:
-    reader = _Reader(stream)
+    leniencies = _Leniencies()
+    reader = _Reader(stream, leniencies)
     section = ""
     header: list[str] | None = None
     meta: dict[str, str] = {}
@@ -255,6 +373,7 @@ def _parse(stream: TextIO, *, group: bool) -> Election:
             if title == "PROJECTS":
                 vote_type = _check_meta(meta, meta_lines, line)
             section, header = title, None
+            reader.width = None
             continue
         if section == "":
             raise PabulibError(line, "file must start with the META section title")
@@ -267,7 +386,9 @@ def _parse(stream: TextIO, *, group: bool) -> Election:
                 header = _header(row, line, section, ("project_id", "cost"))
             else:
                 header = _header(row, line, section, ("voter_id", "vote"))
+                reader.width = len(header)
                 break
+            reader.width = len(header)
             continue
         if len(row) != len(header):
             raise PabulibError(line, f"expected {len(header)} fields, got {len(row)}")
@@ -280,7 +401,7 @@ def _parse(stream: TextIO, *, group: bool) -> Election:
             meta[key] = row[1].strip()
             meta_lines[key] = line
         else:
-            project = _project(dict(zip(header, row, strict=True)), line)
+            project = _project(dict(zip(header, row, strict=True)), line, leniencies)
             if project.id in known:
                 raise PabulibError(line, f"duplicate project id {project.id!r}")
             known.add(project.id)
@@ -291,18 +412,30 @@ def _parse(stream: TextIO, *, group: bool) -> Election:
         raise PabulibError(reader.line + 1, f"unexpected end of file: {missing} missing")
     if vote_type in POINTS_VOTE_TYPES and "points" not in header:
         raise PabulibError(reader.line, f"{vote_type} votes need a 'points' column")
-    ordered = vote_type not in ("approval", "choose-1")
-    ballots, voter_ids = _votes(reader, header, known, group=group, ordered=ordered)
+    ballots, voter_ids = _votes(
+        reader, header, known, group=group, vote_type=vote_type, leniencies=leniencies
+    )
     num_voters = sum(b.weight for b in ballots)
     _check_counts(meta, meta_lines, len(projects), num_voters)
     return Election(
-        meta=meta, projects=tuple(projects), ballots=ballots, voter_ids=tuple(voter_ids)
+        meta=meta,
+        projects=tuple(projects),
+        ballots=ballots,
+        voter_ids=tuple(voter_ids),
+        leniencies=leniencies.result(),
     )
 
 
 def _votes(
-    reader: _Reader, header: list[str], known: set[str], *, group: bool, ordered: bool
+    reader: _Reader,
+    header: list[str],
+    known: set[str],
+    *,
+    group: bool,
+    vote_type: VoteType,
+    leniencies: _Leniencies,
 ) -> tuple[tuple[Ballot, ...], list[str]]:
+    ordered = vote_type not in ("approval", "choose-1")
     width = len(header)
     vote_col = header.index("vote")
     points_col = header.index("points") if "points" in header else -1
@@ -330,11 +463,12 @@ def _votes(
         if not is_known(choices):
             bad = next(c for c in choices if c not in known)
             raise PabulibError(reader.line, f"vote names unknown project id {bad!r}")
-        if len(choices) > 1 and len(set(choices)) != len(choices):
-            raise PabulibError(reader.line, "vote names a project twice")
         points: tuple[int, ...] | None = None
         if points_col >= 0:
             points = _points(row[points_col], len(choices), reader.line)
+        if len(choices) > 1 and len(set(choices)) != len(choices):
+            choices, points = _once_each(choices, points, vote_type, reader.line)
+            leniencies.add("repeated_choice", reader.line)
         if group:
             key = (choices, points)
             counts[key] = counts.get(key, 0) + 1
@@ -345,6 +479,24 @@ def _votes(
         weighted = (Ballot(c, p, w) for (c, p), w in counts.items())
         return group_ballots(weighted, ordered=ordered), []
     return tuple(ballots), voter_ids
+
+
+def _once_each(
+    choices: tuple[str, ...], points: tuple[int, ...] | None, vote_type: VoteType, line: int
+) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
+    """A vote naming a project more than once, with each project once: its first place kept;
+    cumulative points added up; scoring votes must repeat the same score."""
+    if points is None:
+        return tuple(dict.fromkeys(choices)), None
+    merged: dict[str, int] = {}
+    for pid, value in zip(choices, points, strict=True):
+        if pid not in merged:
+            merged[pid] = value
+        elif vote_type == "cumulative":
+            merged[pid] += value
+        elif merged[pid] != value:
+            raise PabulibError(line, f"vote gives project {pid!r} two different scores")
+    return tuple(merged), tuple(merged.values())
 
 
 def _points(text: str, expected: int, line: int) -> tuple[int, ...]:
@@ -391,13 +543,29 @@ def _optional_int(fields: dict[str, str], name: str, line: int) -> int | None:
     return _int(text, line, name)
 
 
-def _project(fields: dict[str, str], line: int) -> PbProject:
+_DECIMAL_RE = re.compile(r"[+-]?[0-9]+\.[0-9]*")
+
+
+def _cost(text: str, line: int, leniencies: _Leniencies) -> int | Fraction:
+    """An integer cost, or one written with a decimal point (``4000.0``, ``1234.50``): integral
+    values become ``int``, others an exact ``Fraction``."""
+    value = text.strip()
+    if _INT_RE.fullmatch(value):
+        return int(value)
+    if not _DECIMAL_RE.fullmatch(value):
+        raise PabulibError(line, f"cost must be a number, got {text!r}")
+    leniencies.add("decimal_cost", line)
+    exact = Fraction(Decimal(value))
+    return exact.numerator if exact.denominator == 1 else exact
+
+
+def _project(fields: dict[str, str], line: int, leniencies: _Leniencies) -> PbProject:
     pid = fields["project_id"].strip()
     if not pid:
         raise PabulibError(line, "empty project_id")
     if "," in pid:
         raise PabulibError(line, f"project_id {pid!r} contains a comma")
-    cost = _int(fields["cost"], line, "cost")
+    cost = _cost(fields["cost"], line, leniencies)
     if cost < 0:
         raise PabulibError(line, "cost must not be negative")
     category = fields.get("category", "").strip()
@@ -451,10 +619,19 @@ def group_ballots(ballots: Iterable[Ballot], *, ordered: bool = True) -> tuple[B
 class TallySetup:
     """Everything needed to count a file with one of :data:`RULES`.
 
-    ``caveats`` are codes for what could not be reproduced from the file:
-    ``custom_rule_not_applied`` (greedy-custom counted as plain greedy),
-    ``exclusive_groups_not_found`` (greedy-exclusive with no groups parsable from the comment),
-    ``threshold_missing`` (greedy-threshold without min_project_score_threshold).
+    * ``rule``: the rule applied; ``rule_source`` says where it came from: ``meta`` (the META
+      rule names it), ``comment`` (``greedy-custom`` whose comment describes Poznań's reserve),
+      ``unit`` (``greedy-custom`` of Poznań whose comment does not give the share: 4/5 taken),
+      ``option`` (given by the caller, whatever META says).
+    * ``scale``: costs and budget are counted in 1/``scale`` currency units, so that fractional
+      costs (``1234.5``) stay exact integers; 1 for the usual whole-unit file. Every amount of
+      the result (costs, remaining, payments) is in that unit: divide by ``scale`` to show it.
+      ``params.add1_step`` is ``scale``, one currency unit per voter as the format means.
+    * ``caveats`` are codes for what could not be reproduced from the file:
+      ``custom_rule_not_applied`` (greedy-custom whose comment describes no rule counted here:
+      counted as plain greedy), ``exclusive_groups_not_found`` (greedy-exclusive with no groups
+      parsable from the comment), ``threshold_missing`` (greedy-threshold without
+      min_project_score_threshold).
     """
 
     rule: str
@@ -463,75 +640,175 @@ class TallySetup:
     ballots: tuple[Ballot, ...]
     params: TallyParams
     caveats: tuple[str, ...] = ()
+    scale: int = 1
+    meta_rule: str = ""
+    rule_source: str = "meta"
+
+    def run(self) -> TallyResult:
+        return RULES[self.rule](self.budget, self.projects, self.ballots, self.params)
+
+    def in_currency(self, amount: int | Fraction) -> Fraction:
+        """An amount of the count (in 1/scale units) in currency units, exactly."""
+        return Fraction(amount) / self.scale
 
 
-def tally_setup(election: Election) -> TallySetup:
+def tally_setup(election: Election, rule: str | None = None) -> TallySetup:
     """Map META (rule, vote_type, min_project_score_threshold, max_length, comment) and the
-    projects to a rule name and TallyParams. Unknown rules raise UnsupportedRuleError."""
+    projects to a rule name and TallyParams.
+
+    ``rule`` (a name of :data:`RULES` or a Pabulib META rule name) overrides META's rule; the
+    other META settings still apply. Without it, a META rule that cannot be counted raises
+    UnsupportedRuleError; a ``rule`` that is neither kind raises ValueError."""
     meta = election.meta
-    rule_text = meta.get("rule", "").strip().lower()
-    if rule_text not in PABULIB_RULES:
-        raise UnsupportedRuleError(rule_text)
-    rule, completion = PABULIB_RULES[rule_text]
+    meta_rule = meta.get("rule", "").strip().lower()
     caveats: list[str] = []
+    share: Fraction | None = None
+    if rule is None:
+        if meta_rule not in PABULIB_RULES:
+            raise UnsupportedRuleError(meta_rule)
+        name, completion = PABULIB_RULES[meta_rule]
+        source = "meta"
+        if meta_rule == "greedy-custom":
+            custom = _custom_rule(meta)
+            if custom is None:
+                caveats.append("custom_rule_not_applied")
+            else:
+                name, share, source = custom
+    else:
+        given = rule.strip()
+        if given.lower() in PABULIB_RULES and given not in RULES:
+            name, completion = PABULIB_RULES[given.lower()]
+        elif given in RULES:
+            name = given
+            from_meta = PABULIB_RULES.get(meta_rule)
+            completion = from_meta[1] if from_meta and from_meta[0] == name else "add1"
+        else:
+            raise ValueError(f"unknown rule {rule!r}")
+        source = "option"
+        if name == "greedy-reserve":
+            custom = _custom_rule(meta)
+            share = custom[1] if custom is not None else None
     threshold = _meta_int(meta, "min_project_score_threshold")
-    if rule_text == "greedy-threshold" and threshold is None:
+    if source == "meta" and meta_rule == "greedy-threshold" and threshold is None:
         caveats.append("threshold_missing")
-    if rule_text == "greedy-custom":
-        caveats.append("custom_rule_not_applied")
     group_of: dict[str, str] = {}
     comment = meta.get("comment", "")
-    if rule_text == "greedy-exclusive" or GROUPS_MARK in comment:
+    if meta_rule == "greedy-exclusive" or GROUPS_MARK in comment:
         ids = [p.id for p in election.projects]
         for n, members in enumerate(parse_exclusive_groups(comment, ids), 1):
             for pid in members:
                 group_of.setdefault(pid, f"exclusive-{n}")
-        if not group_of and rule_text == "greedy-exclusive":
+        if not group_of and meta_rule == "greedy-exclusive":
             caveats.append("exclusive_groups_not_found")
-    projects = tuple(Project(p.id, p.cost, group_of.get(p.id)) for p in election.projects)
+    scale = cost_scale(p.cost for p in election.projects)
+    projects = tuple(
+        Project(p.id, int(p.cost * scale), group_of.get(p.id)) for p in election.projects
+    )
     params = TallyParams(
         vote_type=election.vote_type,
         min_score_threshold=threshold,
         max_length=_meta_int(meta, "max_length"),
         withdrawn=frozenset(p.id for p in election.projects if p.withdrawn),
         mes_completion=completion,
+        add1_step=scale,
+        reserve_share=share,
     )
     return TallySetup(
-        rule=rule,
-        budget=election.budget,
+        rule=name,
+        budget=election.budget * scale,
         projects=projects,
         ballots=election.grouped_ballots(),
         params=params,
         caveats=tuple(caveats),
+        scale=scale,
+        meta_rule=meta_rule,
+        rule_source=source,
     )
 
 
-def run_tally(election: Election) -> TallyResult:
-    setup = tally_setup(election)
-    return RULES[setup.rule](setup.budget, setup.projects, setup.ballots, setup.params)
+def cost_scale(costs: Iterable[int | Fraction]) -> int:
+    """The smallest power of ten that makes every cost an integer (1 for whole costs)."""
+    scale = 1
+    for cost in costs:
+        while (cost * scale).denominator != 1:
+            scale *= 10
+    return scale
+
+
+_RESERVE_WORD = re.compile(r"reserve|rezerw", re.IGNORECASE)
+_PERCENT = re.compile(r"([0-9]{1,3}(?:[.,][0-9]+)?)\s*%")
+POZNAN_UNITS = frozenset({"poznań", "poznan"})
+
+
+def _custom_rule(meta: Mapping[str, str]) -> tuple[str, Fraction, str] | None:
+    """The rule a ``greedy-custom`` file describes, if it is one counted here: Poznań's reserve,
+    from a ``#n:`` part of the comment that speaks of a reserve and gives a percentage, else
+    from the unit (Poznań, whose rule is 80%)."""
+    comment = meta.get("comment", "")
+    parts = _COMMENT_PART.split(comment) if _COMMENT_PART.search(comment) else [comment]
+    for part in parts:
+        if _RESERVE_WORD.search(part):
+            found = _PERCENT.search(part)
+            if found is not None:
+                share = Fraction(Decimal(found.group(1).replace(",", "."))) / 100
+                if 0 < share <= 1:
+                    return "greedy-reserve", share, "comment"
+    if meta.get("unit", "").strip().lower() in POZNAN_UNITS:
+        return "greedy-reserve", Fraction(4, 5), "unit"
+    return None
+
+
+def run_tally(election: Election, rule: str | None = None) -> TallyResult:
+    return tally_setup(election, rule).run()
 
 
 @dataclass(frozen=True, slots=True)
 class Mismatch:
-    """A project whose computed outcome differs from the file's ``selected`` column."""
+    """A project whose computed outcome differs from the file's ``selected`` column.
+
+    ``recorded`` is the column's value; ``computed`` is ``funded``, ``reserve`` (funded from a
+    reserve) or ``not_funded``; ``expected`` is what the column means under the rule applied.
+    """
 
     project_id: str
     recorded: int | None
-    computed_funded: bool
+    computed: str
+    expected: str
+
+    @property
+    def computed_funded(self) -> bool:
+        return self.computed != "not_funded"
+
+
+def recorded_status(selected: int | None, rule: str) -> str:
+    """What ``selected`` means: 1 funded; 2 funded from a reserve, which only the reserve rule
+    reproduces (under any other rule 2 is compared as not funded); anything else not funded
+    (3 marks money added after the vote, which no rule can derive from the file)."""
+    if selected == 1:
+        return "funded"
+    if selected == 2 and rule == "greedy-reserve":
+        return "reserve"
+    return "not_funded"
+
+
+def computed_status(result: TallyResult, project_id: str) -> str:
+    outcome = result.outcome(project_id)
+    if not outcome.funded:
+        return "not_funded"
+    return "reserve" if outcome.explanation.code == "funded_from_reserve" else "funded"
 
 
 def compare_with_recorded(election: Election, result: TallyResult) -> tuple[Mismatch, ...]:
-    """Project by project, where the computed outcome disagrees with ``selected == 1``.
-
-    Projects recorded with ``selected == 2`` (special cases such as reserve funding) are compared
-    as not funded, since no rule in the file produced them.
-    """
-    funded = result.funded_ids
-    return tuple(
-        Mismatch(p.id, p.selected, p.id in funded)
-        for p in election.projects
-        if (p.selected == 1) != (p.id in funded)
-    )
+    """Project by project, where the computed outcome disagrees with the ``selected`` column
+    (read as :func:`recorded_status` says). A file without the column records no outcome:
+    check :attr:`Election.has_recorded_outcome` first."""
+    out: list[Mismatch] = []
+    for p in election.projects:
+        expected = recorded_status(p.selected, result.rule)
+        computed = computed_status(result, p.id)
+        if computed != expected:
+            out.append(Mismatch(p.id, p.selected, computed, expected))
+    return tuple(out)
 
 
 def _meta_int(meta: Mapping[str, str], key: str) -> int | None:
@@ -682,7 +959,8 @@ def format_pb(
     out.write("PROJECTS\n")
     writer.writerow(columns)
     for p in projects:
-        row = [p.id, str(p.cost), str(votes[p.id])]
+        cost = p.cost if isinstance(p.cost, int) else _fraction_text(f"cost of {p.id}", p.cost)
+        row = [p.id, str(cost), str(votes[p.id])]
         if with_score:
             row.append(str(scores[p.id]))
         if with_selected:

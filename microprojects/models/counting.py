@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.tally import RULES
+from ..domain.tally import STORED_RULES
 from .accounts import User
 from .base import Model, in_check, utcnow
 from .cycles import Cycle
@@ -31,7 +31,7 @@ class Count(Model):
         UniqueConstraint("cycle_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("unit IN ('yuan', 'fen')", name="unit_known"),
-        CheckConstraint(in_check("rule", RULES), name="rule_known"),
+        CheckConstraint(in_check("rule", STORED_RULES), name="rule_known"),
         # A correction always says why.
         CheckConstraint("number = 1 OR length(reason) > 0", name="recount_has_reason"),
     )

@@ -12,7 +12,7 @@ from ..domain.ballots import BallotKind, BallotRule
 from ..domain.counting import TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
-from ..domain.tally import RULES
+from ..domain.tally import STORED_RULES
 from .base import Model, enum_check, enum_type, in_check, utcnow
 from .places import Community, Street
 
@@ -59,7 +59,7 @@ class Cycle(Model):
         CheckConstraint(enum_check("ballot_kind", BallotKind), name="ballot_kind_known"),
         CheckConstraint("vote_unit IN ('person', 'household')", name="vote_unit_known"),
         # Every registered rule, offered or not: a cycle keeps the rule it was counted with.
-        CheckConstraint(in_check("tally_rule", RULES), name="tally_rule_known"),
+        CheckConstraint(in_check("tally_rule", STORED_RULES), name="tally_rule_known"),
         CheckConstraint(in_check("tie_break", TIE_BREAKS), name="tie_break_known"),
         CheckConstraint(
             "tally_threshold IS NULL OR tally_threshold >= 0", name="tally_threshold_positive"

@@ -40,6 +40,7 @@ from ..domain.pabulib import (
     tally_setup,
 )
 from ..domain.phases import Phase, Schedule
+from ..domain.tally import RULES
 from ..domain.tally import Ballot as TallyBallot
 from ..extensions import db
 from ..models import (
@@ -411,6 +412,8 @@ def import_election(
         setup = tally_setup(election)
     except UnsupportedRuleError as error:
         raise ImportProblem(ErrorCode.IMPORT_RULE_UNSUPPORTED, rule=error.rule) from None
+    if RULES[setup.rule].files_only:
+        raise ImportProblem(ErrorCode.IMPORT_RULE_FILES_ONLY, rule=setup.meta_rule)
     vote_type = election.vote_type
     if vote_type not in KIND_OF_VOTE_TYPE:
         raise ImportProblem(ErrorCode.IMPORT_VOTE_TYPE_UNSUPPORTED, vote_type=vote_type)

@@ -137,6 +137,7 @@ class ErrorCode(StrEnum):
     EXPORT_NOT_COUNTED = "export_not_counted"
     EXPORT_BALLOTS_CHANGED = "export_ballots_changed"
     IMPORT_RULE_UNSUPPORTED = "import_rule_unsupported"
+    IMPORT_RULE_FILES_ONLY = "import_rule_files_only"
     IMPORT_VOTE_TYPE_UNSUPPORTED = "import_vote_type_unsupported"
     IMPORT_MONEY_FRACTION = "import_money_fraction"
 

@@ -394,6 +394,10 @@ SERVICE_MESSAGES.update(
             "The ballots or the projects have changed since the count; count again first."
         ),
         ErrorCode.IMPORT_RULE_UNSUPPORTED: _l("The file's rule %(rule)s cannot be counted here."),
+        ErrorCode.IMPORT_RULE_FILES_ONLY: _l(
+            "The file's rule %(rule)s spends money from a reserve outside the budget, which a "
+            "cycle cannot do; count the file with “flask pabulib tally” instead."
+        ),
         ErrorCode.IMPORT_VOTE_TYPE_UNSUPPORTED: _l(
             "The file's vote type %(vote_type)s is not one of the app's ballots."
         ),

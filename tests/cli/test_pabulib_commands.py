@@ -9,7 +9,8 @@ import pytest
 from microprojects import config, create_app
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
-FILES = sorted(SHARED.glob("*.pb")) if SHARED.is_dir() else []
+# The folder's files and its families/ subfolder's.
+FILES = sorted(SHARED.rglob("*.pb")) if SHARED.is_dir() else []
 
 
 @pytest.fixture(scope="module")
@@ -29,24 +30,65 @@ def _need_shared():
         )
 
 
-@pytest.mark.parametrize("name", [p.name for p in FILES] or ["(none)"])
-def test_every_real_election_is_reproduced(runner, name):
+@pytest.mark.parametrize("path", FILES or [None], ids=[p.stem for p in FILES] or ["(none)"])
+def test_every_real_election_is_reproduced_or_counted(runner, path):
     _need_shared()
-    result = runner.invoke(args=["pabulib", "tally", str(SHARED / name), "--json"])
+    result = runner.invoke(args=["pabulib", "tally", str(path), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
+    assert Fraction(summary["cost"]) - Fraction(summary["reserve_used"]) <= Fraction(
+        summary["budget"]
+    )
+    if summary["recorded"] is None:  # Toulouse records no outcome: counted, nothing to compare
+        assert summary["status"] == "counted" and summary["matches"] is None
+        assert summary["selected"]
+        return
+    assert summary["status"] == "reproduced"
     assert summary["matches"] is True, summary["differences"]
     assert set(summary["selected"]) == set(summary["recorded"])
-    assert summary["cost"] <= Fraction(summary["budget"])
 
 
-def test_a_different_rule_shows_each_difference(runner):
+def test_a_folder_is_counted_file_by_file_with_a_summary_per_rule(runner):
+    _need_shared()
+    result = runner.invoke(args=["pabulib", "tally", str(SHARED), "--json"])
+    assert result.exit_code == 0, result.output
+    *lines, last = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["file"] for line in lines] == [p.name for p in FILES]
+    assert {line["status"] for line in lines} <= {"reproduced", "counted"}
+    by_rule = last["summary"]
+    assert last["files"] == len(FILES) == sum(s["files"] for s in by_rule.values())
+    assert by_rule["greedy-reserve"] == {
+        "files": 1,
+        "reproduced": 1,
+        "differs": 0,
+        "counted": 0,
+        "error": 0,
+        "differing": [],
+    }
+    assert by_rule["greedy"]["counted"] == 1  # Toulouse
+    for rule, s in by_rule.items():
+        assert s["files"] == sum(1 for line in lines if line["rule"] == rule)
+    leniencies = {x["code"] for line in lines for x in line["leniencies"]}
+    assert leniencies == {"decimal_cost", "repeated_choice"}
+    plain = runner.invoke(args=["pabulib", "tally", str(SHARED)])
+    assert plain.exit_code == 0, plain.output
+    assert f"{len(FILES)} files in " in plain.output
+    assert "Poland_Poznan_2023_3_-_Piatkowo_Polnoc_Piatkowo.pb: rule greedy-reserve" in (
+        plain.output
+    )
+
+
+def test_a_different_rule_shows_each_difference_in_words(runner):
     _need_shared()
     wieliczka = SHARED / "Poland_Wieliczka_2023_Green_Budget.pb"
     result = runner.invoke(args=["pabulib", "tally", str(wieliczka), "--rule", "greedy"])
     assert result.exit_code == 0, result.output
-    assert "differs from the recorded outcome" in result.output
-    assert "project 21: recorded selected=0, funded here" in result.output
+    assert "differs from the recorded outcome in" in result.output
+    assert (
+        "project 21: the file records it not funded (selected=0); here it is funded, because "
+        in result.output
+    )
+    assert "the file's outcome follows its own rule, equalshares/add1-comparison" in result.output
     as_json = json.loads(
         runner.invoke(
             args=["pabulib", "tally", str(wieliczka), "--rule", "greedy", "--json"]
@@ -166,3 +208,70 @@ def test_a_malformed_import_names_the_line_and_writes_nothing(app, tmp_path):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Cycle)) == 0
         assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+def _pb(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_rule_overrides_a_meta_rule_not_counted_here(runner, tmp_path):
+    path = _pb(tmp_path, "lottery.pb", SMALL.replace("rule;greedy", "rule;lottery"))
+    refused = runner.invoke(args=["pabulib", "tally", str(path)])
+    assert refused.exit_code != 0 and "give one with --rule" in refused.output
+    result = runner.invoke(args=["pabulib", "tally", str(path), "--rule", "greedy", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["rule"], summary["rule_source"], summary["meta_rule"]) == (
+        "greedy",
+        "option",
+        "lottery",
+    )
+    assert summary["selected"] == ["A", "C"] and summary["status"] == "reproduced"
+    args = ["pabulib", "tally", str(path), "--rule", "greedy-no-skip", "--json"]
+    summary = json.loads(runner.invoke(args=args).output)
+    assert summary["selected"] == ["A"] and summary["status"] == "differs"
+    (difference,) = summary["differences"]
+    assert difference["project"] == "C" and difference["computed"] == "not_funded"
+    assert "the file's outcome follows its own rule, lottery" in difference["reason"]
+
+
+def test_the_plain_output_ends_with_leniencies_caveats_and_differences(runner, tmp_path):
+    text = SMALL.replace("rule;greedy", "rule;greedy-custom").replace("4;A\n", "4;A,A\n")
+    text = text.replace("C;20000;", "C;20000.50;")
+    result = runner.invoke(args=["pabulib", "tally", str(_pb(tmp_path, "odd.pb", text))])
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("funded 1 projects costing 30000\n")[1].splitlines()
+    assert tail == [
+        "read leniently:",
+        "  costs written with a decimal point, read exactly: 1 (line 19)",
+        "  votes naming a project more than once, counted once: 1 (line 25)",
+        "caveats:",
+        "  META names greedy-custom, but its comment describes no rule counted here: counted as "
+        "plain greedy",
+        "differs from the recorded outcome in 1 project:",
+        "  project C: the file records it funded (selected=1); here it is not funded, because "
+        "only 20000 was left, less than its cost of 20000.50",
+    ]
+
+
+def test_a_folder_with_a_broken_file_reports_it_and_fails(runner, tmp_path):
+    _pb(tmp_path, "a_good.pb", SMALL)
+    _pb(tmp_path, "b_bad.pb", SMALL.replace("5;B,C", "5;B,Z"))
+    (tmp_path / "notes.txt").write_text("not a .pb file", encoding="utf-8")
+    result = runner.invoke(args=["pabulib", "tally", str(tmp_path), "--json"])
+    assert result.exit_code == 1
+    good, bad, last = (json.loads(line) for line in result.output.splitlines())
+    assert (good["file"], good["status"]) == ("a_good.pb", "reproduced")
+    assert bad == {
+        "file": "b_bad.pb",
+        "status": "error",
+        "error": "line 26: vote names unknown project id 'Z'",
+    }
+    assert last["files"] == 2 and last["summary"]["greedy"]["reproduced"] == 1
+    assert last["summary"]["?"]["error"] == 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = runner.invoke(args=["pabulib", "tally", str(empty)])
+    assert nothing.exit_code != 0 and "no .pb files found" in nothing.output

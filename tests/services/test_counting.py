@@ -198,6 +198,24 @@ def test_import_refuses_what_the_app_cannot_hold_and_writes_nothing(ctx, world):
     with pytest.raises(ServiceError) as error:
         counting.import_election(odd_budget, community=a, now=utcnow())
     assert error.value.code == "import_money_fraction"
+    odd_cost = parse_pb_text(
+        "META\nkey;value\ndescription;x\ncountry;x\nunit;x\ninstance;1\nnum_projects;1\n"
+        "num_votes;1\nbudget;10\nvote_type;approval\nrule;greedy\ndate_begin;2024\n"
+        "date_end;2024\nPROJECTS\nproject_id;cost\n1;5.125\nVOTES\nvoter_id;vote\n1;1\n"
+    )
+    with pytest.raises(ServiceError) as error:
+        counting.import_election(odd_cost, community=a, now=utcnow())
+    assert error.value.code == "import_money_fraction"
+    # Poznań's reserve spends beyond the budget: a cycle cannot, so the file is refused.
+    poznan = parse_pb_text(
+        "META\nkey;value\ndescription;x\ncountry;x\nunit;Poznań\ninstance;1\nnum_projects;1\n"
+        "num_votes;1\nbudget;10\nvote_type;approval\nrule;greedy-custom\ndate_begin;2024\n"
+        "date_end;2024\nPROJECTS\nproject_id;cost\n1;5\nVOTES\nvoter_id;vote\n1;1\n"
+    )
+    with pytest.raises(ServiceError) as error:
+        counting.import_election(poznan, community=a, now=utcnow())
+    assert error.value.code == "import_rule_files_only"
+    assert error.value.params == {"rule": "greedy-custom"}
     assert db.session.scalar(select(func.count()).select_from(Cycle)) == 0
 
 

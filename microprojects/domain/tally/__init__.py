@@ -32,14 +32,15 @@ from .base import (
     VoteType,
 )
 from .equal_shares import equal_shares, equal_shares_comparison
-from .greedy import greedy, greedy_no_skip
-from .registry import OFFERED_RULES, PABULIB_RULES, RULES, RegisteredRule
+from .greedy import greedy, greedy_no_skip, greedy_reserve
+from .registry import OFFERED_RULES, PABULIB_RULES, RULES, STORED_RULES, RegisteredRule
 from .scores import compute_scores
 
 __all__ = [
     "OFFERED_RULES",
     "PABULIB_RULES",
     "RULES",
+    "STORED_RULES",
     "Ballot",
     "Budget",
     "ComparisonInfo",
@@ -59,4 +60,5 @@ __all__ = [
     "equal_shares_comparison",
     "greedy",
     "greedy_no_skip",
+    "greedy_reserve",
 ]

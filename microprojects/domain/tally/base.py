@@ -32,6 +32,7 @@ VOTE_TYPES: tuple[VoteType, ...] = ("approval", "choose-1", "cumulative", "ordin
 
 ReasonCode: TypeAlias = Literal[
     "funded",
+    "funded_from_reserve",
     "did_not_fit",
     "below_threshold",
     "excluded_by_group",
@@ -87,6 +88,9 @@ class TallyParams:
     * ``withdrawn``: ids of withdrawn projects; they are never funded (reason ``withdrawn``).
     * ``mes_completion``: ``"add1"`` raises every voter's budget by ``add1_step`` cost units at a
       time and keeps the last outcome within the budget; ``"none"`` runs MES once.
+    * ``reserve_share``: for ``greedy-reserve`` only, the share of the first project that does
+      not fit which the remaining budget must cover for a reserve to pay the rest (Poznań: 4/5);
+      ``None`` means 4/5.
     * ``add1_step``: per-voter increment, in cost units (1 whole currency unit for Pabulib files;
       an app counting in minor units would pass 100 to mean one yuan). The number of MES runs is
       about (extra money per voter needed) / ``add1_step``, so a step of one fen can mean
@@ -99,6 +103,7 @@ class TallyParams:
     withdrawn: frozenset[str] = frozenset()
     mes_completion: MesCompletion = "add1"
     add1_step: int = 1
+    reserve_share: Fraction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,11 @@ class Explanation:
     Which fields are set depends on ``code``:
 
     * ``funded``: cost, score, remaining (budget left just before funding it).
-    * ``did_not_fit``: cost, score, remaining (budget left when it was considered).
+    * ``funded_from_reserve``: cost, score, remaining (budget left, all of it spent on this
+      project), reserve (what the reserve paid: cost - remaining), reserve_share (the share of
+      the cost the budget had to cover).
+    * ``did_not_fit``: cost, score, remaining (budget left when it was considered); under
+      ``greedy-reserve`` also reserve_share (the budget left covered less than that share).
     * ``below_threshold``: score, threshold.
     * ``excluded_by_group``: group, excluded_by (the funded project of the same group).
     * ``stopped_no_skip``: stopped_at (the first project that did not fit), remaining.
@@ -145,6 +154,8 @@ class Explanation:
     payments: tuple[Payment, ...] = ()
     supporters: int | None = None
     supporters_money: Fraction | None = None
+    reserve: Fraction | None = None
+    reserve_share: Fraction | None = None
 
     def to_dict(self) -> dict[str, JSONValue]:
         """Only the fields that are set; Fractions as exact strings (see module docstring)."""
@@ -162,7 +173,13 @@ class Explanation:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
-        for name in ("remaining", "payment_per_voter", "supporters_money"):
+        for name in (
+            "remaining",
+            "payment_per_voter",
+            "supporters_money",
+            "reserve",
+            "reserve_share",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)
@@ -251,6 +268,10 @@ class TallyResult:
 
     ``selected`` is in funding order (greedy: by rank; MES: purchase order). ``outcomes`` has one
     entry per project, in the order of the projects sequence given to the rule.
+
+    ``cost_used`` is what the funded projects cost; ``reserve_used`` the part of it a reserve
+    outside the budget paid (only ``greedy-reserve`` uses one); ``remaining`` is the budget
+    left: budget - cost_used + reserve_used.
     """
 
     rule: str
@@ -262,6 +283,7 @@ class TallyResult:
     outcomes: tuple[ProjectOutcome, ...]
     mes: MesInfo | None = None
     comparison: ComparisonInfo | None = None
+    reserve_used: Fraction = Fraction(0)
     _by_id: Mapping[str, ProjectOutcome] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -278,8 +300,9 @@ class TallyResult:
         return self._by_id[project_id]
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """JSON-able form; Fraction fields as exact strings (``"123/7"`` or ``"5"``)."""
-        return {
+        """JSON-able form; Fraction fields as exact strings (``"123/7"`` or ``"5"``).
+        ``reserve_used`` is there only when a reserve paid something."""
+        out: dict[str, JSONValue] = {
             "rule": self.rule,
             "budget": str(self.budget),
             "num_voters": self.num_voters,
@@ -290,6 +313,9 @@ class TallyResult:
             "mes": None if self.mes is None else self.mes.to_dict(),
             "comparison": None if self.comparison is None else self.comparison.to_dict(),
         }
+        if self.reserve_used:
+            out["reserve_used"] = str(self.reserve_used)
+        return out
 
 
 class Rule(Protocol):

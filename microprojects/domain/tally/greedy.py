@@ -3,6 +3,10 @@
 * ``greedy``: every project that still fits the remaining budget is funded; one that does not fit
   is skipped and the count goes on.
 * ``greedy-no-skip``: the count stops at the first eligible project that does not fit.
+* ``greedy-reserve`` (Poznań's rule): as ``greedy-no-skip``, but when the budget left covers at
+  least ``params.reserve_share`` of the project that does not fit (4/5 unless given), that project
+  is funded too, the budget left paying its share and a reserve outside the budget the rest; the
+  count then stops. The result's ``reserve_used`` is what the reserve paid.
 
 Both honour ``params.min_score_threshold`` (only ``score >= threshold`` is eligible),
 ``params.withdrawn`` and mutually exclusive groups (``Project.group``: once a project of a group
@@ -52,6 +56,23 @@ def greedy_no_skip(
     return run_greedy(budget, projects, ballots, params, skip=False, rule="greedy-no-skip")
 
 
+DEFAULT_RESERVE_SHARE = Fraction(4, 5)
+
+
+def greedy_reserve(
+    budget: Budget, projects: Sequence[Project], ballots: Sequence[Ballot], params: TallyParams
+) -> TallyResult:
+    """Greedy without skipping, then the first project that does not fit is funded from a
+    reserve if the budget left covers ``params.reserve_share`` of its cost (see the module
+    docstring). Ties: order of ``projects`` (earlier wins)."""
+    share = params.reserve_share if params.reserve_share is not None else DEFAULT_RESERVE_SHARE
+    if not 0 <= share <= 1:
+        raise ValueError("reserve_share must be between 0 and 1")
+    return run_greedy(
+        budget, projects, ballots, params, skip=False, rule="greedy-reserve", reserve_share=share
+    )
+
+
 def run_greedy(
     budget: Budget,
     projects: Sequence[Project],
@@ -61,8 +82,10 @@ def run_greedy(
     skip: bool,
     rule: str,
     scores: dict[str, int] | None = None,
+    reserve_share: Fraction | None = None,
 ) -> TallyResult:
     total = exact_budget(budget)
+    reserve_used = Fraction(0)
     if scores is None:
         scores = compute_scores(projects, ballots, params)
     order = rank_order(projects, scores)
@@ -95,9 +118,26 @@ def run_greedy(
             selected.append(p.id)
             if p.group is not None:
                 group_winner[p.group] = p.id
+        elif reserve_share is not None and remaining >= reserve_share * p.cost:
+            reserve_used = p.cost - remaining
+            explanations[p.id] = Explanation(
+                "funded_from_reserve",
+                cost=p.cost,
+                score=score,
+                remaining=remaining,
+                reserve=reserve_used,
+                reserve_share=reserve_share,
+            )
+            remaining = Fraction(0)
+            selected.append(p.id)
+            stopped_at = p.id
         else:
             explanations[p.id] = Explanation(
-                "did_not_fit", cost=p.cost, score=score, remaining=remaining
+                "did_not_fit",
+                cost=p.cost,
+                score=score,
+                remaining=remaining,
+                reserve_share=reserve_share,
             )
             if not skip:
                 stopped_at = p.id
@@ -110,6 +150,7 @@ def run_greedy(
         order=order,
         selected=selected,
         explanations=explanations,
+        reserve_used=reserve_used,
     )
 
 
@@ -123,6 +164,7 @@ def build_result(
     order: Sequence[int],
     selected: Sequence[str],
     explanations: dict[str, Explanation],
+    reserve_used: Fraction = Fraction(0),
 ) -> TallyResult:
     """Assemble a TallyResult; outcomes in projects order, ranks from ``order``."""
     rank = {projects[i].id: r for r, i in enumerate(order, start=1)}
@@ -146,6 +188,7 @@ def build_result(
         num_voters=total_voters(ballots),
         selected=tuple(selected),
         cost_used=cost_used,
-        remaining=budget - cost_used,
+        remaining=budget - cost_used + reserve_used,
         outcomes=outcomes,
+        reserve_used=reserve_used,
     )

@@ -20,7 +20,9 @@ PABULIB_MISSING = "../shared/pabulib not found: the real Pabulib elections are n
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests asking for ``pabulib_file`` run once per real election file."""
     if "pabulib_file" in metafunc.fixturenames:
-        files = sorted(PABULIB_DIR.glob("*.pb")) if PABULIB_DIR.is_dir() else []
+        # The folder's files and those of its families/ subfolder (one file per family of the
+        # public corpus that needs a leniency or a city's rule).
+        files = sorted(PABULIB_DIR.rglob("*.pb")) if PABULIB_DIR.is_dir() else []
         ids = [p.stem for p in files] or ["no-pabulib"]
         metafunc.parametrize("pabulib_file", files or [None], ids=ids, indirect=True)
 

@@ -10,6 +10,7 @@ from microprojects.domain.tally import (
     OFFERED_RULES,
     PABULIB_RULES,
     RULES,
+    STORED_RULES,
     Ballot,
     Project,
     TallyParams,
@@ -34,7 +35,19 @@ def test_no_pabulib_name_reads_as_two_rules():
     assert len(names) == len(set(names)) == len(PABULIB_RULES)
 
 
-@pytest.mark.parametrize("name", sorted(RULES))
+def test_files_only_rules_are_never_stored_nor_offered():
+    assert set(STORED_RULES) == {name for name, rule in RULES.items() if not rule.files_only}
+    assert RULES["greedy-reserve"].files_only
+    assert "greedy-reserve" not in STORED_RULES and "greedy-reserve" not in OFFERED_RULES
+    # Pabulib files name it greedy-custom, which reads as greedy unless the comment says more.
+    assert PABULIB_RULES["greedy-custom"][0] == "greedy"
+    with pytest.raises(ValueError, match="no Pabulib name"):
+        RULES["greedy-reserve"].pabulib_name
+    with pytest.raises(ValueError, match="unknown rule"):
+        pabulib_rule("greedy-reserve", threshold=None, grouped=False)
+
+
+@pytest.mark.parametrize("name", sorted(STORED_RULES))
 @pytest.mark.parametrize(("threshold", "grouped"), [(None, False), (1, False), (None, True)])
 def test_the_pabulib_name_written_reads_back_to_the_rule(name, threshold, grouped):
     meta = pabulib_rule(name, threshold=threshold, grouped=grouped)

@@ -27,7 +27,13 @@ APPROVAL = TallyParams()
 
 
 def test_registry_names() -> None:
-    assert set(RULES) == {"greedy", "greedy-no-skip", "equal-shares", "equal-shares-comparison"}
+    assert set(RULES) == {
+        "greedy",
+        "greedy-no-skip",
+        "greedy-reserve",
+        "equal-shares",
+        "equal-shares-comparison",
+    }
 
 
 def test_greedy_skips_what_does_not_fit(projects: Projects, approvals: Approvals) -> None:

@@ -13,6 +13,7 @@ from microprojects.domain.pabulib import (
     PabulibError,
     PbProject,
     UnsupportedRuleError,
+    compare_with_recorded,
     format_pb,
     parse_exclusive_groups,
     parse_pb_text,
@@ -92,12 +93,13 @@ def test_sample_parses() -> None:
         (1, "METADATA", 1, "unknown section title"),
         (1, "key;value", 1, "must start with the META section"),
         (16, "1;100;2;Park", 16, "expected 5 fields, got 4"),
-        (16, "1;100.5;2;Park;1", 16, "cost must be an integer"),
-        (16, "1;lots;2;Park;1", 16, "cost must be an integer"),
+        (16, "1;lots;2;Park;1", 16, "cost must be a number"),
+        (16, "1;1e3;2;Park;1", 16, "cost must be a number"),
+        (16, "1;-0.5;2;Park;1", 16, "cost must not be negative"),
         (16, "2;100;2;Park;1", 17, "duplicate project id"),
         (21, "v2;1,7", 21, "unknown project id '7'"),
         (21, "v1;1", 21, "duplicate or empty voter_id"),
-        (21, "v2;1,1", 21, "names a project twice"),
+        (17, '2;50;1;"Bench;0;x', 17, "bad CSV"),
         (21, "v2;1;extra", 21, "expected 2 fields, got 3"),
         (9, "budget;a lot", 9, "budget must be a decimal"),
         (10, "vote_type;lottery", 10, "unknown vote_type"),
@@ -133,9 +135,11 @@ def test_truncated_files() -> None:
     assert info.value.line_no == 1
 
 
-def test_unterminated_quote_is_a_pabulib_error() -> None:
-    with pytest.raises(PabulibError, match="bad CSV"):
-        parse_pb_text(_with_line(17, '2;50;1;"Bench;0'))
+def test_an_unterminated_quote_that_is_not_a_stray_one_is_a_pabulib_error() -> None:
+    # Read as text the line has 4 fields, not the header's 5: nothing to be lenient about.
+    with pytest.raises(PabulibError, match="bad CSV") as info:
+        parse_pb_text(_with_line(17, '2;50;1;"Bench'))
+    assert info.value.line_no == 17
 
 
 def test_zero_voters_is_valid() -> None:
@@ -294,3 +298,165 @@ def test_grouped_reading() -> None:
     assert election.voter_ids == ()
     assert sorted(b.weight for b in election.ballots) == [2, 2]
     assert election.num_voters == 4
+
+
+# --- leniencies --------------------------------------------------------------------------------
+
+
+def test_a_vote_naming_a_project_twice_counts_it_once() -> None:
+    election = parse_pb_text(_with_line(21, "v2;1,1"))
+    assert election.ballots[1].choices == ("1",)
+    (leniency,) = election.leniencies
+    assert (leniency.code, leniency.count, leniency.lines) == ("repeated_choice", 1, (21,))
+    assert run_tally(election).outcome("1").score == 2
+
+
+def _points_file(vote_type: str, votes: str) -> str:
+    text = _with_line(10, f"vote_type;{vote_type}")
+    return text.replace("voter_id;vote\nv1;1,2\nv2;1", f"voter_id;vote;points\n{votes}")
+
+
+def test_repeated_choices_keep_their_first_place_or_add_their_points() -> None:
+    ordinal = parse_pb_text(_with_line(10, "vote_type;ordinal").replace("v1;1,2", "v1;2,1,2"))
+    assert ordinal.ballots[0].choices == ("2", "1")
+    cumulative = parse_pb_text(_points_file("cumulative", "v1;1,2,1;2,1,3\nv2;2;1"))
+    assert cumulative.ballots[0] == Ballot(("1", "2"), (5, 1))
+    scoring = parse_pb_text(_points_file("scoring", "v1;1,2,1;2,1,2\nv2;2;1"))
+    assert scoring.ballots[0] == Ballot(("1", "2"), (2, 1))
+    with pytest.raises(PabulibError, match="two different scores") as info:
+        parse_pb_text(_points_file("scoring", "v1;1,2,1;2,1,3\nv2;2;1"))
+    assert info.value.line_no == 20
+
+
+def test_costs_with_a_decimal_point_are_read_exactly() -> None:
+    text = _with_line(16, "1;100.0;2;Park;1").replace("2;50;1;", "2;50.25;1;")
+    election = parse_pb_text(text)
+    assert [p.cost for p in election.projects] == [100, Fraction(201, 4)]
+    assert isinstance(election.projects[0].cost, int)
+    (leniency,) = election.leniencies
+    assert (leniency.code, leniency.count, leniency.lines) == ("decimal_cost", 2, (16, 17))
+    setup = tally_setup(election)
+    # Counted in hundredths so that 50.25 is a whole number; Add1 still adds one unit a voter.
+    assert setup.scale == 100 and setup.params.add1_step == 100
+    assert [p.cost for p in setup.projects] == [10_000, 5_025]
+    assert setup.budget == 12_000
+    result = setup.run()
+    assert result.selected == ("1",)
+    assert setup.in_currency(result.remaining) == 20
+    assert setup.in_currency(result.outcome("2").explanation.cost or 0) == Fraction(201, 4)
+
+
+def test_fractional_costs_that_just_fit_are_funded() -> None:
+    # 70.3 + 49.7 = 120 exactly: in floating point the sum is 120.00000000000001.
+    text = _with_line(16, "1;70.3;2;Park;1").replace("2;50;1;", "2;49.7;1;")
+    result = run_tally(parse_pb_text(text))
+    assert result.selected == ("1", "2") and result.remaining == 0
+    written = format_pb(
+        meta=META_FOR_WRITER, projects=parse_pb_text(text).projects, ballots=[Ballot(("1",))]
+    )
+    assert "\n1;70.3;" in written and "\n2;49.7;" in written
+    assert [p.cost for p in parse_pb_text(written).projects] == [
+        Fraction(703, 10),
+        Fraction(497, 10),
+    ]
+
+
+def test_a_stray_quote_is_read_as_text() -> None:
+    election = parse_pb_text(_with_line(17, '2;50;1;"Bench" by the kiosk;0'))
+    assert election.projects[1].name == '"Bench" by the kiosk'
+    (leniency,) = election.leniencies
+    assert (leniency.code, leniency.lines) == ("stray_quote", (17,))
+    # An unclosed quote would swallow the rest of the file; read as text, every line is kept.
+    election = parse_pb_text(_with_line(17, '2;50;1;"Bench;0'))
+    assert election.projects[1].name == '"Bench'
+    assert election.num_voters == 2 and election.ballots[0].choices == ("1", "2")
+    assert election.leniencies[0].lines == (17,)
+    # Quoted fields that are valid CSV are no leniency, even spanning lines.
+    assert parse_pb_text(SAMPLE).leniencies == ()
+    spanning = parse_pb_text(_with_line(17, '2;50;1;"Bench\nby the kiosk";0'))
+    assert spanning.projects[1].name == "Bench\nby the kiosk"
+    assert spanning.leniencies == ()
+
+
+# --- greedy-custom and --rule --------------------------------------------------------------------
+
+RESERVE_COMMENT = (
+    "#1: At the beginning, we sort projects based on the number of votes. Then, we fund projects "
+    "until the next project on the list does not fit within the budget. Finally, if the "
+    "remaining budget is enough to fund at least {share}% of that project, we fund it as well "
+    "with the external reserve funds."
+)
+
+
+def _custom(comment: str | None, unit: str = "Town") -> str:
+    extra = "" if comment is None else f"\ncomment;{comment}"
+    return _with_line(11, f"rule;greedy-custom{extra}").replace("unit;Town", f"unit;{unit}")
+
+
+def test_greedy_custom_reads_poznans_reserve_from_the_comment() -> None:
+    setup = tally_setup(parse_pb_text(_custom(RESERVE_COMMENT.format(share=80))))
+    assert (setup.rule, setup.rule_source, setup.caveats) == ("greedy-reserve", "comment", ())
+    assert setup.params.reserve_share == Fraction(4, 5)
+    setup = tally_setup(parse_pb_text(_custom(RESERVE_COMMENT.format(share="62,5"))))
+    assert setup.params.reserve_share == Fraction(5, 8)
+    # Budget 120: project 1 (100) is funded, 20 is left for project 2 (50): 40% of it.
+    election = parse_pb_text(_custom(RESERVE_COMMENT.format(share=40)))
+    result = run_tally(election)
+    assert result.selected == ("1", "2") and result.reserve_used == 30
+    assert [m.project_id for m in compare_with_recorded(election, result)] == ["2"]
+
+
+def test_greedy_custom_of_poznan_without_the_share_takes_80_percent() -> None:
+    setup = tally_setup(parse_pb_text(_custom(None, unit="Poznań")))
+    assert (setup.rule, setup.rule_source) == ("greedy-reserve", "unit")
+    assert setup.params.reserve_share == Fraction(4, 5)
+
+
+def test_another_greedy_custom_is_counted_as_greedy_with_a_caveat() -> None:
+    for comment in (None, "#1: Projects for schools get half of the budget.", "#1: 80% reserve"):
+        setup = tally_setup(parse_pb_text(_custom(comment)))
+        if comment and "reserve" in comment:
+            assert setup.rule == "greedy-reserve"
+            continue
+        assert (setup.rule, setup.caveats) == ("greedy", ("custom_rule_not_applied",))
+
+
+def test_selected_2_is_the_reserve_only_under_the_reserve_rule() -> None:
+    text = _custom(RESERVE_COMMENT.format(share=40)).replace('quotes""";0', 'quotes""";2')
+    election = parse_pb_text(text)
+    assert [p.selected for p in election.projects] == [1, 2]
+    assert compare_with_recorded(election, run_tally(election)) == ()
+    # Under greedy a 2 is not reproducible, so it is compared as not funded: greedy agrees.
+    assert compare_with_recorded(election, run_tally(election, "greedy")) == ()
+    # Recorded as reserve-funded, funded plainly (the budget covers it): a difference.
+    roomy = parse_pb_text(text.replace("budget;120", "budget;150"))
+    (mismatch,) = compare_with_recorded(roomy, run_tally(roomy))
+    assert (mismatch.project_id, mismatch.expected, mismatch.computed) == (
+        "2",
+        "reserve",
+        "funded",
+    )
+
+
+def test_a_given_rule_overrides_meta_even_one_not_counted_here() -> None:
+    election = parse_pb_text(_with_line(11, "rule;lottery"))
+    with pytest.raises(UnsupportedRuleError):
+        tally_setup(election)
+    setup = tally_setup(election, "greedy")
+    assert (setup.rule, setup.rule_source, setup.meta_rule) == ("greedy", "option", "lottery")
+    assert tally_setup(election, "equalshares").params.mes_completion == "none"
+    assert tally_setup(election, "equal-shares").params.mes_completion == "add1"
+    assert tally_setup(election, "greedy-reserve").params.reserve_share is None
+    with pytest.raises(ValueError, match="unknown rule"):
+        tally_setup(election, "dice")
+
+
+def test_selected_3_is_never_reproduced() -> None:
+    election = parse_pb_text(SAMPLE.replace("1;100;2;Park;1", "1;100;2;Park;3"))
+    (mismatch,) = compare_with_recorded(election, run_tally(election))
+    assert (mismatch.project_id, mismatch.recorded, mismatch.expected, mismatch.computed) == (
+        "1",
+        3,
+        "not_funded",
+        "funded",
+    )

@@ -47,8 +47,18 @@ def test_never_spends_more_than_the_budget(
 ) -> None:
     budget, projects, ballots, params = election
     result = RULES[rule](budget, projects, ballots, params)
-    assert result.cost_used <= budget
-    assert result.remaining == budget - result.cost_used >= 0
+    # Only Poznań's reserve rule has money from outside the budget, and only for one project.
+    assert result.cost_used - result.reserve_used <= budget
+    assert result.remaining == budget - result.cost_used + result.reserve_used >= 0
+    if rule == "greedy-reserve":
+        reserved = [o for o in result.outcomes if o.explanation.code == "funded_from_reserve"]
+        assert len(reserved) <= 1
+        assert result.reserve_used == sum((o.explanation.reserve or 0) for o in reserved)
+        for o in reserved:
+            assert result.reserve_used <= Fraction(1, 5) * o.cost
+            assert result.remaining == 0
+    else:
+        assert result.reserve_used == 0
     assert result.cost_used == sum(p.cost for p in projects if p.id in result.funded_ids)
     assert len(set(result.selected)) == len(result.selected)
     assert not result.funded_ids & params.withdrawn
@@ -56,7 +66,9 @@ def test_never_spends_more_than_the_budget(
     assert len(funded_groups) == len(set(funded_groups))
     for outcome in result.outcomes:
         assert outcome.funded == (outcome.project_id in result.funded_ids)
-        assert outcome.funded == (outcome.explanation.code in ("funded", "mes_bought"))
+        assert outcome.funded == (
+            outcome.explanation.code in ("funded", "funded_from_reserve", "mes_bought")
+        )
 
 
 @settings(database=None, max_examples=300, deadline=None)
