@@ -216,6 +216,7 @@ def count_file(path: Path, rule_name: str | None) -> Counted:
             f"META names the rule {error.rule!r}, which cannot be counted here; give one with "
             "--rule",
             election,
+            status="not_counted",
         )
     result = setup.run()
     recorded_kept = election.has_recorded_outcome
@@ -265,8 +266,12 @@ def count_file(path: Path, rule_name: str | None) -> Counted:
     return Counted(path, summary, election, setup, result, mismatches)
 
 
-def _failed(path: Path, message: str, election: Election | None = None) -> Counted:
-    summary: dict[str, Any] = {"file": path.name, "status": "error", "error": message}
+def _failed(
+    path: Path, message: str, election: Election | None = None, *, status: str = "error"
+) -> Counted:
+    """A file that could not be read (``error``) or whose rule is not counted here
+    (``not_counted``)."""
+    summary: dict[str, Any] = {"file": path.name, "status": status, "error": message}
     if election is not None:
         summary["meta_rule"] = election.meta.get("rule", "")
     return Counted(path, summary, election, error=message)
@@ -289,6 +294,7 @@ class RuleSummary:
     reproduced: int = 0
     differs: int = 0
     counted: int = 0
+    not_counted: int = 0
     error: int = 0
     differing: list[str] = field(default_factory=list)
 
@@ -304,13 +310,14 @@ class RuleSummary:
             "reproduced": self.reproduced,
             "differs": self.differs,
             "counted": self.counted,
+            "not_counted": self.not_counted,
             "error": self.error,
             "differing": self.differing,
         }
 
 
 def summarise(results: Iterable[Counted]) -> dict[str, RuleSummary]:
-    """Per rule applied (per META rule for files that could not be counted)."""
+    """Per rule applied (per META rule for files not counted, ``?`` for unreadable ones)."""
     by_rule: dict[str, RuleSummary] = {}
     for counted in results:
         key = str(counted.summary.get("rule") or counted.summary.get("meta_rule") or "?")
@@ -396,6 +403,8 @@ def _one_line(counted: Counted) -> str:
     s = counted.summary
     if counted.status == "error":
         return f"{s['file']}: error: {s['error']}"
+    if counted.status == "not_counted":
+        return f"{s['file']}: not counted: {s['error']}"
     head = f"{s['file']}: rule {s['rule']} (META: {s['meta_rule']})"
     if counted.status == "reproduced":
         tail = "reproduces the recorded outcome"
@@ -414,12 +423,12 @@ def _summary_lines(by_rule: Mapping[str, RuleSummary], files: int, seconds: floa
     yield f"{files} files in {seconds:.1f} s"
     yield (
         f"{'rule':<26} {'files':>6} {'reproduced':>11} {'differs':>8} {'no outcome':>11} "
-        f"{'errors':>7}"
+        f"{'rule unknown':>13} {'errors':>7}"
     )
     for rule, s in by_rule.items():
         yield (
             f"{rule:<26} {s.files:>6} {s.reproduced:>11} {s.differs:>8} {s.counted:>11} "
-            f"{s.error:>7}"
+            f"{s.not_counted:>13} {s.error:>7}"
         )
 
 

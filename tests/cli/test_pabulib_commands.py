@@ -62,6 +62,7 @@ def test_a_folder_is_counted_file_by_file_with_a_summary_per_rule(runner):
         "reproduced": 1,
         "differs": 0,
         "counted": 0,
+        "not_counted": 0,
         "error": 0,
         "differing": [],
     }
@@ -259,19 +260,34 @@ def test_the_plain_output_ends_with_leniencies_caveats_and_differences(runner, t
 def test_a_folder_with_a_broken_file_reports_it_and_fails(runner, tmp_path):
     _pb(tmp_path, "a_good.pb", SMALL)
     _pb(tmp_path, "b_bad.pb", SMALL.replace("5;B,C", "5;B,Z"))
+    _pb(tmp_path, "c_unknown.pb", SMALL.replace("rule;greedy", "rule;unknown"))
     (tmp_path / "notes.txt").write_text("not a .pb file", encoding="utf-8")
     result = runner.invoke(args=["pabulib", "tally", str(tmp_path), "--json"])
     assert result.exit_code == 1
-    good, bad, last = (json.loads(line) for line in result.output.splitlines())
+    good, bad, unknown, last = (json.loads(line) for line in result.output.splitlines())
+    assert unknown["status"] == "not_counted" and "give one with --rule" in unknown["error"]
+    assert last["summary"]["unknown"]["not_counted"] == 1
     assert (good["file"], good["status"]) == ("a_good.pb", "reproduced")
     assert bad == {
         "file": "b_bad.pb",
         "status": "error",
         "error": "line 26: vote names unknown project id 'Z'",
     }
-    assert last["files"] == 2 and last["summary"]["greedy"]["reproduced"] == 1
+    assert last["files"] == 3 and last["summary"]["greedy"]["reproduced"] == 1
     assert last["summary"]["?"]["error"] == 1
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = runner.invoke(args=["pabulib", "tally", str(empty)])
     assert nothing.exit_code != 0 and "no .pb files found" in nothing.output
+
+
+def test_a_rule_not_counted_here_is_not_an_error_in_a_folder(runner, tmp_path):
+    _pb(tmp_path, "a.pb", SMALL)
+    _pb(tmp_path, "b.pb", SMALL.replace("rule;greedy", "rule;unknown"))
+    result = runner.invoke(args=["pabulib", "tally", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "b.pb: not counted: META names the rule 'unknown'" in result.output
+    with_rule = runner.invoke(args=["pabulib", "tally", str(tmp_path), "--rule", "greedy"])
+    assert with_rule.exit_code == 0 and "b.pb: rule greedy (META: unknown): reproduces" in (
+        with_rule.output
+    )
