@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from ..domain.pabulib import (
     tally_setup,
 )
 from ..domain.tally import PABULIB_RULES, RULES, TallyResult
+from ..domain.tally.greedy import DEFAULT_RESERVE_SHARE
 
 # Words for the codes the count and the reader give (this command speaks English, as the files'
 # research community does; the web pages word the app's own counts in zh-CN and en).
@@ -68,27 +70,16 @@ MONEY_KEYS = ("cost", "remaining", "payment_per_voter", "supporters_money", "res
 
 
 def amount_text(value: int | Fraction | str, scale: int = 1) -> str:
-    """An amount in currency units: exact when it has a short decimal form, else rounded to
-    hundredths and marked with ~."""
+    """An amount in currency units: exact when it has at most six decimals, else rounded to
+    hundredths and marked with ~ (an MES payment such as 1000000/6586)."""
     exact = Fraction(value) / scale
     if exact.denominator == 1:
         return str(exact.numerator)
-    hundredths = exact * 100
-    if hundredths.denominator == 1:
-        return f"{float(exact):.2f}"
-    places = 0
-    den = exact.denominator
-    while den % 10 == 0 or den % 2 == 0 or den % 5 == 0:
-        if den % 10 == 0:
-            den //= 10
-        elif den % 2 == 0:
-            den //= 2
-        else:
-            den //= 5
-        places += 1
-    if den == 1 and places <= 6:
-        return f"{float(exact):.{places}f}"
-    return f"~{float(exact):.2f}"
+    for places in range(2, 7):  # cents as money is written: 20000.50
+        shifted = exact * 10**places
+        if shifted.denominator == 1:
+            return str(Decimal(shifted.numerator).scaleb(-places))
+    return "~" + str(Decimal(round(exact * 100)).scaleb(-2))
 
 
 def explanation_words(explanation: Mapping[str, Any], scale: int = 1) -> str:
@@ -227,6 +218,7 @@ def count_file(path: Path, rule_name: str | None) -> Counted:
     status = "counted" if not recorded_kept else "differs" if mismatches else "reproduced"
     summary: dict[str, Any] = {
         "file": path.name,
+        "path": str(path),
         "status": status,
         "rule": setup.rule,
         "rule_source": setup.rule_source,
@@ -261,8 +253,8 @@ def count_file(path: Path, rule_name: str | None) -> Counted:
             for m in mismatches
         ],
     }
-    if setup.params.reserve_share is not None and setup.rule == "greedy-reserve":
-        summary["reserve_share"] = str(setup.params.reserve_share)
+    if setup.rule == "greedy-reserve":
+        summary["reserve_share"] = str(setup.params.reserve_share or DEFAULT_RESERVE_SHARE)
     return Counted(path, summary, election, setup, result, mismatches)
 
 
@@ -271,7 +263,12 @@ def _failed(
 ) -> Counted:
     """A file that could not be read (``error``) or whose rule is not counted here
     (``not_counted``)."""
-    summary: dict[str, Any] = {"file": path.name, "status": status, "error": message}
+    summary: dict[str, Any] = {
+        "file": path.name,
+        "path": str(path),
+        "status": status,
+        "error": message,
+    }
     if election is not None:
         summary["meta_rule"] = election.meta.get("rule", "")
     return Counted(path, summary, election, error=message)

@@ -59,6 +59,7 @@ from .tally.base import (
     TallyResult,
     VoteType,
 )
+from .tally.greedy import DEFAULT_RESERVE_SHARE
 
 WITHDRAWN_COST = 999_999_999
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -687,7 +688,7 @@ def tally_setup(election: Election, rule: str | None = None) -> TallySetup:
         source = "option"
         if name == "greedy-reserve":
             custom = _custom_rule(meta)
-            share = custom[1] if custom is not None else None
+            share = custom[1] if custom is not None else DEFAULT_RESERVE_SHARE
     threshold = _meta_int(meta, "min_project_score_threshold")
     if source == "meta" and meta_rule == "greedy-threshold" and threshold is None:
         caveats.append("threshold_missing")
@@ -754,7 +755,7 @@ def _custom_rule(meta: Mapping[str, str]) -> tuple[str, Fraction, str] | None:
                 if 0 < share <= 1:
                     return "greedy-reserve", share, "comment"
     if meta.get("unit", "").strip().lower() in POZNAN_UNITS:
-        return "greedy-reserve", Fraction(4, 5), "unit"
+        return "greedy-reserve", DEFAULT_RESERVE_SHARE, "unit"
     return None
 
 

@@ -270,6 +270,7 @@ def test_a_folder_with_a_broken_file_reports_it_and_fails(runner, tmp_path):
     assert (good["file"], good["status"]) == ("a_good.pb", "reproduced")
     assert bad == {
         "file": "b_bad.pb",
+        "path": str(tmp_path / "b_bad.pb"),
         "status": "error",
         "error": "line 26: vote names unknown project id 'Z'",
     }
@@ -290,4 +291,54 @@ def test_a_rule_not_counted_here_is_not_an_error_in_a_folder(runner, tmp_path):
     with_rule = runner.invoke(args=["pabulib", "tally", str(tmp_path), "--rule", "greedy"])
     assert with_rule.exit_code == 0 and "b.pb: rule greedy (META: unknown): reproduces" in (
         with_rule.output
+    )
+
+
+def test_every_reason_has_its_words_and_amounts_read_as_money():
+    from typing import get_args
+
+    from microprojects.cli.pabulib_tally import amount_text, explanation_words
+    from microprojects.domain.tally import ReasonCode
+
+    example = {
+        "cost": 1000,
+        "score": 3,
+        "remaining": "800",
+        "threshold": 5,
+        "excluded_by": "7",
+        "stopped_at": "8",
+        "mes_round": 2,
+        "supporters": 4,
+        "payment_per_voter": "250",
+        "supporters_money": "500000/6586",
+        "reserve": "200",
+        "reserve_share": "4/5",
+    }
+    for code in get_args(ReasonCode):
+        words = explanation_words({**example, "code": code})
+        assert words != code and "{" not in words, code
+    assert "a reserve paid the other 200" in explanation_words(
+        {**example, "code": "funded_from_reserve"}
+    )
+    assert "at least 80% of it" in explanation_words({**example, "code": "funded_from_reserve"})
+    assert "only ~75.92 left" in explanation_words({**example, "code": "mes_not_affordable"})
+    assert [amount_text(v, 100) for v in (2_000_050, 2_000_000, 12_345)] == [
+        "20000.50",
+        "20000",
+        "123.45",
+    ]
+    assert amount_text(Fraction(1, 8)) == "0.125" and amount_text(Fraction(1, 3)) == "~0.33"
+
+
+def test_the_reserve_rule_given_by_hand_takes_80_percent(runner, tmp_path):
+    path = _pb(tmp_path, "small.pb", SMALL)
+    result = runner.invoke(args=["pabulib", "tally", str(path), "--rule", "greedy-reserve"])
+    assert result.exit_code == 0, result.output
+    # 20,000 left for B (25,000): 80% of it, so a reserve pays 5,000; then the count stops.
+    assert "rule greedy-reserve (given with --rule; a reserve pays for the next project if 80%" in (
+        result.output
+    )
+    assert "funded 2 projects costing 55000, of which a reserve paid 5000" in result.output
+    assert "project B: the file records it not funded (selected=0); here it is funded from a " in (
+        result.output
     )

@@ -446,7 +446,7 @@ def test_a_given_rule_overrides_meta_even_one_not_counted_here() -> None:
     assert (setup.rule, setup.rule_source, setup.meta_rule) == ("greedy", "option", "lottery")
     assert tally_setup(election, "equalshares").params.mes_completion == "none"
     assert tally_setup(election, "equal-shares").params.mes_completion == "add1"
-    assert tally_setup(election, "greedy-reserve").params.reserve_share is None
+    assert tally_setup(election, "greedy-reserve").params.reserve_share == Fraction(4, 5)
     with pytest.raises(ValueError, match="unknown rule"):
         tally_setup(election, "dice")
 
