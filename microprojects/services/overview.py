@@ -2,13 +2,22 @@
 
 Every figure comes from a GROUP BY over the cycles chosen by district, street and year, so a page
 makes the same number of queries however many cycles, projects, ballots or ratings there are.
-The year of a cycle is the local year of its ``voting_at``. Money is allocated by the funded
-lines of each cycle's latest count (its stored ``cost_fen``, not the proposal's current cost),
-spent by the spending entries of its projects' implementation records.
+The year of a cycle is the local year of its own first date, ``collecting_at`` (a cycle that
+opens in December and votes in January belongs to the year it opened, the year its title
+names). Money is allocated by the funded lines of each cycle's latest count (its stored
+``cost_fen``, not the proposal's current cost), spent by the spending entries of its projects'
+implementation records.
 
 Turnout is counted as on a cycle's results page (``services.voting.turnout``): participations
 over the residents verified today in the cycle's communities (a street's cycle: every community
-of the street); only cycles whose voting has opened take part in it.
+of the street); only cycles whose voting has opened take part in it. The totals count people, not
+cycles: a resident verified in a community with two cycles (or in a street with its own cycle) is
+one resident, and a voter who voted in both is one voter.
+
+Projects by implementation status are the funded lines of the latest counts, each with its
+record's status; a funded project without a record yet (not final, or not opened by the
+committee) has made no progress and is counted as not started. So the statuses add up to the
+projects funded.
 """
 
 from __future__ import annotations
@@ -130,8 +139,8 @@ class Totals:
     spent_fen: int
     funded: int
     completed: int
-    voted: int  # in the cycles whose voting has opened
-    eligible: int  # verified residents of those cycles, each cycle counted apart
+    voted: int  # distinct voters of the cycles whose voting has opened
+    eligible: int  # distinct verified residents of those cycles' communities
     ratings: int
     mean_stars: float | None
 
@@ -171,8 +180,8 @@ def choices(zone: tzinfo) -> Choices:
         if street_id is not None:
             streets[district_id].append(StreetChoice(street_id, street_name, district_id))
     districts = tuple(DistrictChoice(i, n, tuple(streets[i])) for i, n in names.items())
-    votes = db.session.scalars(select(Cycle.voting_at).distinct()).all()
-    years = sorted({local_year(at, zone) for at in votes}, reverse=True)
+    starts = db.session.scalars(select(Cycle.collecting_at).distinct()).all()
+    years = sorted({local_year(at, zone) for at in starts}, reverse=True)
     return Choices(districts, tuple(years))
 
 
@@ -231,7 +240,7 @@ def scope(filters: Filters, zone: tzinfo) -> Select[tuple[int]]:
         )
     if filters.year is not None:
         start, end = _year_bounds(filters.year, zone)
-        query = query.where(Cycle.voting_at >= start, Cycle.voting_at < end)
+        query = query.where(Cycle.collecting_at >= start, Cycle.collecting_at < end)
     return query
 
 
@@ -245,12 +254,12 @@ def overview(filters: Filters, *, now: datetime, zone: tzinfo) -> Overview:
             joinedload(Cycle.community).joinedload(Community.street),
             joinedload(Cycle.street),
         )
-        .order_by(Cycle.voting_at.desc(), Cycle.id.desc())
+        .order_by(Cycle.collecting_at.desc(), Cycle.id.desc())
     ).all()
     money = _allocations(chosen)
     spent, community_spent = _spending(chosen)
     statuses, completed = _implementation(chosen)
-    voted, verified, verified_in_street = _turnout(chosen)
+    voted, verified, verified_in_street, streets = _turnout(chosen)
     ratings, mean = db.session.execute(
         select(func.count(Rating.id), func.avg(Rating.stars))
         .join(Proposal, Proposal.id == Rating.proposal_id)
@@ -273,7 +282,7 @@ def overview(filters: Filters, *, now: datetime, zone: tzinfo) -> Overview:
                 title=cycle.title,
                 community=cycle.community.name if cycle.community is not None else None,
                 street=street.name,
-                year=local_year(cycle.voting_at, zone),
+                year=local_year(cycle.collecting_at, zone),
                 phase=cycle.phase(now),
                 budget_fen=cycle.budget_fen,
                 counted=cycle.id in money.counted,
@@ -285,7 +294,17 @@ def overview(filters: Filters, *, now: datetime, zone: tzinfo) -> Overview:
                 eligible=eligible,
             )
         )
-    opened = [r for r in rows if r.voting_opened]
+    opened_ids = {r.id for r in rows if r.voting_opened}
+    # Each community once, whether one cycle, two, or its street's cycle covers it.
+    communities: set[int] = set()
+    for cycle in cycles:
+        if cycle.id not in opened_ids:
+            continue
+        if cycle.community is not None:
+            communities.add(cycle.community.id)
+        else:
+            communities.update(c for c, s in streets.items() if s == cycle.street_id)
+    voters = _distinct_voters(opened_ids)
     totals = Totals(
         cycles=len(rows),
         budget_fen=sum(r.budget_fen for r in rows),
@@ -293,8 +312,8 @@ def overview(filters: Filters, *, now: datetime, zone: tzinfo) -> Overview:
         spent_fen=sum(r.spent_fen for r in rows),
         funded=sum(r.funded for r in rows),
         completed=sum(r.completed for r in rows),
-        voted=sum(r.voted for r in opened),
-        eligible=sum(r.eligible for r in opened),
+        voted=voters,
+        eligible=sum(verified.get(c, 0) for c in communities),
         ratings=int(ratings or 0),
         mean_stars=round(float(mean), 2) if mean is not None else None,
     )
@@ -389,23 +408,41 @@ def _spending(chosen: Select[tuple[int]]) -> tuple[dict[int, int], dict[int, int
 
 
 def _implementation(chosen: Select[tuple[int]]) -> tuple[dict[str, int], dict[int, int]]:
-    """Implementation records per status (every status, in order) and completed or accepted
-    ones per cycle."""
+    """The funded projects of the latest counts per status (every status, in order; one
+    without a record is not started), and completed or accepted records per cycle."""
     statuses: dict[str, int] = {s.value: 0 for s in Status}
-    completed: dict[int, int] = defaultdict(int)
-    for cycle_id, status, n in db.session.execute(
-        select(Implementation.cycle_id, Implementation.status, func.count())
-        .where(Implementation.cycle_id.in_(chosen))
-        .group_by(Implementation.cycle_id, Implementation.status)
+    latest = (
+        select(Count.cycle_id, func.max(Count.number).label("number"))
+        .where(Count.cycle_id.in_(chosen))
+        .group_by(Count.cycle_id)
+        .subquery()
+    )
+    status = func.coalesce(Implementation.status, Status.NOT_STARTED.value)
+    for name, n in db.session.execute(
+        select(status, func.count())
+        .select_from(Count)
+        .join(latest, and_(Count.cycle_id == latest.c.cycle_id, Count.number == latest.c.number))
+        .join(CountOutcome, CountOutcome.count_id == Count.id)
+        .outerjoin(Implementation, Implementation.proposal_id == CountOutcome.proposal_id)
+        .where(CountOutcome.funded.is_(True))
+        .group_by(status)
     ):
-        statuses[status] = statuses.get(status, 0) + int(n)
-        if status in DONE:
-            completed[cycle_id] += int(n)
+        statuses[name] = statuses.get(name, 0) + int(n)
+    completed: dict[int, int] = defaultdict(int)
+    for cycle_id, n in db.session.execute(
+        select(Implementation.cycle_id, func.count())
+        .where(Implementation.cycle_id.in_(chosen), Implementation.status.in_(DONE))
+        .group_by(Implementation.cycle_id)
+    ):
+        completed[cycle_id] += int(n)
     return statuses, completed
 
 
-def _turnout(chosen: Select[tuple[int]]) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-    """Participations per cycle; verified residents per community and per street."""
+def _turnout(
+    chosen: Select[tuple[int]],
+) -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, int]]:
+    """Participations per cycle; verified residents per community and per street; the street
+    of every community that has verified residents."""
     voted = {
         cycle_id: int(n)
         for cycle_id, n in db.session.execute(
@@ -416,6 +453,7 @@ def _turnout(chosen: Select[tuple[int]]) -> tuple[dict[int, int], dict[int, int]
     }
     verified: dict[int, int] = {}
     verified_in_street: dict[int, int] = defaultdict(int)
+    streets: dict[int, int] = {}
     for community_id, street_id, n in db.session.execute(
         select(Residency.community_id, Community.street_id, func.count())
         .join(Community, Community.id == Residency.community_id)
@@ -424,7 +462,22 @@ def _turnout(chosen: Select[tuple[int]]) -> tuple[dict[int, int], dict[int, int]
     ):
         verified[community_id] = int(n)
         verified_in_street[street_id] += int(n)
-    return voted, verified, verified_in_street
+        streets[community_id] = street_id
+    return voted, verified, verified_in_street, streets
+
+
+def _distinct_voters(cycle_ids: set[int]) -> int:
+    """Voters of these cycles, each once however many of them they voted in."""
+    if not cycle_ids:
+        return 0
+    return int(
+        db.session.scalar(
+            select(func.count(func.distinct(Participation.voter_key))).where(
+                Participation.cycle_id.in_(sorted(cycle_ids))
+            )
+        )
+        or 0
+    )
 
 
 def _by_community(allocated: dict[int, int], spent: dict[int, int]) -> list[CommunityMoney]:

@@ -36,17 +36,19 @@ RULE_TEXTS: dict[str, Any] = {
     "equal-shares": _l(
         "The budget is divided equally among the voters. A project is funded when the voters "
         "who chose it can pay its cost together from their shares; at each step the project "
-        "that costs each of its supporters least is bought first. Then every voter's share is "
-        "raised one unit at a time and the count is repeated, as long as the result still fits "
-        "the real budget, so that little money is left unused."
+        "that costs each of its supporters least is bought first. Then, as a step of the "
+        "method, every voter's share is raised notionally one unit at a time and the count is "
+        "repeated, as long as the projects it funds still fit the real budget. Money that no "
+        "remaining project's supporters can pay for stays unspent: the page says how much."
     ),
     "equal-shares-comparison": _l(
         "The budget is divided equally among the voters. A project is funded when the voters "
         "who chose it can pay its cost together from their shares; at each step the project "
-        "that costs each of its supporters least is bought first. Then every voter's share is "
-        "raised one unit at a time, as long as the result fits the real budget. Finally the "
-        "result is compared with the one of 'most votes first', and the one that more voters "
-        "prefer is kept."
+        "that costs each of its supporters least is bought first. Then, as a step of the "
+        "method, every voter's share is raised notionally one unit at a time, as long as the "
+        "projects it funds still fit the real budget. Finally the result is compared with the "
+        "one of 'most votes first', and the one that more voters prefer is kept. Money that "
+        "the kept result does not use stays unspent: the page says how much."
     ),
 }
 
@@ -129,37 +131,9 @@ def explanation(
     if code == "withdrawn":
         return gettext("Withdrawn: it was no longer on offer when the votes were counted.")
     if code == "mes_bought":
-        text = gettext(
-            "Funded in round %(round)s: its %(supporters)s supporters had %(money)s together; "
-            "each paid up to %(payment)s of the cost of %(cost)s.",
-            round=e.get("mes_round"),
-            supporters=e.get("supporters"),
-            money=m("supporters_money"),
-            payment=m("payment_per_voter"),
-            cost=m("cost"),
-        )
-        payments = e.get("payments") or []
-        if len(payments) > 1:
-            text += " " + gettext(
-                "Supporters with less money left paid all they had: %(detail)s.",
-                detail=gettext(", ").join(
-                    gettext(
-                        "%(voters)s paid %(amount)s",
-                        voters=p["voters"],
-                        amount=money(p["amount"], count, currency),
-                    )
-                    for p in payments
-                ),
-            )
-        return text
+        return _mes_bought(e, count, currency)
     if code == "mes_not_affordable":
-        return gettext(
-            "Not funded: its %(supporters)s supporters had only %(money)s left together when "
-            "the money ran out, less than its cost of %(cost)s.",
-            supporters=e.get("supporters"),
-            money=m("supporters_money"),
-            cost=m("cost"),
-        )
+        return _mes_not_affordable(e, count, currency)
     return str(code)
 
 
@@ -183,19 +157,224 @@ def comparison_text(count: Count) -> str | None:
     )
 
 
-def mes_text(count: Count, currency: str = "CNY") -> str | None:
-    """For the Method of Equal Shares: each voter's share, first and as finally raised."""
-    info = count.result.get("mes")
+def _shares(count: Count) -> tuple[Fraction, Fraction] | None:
+    """Each voter's real share of the budget (budget / voters) and how far the completion step
+    raised it, notionally, in the count's unit; None for a count without Equal Shares."""
+    info = count.result.get("mes") if count.result else None
     if not info:
         return None
-    initial = money(info["initial_budget_per_voter"], count, currency)
-    final = money(info["budget_per_voter"], count, currency)
-    if info["initial_budget_per_voter"] == info["budget_per_voter"]:
-        return gettext("Each voter's share was %(initial)s.", initial=initial)
-    return gettext(
-        "Each voter's share started at %(initial)s and was raised to %(final)s, the most at "
-        "which the funded projects still fit the budget; the amounts below are those of that "
-        "last round.",
-        initial=initial,
-        final=final,
+    share = Fraction(info["initial_budget_per_voter"])
+    return share, Fraction(info["budget_per_voter"]) - share
+
+
+def figure(amount: Fraction | str | int, count: Count) -> str:
+    """A notional amount of the method, written as a plain number: never as money."""
+    fen = Fraction(amount) * count.fen_per_unit
+    exact = Decimal(fen.numerator) / Decimal(fen.denominator)
+    return format_yuan(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)))
+
+
+def _paid(e: Mapping[str, Any], count: Count, currency: str) -> str:
+    payments = e.get("payments") or []
+    if len(payments) == 1:
+        return gettext(
+            "each of them paid %(amount)s", amount=money(payments[0]["amount"], count, currency)
+        )
+    return gettext(", ").join(
+        gettext(
+            "%(voters)s paid %(amount)s each",
+            voters=p["voters"],
+            amount=money(p["amount"], count, currency),
+        )
+        for p in payments
     )
+
+
+def _real_left(e: Mapping[str, Any], raised: Fraction) -> Fraction:
+    """What the supporters had left of their real shares: the money the method counted, less
+    what the completion step added to each of them."""
+    return Fraction(e["supporters_money"]) - int(e.get("supporters") or 0) * raised
+
+
+def _mes_bought(e: Mapping[str, Any], count: Count, currency: str) -> str:
+    shares = _shares(count)
+    share, raised = shares if shares else (Fraction(0), Fraction(0))
+    supporters = int(e.get("supporters") or 0)
+    left = _real_left(e, raised)
+    cost = Fraction(e["cost"])
+    words = {
+        "round": e.get("mes_round"),
+        "supporters": supporters,
+        "share": money(share, count, currency),
+        "shares": money(supporters * share, count, currency),
+        "cost": money(cost, count, currency),
+        "paid": _paid(e, count, currency),
+    }
+    if left >= cost:
+        return gettext(
+            "Funded in round %(round)s. Each voter's share of the budget is %(share)s; its "
+            "%(supporters)s supporters' shares come to %(shares)s. When its turn came they had "
+            "%(left)s of them left, enough for its cost of %(cost)s: %(paid)s.",
+            left=money(left, count, currency),
+            **words,
+        )
+    if left <= 0:
+        return gettext(
+            "Funded in round %(round)s by the completion step. Each voter's share of the budget "
+            "is %(share)s; its %(supporters)s supporters' shares come to %(shares)s, but they "
+            "had spent them all on the projects funded before it. The completion step (see "
+            "above the table) let them pay its cost of %(cost)s, because the funded projects "
+            "still fit the budget: %(paid)s.",
+            **words,
+        )
+    return gettext(
+        "Funded in round %(round)s by the completion step. Each voter's share of the budget is "
+        "%(share)s; its %(supporters)s supporters' shares come to %(shares)s. When its turn came "
+        "they had %(left)s of them left, %(short)s short of its cost of %(cost)s. The completion "
+        "step (see above the table) let them pay the rest, because the funded projects still "
+        "fit the budget: %(paid)s.",
+        left=money(left, count, currency),
+        short=money(cost - left, count, currency),
+        **words,
+    )
+
+
+def _mes_not_affordable(e: Mapping[str, Any], count: Count, currency: str) -> str:
+    shares = _shares(count)
+    share, raised = shares if shares else (Fraction(0), Fraction(0))
+    supporters = int(e.get("supporters") or 0)
+    left = _real_left(e, raised)
+    cost = Fraction(e["cost"])
+    words = {
+        "supporters": supporters,
+        "share": money(share, count, currency),
+        "shares": money(supporters * share, count, currency),
+        "cost": money(cost, count, currency),
+    }
+    if supporters == 0:
+        return gettext("Not funded: no voter chose it.")
+    if supporters * share < cost:
+        return gettext(
+            "Not funded: its supporters could not pay it. Each voter's share of the budget is "
+            "%(share)s; its %(supporters)s supporters' shares come to only %(shares)s, less than "
+            "its cost of %(cost)s even before paying for anything else.",
+            **words,
+        )
+    if left <= 0:
+        return gettext(
+            "Not funded: its supporters could not pay it. Each voter's share of the budget is "
+            "%(share)s; its %(supporters)s supporters' shares come to %(shares)s, but they spent "
+            "them all on projects funded before it, and its cost is %(cost)s.",
+            **words,
+        )
+    return gettext(
+        "Not funded: its supporters could not pay it. Each voter's share of the budget is "
+        "%(share)s; its %(supporters)s supporters' shares come to %(shares)s, but after paying "
+        "for the projects funded before it they had only %(left)s left, less than its cost of "
+        "%(cost)s.",
+        left=money(left, count, currency),
+        **words,
+    )
+
+
+def method_step(outcome: CountOutcome, count: Count) -> str | None:
+    """The completion step's notional figures for ``outcome``'s project, worded as a step of
+    the method and never as money; None when the count raised no share."""
+    e: dict[str, Any] = outcome.explanation
+    shares = _shares(count)
+    if shares is None or shares[1] <= 0 or "supporters_money" not in e:
+        return None
+    share, raised = shares
+    if e.get("code") == "mes_bought":
+        return gettext(
+            "Step of the method, not money: in the run that was kept every share counted as "
+            "%(notional)s instead of %(share)s, and its supporters held %(held)s of these "
+            "counting units when its turn came.",
+            notional=figure(share + raised, count),
+            share=figure(share, count),
+            held=figure(e["supporters_money"], count),
+        )
+    if e.get("code") == "mes_not_affordable":
+        return gettext(
+            "Step of the method, not money: even with every share counted as %(notional)s "
+            "instead of %(share)s, its supporters held %(held)s of these counting units at the "
+            "end, less than its cost of %(cost)s.",
+            notional=figure(share + raised, count),
+            share=figure(share, count),
+            held=figure(e["supporters_money"], count),
+            cost=figure(e["cost"], count),
+        )
+    return None
+
+
+def mes_text(count: Count, currency: str = "CNY") -> str | None:
+    """For the Method of Equal Shares: each voter's real share of the budget."""
+    shares = _shares(count)
+    if shares is None:
+        return None
+    return gettext(
+        "Each voter's share of the budget is %(share)s: the budget of %(budget)s divided among "
+        "the %(voters)s voters. Every amount in yuan below is real money from these shares.",
+        share=money(shares[0], count, currency),
+        budget=money(Fraction(count.budget_fen, count.fen_per_unit), count, currency),
+        voters=count.num_ballots,
+    )
+
+
+def mes_method_text(count: Count) -> str | None:
+    """The completion step (Add1) in words, as a step of the method: its figures are no money."""
+    shares = _shares(count)
+    if shares is None or shares[1] <= 0:
+        return None
+    share, raised = shares
+    return gettext(
+        "Step of the method (Add1 completion), not money: to use more of the budget, the count "
+        "was run again with every share counted a little higher each time, from %(share)s up "
+        "to %(notional)s, and the last result whose funded projects still fit the real budget "
+        "was kept. These raised figures only decide which projects are funded; nobody has "
+        "more money than their share.",
+        share=figure(share, count),
+        notional=figure(share + raised, count),
+    )
+
+
+def unspent_text(
+    count: Count, outcomes: list[CountOutcome], names: Mapping[int, str], currency: str = "CNY"
+) -> str | None:
+    """How much of the budget the count leaves unspent, and why."""
+    left_fen = count.budget_fen - count.cost_used_fen
+    if left_fen <= 0 or count.budget_fen <= 0:
+        return None
+    left = money(Fraction(left_fen, count.fen_per_unit), count, currency)
+    pct = f"{100 * left_fen / count.budget_fen:.1f}%"
+    unfunded = [o for o in outcomes if not o.funded]
+    unpaid = [o for o in unfunded if o.explanation.get("code") == "mes_not_affordable"]
+    fits = [o for o in unfunded if o.cost_fen <= left_fen]
+    if unpaid:
+        text = gettext(
+            "%(left)s (%(pct)s of the budget) is left unspent: no remaining project could be "
+            "paid by its supporters.",
+            left=left,
+            pct=pct,
+        )
+        if not fits:
+            return (
+                text + " " + gettext("Every project not funded also costs more than what is left.")
+            )
+        return (
+            text
+            + " "
+            + gettext(
+                "%(names)s would fit in what is left, but this method funds a project only when "
+                "its own supporters can pay for it.",
+                names=gettext(", ").join(f"“{names[o.proposal_id]}”" for o in fits),
+            )
+        )
+    if unfunded and not fits:
+        return gettext(
+            "%(left)s (%(pct)s of the budget) is left unspent: every project that was not "
+            "funded costs more than that.",
+            left=left,
+            pct=pct,
+        )
+    return gettext("%(left)s (%(pct)s of the budget) is left unspent.", left=left, pct=pct)

@@ -31,10 +31,12 @@ def _figures(**filters):
     return ov.overview(ov.Filters(**filters), now=utcnow(), zone=ZONE)
 
 
-def _cycle_at(place, committee, title, voting_at):
-    """A closed cycle of ``place`` whose voting opened at ``voting_at`` (naive UTC)."""
+def _cycle_at(place, committee, title, opens_at, voting_after=timedelta(days=20)):
+    """A closed cycle of ``place`` that opened at ``opens_at`` (naive UTC), its voting
+    ``voting_after`` later."""
+    voting_at = opens_at + voting_after
     dates = {
-        "collecting_at": voting_at - timedelta(days=20),
+        "collecting_at": opens_at,
         "screening_at": voting_at - timedelta(days=10),
         "voting_at": voting_at,
         "publication_at": voting_at + timedelta(days=10),
@@ -66,14 +68,15 @@ def test_a_counted_cycle_in_figures(ctx, world):
         "和平南街道",
     )
     assert row.phase is Phase.PUBLICATION and row.counted
-    assert row.year == ov.local_year(cycle.voting_at, ZONE)
+    assert row.year == ov.local_year(cycle.collecting_at, ZONE)
     assert (row.allocated_fen, row.funded, row.voted, row.eligible) == (30_000 * YUAN, 2, 3, 5)
     assert figures.by_category == [("设施维修", 30_000 * YUAN)]
     assert [(m.name, m.street, m.allocated_fen, m.spent_fen) for m in figures.by_community] == [
         ("振兴社区", "和平南街道", 30_000 * YUAN, 0)
     ]
+    # Both funded projects wait for the results to be final: funded, no progress, not started.
     assert figures.by_status == [
-        ("not_started", 0),
+        ("not_started", 2),
         ("in_progress", 0),
         ("completed", 0),
         ("accepted", 0),
@@ -132,7 +135,7 @@ def test_filters_by_district_street_and_year(ctx, world):
     b, committee_b = _people(world, "b")
     mine, _, _ = f.counted_cycle(a, committee_a, title="振兴社区 本年")
     theirs, _, _ = f.counted_cycle(b, committee_b, title="白龙社区 本年")
-    # Voting opened at 01:00 on 1 January 2025 in Haikou: 2025 there, 2024 in UTC.
+    # Opened at 01:00 on 1 January 2025 in Haikou: 2025 there, 2024 in UTC.
     new_year = _cycle_at(a, committee_a, "振兴社区 2025", datetime(2024, 12, 31, 17, 0))
     admin = db.session.get(User, world.ids["admin"])
     elsewhere = places.ensure_community(
@@ -153,7 +156,7 @@ def test_filters_by_district_street_and_year(ctx, world):
     assert titles(year=2025) == sorted([new_year.title, far.title])
     assert titles(year=2024) == []
     assert titles(year=2025, district_id=meilan) == [new_year.title]
-    this_year = ov.local_year(mine.voting_at, ZONE)
+    this_year = ov.local_year(mine.collecting_at, ZONE)
     assert titles(year=this_year, street_id=a.street_id) == [mine.title]
     # Figures follow the filter: B's cycle and its 30,000 yuan are gone.
     street_a = _figures(street_id=a.street_id).totals
@@ -266,3 +269,44 @@ def test_the_number_of_queries_does_not_grow_with_cycles_or_projects(ctx, world)
     db.session.expire_all()
     more = _statements(_figures)
     assert few == more, (few, more)
+
+
+def test_a_cycle_is_filed_under_the_year_it_opens_not_the_year_it_votes(ctx, world):
+    a, committee = _people(world)
+    # Opens on 20 December 2025 (Haikou), votes on 9 January 2026: a 2025 cycle.
+    late = _cycle_at(a, committee, "2025 年振兴社区微实事", datetime(2025, 12, 19, 16, 0))
+    assert late.voting_at.year == 2026
+    assert [r.title for r in _figures(year=2025).cycles] == [late.title]
+    assert _figures(year=2026).cycles == []
+    [row] = _figures().cycles
+    assert row.year == 2025
+    assert 2026 not in ov.choices(ZONE).years
+
+
+def test_a_community_with_two_cycles_and_a_streets_cycle_counts_its_residents_once(ctx, world):
+    a, committee_a = _people(world)
+    admin = db.session.get(User, world.ids["admin"])
+    first, _, _ = f.counted_cycle(a, committee_a, title="第一期")
+    second, _, _ = f.counted_cycle(a, committee_a, title="第二期")
+    start = utcnow() - timedelta(days=21)
+    data = cycles.CycleInput(
+        title="和平南街道统筹", budget_fen=100_000 * YUAN,
+        collecting_at=start, screening_at=start + timedelta(days=10),
+        voting_at=start + timedelta(days=20), publication_at=start + timedelta(days=30),
+        implementation_at=start + timedelta(days=40), closed_at=start + timedelta(days=50),
+    )  # fmt: skip
+    cycles.create_cycle(admin, data, street=db.session.get(Street, a.street_id), now=utcnow())
+    figures = _figures()
+    # Each cycle alone counts every verified resident of A ...
+    verified_in_a = {row.eligible for row in figures.cycles}
+    assert len(verified_in_a) == 1
+    [in_a] = verified_in_a
+    assert in_a > 0
+    # ... and the whole counts them once, as it counts once who voted in both cycles.
+    voters = {
+        p.voter_key
+        for p in db.session.scalars(select(ov.Participation)).all()
+        if p.cycle_id in (first.id, second.id)
+    }
+    assert (figures.totals.eligible, figures.totals.voted) == (in_a, len(voters))
+    assert sum(row.eligible for row in figures.cycles) == 3 * in_a

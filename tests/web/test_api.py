@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import json
 import re
@@ -136,7 +137,55 @@ def test_any_site_may_read_it_and_every_page_links_to_its_description(client):
     response = client.get("/api/v1/cycles")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Set-Cookie" not in response.headers
-    assert 'href="/api/v1/openapi.json"' in client.get("/").get_data(as_text=True)
+    # Every page's footer leads people to the open-data page, which leads programs on.
+    assert '<a href="/open-data">开放数据</a>' in client.get("/").get_data(as_text=True)
+    page = client.get("/open-data").get_data(as_text=True)
+    assert 'href="/api/v1/openapi.json"' in page and 'href="/api/v1/"' in page
+
+
+@pytest.mark.parametrize("root", ["/api/v1", "/api/v1/"])
+def test_the_root_of_the_api_lists_its_addresses(app, client, doc, root):
+    response = client.get(root)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    body = response.get_json()
+    _validator(doc, _schema(doc, "/", 200)).validate(body)
+    assert body["openapi"] == "/api/v1/openapi.json" and body["documentation"] == "/open-data"
+    assert body["licence"]["name"] == "CC BY 4.0"
+    routes = {
+        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.index"
+    }
+    assert {e["path"] for e in body["endpoints"]} == routes
+    for endpoint in body["endpoints"]:
+        if "{" not in endpoint["path"]:
+            assert client.get(endpoint["path"]).status_code == 200, endpoint
+
+
+def test_the_open_data_page_is_readable_and_self_contained(client):
+    response = client.get("/open-data")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "<h1>开放数据</h1>" in text
+    for words in ("有哪些数据", "下载", "供程序使用：数据接口（API）", "许可协议", "CC BY 4.0"):
+        assert words in text, words
+    # Each address with an example request and a short example response.
+    assert text.count("请求示例") == text.count("返回示例") >= 5
+    for path in ("/api/v1/cycles", "/api/v1/cycles/{id}/results", "/api/v1/projects/{id}"):
+        assert f"<code>{path}" in text
+    for example in re.findall(r"<pre><code>(GET [^<]*)</code></pre>", text):
+        answer = client.get(html.unescape(example.removeprefix("GET ")))
+        # A real address of the API: its answer is JSON (an id this city lacks is its 404).
+        assert answer.is_json and answer.status_code in (200, 400, 404), example
+    assert len(text) < 20_000
+    # Served whole by the app: no outside script, style, font or image; within the CSP.
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', text):
+        assert asset.startswith(("/", "#", "https://creativecommons.org/")), asset
+    assert "<script>" not in text and "style=" not in text
+    assert 'href="/overview.csv" download' in text
+    english = client.get("/open-data", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>Open data</h1>" in english and "Example request" in english
 
 
 def test_the_served_description_is_valid_openapi_and_describes_every_route(app, client, doc):

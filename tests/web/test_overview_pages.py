@@ -47,7 +47,7 @@ def city(app, world):
             "a_street": a.street_id,
             "b_street": b.street_id,
             "district": a.street.district_id,
-            "year": local_year(other.voting_at, ZoneInfo("Asia/Shanghai")),
+            "year": local_year(other.collecting_at, ZoneInfo("Asia/Shanghai")),
         }
 
 
@@ -88,7 +88,8 @@ def test_anyone_sees_the_city_in_figures(client, city):
     assert re.findall(r'class="money">([^<]*)<', b_row) == ["35,000 元", "30,000 元", "0 元"]
     # The status chart in Chinese words, the same figures in its table.
     assert '<td>已完工</td><td class="num">1</td>' in text
-    assert '<td>未开始</td><td class="num">0</td>' in text
+    # A's second funded project and B's two have made no progress: not started.
+    assert '<td>未开始</td><td class="num">3</td>' in text
 
 
 def test_the_charts_are_drawn_on_the_server_within_the_csp(client, city):
@@ -209,4 +210,135 @@ def test_the_page_does_not_grow_with_cycles_or_projects(app, world):
     more_filtered = page_queries(app, f"/overview?street={street}")
     assert (few, few_filtered) == (more, more_filtered), (few, few_filtered, more, more_filtered)
     _, text = _page(app.test_client())
-    assert text.count('<a class="small" href="/cycles/') == 5
+    # Every cycle but the one still collecting has been counted and links to its results.
+    assert text.count('<a class="small" href="/cycles/') == 4
+
+
+def _by_hand(zone):
+    """The overview's figures counted from the rows themselves, in plain Python."""
+    from microprojects.domain.phases import Phase
+    from microprojects.models import (
+        Count,
+        Cycle,
+        Implementation,
+        Participation,
+        Residency,
+    )
+
+    at = utcnow()
+    every = db.session.scalars(select(Cycle)).all()
+    communities = db.session.scalars(select(Community)).all()
+    before = (Phase.UPCOMING, Phase.COLLECTING, Phase.SCREENING)
+    opened = [c for c in every if c.phase(at) not in before]
+    covered = set()
+    for c in opened:
+        if c.community_id is not None:
+            covered.add(c.community_id)
+        else:
+            covered.update(k.id for k in communities if k.street_id == c.street_id)
+    verified = [r for r in db.session.scalars(select(Residency)).all() if r.status == "verified"]
+    opened_ids = {c.id for c in opened}
+    voters = {
+        p.voter_key
+        for p in db.session.scalars(select(Participation)).all()
+        if p.cycle_id in opened_ids
+    }
+    latest = {}
+    for count in db.session.scalars(select(Count)).all():
+        if count.cycle_id not in latest or count.number > latest[count.cycle_id].number:
+            latest[count.cycle_id] = count
+    funded = [o for count in latest.values() for o in count.outcomes if o.funded]
+    records = {r.proposal_id: r for r in db.session.scalars(select(Implementation)).all()}
+    statuses = {"not_started": 0, "in_progress": 0, "completed": 0, "accepted": 0}
+    for o in funded:
+        record = records.get(o.proposal_id)
+        statuses[record.status if record else "not_started"] += 1
+    return {
+        "cycles": len(every),
+        "eligible": len([r for r in verified if r.community_id in covered]),
+        "voted": len(voters),
+        "funded": len(funded),
+        "allocated": sum(o.cost_fen for o in funded),
+        "statuses": statuses,
+        "counted": set(latest),
+        "years": {c.id: local_year(c.collecting_at, zone) for c in every},
+    }
+
+
+def test_the_figures_are_those_counted_by_hand(app, client, city):
+    """Community A with a second counted cycle and a cycle opening in December that votes in
+    January; the page, its CSV and a count by hand over the rows agree."""
+    import csv
+    import io
+    from datetime import datetime, timedelta
+
+    zone = ZoneInfo("Asia/Shanghai")
+    with app.app_context():
+        from microprojects.models import Cycle
+
+        a_cycle = db.session.get(Cycle, city["a"])
+        place = a_cycle.community
+        committee = db.session.get(User, a_cycle.created_by_id)
+        f.counted_cycle(place, committee, votes=((0,), (1,), (0, 2)), title="第二期")
+        opens = datetime(2025, 12, 19, 16, 0)  # 20 December 2025 in Haikou; votes in 2026
+        f.cycle(
+            place, committee, title="跨年的一期", collecting_at=opens,
+            screening_at=opens + timedelta(days=10), voting_at=opens + timedelta(days=20),
+            publication_at=opens + timedelta(days=30),
+            implementation_at=opens + timedelta(days=40), closed_at=opens + timedelta(days=50),
+        )  # fmt: skip
+        hand = _by_hand(zone)
+        late_id = db.session.scalar(select(Cycle.id).where(Cycle.title == "跨年的一期"))
+    status, text = _page(client, headers=EN)
+    assert status == 200
+    stats = dict((label, value) for value, label in _stats(text))
+    assert stats["cycles"] == str(hand["cycles"])
+    assert stats["projects funded"] == str(hand["funded"])
+    assert stats["allocated by the votes"] == f"{hand['allocated'] // 100:,} yuan"
+    turnout = f"turnout: {hand['voted']} of {hand['eligible']} verified residents voted"
+    assert turnout in stats
+    for name, n in hand["statuses"].items():
+        label = {"not_started": "Not started", "in_progress": "In progress",
+                 "completed": "Completed", "accepted": "Accepted (验收)"}[name]  # fmt: skip
+        assert f'<td>{label}</td><td class="num">{n}</td>' in text, (name, n)
+    assert sum(hand["statuses"].values()) == hand["funded"]
+    linked = set(map(int, re.findall(r'<a class="small" href="/cycles/(\d+)/results">', text)))
+    assert linked == hand["counted"]
+    assert hand["years"][late_id] == 2025
+    rows = re.findall(r"<tr>\s*<td><a href=\"/cycles/(\d+)\">(.*?)</tr>", text, re.S)
+    years = {int(k): re.findall(r"<td>(\d{4})</td>", v)[0] for k, v in rows}
+    assert years == {k: str(v) for k, v in hand["years"].items()}
+    # The download: the same figures, a line per cycle and the totals.
+    assert '<a class="button secondary" href="/overview.csv" download>' in text
+    response = client.get("/overview.csv", headers=EN)
+    assert response.mimetype == "text/csv"
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert table[0][:6] == ["Cycle", "Community or street", "Street", "Year", "Phase",
+                            "Budget (yuan)"]  # fmt: skip
+    assert len(table) == 1 + hand["cycles"] + 1
+    total = table[-1]
+    assert total[0] == f"Total: {hand['cycles']} cycles"
+    assert total[7] == f"{hand['allocated'] // 100}.{hand['allocated'] % 100:02d}"
+    assert (total[9], total[11], total[12]) == (
+        str(hand["funded"]),
+        str(hand["voted"]),
+        str(hand["eligible"]),
+    )
+
+
+def test_the_download_follows_the_filters_in_chinese(client, city):
+    _, text = _page(client, f"/overview?street={city['b_street']}")
+    assert f'href="/overview.csv?street={city["b_street"]}" download' in text
+    response = client.get(f"/overview.csv?street={city['b_street']}")
+    table = response.get_data().decode("utf-8-sig").splitlines()
+    assert table[0].startswith("轮次,社区或街道,街道,年份,阶段,预算（元）")
+    assert len(table) == 3 and "白龙社区微实事" in table[1]
+    assert ",35000.00," in table[1] and ",30000.00," in table[1]
+    assert (
+        f'filename="overview-street-{city["b_street"]}.csv"'
+        in (response.headers["Content-Disposition"])
+    )
+    # A value that names nothing is dropped, as on the page: every cycle.
+    assert len(client.get("/overview.csv?year=next").get_data().splitlines()) == 4

@@ -190,3 +190,104 @@ def test_visitors_share_a_kept_page_that_follows_every_change(app, counted, worl
     login(client, "resident_a")
     assert 'name="csrf_token"' in client.get(path).get_data(as_text=True)
     assert "提出异议</button>" in client.get(path).get_data(as_text=True)
+
+
+# --- the results in real money, and the table for Excel ----------------------------------------
+
+
+def _text(html_text):
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", " ", html_text))
+
+
+def test_equal_shares_is_explained_in_real_money_and_the_completion_as_a_step(app, world):
+    """Four voters share a 35,000 budget: 8,750 yuan each. Three choose the 10,000 project, one
+    the 20,000 and one the 30,000. Only the completion step funds the 20,000 one; the 30,000 one
+    is more than its single supporter's share, and 5,000 yuan stays unspent."""
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, _, count = f.counted_cycle(
+            place, admin, votes=((0, 1), (0,), (2,), (0,)), tally_rule="equal-shares"
+        )
+        cycle_id = cycle.id
+        mes = count.result["mes"]
+    share = 35_000 // 4
+    assert mes["initial_budget_per_voter"] == str(share)  # in the count's unit, yuan
+    page = app.test_client().get(f"/cycles/{cycle_id}/results").get_data(as_text=True)
+    words = _text(page)
+    assert f"每位投票人分到的预算份额是 {share:,} 元：预算 35,000 元 平均分给 4 位投票人。" in words
+    assert (
+        "有 5,000 元（占预算的 14.3%）没有花出去：剩下的项目没有一个是它的支持者付得起的。"
+    ) in words
+    assert "而且每个未获资助的项目，费用都超过剩下的钱。" in words
+    # The 10,000 project: three supporters' shares, all left in round 1, each pays a third.
+    assert (
+        f"第 1 轮获得资助。每位投票人分到的预算份额是 {share:,} 元；它的 3 位支持者的份额合计 "
+        f"{3 * share:,} 元。轮到它时，他们的份额还剩 {3 * share:,} 元，够付它的费用 10,000 元："
+        "每人出 约 3,333.33 元。"
+    ) in words
+    # The 20,000 project: its supporter had 8,750 - 3,333.33 left, short by 14,583.33.
+    assert "第 2 轮靠补足步骤获得资助。" in words
+    assert (
+        "轮到它时，他们的份额只剩 约 5,416.67 元，比它的费用 20,000 元 少 约 14,583.33 元。"
+    ) in words
+    # The 30,000 project: more than its only supporter's whole share.
+    assert (
+        f"未获资助：它的支持者付不起。每位投票人分到的预算份额是 {share:,} 元；它的 1 位支持者的"
+        f"份额合计只有 {share:,} 元，即使一分钱都没花在别的项目上，也不够付它的费用 30,000 元。"
+    ) in words
+    # The notional figures come after, marked as a step of the method, never in yuan.
+    steps = re.findall(r'class="(?:small )?method-step">(.*?)</(?:span|p)>', page, re.S)
+    assert len(steps) == 1 + 3
+    for step in steps:
+        assert step.startswith("计算方法的一步") and "元" not in step, step
+    assert "这样剩下不用的钱就很少" not in words
+    assert "剩下的钱如果没有哪个项目的支持者付得起，就不花出去" in words
+    # Nothing of the old wording that called the notional money the supporters'.
+    assert "合计有" not in re.sub(r"合计有 [\d,.]+ 个计算单位", "", words)
+
+
+def test_the_results_table_opens_in_excel_in_the_pages_language(app, counted):
+    import csv
+    import io
+
+    cycle_id, _ = counted
+    client = app.test_client()
+    page = client.get(f"/cycles/{cycle_id}/results").get_data(as_text=True)
+    table = f'href="/cycles/{cycle_id}/results-table.csv" download>'
+    assert table + "下载结果表（可用 Excel 打开）" in page
+    assert f'href="/api/v1/cycles/{cycle_id}/results.csv">机器可读的结果 CSV' in page
+    assert "供程序使用：" in page
+    response = client.get(f"/cycles/{cycle_id}/results-table.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM that tells Excel it is UTF-8
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == ["名次", "项目", "类别", "票数", "费用（元）", "结果", "原因", "结果状态"]
+    assert [r[4] for r in rows[1:]] == ["10000.00", "20000.00", "30000.00"]
+    assert [r[5] for r in rows[1:]] == ["获资助", "获资助", "未获资助"]
+    assert rows[3][6] == "未获资助：轮到它时只剩 5,000 元，不够付它的费用 30,000 元。"
+    assert {r[7] for r in rows[1:]} == {"公示中：可以提出异议"}
+    english = client.get(
+        f"/cycles/{cycle_id}/results-table.csv", headers={"Accept-Language": "en"}
+    ).get_data()
+    header = english.decode("utf-8-sig").splitlines()[0]
+    assert header == "Rank,Project,Category,Votes,Cost (yuan),Result,Why,Results status"
+    # The machine CSV keeps its columns, in fen and codes, whatever the language.
+    machine = client.get(f"/api/v1/cycles/{cycle_id}/results.csv").get_data().decode("utf-8-sig")
+    assert machine.splitlines()[0] == (
+        "count_number,status,rank,proposal_id,title,category,cost_fen,score,funded,explanation"
+    )
+    assert ",1000000," in machine and ",did_not_fit" in machine
+
+
+def test_the_results_table_before_the_count_and_of_no_cycle(app, world):
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, _ = f.voting_cycle(place, admin)
+        cycle_id = cycle.id
+    client = app.test_client()
+    body = client.get(f"/cycles/{cycle_id}/results-table.csv").get_data().decode("utf-8-sig")
+    assert body.splitlines() == ["名次,项目,类别,票数,费用（元）,结果,原因,结果状态"]
+    assert client.get("/cycles/999999/results-table.csv").status_code == 404

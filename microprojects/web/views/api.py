@@ -523,6 +523,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def yuan_cell(fen: int) -> str:
+    """An amount of fen as yuan with two decimals, as a spreadsheet reads a number."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan}.{cents:02d}"
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """UTF-8 with a byte-order mark, so that Excel opens the Chinese intact."""
     buffer = io.StringIO()
@@ -623,7 +630,57 @@ def projects_csv() -> ResponseReturnValue:
     return csv_response(name, PROJECT_COLUMNS, rows)
 
 
-# --- the description --------------------------------------------------------------------------
+# --- the index and the description -----------------------------------------------------------
+
+LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+
+# Every endpoint, as the index lists it and the open-data page shows it: (endpoint, the address
+# with its parameters as {name}, what it gives). The page words the descriptions for people.
+ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    ("api.cycles", "/api/v1/cycles", "Cycles, filtered by district, street, community, year."),
+    ("api.cycles_csv", "/api/v1/cycles.csv", "The same cycles as CSV."),
+    ("api.cycle", "/api/v1/cycles/{cycle_id}", "One cycle."),
+    (
+        "api.cycle_results",
+        "/api/v1/cycles/{cycle_id}/results",
+        "A cycle's stored count with every project's explanation, earlier counts, objections "
+        "and turnout.",
+    ),
+    (
+        "api.cycle_results_csv",
+        "/api/v1/cycles/{cycle_id}/results.csv",
+        "The latest count's lines as CSV (amounts in fen, reasons as codes).",
+    ),
+    (
+        "api.projects",
+        "/api/v1/projects",
+        "Projects (of one cycle with ?cycle=), with their count line and implementation.",
+    ),
+    ("api.projects_csv", "/api/v1/projects.csv", "The same projects as CSV."),
+    ("api.project", "/api/v1/projects/{proposal_id}", "One project."),
+    ("api.openapi", "/api/v1/openapi.json", "The OpenAPI 3.1 description of this API."),
+)
+
+
+@bp.get("/", strict_slashes=False)
+def index() -> ResponseReturnValue:
+    """A small index for programs that start at the API's root."""
+    return jsonify(
+        {
+            "name": "微实事 open data",
+            "description": (
+                "Read-only public data: cycles, projects, stored counts, objections, turnout "
+                "aggregates, implementation and spending. Nothing about a person. Money in fen "
+                "(1/100 yuan), times in UTC."
+            ),
+            "licence": LICENCE,
+            "documentation": url_for("overview.open_data"),
+            "openapi": url_for("api.openapi"),
+            "endpoints": [
+                {"path": path, "description": text} for _endpoint, path, text in ENDPOINTS
+            ],
+        }
+    )
 
 
 @functools.cache

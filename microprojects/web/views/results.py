@@ -30,10 +30,18 @@ from ...domain.permissions import Action
 from ...models import Community, Count, CountOutcome, Cycle
 from ...services import counting, publication
 from ...services.errors import ServiceError
-from ..explain import comparison_text, explanation, mes_text
+from ..explain import (
+    comparison_text,
+    explanation,
+    mes_method_text,
+    mes_text,
+    method_step,
+    unspent_text,
+)
 from ..forms.implementation import AnswerObjectionForm, ObjectionForm
 from ..forms.voting import CountForm
 from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
+from .api import csv_response, yuan_cell
 from .helpers import committee_required, community_cycle_or_404, cycle_or_404, flash_error, now
 
 bp = Blueprint("results", __name__)
@@ -47,6 +55,8 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         else {}
     )
     ranked = sorted(count.outcomes, key=lambda o: o.rank) if count else []
+    steps = {o.id: method_step(o, count) for o in ranked} if count else {}
+    project_names = {o.proposal_id: o.proposal.display_title for o in ranked}
     by_category: dict[str, int] = {}
     for o in ranked:
         if o.funded:
@@ -59,12 +69,15 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         "explained": explained,
         "comparison": comparison_text(count) if count else None,
         "mes_note": mes_text(count, cycle.currency) if count else None,
+        "mes_method": mes_method_text(count) if count else None,
+        "method_steps": steps,
+        "unspent": (unspent_text(count, ranked, project_names, cycle.currency) if count else None),
         "max_score": max((o.score for o in ranked), default=0),
         "status": publication.status_of(cycle, now(), count).value,
         "status_labels": RESULTS_STATUS_LABELS,
         "objections": objections,
         "objection_labels": OBJECTION_STATUS_LABELS,
-        "project_names": {o.proposal_id: o.proposal.display_title for o in ranked},
+        "project_names": project_names,
         "by_category": sorted(by_category.items(), key=lambda kv: -kv[1]),
         "turnout": counting.read_turnout(cycle, count) if count else None,
     }
@@ -180,6 +193,34 @@ def counted_ballots(cycle_id: int) -> ResponseReturnValue:
             "Cache-Control": "public, max-age=300",
         },
     )
+
+
+@bp.get("/cycles/<int:cycle_id>/results-table.csv")
+def results_table(cycle_id: int) -> ResponseReturnValue:
+    """The latest count for people with a spreadsheet: headed in the page's language, amounts in
+    yuan with two decimals, the outcome and its reason in words. Programs read
+    ``api.cycle_results_csv``, whose columns never change with the language."""
+    cycle = cycle_or_404(cycle_id)
+    count = counting.load_latest_count(cycle)
+    per_vote = count is None or count.params.get("vote_type") in ("approval", "choose-1")
+    unit = _("yuan") if cycle.currency == "CNY" else cycle.currency
+    header = [
+        _("Rank"), _("Project"), _("Category"), _("Votes") if per_vote else _("Points"),
+        _("Cost (%(unit)s)", unit=unit), _("Result"), _("Why"), _("Results status"),
+    ]  # fmt: skip
+    rows = []
+    if count is not None:
+        names = {str(o.proposal_id): o.proposal.display_title for o in count.outcomes}
+        status = str(RESULTS_STATUS_LABELS[publication.status_of(cycle, now(), count).value])
+        for o in sorted(count.outcomes, key=lambda o: o.rank):
+            rows.append(
+                [
+                    o.rank, o.proposal.display_title, o.proposal.category, o.score,
+                    yuan_cell(o.cost_fen), _("Funded") if o.funded else _("Not funded"),
+                    explanation(o, count, names, cycle.currency), status,
+                ]
+            )  # fmt: skip
+    return csv_response(f"cycle-{cycle.id}-results-table.csv", header, rows)
 
 
 @bp.route("/c/<slug>/committee/cycles/<int:cycle_id>/count", methods=["GET", "POST"])
