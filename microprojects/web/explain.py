@@ -350,25 +350,22 @@ def unspent_text(
     unfunded = [o for o in outcomes if not o.funded]
     unpaid = [o for o in unfunded if o.explanation.get("code") == "mes_not_affordable"]
     fits = [o for o in unfunded if o.cost_fen <= left_fen]
-    if unpaid:
-        text = gettext(
+    if unpaid and not fits:
+        return gettext(
             "%(left)s (%(pct)s of the budget) is left unspent: no remaining project could be "
-            "paid by its supporters.",
+            "paid by its supporters, and every project not funded also costs more than what is "
+            "left.",
             left=left,
             pct=pct,
         )
-        if not fits:
-            return (
-                text + " " + gettext("Every project not funded also costs more than what is left.")
-            )
-        return (
-            text
-            + " "
-            + gettext(
-                "%(names)s would fit in what is left, but this method funds a project only when "
-                "its own supporters can pay for it.",
-                names=gettext(", ").join(f"“{names[o.proposal_id]}”" for o in fits),
-            )
+    if unpaid:
+        return gettext(
+            "%(left)s (%(pct)s of the budget) is left unspent: no remaining project could be "
+            "paid by its supporters. %(names)s would fit in what is left, but this method funds "
+            "a project only when its own supporters can pay for it.",
+            left=left,
+            pct=pct,
+            names=gettext(", ").join(f"“{names[o.proposal_id]}”" for o in fits),
         )
     if unfunded and not fits:
         return gettext(

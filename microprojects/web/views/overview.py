@@ -113,7 +113,7 @@ def download() -> ResponseReturnValue:
 # response (fields left out are marked …). The examples show the shape, not this city's data.
 API_EXAMPLES: tuple[tuple[str, Any, str, str], ...] = (
     (
-        "/api/v1/cycles?year=2026",
+        "/api/v1/cycles",
         _l("Every cycle, the most recent first; filter by district, street, community or year."),
         "GET /api/v1/cycles?district=美兰区&year=2026",
         """{"cycles": [{"id": 5, "title": "2026 年第二期海达社区微实事",
