@@ -60,9 +60,10 @@ class CycleFilters:
     district_ids: Sequence[int] | None = None
     street_ids: Sequence[int] | None = None
     community: Community | None = None
-    # Voting opens in [voting_from, voting_until), both stored times (UTC).
-    voting_from: datetime | None = None
-    voting_until: datetime | None = None
+    # The cycle opens (its first date, ``collecting_at``) in [opens_from, opens_until), both
+    # stored times (UTC): the year of a cycle, as the city overview files it.
+    opens_from: datetime | None = None
+    opens_until: datetime | None = None
 
 
 def _with_places() -> Any:
@@ -93,10 +94,10 @@ def find_cycles(filters: CycleFilters) -> list[Cycle]:
         stmt = stmt.where(
             or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id)
         )
-    if filters.voting_from is not None:
-        stmt = stmt.where(Cycle.voting_at >= filters.voting_from)
-    if filters.voting_until is not None:
-        stmt = stmt.where(Cycle.voting_at < filters.voting_until)
+    if filters.opens_from is not None:
+        stmt = stmt.where(Cycle.collecting_at >= filters.opens_from)
+    if filters.opens_until is not None:
+        stmt = stmt.where(Cycle.collecting_at < filters.opens_until)
     return list(db.session.scalars(stmt))
 
 

@@ -10,7 +10,7 @@ import html
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import factories as f
@@ -250,8 +250,8 @@ def test_cycles_filtered_by_place_and_year(app, client, doc, world, counted):
     with app.app_context():
         a, _, admin = _people(world)
         street_wide = _street_cycle(admin, a).id
-        voting_at = db.session.get(Cycle, counted["cycle"]).voting_at
-    year = (voting_at + timedelta(hours=8)).year  # Asia/Shanghai
+        opens_at = db.session.get(Cycle, counted["cycle"]).collecting_at
+    year = (opens_at + timedelta(hours=8)).year  # Asia/Shanghai
 
     def ids(query):
         return [c["id"] for c in api(client, doc, f"/api/v1/cycles?{query}", "/cycles")["cycles"]]
@@ -265,6 +265,25 @@ def test_cycles_filtered_by_place_and_year(app, client, doc, world, counted):
     assert counted["cycle"] in ids(f"year={year}")
     assert counted["cycle"] not in ids(f"year={year + 1}") + ids(f"year={year - 1}")
     assert ids("year=2001") == []
+
+
+def test_a_cycle_is_listed_under_the_year_it_opens_as_on_the_overview(app, client, doc, world):
+    with app.app_context():
+        a, committee, _ = _people(world)
+        opens = datetime(2025, 12, 19, 16, 0)  # 20 December 2025 in Haikou; votes in 2026
+        late = f.cycle(
+            a, committee, title="跨年的一期", collecting_at=opens,
+            screening_at=opens + timedelta(days=10), voting_at=opens + timedelta(days=20),
+            publication_at=opens + timedelta(days=30),
+            implementation_at=opens + timedelta(days=40), closed_at=opens + timedelta(days=50),
+        ).id  # fmt: skip
+
+    def ids(query):
+        return [c["id"] for c in api(client, doc, f"/api/v1/cycles?{query}", "/cycles")["cycles"]]
+
+    assert ids("year=2025") == [late] and ids("year=2026") == []
+    overview = client.get("/overview.csv?year=2025").get_data().decode("utf-8-sig")
+    assert "跨年的一期" in overview and ",2025," in overview
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ def _filtered_cycles() -> list[Cycle]:
     """The cycles the query string asks for; a bad filter is a 400 naming the parameter."""
     district_ids = street_ids = None
     community = None
-    voting_from = voting_until = None
+    opens_from = opens_until = None
     district = _text_param("district")
     if district is not None:
         district_ids = opendata.find_district_ids(district)
@@ -138,16 +138,16 @@ def _filtered_cycles() -> list[Cycle]:
     if year is not None:
         if not 1900 <= year <= 9998:
             raise bad_parameter("year", "year must be a year between 1900 and 9998.")
-        # The year in which voting opens, by the local calendar.
-        voting_from = to_utc(datetime(year, 1, 1))
-        voting_until = to_utc(datetime(year + 1, 1, 1))
+        # The year in which the cycle opens, by the local calendar, as the overview files it.
+        opens_from = to_utc(datetime(year, 1, 1))
+        opens_until = to_utc(datetime(year + 1, 1, 1))
     return opendata.find_cycles(
         opendata.CycleFilters(
             district_ids=district_ids,
             street_ids=street_ids,
             community=community,
-            voting_from=voting_from,
-            voting_until=voting_until,
+            opens_from=opens_from,
+            opens_until=opens_until,
         )
     )
 
