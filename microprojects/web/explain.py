@@ -163,6 +163,8 @@ def _shares(count: Count) -> tuple[Fraction, Fraction] | None:
     info = count.result.get("mes") if count.result else None
     if not info:
         return None
+    if not any(str(o.explanation.get("code", "")).startswith("mes_") for o in count.outcomes):
+        return None  # the comparison kept the result of most votes first: no share paid for it
     share = Fraction(info["initial_budget_per_voter"])
     return share, Fraction(info["budget_per_voter"]) - share
 

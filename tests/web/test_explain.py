@@ -17,7 +17,7 @@ def english(app):
         yield
 
 
-def _count(rule="equal-shares", budget=900, used=730, voters=16, raised="12255/100"):
+def _count(rule="equal-shares", budget=900, used=730, voters=16, raised="12255/100", lines=()):
     share = Fraction(budget, voters)
     result = {}
     if rule.startswith("equal-shares"):
@@ -28,9 +28,10 @@ def _count(rule="equal-shares", budget=900, used=730, voters=16, raised="12255/1
             "runs": 2,
             "exact_runs": 0,
         }
+    lines = list(lines) or [_line(9, 1, False, code="mes_not_affordable", supporters_money="0")]
     return Count(
         rule=rule, unit="yuan", budget_fen=budget * 100, cost_used_fen=used * 100,
-        num_ballots=voters, params={"vote_type": "approval"}, result=result,
+        num_ballots=voters, params={"vote_type": "approval"}, result=result, outcomes=lines,
     )  # fmt: skip
 
 
@@ -106,3 +107,10 @@ def test_supporters_paying_different_amounts_are_told_apart(english):
                  mes_round=1)  # fmt: skip
     text = explain.explanation(line, count, {})
     assert text.endswith("of 100 yuan: 2 paid 40 yuan each, 1 paid 20 yuan each.")
+
+
+def test_when_the_comparison_keeps_most_votes_first_no_share_is_spoken_of(english):
+    kept = [_line(1, 800, True, code="funded", remaining="900")]
+    count = _count(rule="equal-shares-comparison", used=800, lines=kept)
+    assert explain.mes_text(count) is None and explain.mes_method_text(count) is None
+    assert explain.method_step(kept[0], count) is None
