@@ -369,7 +369,14 @@ def unspent_text(
             pct=pct,
             names=gettext(", ").join(f"“{names[o.proposal_id]}”" for o in fits),
         )
-    if unfunded and not fits:
+    if not unfunded:
+        return gettext(
+            "%(left)s (%(pct)s of the budget) is left unspent: every project on the ballot was "
+            "funded.",
+            left=left,
+            pct=pct,
+        )
+    if not fits:
         return gettext(
             "%(left)s (%(pct)s of the budget) is left unspent: every project that was not "
             "funded costs more than that.",

@@ -114,3 +114,11 @@ def test_when_the_comparison_keeps_most_votes_first_no_share_is_spoken_of(englis
     count = _count(rule="equal-shares-comparison", used=800, lines=kept)
     assert explain.mes_text(count) is None and explain.mes_method_text(count) is None
     assert explain.method_step(kept[0], count) is None
+
+
+def test_money_left_when_every_project_was_funded(english):
+    count = _count(rule="greedy", used=115)
+    lines = [_line(1, 115, True, code="funded", remaining="900")]
+    assert explain.unspent_text(count, lines, {1: "a"}) == (
+        "785 yuan (87.2% of the budget) is left unspent: every project on the ballot was funded."
+    )
