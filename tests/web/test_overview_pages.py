@@ -342,3 +342,12 @@ def test_the_download_follows_the_filters_in_chinese(client, city):
     )
     # A value that names nothing is dropped, as on the page: every cycle.
     assert len(client.get("/overview.csv?year=next").get_data().splitlines()) == 4
+
+
+def test_a_cycle_title_in_the_download_never_starts_a_formula(app, client, world):
+    with app.app_context():
+        a, committee_a = _people(world, "a")
+        f.cycle(a, committee_a, title="=1+1")
+        f.cycle(a, committee_a, title="@SUM(A1)")
+    table = client.get("/overview.csv").get_data().decode("utf-8-sig").splitlines()
+    assert sorted(line.split(",")[0] for line in table[1:-1]) == ["'=1+1", "'@SUM(A1)"]

@@ -291,3 +291,22 @@ def test_the_results_table_before_the_count_and_of_no_cycle(app, world):
     body = client.get(f"/cycles/{cycle_id}/results-table.csv").get_data().decode("utf-8-sig")
     assert body.splitlines() == ["名次,项目,类别,票数,费用（元）,结果,原因,结果状态"]
     assert client.get("/cycles/999999/results-table.csv").status_code == 404
+
+
+def test_a_title_in_the_results_table_never_starts_a_formula(app, world):
+    import csv
+    import io
+
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, made, _ = f.counted_cycle(place, admin)
+        evil = '=HYPERLINK("http://x","点我")'
+        made[0].ballot_title = evil
+        made[0].category = "+1"
+        db.session.commit()
+        cycle_id = cycle.id
+    body = app.test_client().get(f"/cycles/{cycle_id}/results-table.csv").get_data()
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    first = next(r for r in rows[1:] if "HYPERLINK" in r[1])
+    assert first[1] == "'" + evil and first[2] == "'+1"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
