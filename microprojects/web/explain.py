@@ -224,17 +224,17 @@ def _mes_bought(e: Mapping[str, Any], count: Count, currency: str) -> str:
         return gettext(
             "Funded in round %(round)s by the completion step. Each voter's share of the budget "
             "is %(share)s; its %(supporters)s supporters' shares come to %(shares)s, but they "
-            "had spent them all on the projects funded before it. The completion step (see "
-            "above the table) let them pay its cost of %(cost)s, because the funded projects "
-            "still fit the budget: %(paid)s.",
+            "had spent them all on the projects funded before it. The method's completion step "
+            "let them pay its cost of %(cost)s, because the funded projects still fit the "
+            "budget: %(paid)s.",
             **words,
         )
     return gettext(
         "Funded in round %(round)s by the completion step. Each voter's share of the budget is "
         "%(share)s; its %(supporters)s supporters' shares come to %(shares)s. When its turn came "
-        "they had %(left)s of them left, %(short)s short of its cost of %(cost)s. The completion "
-        "step (see above the table) let them pay the rest, because the funded projects still "
-        "fit the budget: %(paid)s.",
+        "they had %(left)s of them left, %(short)s short of its cost of %(cost)s. The method's "
+        "completion step let them pay the rest, because the funded projects still fit the "
+        "budget: %(paid)s.",
         left=money(left, count, currency),
         short=money(cost - left, count, currency),
         **words,

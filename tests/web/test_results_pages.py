@@ -207,10 +207,10 @@ def test_equal_shares_is_explained_in_real_money_and_the_completion_as_a_step(ap
     is more than its single supporter's share, and 5,000 yuan stays unspent."""
     with app.app_context():
         place, admin = _place_and_admin(world)
-        cycle, _, count = f.counted_cycle(
+        cycle, made, count = f.counted_cycle(
             place, admin, votes=((0, 1), (0,), (2,), (0,)), tally_rule="equal-shares"
         )
-        cycle_id = cycle.id
+        cycle_id, second_id = cycle.id, made[1].id
         mes = count.result["mes"]
     share = 35_000 // 4
     assert mes["initial_budget_per_voter"] == str(share)  # in the count's unit, yuan
@@ -244,6 +244,9 @@ def test_equal_shares_is_explained_in_real_money_and_the_completion_as_a_step(ap
         assert step.startswith("计算方法的一步") and "元" not in step, step
     assert "这样剩下不用的钱就很少" not in words
     assert "剩下的钱如果没有哪个项目的支持者付得起，就不花出去" in words
+    # The project's own page gives the same reason, which stands without the table.
+    project = _text(app.test_client().get(f"/proposals/{second_id}").get_data(as_text=True))
+    assert "计算方法的补足步骤让他们付了差额，因为获资助的项目仍在预算之内" in project
     # Nothing of the old wording that called the notional money the supporters'.
     assert "合计有" not in re.sub(r"合计有 [\d,.]+ 个计算单位", "", words)
 
