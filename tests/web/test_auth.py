@@ -363,6 +363,7 @@ def test_a_resident_registers_with_a_chinese_name_and_logs_in_by_phone(client, a
     # The name is a name, not a login.
     other = post(app.test_client(), "/login", {"login": "王秀英", "password": f.PASSWORD})
     assert other.status_code == 200
+    assert "请用手机号或登录名登录" in other.get_data(as_text=True)
 
 
 def test_two_residents_without_a_login_name_get_different_logins(client, app):
