@@ -170,8 +170,9 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
         say(f"count: {counted.title}")
     _objections(longfeng, "longfeng", now)
     _implementation(haida_old, "haida", haida_old.closed_at - DAY, stages=("accepted",) * 4)
+    say(f"implementation: {haida_old.title}, 4 projects accepted")
     _implementation(haida_now, "haida", now, stages=("in_progress", "completed", None))
-    say("implementation: 海达社区, spending, milestones, updates, ratings, a problem report")
+    say(f"implementation: {haida_now.title}, one project under way, one completed")
     street = places["zhenxing"].street
     whole = _cycle(admin, None, "{year} 年和平南街道微实事（街道统筹）", "street", now,
                    street=street, budget_yuan=1_050_000)  # fmt: skip
@@ -241,8 +242,8 @@ WORKS = {
         "下午的看护老师换了好几次，孩子不太适应。", "已和服务队商定，下一期每班固定两位老师。",
     ),
     "独居老人助餐服务": Works(
-        "海达社区长者饭堂", "确定送餐名单", "服务满三个月回访",
-        "已登记 26 位独居老人，开始每周送餐三次。", "送餐服务已满三个月，回访老人都表示满意。",
+        "海达社区长者饭堂", "确定送餐名单", "服务满一个月回访",
+        "已登记 26 位独居老人，开始每周送餐三次。", "送餐服务已满一个月，回访的老人都表示满意。",
         "周三的午饭有时晚到一个小时，送到时饭菜已经凉了。", "已调整送餐路线，周三改由两位志愿者分头送。",
     ),
 }  # fmt: skip
