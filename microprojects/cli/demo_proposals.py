@@ -41,15 +41,22 @@ PHASES: dict[str, tuple[str, timedelta]] = {
 }
 
 
+def opening(now: datetime) -> datetime:
+    """The last 09:00 in Hainan (UTC+8, no summer time) at or before ``now``, as naive UTC: the
+    demo's phases change then, as an office day begins, whenever the demo is loaded."""
+    morning = now.replace(hour=1, minute=0, second=0, microsecond=0)
+    return morning if morning <= now else morning - DAY
+
+
 def _cycle(
     actor: User, place: Community | None, title: str, key: str, now: datetime, *,
     street: Street | None = None, budget_yuan: int = 300_000,
 ) -> Cycle:  # fmt: skip
-    """The cycle ``key`` of ``PHASES``, in its phase since the time given there. ``title`` has
-    ``{year}``, the year it began."""
+    """The cycle ``key`` of ``PHASES``, in its phase since the time given there, counted from
+    the morning of ``now``. ``title`` has ``{year}``, the year it began."""
     phase, since = PHASES[key]
     index = ORDER.index(phase)
-    start = now - since - sum(LENGTHS[:index], timedelta())
+    start = opening(now) - since - sum(LENGTHS[:index], timedelta())
     dates, moment = {}, start
     for i, name in enumerate(ORDER):
         dates[f"{name}_at"] = moment

@@ -361,3 +361,14 @@ def test_each_readme_account_does_what_the_table_says(demo, name):
             assert not user.chose_login
             assert user.display_name == "符小梅"
         _check(name, browser)
+
+
+@pytest.mark.parametrize("hour", [0, 1, 2, 15, 16, 23])
+def test_phases_change_at_nine_in_the_morning_in_hainan(hour):
+    from microprojects.cli.demo_proposals import opening
+
+    now = datetime(2026, 12, 5, hour, 30)
+    morning = opening(now)
+    assert now - timedelta(days=1) < morning <= now
+    local = morning.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.hour, local.minute) == (9, 0)
