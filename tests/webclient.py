@@ -113,9 +113,10 @@ def log_in(page: Any, username: str, password: str = "correct-horse-9") -> None:
 def register(
     page: Any, username: str, display_name: str, password: str = "correct-horse-9"
 ) -> None:
-    """Fill in and send the registration form open in a real browser's ``page``."""
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("显示名称").fill(display_name)
+    """Fill in and send the registration form open in a real browser's ``page``: a name, and a
+    login name (``username``) to log in with."""
+    page.get_by_label("姓名").fill(display_name)
+    page.get_by_label("登录名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_label("确认密码").fill(password)
     page.get_by_role("button", name="创建账号").click()

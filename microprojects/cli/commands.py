@@ -6,6 +6,7 @@ import getpass
 import os
 import sqlite3
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,7 @@ def serve(demo: bool, host: str, port: int) -> None:
 
     upgrade()
     if demo and _database_is_empty():
-        summary = load_demo(now=utcnow())
-        click.echo(f"Demo data loaded: {summary}")
+        _load_demo()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if demo:
         app.config["DEMO"] = True
@@ -87,7 +87,20 @@ def demo(force: bool) -> None:
         raise click.ClickException(
             "The database already has accounts; use --force to add the demo."
         )
-    click.echo(f"Demo data loaded: {load_demo(now=utcnow())}")
+    _load_demo()
+
+
+def _load_demo() -> None:
+    """Load the demo city, saying each step as it is done, with its counts and the time since
+    the start: the whole takes some seconds."""
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        click.echo(f"  [{time.perf_counter() - started:5.1f} s] {message}")
+
+    click.echo("Loading the demo city (海口市美兰区)…")
+    summary = load_demo(now=utcnow(), progress=step)
+    click.echo(f"Demo data loaded in {time.perf_counter() - started:.1f} s: {summary}")
 
 
 @click.command("create-admin")

@@ -2,7 +2,9 @@
 community, verified residents, waiting requests and an organization. Built through the same
 services as real use, so the audit log shows how it came about.
 
-Every demo account's password is ``DEMO_PASSWORD``.
+Every demo account's password is ``DEMO_PASSWORD``. Every moment in it is counted back from
+``now``, the moment it is loaded: nothing is dated after it, and each cycle is in the phase the
+README gives it (``PHASES``). The accounts came first, long enough ago for the oldest cycle.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,7 +20,7 @@ from ..domain.people import Basis
 from ..extensions import db
 from ..models import Community, User
 from ..services import accounts, places, residency
-from .demo_proposals import load_cycles, proposal_count
+from .demo_proposals import PHASES, Progress, load_cycles, proposal_count
 
 DEMO_PASSWORD = "demo-2026"  # published in the README on purpose
 
@@ -74,6 +77,15 @@ COMMITTEE = [
     ("xingjun", "邢军", "haida", "主任"),
 ]
 
+# A resident of 白龙社区 who registered with her name and her phone number and chose no login
+# name: she logs in by phone. Verified, she has not voted yet (README).
+PHONE_RESIDENT = ("符小梅", "13907550002", "bailong", date(1979, 6, 2), "2栋1单元302")
+
+# How long ago the accounts and rosters came (before the oldest demo cycle began).
+ACCOUNTS_SINCE = timedelta(days=400)
+
+__all__ = ["DEMO_PASSWORD", "PHASES", "DemoSummary", "load_demo"]
+
 
 @dataclass
 class DemoSummary:
@@ -84,12 +96,13 @@ class DemoSummary:
     pending: int = 0
     cycles: int = 0
     proposals: int = 0
+    ballots: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.communities} communities, {self.roster} people on rosters, "
             f"{self.accounts} accounts ({self.verified} verified, {self.pending} waiting), "
-            f"{self.cycles} cycles with {self.proposals} proposals; "
+            f"{self.cycles} cycles with {self.proposals} proposals and {self.ballots} ballots; "
             f"password of every demo account: {DEMO_PASSWORD}"
         )
 
@@ -119,17 +132,57 @@ def _roster_csv(rng: random.Random, grids: list[str], households: int) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _user(username: str, display_name: str, now: datetime, phone: str | None = None) -> User:
-    return accounts.register_user(
-        username=username, password=DEMO_PASSWORD, display_name=display_name, phone=phone, now=now
+class _Accounts:
+    """Registers the demo's accounts with one password hash, made once: hashing it for each of
+    a hundred accounts would take most of the load's time, for the same password."""
+
+    def __init__(self) -> None:
+        self.hash = accounts.hash_password(DEMO_PASSWORD)
+
+    def __call__(
+        self, username: str, display_name: str, when: datetime, phone: str | None = None
+    ) -> User:
+        return accounts.register_user(
+            username=username, password=DEMO_PASSWORD, display_name=display_name, phone=phone,
+            now=when, password_hash=self.hash,
+        )  # fmt: skip
+
+
+def _matched(
+    chair: User, community: Community, person: User, *, full_name: str, phone: str,
+    birth: date, address: str, when: datetime,
+) -> None:  # fmt: skip
+    """``person`` asks to be verified as living in ``community``; the committee adds them to
+    the roster and matches the request to it, a day apart each."""
+    data = (
+        "\ufeff网格,地址,姓名,手机号,出生日期,类别\n"
+        f"第一网格,{address},{full_name},{phone},{birth.isoformat()},居住\n"
+    ).encode()
+    residency.import_roster(chair, community, data, now=when)
+    request = residency.request_verification(
+        person, community, basis=Basis.LIVE, full_name=full_name, phone=phone, birth_date=birth,
+        address=address, note="", now=when + timedelta(days=1),
+    )  # fmt: skip
+    match = residency.roster_matches(request)[0]
+    residency.approve_verification(
+        chair, request, roster_entry=match, note="本人到社区核对", now=when + timedelta(days=2)
     )
 
 
-def load_demo(*, now: datetime, seed: int = 2026) -> DemoSummary:
+def _quiet(message: str) -> None:
+    del message
+
+
+def load_demo(*, now: datetime, seed: int = 2026, progress: Progress | None = None) -> DemoSummary:
+    """Load the demo city as it stands at ``now``. ``progress`` hears of each step as it is
+    done, with its counts (the load takes some seconds)."""
+    say: Callable[[str], None] = progress or _quiet
     rng = random.Random(seed)  # noqa: S311 (made-up people, not secrets)
     summary = DemoSummary()
-    admin = _user("admin", "美兰区管理员", now - timedelta(days=60))
-    accounts.bootstrap_admin(admin, now=now - timedelta(days=60))
+    user = _Accounts()
+    since = now - ACCOUNTS_SINCE
+    admin = user("admin", "美兰区管理员", since)
+    accounts.bootstrap_admin(admin, now=since)
     summary.accounts += 1
 
     communities: dict[str, Community] = {}
@@ -139,69 +192,63 @@ def load_demo(*, now: datetime, seed: int = 2026) -> DemoSummary:
                 city=CITY, district=DISTRICT, street=street, community=name, slug=slug, grids=grids
             )
     summary.communities = len(communities)
+    say(f"places: {summary.communities} communities in {len(PLACES)} streets of {DISTRICT}")
 
     for username, display, slug, title in COMMITTEE:
-        member = _user(username, display, now - timedelta(days=50))
+        member = user(username, display, since + timedelta(days=2))
         accounts.add_committee_member(
-            admin, member, communities[slug], title=title, now=now - timedelta(days=50)
+            admin, member, communities[slug], title=title, now=since + timedelta(days=3)
         )
         summary.accounts += 1
+    say(f"committees: {len(COMMITTEE)} members")
 
     chairs = {slug: username for username, _, slug, title in COMMITTEE if title == "主任"}
     for slug, community in communities.items():
         chair = accounts.find_login(chairs[slug])
         assert chair is not None
         data = _roster_csv(rng, [g.name for g in community.grids], 30)
-        report = residency.import_roster(chair, community, data, now=now - timedelta(days=40))
+        report = residency.import_roster(chair, community, data, now=since + timedelta(days=5))
         assert report.ok, report.problems
         summary.roster += report.added
-        codes = residency.issue_codes(chair, community, now=now - timedelta(days=35))
-        # About a third of the roster has claimed its code already.
-        for index, code in enumerate(codes[: len(codes) // 3]):
+        codes = residency.issue_codes(chair, community, now=since + timedelta(days=6))
+        # About a third of the roster claimed its code, over the weeks after the codes came.
+        claimed = codes[: len(codes) // 3]
+        for index, code in enumerate(claimed):
             entry = code.roster_entry
-            person = _user(
-                f"{slug}{index + 1:02d}", entry.full_name, now - timedelta(days=30 - index % 20)
-            )
-            residency.claim_code(
-                person, community, code.code, now=now - timedelta(days=29 - index % 20)
-            )
+            when = since + timedelta(days=7 + index % 20, hours=index)
+            person = user(f"{slug}{index + 1:02d}", entry.full_name, when)
+            residency.claim_code(person, community, code.code, now=when + timedelta(hours=1))
             summary.accounts += 1
             summary.verified += 1
+        say(
+            f"residents: {community.name}, {report.added} on the roster, "
+            f"{len(codes)} household codes, {len(claimed)} claimed"
+        )
 
-    # The named residents the README mentions, in 振兴社区.
+    # The named residents the README mentions.
     zhenxing = communities["zhenxing"]
     chair = accounts.find_login("zhangwei")
     assert chair is not None
-    wang = _user("wangxiuying", "王秀英", now - timedelta(days=20), phone="13907550001")
-    data = (
-        "\ufeff网格,地址,姓名,手机号,出生日期,类别\n"
-        "第一网格,1栋1单元101,王秀英,13907550001,1958-03-12,居住\n"
-    ).encode()
-    residency.import_roster(chair, zhenxing, data, now=now - timedelta(days=19))
-    req = residency.request_verification(
-        wang,
-        zhenxing,
-        basis=Basis.LIVE,
-        full_name="王秀英",
-        phone="13907550001",
-        birth_date=date(1958, 3, 12),
-        address="1栋1单元101",
-        note="",
-        now=now - timedelta(days=18),
-    )
-    match = residency.roster_matches(req)[0]
-    residency.approve_verification(
-        chair, req, roster_entry=match, note="本人到社区核对", now=now - timedelta(days=17)
-    )
-    summary.accounts += 1
-    summary.verified += 1
+    wang = user("wangxiuying", "王秀英", now - timedelta(days=60), phone="13907550001")
+    _matched(chair, zhenxing, wang, full_name="王秀英", phone="13907550001",
+             birth=date(1958, 3, 12), address="1栋1单元101",
+             when=now - timedelta(days=59))  # fmt: skip
+    name, phone, slug, birth, address = PHONE_RESIDENT
+    # No login name chosen: an internal one is made, and she logs in by phone.
+    fu = user("", name, now - timedelta(days=40), phone=phone)
+    bailong_chair = accounts.find_login(chairs[slug])
+    assert bailong_chair is not None
+    _matched(bailong_chair, communities[slug], fu, full_name=name, phone=phone, birth=birth,
+             address=address, when=now - timedelta(days=39))  # fmt: skip
+    summary.accounts += 2
+    summary.verified += 2
 
     for username, name, basis, note in [
         ("fuming", "符明", Basis.LIVE, "刚搬来，名册里可能还没有我"),
         ("lihaiyan", "黎海燕", Basis.WORK, "在社区卫生服务站工作"),
         ("yunxiaodong", "云晓东", Basis.STUDY, "在海口市第九中学读高二"),
     ]:
-        person = _user(username, name, now - timedelta(days=5))
+        person = user(username, name, now - timedelta(days=5))
         residency.request_verification(
             person,
             zhenxing,
@@ -216,21 +263,25 @@ def load_demo(*, now: datetime, seed: int = 2026) -> DemoSummary:
         summary.accounts += 1
         summary.pending += 1
 
-    _user("visitor", "游客小李", now - timedelta(days=2))
+    user("visitor", "游客小李", now - timedelta(days=2))
     summary.accounts += 1
 
-    org_user = _user("yangguang", "阳光助老服务中心", now - timedelta(days=45))
+    org_user = user("yangguang", "阳光助老服务中心", since + timedelta(days=10))
     org = accounts.create_organization(
         admin,
         name="海口市美兰区阳光助老服务中心",
         registration_no="52460108MJ0000001X",
         community=zhenxing,
-        now=now - timedelta(days=45),
+        now=since + timedelta(days=10),
     )
-    accounts.add_organization_member(admin, org, org_user, now=now - timedelta(days=45))
+    accounts.add_organization_member(admin, org, org_user, now=since + timedelta(days=10))
     summary.accounts += 1
+    say(
+        f"accounts: {summary.accounts} ({summary.verified} verified residents, "
+        f"{summary.pending} waiting for the committee)"
+    )
 
-    summary.cycles = load_cycles(now)
+    summary.cycles, summary.ballots = load_cycles(now, say)
     summary.proposals = proposal_count()
     db.session.commit()
     return summary

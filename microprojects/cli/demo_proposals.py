@@ -1,12 +1,14 @@
 """The demo city's cycles and proposals: a cycle in every phase, and in 振兴社区's (now in
 screening) proposals in every state, with photos, supports, comments, assessments and the
 decision log that the services write. Built through the services, at past moments, so every
-record is what real use would have left."""
+record is what real use would have left; nothing is dated after ``now``."""
 
 from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw
@@ -15,31 +17,53 @@ from sqlalchemy import func, select
 from ..domain.ballots import Choice
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..extensions import db
-from ..models import Community, Cycle, Proposal, Street, User
+from ..models import Community, Cycle, Participation, Proposal, Street, User
 from ..services import accounts, comments, counting, proposals, publication, voting
 from ..services import implementation as impl
 from ..services.cycles import CycleInput, create_cycle
 from ..services.proposals import ProposalInput
 
+Progress = Callable[[str], None]
+
 DAY = timedelta(days=1)
 ORDER = ["collecting", "screening", "voting", "publication", "implementation", "closed"]
 LENGTHS = [timedelta(days=d) for d in (20, 14, 7, 5, 180)]
 
+# Each demo cycle, the phase the README says it is in, and how long ago that phase began.
+PHASES: dict[str, tuple[str, timedelta]] = {
+    "zhenxing": ("screening", 2 * DAY),
+    "wenzhuang": ("collecting", 6 * DAY),
+    "bailong": ("voting", 2 * DAY),
+    "longfeng": ("publication", 2 * DAY),
+    "haida-2": ("implementation", 75 * DAY),
+    "haida-1": ("closed", 20 * DAY),
+    "street": ("collecting", 6 * DAY),
+}
+
+
+def opening(now: datetime) -> datetime:
+    """The last 09:00 in Hainan (UTC+8, no summer time) at or before ``now``, as naive UTC: the
+    demo's phases change then, as an office day begins, whenever the demo is loaded."""
+    morning = now.replace(hour=1, minute=0, second=0, microsecond=0)
+    return morning if morning <= now else morning - DAY
+
 
 def _cycle(
-    actor: User, place: Community | None, title: str, phase: str, now: datetime, *,
+    actor: User, place: Community | None, title: str, key: str, now: datetime, *,
     street: Street | None = None, budget_yuan: int = 300_000,
 ) -> Cycle:  # fmt: skip
-    """A cycle whose ``phase`` began two days before ``now``."""
+    """The cycle ``key`` of ``PHASES``, in its phase since the time given there, counted from
+    the morning of ``now``. ``title`` has ``{year}``, the year it began."""
+    phase, since = PHASES[key]
     index = ORDER.index(phase)
-    start = now - 2 * DAY - sum(LENGTHS[:index], timedelta())
+    start = opening(now) - since - sum(LENGTHS[:index], timedelta())
     dates, moment = {}, start
     for i, name in enumerate(ORDER):
         dates[f"{name}_at"] = moment
         if i < len(LENGTHS):
             moment += LENGTHS[i]
     data = CycleInput(
-        title=title,
+        title=title.format(year=dates["collecting_at"].year),
         budget_fen=budget_yuan * 100,
         project_cap_fen=100_000_00 if place else 500_000_00,
         cap_engineering_fen=100_000_00 if place else 1_000_000_00,
@@ -93,7 +117,8 @@ def _residents(slug: str) -> list[User]:
     )
 
 
-def load_cycles(now: datetime) -> int:
+def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
+    """Every demo cycle, as it stands at ``now``; the number of cycles and of ballots."""
     admin = accounts.find_login("admin")
     assert admin is not None
     places = {c.slug: c for c in db.session.scalars(select(Community))}
@@ -102,73 +127,85 @@ def load_cycles(now: datetime) -> int:
         ("longfeng", "wufang"), ("haida", "xingjun"),
     ]}  # fmt: skip
 
-    zhenxing = _cycle(
-        chairs["zhenxing"], places["zhenxing"], "2026 年振兴社区微实事", "screening", now
-    )  # type: ignore[arg-type]
+    made: list[Cycle] = []
+
+    def cycle(slug: str, key: str, title: str, **extra: object) -> Cycle:
+        found = _cycle(chairs[slug], places[slug], title, key, now, **extra)  # type: ignore[arg-type]
+        made.append(found)
+        return found
+
+    def told(cycle: Cycle) -> None:
+        count = db.session.scalar(
+            select(func.count()).select_from(Proposal).where(Proposal.cycle_id == cycle.id)
+        )
+        say(f"cycle: {cycle.title}, {cycle.phase(now).value}, {count} proposals")
+
+    zhenxing = cycle("zhenxing", "zhenxing", "{year} 年振兴社区微实事")
     _screening_story(zhenxing, now)
-    wenzhuang = _cycle(
-        chairs["wenzhuang"], places["wenzhuang"], "2026 年文庄社区微实事", "collecting", now
-    )  # type: ignore[arg-type]
+    told(zhenxing)
+    wenzhuang = cycle("wenzhuang", "wenzhuang", "{year} 年文庄社区微实事")
     _simple(wenzhuang, "wenzhuang", now, approve=False)
-    bailong = _cycle(chairs["bailong"], places["bailong"], "2026 年白龙社区微实事", "voting", now)  # type: ignore[arg-type]
+    told(wenzhuang)
+    bailong = cycle("bailong", "bailong", "{year} 年白龙社区微实事")
     _simple(bailong, "bailong", now, approve=True)
-    longfeng = _cycle(
-        chairs["longfeng"],
-        places["longfeng"],
-        "2026 年龙峰社区微实事",
-        "publication",
-        now,
-        budget_yuan=80_000,
-    )  # type: ignore[arg-type]
+    told(bailong)
+    longfeng = cycle("longfeng", "longfeng", "{year} 年龙峰社区微实事", budget_yuan=80_000)
     _simple(longfeng, "longfeng", now, approve=True)
-    haida_now = _cycle(
-        chairs["haida"],
-        places["haida"],
-        "2026 年第二期海达社区微实事",
-        "implementation",
-        now,
-        budget_yuan=90_000,
-    )  # type: ignore[arg-type]
+    told(longfeng)
+    haida_old = cycle("haida", "haida-1", "{year} 年第一期海达社区微实事")
+    _simple(haida_old, "haida", now, approve=True)
+    told(haida_old)
+    haida_now = cycle("haida", "haida-2", "{year} 年第二期海达社区微实事", budget_yuan=90_000)
     # 海达 counts with the Method of Equal Shares, fixed before its voting opened.
     haida_now.tally_rule = "equal-shares"
     _simple(haida_now, "haida", now, approve=True)
-    haida_old = _cycle(
-        chairs["haida"], places["haida"], "2026 年第一期海达社区微实事", "closed", now
-    )  # type: ignore[arg-type]
-    _simple(haida_old, "haida", now, approve=True)
-    _votes(bailong, "bailong", now, paper_pending=True)
-    _votes(longfeng, "longfeng", longfeng.voting_at + 3 * DAY)
-    _votes(haida_now, "haida", haida_now.voting_at + 2 * DAY)
-    _votes(haida_old, "haida", haida_old.voting_at + 5 * DAY)
+    told(haida_now)
+    for voted, until, paper_pending in (
+        (bailong, now, True),
+        (longfeng, longfeng.voting_at + 3 * DAY, False),
+        (haida_old, haida_old.voting_at + 5 * DAY, False),
+        (haida_now, haida_now.voting_at + 2 * DAY, False),
+    ):
+        cast = _votes(voted, voted.community.slug, until, paper_pending=paper_pending)  # type: ignore[union-attr]
+        say(f"ballots: {voted.title}, {cast}")
 
-    for counted in (longfeng, haida_now, haida_old):
+    for counted in (longfeng, haida_old, haida_now):
         counting.run_count(
             db.session.get(User, counted.created_by_id), counted,
             now=counted.publication_at + timedelta(hours=2),
         )  # fmt: skip
+        say(f"count: {counted.title}")
     _objections(longfeng, "longfeng", now)
-    _implementation(haida_now, "haida", now, stages=("in_progress", "completed", None))
     _implementation(haida_old, "haida", haida_old.closed_at - DAY, stages=("accepted",) * 4)
+    say(f"implementation: {haida_old.title}, 4 projects accepted")
+    _implementation(haida_now, "haida", now, stages=("in_progress", "completed", None))
+    say(f"implementation: {haida_now.title}, one project under way, one completed")
     street = places["zhenxing"].street
-    _cycle(admin, None, "2026 年和平南街道微实事（街道统筹）", "collecting", now, street=street,
-           budget_yuan=1_050_000)  # fmt: skip
-    return 7
+    whole = _cycle(admin, None, "{year} 年和平南街道微实事（街道统筹）", "street", now,
+                   street=street, budget_yuan=1_050_000)  # fmt: skip
+    say(f"cycle: {whole.title}, {PHASES['street'][0]}")
+    ballots = db.session.scalar(select(func.count()).select_from(Participation)) or 0
+    return len(made) + 1, int(ballots)
 
 
 def _objections(cycle: Cycle, slug: str, now: datetime) -> None:
-    """Publication (公示) under way: one objection answered, one waiting."""
+    """Publication (公示) under way: one objection answered, one waiting. The first is about a
+    project the count left out, whichever it is."""
 
     people = _residents(slug)
     chair = db.session.get(User, cycle.created_by_id)
     assert chair is not None
-    lights = next(p for p in voting_projects(cycle) if "声控灯" in p.title)
+    count = counting.latest_count(cycle)
+    assert count is not None
+    left_out = next(o.proposal for o in sorted(count.outcomes, key=lambda o: o.rank)
+                    if not o.funded)  # fmt: skip
     first = publication.file_objection(
-        people[1], cycle, proposal_id=lights.id, now=now - timedelta(hours=20),
-        reason="楼道声控灯是安全问题，得票只差一票，希望能重新考虑。",
+        people[1], cycle, proposal_id=left_out.id, now=now - timedelta(hours=20),
+        reason=f"“{left_out.title}”是很多居民盼着的事，希望说明它为什么没有入选。",
     )  # fmt: skip
     publication.answer_objection(
         chair, first, decision="dismissed", now=now - timedelta(hours=6),
-        answer="计票按公布的规则进行，得票少的项目在预算用完后未能入选；可在下一期重新提议。",
+        answer="计票按公布的规则进行，预算用完后得票较少的项目未能入选；可在下一期重新提议。",
     )  # fmt: skip
     publication.file_objection(
         people[2], cycle, proposal_id=None, now=now - timedelta(hours=3),
@@ -180,11 +217,51 @@ def voting_projects(cycle: Cycle) -> list[Proposal]:
     return voting.ballot_projects(cycle)
 
 
+@dataclass(frozen=True)
+class Works:
+    """How the work on one kind of project is told: who does it, its two milestones, its
+    updates, and the problem a resident reports once it is done, with the committee's answer."""
+
+    unit: str
+    first: str
+    last: str
+    started: str
+    done: str
+    problem: str
+    answer: str
+
+
+# By the titles of the ideas in ``_simple``: a report on the lights is about lights.
+WORKS = {
+    "楼道安装声控灯": Works(
+        "美兰区市政工程队", "灯具和线路进场", "完工验收",
+        "施工队已进场，先逐栋检查楼道线路。", "各楼道的声控灯已装好，请居民监督使用情况。",
+        "三栋二单元四楼的声控灯晚上九点以后经常不亮。", "已联系施工方检修这盏灯的感应器，三天内修好。",
+    ),
+    "社区小广场增设遮阳棚": Works(
+        "美兰区市政工程队", "钢架进场安装", "完工验收",
+        "施工队已进场，先清理场地、浇筑基础。", "遮阳棚已完工，欢迎居民使用。",
+        "遮阳棚东侧有一块篷布被风吹松了，下雨时会漏水。", "已请施工方重新固定篷布，本周内完成。",
+    ),
+    "暑期儿童托管班": Works(
+        "海达社区志愿服务队", "报名和分班", "结业汇报",
+        "托管班开始报名，已有 30 个家庭报名，分成两个班。", "托管班已结束，孩子们做了结业汇报。",
+        "下午的看护老师换了好几次，孩子不太适应。", "已和服务队商定，下一期每班固定两位老师。",
+    ),
+    "独居老人助餐服务": Works(
+        "海达社区长者饭堂", "确定送餐名单", "服务满一个月回访",
+        "已登记 26 位独居老人，开始每周送餐三次。", "送餐服务已满一个月，回访的老人都表示满意。",
+        "周三的午饭有时晚到一个小时，送到时饭菜已经凉了。", "已调整送餐路线，周三改由两位志愿者分头送。",
+    ),
+}  # fmt: skip
+
+
 def _implementation(
     cycle: Cycle, slug: str, until: datetime, *, stages: tuple[str | None, ...]
 ) -> None:
     """The funded projects of ``cycle`` at the given stages (None: no record yet), with
-    spending, milestones, photo updates and, once completed, ratings and a problem report."""
+    spending, milestones in order, photo updates and, once completed, ratings and a problem
+    report fitting the project; all between the start of implementation and ``until``."""
 
     chair = db.session.get(User, cycle.created_by_id)
     assert chair is not None
@@ -197,18 +274,19 @@ def _implementation(
     for index, (proposal, stage) in enumerate(zip(funded, stages, strict=False)):
         if stage is None:
             continue
+        works = WORKS[proposal.title]
         record = impl.start(chair, proposal, now=start)
-        impl.update_details(
-            chair, record, contractor=["美兰区市政工程队", "海达社区志愿服务队"][index % 2],
-            planned_fen=proposal.cost_fen, now=start,
-        )  # fmt: skip
-        first = impl.add_milestone(chair, record, title="进场施工", planned_on=(start + 5 * DAY).date(),
-                                   now=start)  # fmt: skip
-        last = impl.add_milestone(chair, record, title="完工验收",
-                                  planned_on=(start + span * 0.8).date(), now=start)  # fmt: skip
+        impl.update_details(chair, record, contractor=works.unit, planned_fen=proposal.cost_fen,
+                            now=start)  # fmt: skip
+        # The end is planned for after today while the work goes on; for earlier otherwise.
+        end = until + 20 * DAY if stage == "in_progress" else start + span * 0.7
+        first = impl.add_milestone(chair, record, title=works.first,
+                                   planned_on=(start + span * 0.15).date(), now=start)  # fmt: skip
+        last = impl.add_milestone(chair, record, title=works.last, planned_on=end.date(),
+                                  now=start)  # fmt: skip
         moment = start + span * 0.2
         impl.post_update(
-            chair, record, body="施工队已进场，先清理场地。", status="in_progress", progress_pct=20,
+            chair, record, body=works.started, status="in_progress", progress_pct=20,
             photos=[("before", _picture(proposal.id, proposal.title))], now=moment,
         )  # fmt: skip
         impl.complete_milestone(chair, first, done_on=moment.date(), now=moment)
@@ -220,70 +298,54 @@ def _implementation(
         impl.add_spending(chair, record, amount_fen=proposal.cost_fen * 55 // 100,
                           spent_on=moment.date(), note="尾款", now=moment)  # fmt: skip
         impl.post_update(
-            chair, record, body="已完工，请居民监督使用情况。", status="completed", progress_pct=100,
+            chair, record, body=works.done, status="completed", progress_pct=100,
             photos=[("after", _picture(proposal.id + 1, proposal.title))], now=moment,
         )  # fmt: skip
         impl.complete_milestone(chair, last, done_on=moment.date(), now=moment)
         for n, person in enumerate(people[index : index + 6]):
-            impl.rate(person, proposal, stars=5 - (n + index) % 3, comment="", now=moment)
+            impl.rate(person, proposal, stars=5 - (n + index) % 3, comment="",
+                      now=moment + timedelta(hours=n + 1))  # fmt: skip
         if stage == "accepted":
             moment = start + span * 0.9
             impl.post_update(chair, record, body="社区组织居民代表验收合格。", status="accepted",
                              progress_pct=100, now=moment)  # fmt: skip
         elif people:
-            report = impl.report_problem(people[0], proposal, body="晚上九点以后有一半的灯不亮。",
-                                         photo=None, now=moment + DAY)  # fmt: skip
-            impl.answer_problem(chair, report, answer="已联系施工方检修定时开关，三天内修好。",
-                                now=moment + 2 * DAY)  # fmt: skip
+            report = impl.report_problem(people[0], proposal, body=works.problem, photo=None,
+                                         now=moment + DAY)  # fmt: skip
+            impl.answer_problem(chair, report, answer=works.answer, now=moment + 2 * DAY)
 
 
 def _simple(cycle: Cycle, slug: str, now: datetime, *, approve: bool) -> None:
+    """Four proposals, each submitted and supported while the cycle collected them, before
+    ``now``; approved for the ballot on the first day of screening when ``approve``."""
     people = _residents(slug)
     chair = db.session.get(User, cycle.created_by_id)
     assert chair is not None
     ideas = [
-        (
-            "楼道安装声控灯",
-            "老旧楼道夜里太黑，老人上下楼容易摔倒。",
-            "安全",
-            ProjectType.ENGINEERING,
-            18_000,
-        ),
-        (
-            "社区小广场增设遮阳棚",
-            "夏天广场太晒，跳广场舞和带孩子的居民没有地方遮阴。",
-            "设施维修",
-            ProjectType.ENGINEERING,
-            42_000,
-        ),
-        (
-            "暑期儿童托管班",
-            "双职工家庭暑假孩子无人照看。",
-            "儿童青少年",
-            ProjectType.SERVICE,
-            25_000,
-        ),
-        (
-            "独居老人助餐服务",
-            "为 70 岁以上独居老人每周送餐三次。",
-            "养老助老",
-            ProjectType.SERVICE,
-            30_000,
-        ),
-    ]
-    start = cycle.collecting_at + DAY
+        ("楼道安装声控灯", "老旧楼道夜里太黑，老人上下楼容易摔倒。", "安全",
+         ProjectType.ENGINEERING, 18_000),
+        ("社区小广场增设遮阳棚", "夏天广场太晒，跳广场舞和带孩子的居民没有地方遮阴。", "设施维修",
+         ProjectType.ENGINEERING, 42_000),
+        ("暑期儿童托管班", "双职工家庭暑假孩子无人照看。", "儿童青少年", ProjectType.SERVICE,
+         25_000),
+        ("独居老人助餐服务", "为 70 岁以上独居老人每周送餐三次。", "养老助老",
+         ProjectType.SERVICE, 30_000),
+    ]  # fmt: skip
+    start = cycle.collecting_at
+    step = (min(cycle.screening_at, now) - start) / (len(ideas) + 2)
     for i, (title, text, category, kind, cost) in enumerate(ideas):
         author = people[i % len(people)]
         p = proposals.create_proposal(author, cycle, _input(title, text, category, kind, cost),
-                                      submit=True, now=start + i * DAY)  # fmt: skip
-        for supporter in people[i + 1 : i + 6]:
-            proposals.support(supporter, p, now=start + (i + 1) * DAY)
+                                      submit=True, now=start + (i + 1) * step)  # fmt: skip
+        for n, supporter in enumerate(people[i + 1 : i + 6]):
+            proposals.support(supporter, p, now=start + (i + 1.5) * step + n * timedelta(minutes=7))
         if approve:
             proposals.approve(chair, p, now=cycle.screening_at + DAY)
 
 
-def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = False) -> None:
-    """Most of the community votes, over the days of voting up to ``until``; a few on paper."""
+def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = False) -> int:
+    """Most of the community votes, over the days of voting up to ``until``; a few on paper.
+    The number of ballots cast."""
 
     rng = random.Random(cycle.id)  # noqa: S311 (made-up choices)
     people = _residents(slug)
@@ -303,6 +365,7 @@ def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = Fa
     rest = people[len(voters) :]
     if paper_pending and rest and chair and rest[0].residency:
         voting.enter_paper_ballot(chair, cycle, rest[0].residency, [Choice(ids[0])], now=until)
+    return len(voters)
 
 
 def _screening_story(cycle: Cycle, now: datetime) -> None:

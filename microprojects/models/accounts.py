@@ -21,6 +21,15 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# The login name of an account whose owner chose none and logs in by phone. No chosen username
+# can begin so (one begins with a letter), and it is never shown as anyone's name.
+DERIVED_LOGIN_PREFIX = "~"
+
+
+def derived_login() -> str:
+    return DERIVED_LOGIN_PREFIX + secrets.token_hex(6)
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -65,6 +74,12 @@ class User(UserMixin, Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def chose_login(self) -> bool:
+        """Whether the username is one the person chose, rather than one made for an account
+        that logs in by phone."""
+        return not self.username.startswith(DERIVED_LOGIN_PREFIX)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

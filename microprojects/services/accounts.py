@@ -24,7 +24,7 @@ from ..models import (
     ResidencyStatus,
     User,
 )
-from ..models.accounts import new_session_token
+from ..models.accounts import derived_login, new_session_token
 from . import audit
 from .errors import ErrorCode, PermissionDenied, ServiceError
 
@@ -83,21 +83,36 @@ def register_user(
     phone: str | None,
     now: datetime,
     email: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """A new account. A username that is taken is said to be (a username is chosen, not
-    personal); a phone number that is taken is not: the refusal, ``registration_refused``, is
-    the one for any failure the person cannot be told more about, so that nobody learns from
-    this form whether a number has an account."""
+    """A new account. Its public name is ``display_name``, written as the person writes it
+    (中文姓名 or any name they choose). They log in by phone number, by the login name
+    ``username`` they chose, or both; left empty, ``username`` is made up for the account, and
+    never shown as its name, so a number is then needed.
+
+    A username that is taken is said to be (a username is chosen, not personal); a phone number
+    that is taken is not: the refusal, ``registration_refused``, is the one for any failure the
+    person cannot be told more about, so that nobody learns from this form whether a number has
+    an account. ``password_hash``, made by ``hash_password`` beforehand, spares hashing the
+    password again (the demo's accounts share one)."""
     username = (username or "").strip()
-    if not is_valid_username(username):
+    if username and not is_valid_username(username):
         raise ServiceError(ErrorCode.USERNAME_INVALID)
     normalized_phone = None
     if phone and phone.strip():
         normalized_phone = normalize_phone(phone)
         if normalized_phone is None:
             raise ServiceError(ErrorCode.PHONE_INVALID)
-    _check_password(password)
-    taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+    if not username and not normalized_phone:
+        raise ServiceError(ErrorCode.LOGIN_NEEDED)
+    name = clean_line(display_name or "") or username
+    if not name:
+        raise ServiceError(ErrorCode.REQUIRED, field="display_name")
+    if password_hash is None:
+        _check_password(password)
+    taken = username and db.session.scalar(
+        select(User.id).where(func.lower(User.username) == username.lower())
+    )
     if taken:
         raise ServiceError(ErrorCode.USERNAME_TAKEN)
     if normalized_phone and db.session.scalar(
@@ -105,10 +120,10 @@ def register_user(
     ):
         raise ServiceError(ErrorCode.REGISTRATION_REFUSED)
     user = User(
-        username=username,
+        username=username or derived_login(),
         phone=normalized_phone,
-        display_name=clean_line(display_name or "") or username,
-        password_hash=hash_password(password),
+        display_name=name,
+        password_hash=password_hash or hash_password(password),
         email=(email or "").strip() or None,
         created_at=now,
     )

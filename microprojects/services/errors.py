@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     # Accounts
     USERNAME_INVALID = "username_invalid"
     USERNAME_TAKEN = "username_taken"
+    LOGIN_NEEDED = "login_needed"
     PHONE_INVALID = "phone_invalid"
     REGISTRATION_REFUSED = "registration_refused"
     PASSWORD_TOO_SHORT = "password_too_short"

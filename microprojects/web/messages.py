@@ -19,6 +19,9 @@ SERVICE_MESSAGES: dict[ErrorCode, Any] = {
         "starting with a letter."
     ),
     ErrorCode.USERNAME_TAKEN: _l("That username is taken; choose another."),
+    ErrorCode.LOGIN_NEEDED: _l(
+        "Give your mobile number or choose a login name: you will log in with one of them."
+    ),
     ErrorCode.PHONE_INVALID: _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."),
     # Never says that a phone number has an account: only what its owner can do.
     ErrorCode.REGISTRATION_REFUSED: _l(

@@ -1,3 +1,5 @@
+import re
+
 import factories as f
 from sqlalchemy import func, select
 
@@ -65,6 +67,11 @@ def test_demo_loads_a_living_city_once(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
+    # Step by step, with counts and the time since the start: never long silent.
+    steps = [line for line in result.output.splitlines() if re.match(r"  \[ *\d+\.\d s\] ", line)]
+    assert len(steps) >= 10
+    assert any("5 communities" in line for line in steps)
+    assert re.search(r"Demo data loaded in \d+\.\d s: .* \d+ ballots", result.output)
     with app.app_context():
         count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
         assert count(Community) == 5
@@ -88,3 +95,34 @@ def test_demo_loads_a_living_city_once(app):
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0
     assert "already has accounts" in again.output
+
+
+def test_serve_demo_says_each_step_before_serving(app, monkeypatch):
+    from microprojects.cli import commands
+    from microprojects.cli.demo import DemoSummary
+
+    served: list[tuple[str, int]] = []
+
+    def load(*, now, progress):
+        progress("places: 5 communities")
+        progress("ballots: 17")
+        return DemoSummary(communities=5, ballots=17)
+
+    monkeypatch.setattr(commands, "load_demo", load)
+    monkeypatch.setattr(
+        commands, "run_simple", lambda host, port, *a, **k: served.append((host, port))
+    )
+    result = app.test_cli_runner().invoke(args=["serve", "--demo", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    started = lines.index("Loading the demo city (海口市美兰区)…")
+    assert re.match(r"  \[ *\d+\.\d s\] places: 5 communities$", lines[started + 1])
+    assert re.match(r"  \[ *\d+\.\d s\] ballots: 17$", lines[started + 2])
+    assert "17 ballots" in lines[started + 3]
+    assert served == [("127.0.0.1", 5099)]
+    # A database with accounts is served as it is.
+    with app.app_context():
+        f.user("someone")
+    again = app.test_cli_runner().invoke(args=["serve", "--demo"])
+    assert "Loading the demo" not in again.output
+    assert len(served) == 2

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from microprojects.domain.people import is_valid_username
 from microprojects.extensions import db
 from microprojects.models import AuditEntry, User
 from microprojects.services import accounts
@@ -25,6 +26,10 @@ def test_register_and_authenticate_by_username_or_phone(ctx):
     ("kwargs", "code"),
     [
         ({"username": "ab"}, "username_invalid"),
+        ({"username": "王秀英"}, "username_invalid"),
+        ({"username": "", "phone": None}, "login_needed"),
+        ({"username": " ", "phone": " "}, "login_needed"),
+        ({"username": "", "phone": "13907550002", "display_name": " "}, "required"),
         ({"phone": "12345"}, "phone_invalid"),
         ({"password": "short"}, "password_too_short"),
         ({"username": "Taken"}, "username_taken"),
@@ -45,6 +50,38 @@ def test_registration_refusals(ctx, kwargs, code):
     with pytest.raises(ServiceError) as caught:
         accounts.register_user(**values)
     assert caught.value.code == code
+
+
+def test_an_account_without_a_login_name_logs_in_by_phone(ctx):
+    user = accounts.register_user(
+        username="", password=f.PASSWORD, display_name=" 王秀英 ", phone="139 0755 0001", now=f.NOW
+    )
+    assert user.display_name == "王秀英"
+    assert not user.chose_login
+    assert not is_valid_username(user.username)  # nobody can choose it, or take it
+    assert accounts.authenticate("13907550001", f.PASSWORD, now=f.NOW) == user
+    assert accounts.authenticate("王秀英", f.PASSWORD, now=f.NOW) is None
+    other = accounts.register_user(
+        username="", password=f.PASSWORD, display_name="王秀英", phone="13907550002", now=f.NOW
+    )
+    assert other.username != user.username
+
+
+def test_a_chosen_login_name_without_a_display_name_is_the_name(ctx):
+    user = accounts.register_user(
+        username="root", password=f.PASSWORD, display_name="", phone=None, now=f.NOW
+    )
+    assert (user.display_name, user.chose_login) == ("root", True)
+
+
+def test_a_password_hash_made_once_serves_many_accounts(ctx):
+    shared = accounts.hash_password("demo-2026")
+    one = accounts.register_user(username="one", password="", display_name="一", phone=None,
+                                 now=f.NOW, password_hash=shared)  # fmt: skip
+    two = accounts.register_user(username="two", password="", display_name="二", phone=None,
+                                 now=f.NOW, password_hash=shared)  # fmt: skip
+    assert one.password_hash == two.password_hash == shared
+    assert accounts.authenticate("two", "demo-2026", now=f.NOW) == two
 
 
 def test_usernames_are_unique_in_the_database(ctx):

@@ -40,7 +40,8 @@ def test_register_bad_input_shows_each_problem(client, app):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "用户名" in page  # the form is shown again, in Chinese by default
-    assert page.count('class="error"') == 4
+    # No name, a bad login name, a bad number, a short password, passwords that differ.
+    assert page.count('class="error"') == 5
     with app.app_context():
         assert db.session.scalar(select(User)) is None
 
@@ -52,7 +53,12 @@ def test_register_taken_username(client, app):
     response = post(
         client,
         "/register",
-        {"username": "WANG", "password": "correct-horse-9", "confirm": "correct-horse-9"},
+        {
+            "username": "WANG",
+            "display_name": "王伟",
+            "password": "correct-horse-9",
+            "confirm": "correct-horse-9",
+        },
     )
     assert response.status_code == 200
     assert "该用户名已被使用" in response.get_data(as_text=True)
@@ -70,7 +76,7 @@ def register_probe(app: Flask, phone: str, **fields: str) -> Any:
     browser = app.test_client()
     data = {
         "username": "prober",
-        "display_name": "",
+        "display_name": "王秀英",
         "phone": phone,
         "password": f.PASSWORD,
         "confirm": f.PASSWORD,
@@ -102,6 +108,8 @@ def readable(response: Any, phone: str) -> tuple[Any, ...]:
     [
         {"username": "wang"},  # a username that is taken
         {"username": "9x"},
+        {"username": "王秀英"},  # a name in Chinese where a login name goes
+        {"display_name": ""},
         {"password": "short", "confirm": "short"},
         {"confirm": "something-else-1"},
         {"email": "not-an-address"},
@@ -145,7 +153,8 @@ def test_registering_is_limited_per_address(app_with):
     def register_from(address: str, n: int) -> int:
         browser = app.test_client()
         browser.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address)
-        data = {"username": f"person{n:02d}", "password": f.PASSWORD, "confirm": f.PASSWORD}
+        data = {"username": f"person{n:02d}", "display_name": "居民", "password": f.PASSWORD,
+                "confirm": f.PASSWORD}  # fmt: skip
         response = post(browser, "/register", data)
         if response.status_code == 429:
             assert "注册次数过多" in response.get_data(as_text=True)
@@ -311,16 +320,99 @@ def test_register_with_an_email_for_notices(client, app):
     bad = post(
         client,
         "/register",
-        {"username": "wang", "email": "not-an-address", "password": f.PASSWORD,
-         "confirm": f.PASSWORD},
+        {"username": "wang", "display_name": "王伟", "email": "not-an-address",
+         "password": f.PASSWORD, "confirm": f.PASSWORD},
     )  # fmt: skip
     assert "请输入有效的电子邮箱地址" in bad.get_data(as_text=True)
     response = post(
         client,
         "/register",
-        {"username": "wang", "email": "wang@example.cn", "password": f.PASSWORD,
-         "confirm": f.PASSWORD},
+        {"username": "wang", "display_name": "王伟", "email": "wang@example.cn",
+         "password": f.PASSWORD, "confirm": f.PASSWORD},
     )  # fmt: skip
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(User.email).filter_by(username="wang")) == "wang@example.cn"
+
+
+# --- names: a Chinese name as it is written, a login by phone or a login name chosen ----------
+
+
+def register_as(browser: Any, **fields: str) -> Any:
+    data = {"display_name": "王秀英", "phone": "", "username": "", "password": f.PASSWORD,
+            "confirm": f.PASSWORD} | fields  # fmt: skip
+    return post(browser, "/register", data)
+
+
+def test_a_resident_registers_with_a_chinese_name_and_logs_in_by_phone(client, app):
+    response = register_as(client, phone="139 0755 0001")
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        derived = user.username
+        assert user.display_name == "王秀英"
+        assert user.phone == "13907550001"
+        assert not user.chose_login
+    page = client.get("/account").get_data(as_text=True)
+    assert "王秀英" in page
+    assert derived not in page  # the login made for the account is nobody's name
+    assert "您用手机号登录" in page
+    post(client, "/logout")
+    login(client, "13907550001")
+    assert client.get("/account").status_code == 200
+    # The name is a name, not a login.
+    other = post(app.test_client(), "/login", {"login": "王秀英", "password": f.PASSWORD})
+    assert other.status_code == 200
+    assert "请用手机号或登录名登录" in other.get_data(as_text=True)
+
+
+def test_two_residents_without_a_login_name_get_different_logins(client, app):
+    assert register_as(client, phone="13907550001").status_code == 302
+    second = app.test_client()
+    assert register_as(second, display_name="王秀英", phone="13907550002").status_code == 302
+    with app.app_context():
+        names = list(db.session.scalars(select(User.username)))
+        assert len(set(names)) == 2
+        # Two people may share a name: the name is not what tells accounts apart.
+        assert set(db.session.scalars(select(User.display_name))) == {"王秀英"}
+
+
+def test_a_login_name_may_be_chosen_and_the_phone_left_out(client, app):
+    response = register_as(client, username="wangxy2026")
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert (user.username, user.display_name, user.phone) == ("wangxy2026", "王秀英", None)
+        assert user.chose_login
+    assert "wangxy2026" in client.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        # Chinese typed as the login name: where it goes instead, and that it may stay empty.
+        ({"username": "王秀英", "phone": "13907550001"}, "登录名只能用英文字母和数字"),
+        ({"username": "wang秀英"}, "登录名只能用英文字母和数字"),
+        ({"username": "9x"}, "用户名为 3"),
+        # Neither a number nor a login name: nothing to log in with.
+        ({}, "请填写手机号，或者自己设一个登录名"),
+        ({"username": "   "}, "请填写手机号，或者自己设一个登录名"),
+        ({"display_name": "", "phone": "13907550001"}, "请填写您的姓名"),
+        ({"display_name": "\u200b", "phone": "13907550001"}, "此项为必填"),
+    ],
+)
+def test_registration_says_what_to_write_where(client, app, fields, words):
+    response = register_as(client, **fields)
+    assert response.status_code == 200
+    assert words in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_registering_twice_with_one_number_makes_one_account(client, app):
+    assert register_as(client, phone="13907550001").status_code == 302
+    again = register_as(app.test_client(), phone="13907550001")  # a second tap, a new browser
+    assert again.status_code == 200
+    assert "如果您以前注册过" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1

@@ -16,7 +16,25 @@ from ...domain.people import (
 
 
 def _username(form: FlaskForm, field: StringField) -> None:
-    if not is_valid_username(field.data or ""):
+    name = (field.data or "").strip()
+    if not name:
+        if not (form.phone.data or "").strip():
+            raise ValidationError(
+                _l(
+                    "Give your mobile number or choose a login name: you will log in with one of "
+                    "them."
+                )
+            )
+        return
+    if not name.isascii():
+        raise ValidationError(
+            _l(
+                "A login name is written in Latin letters and digits, such as wangxy2026. Your "
+                "name in Chinese goes in the name field; or leave this empty and log in with your "
+                "mobile number."
+            )
+        )
+    if not is_valid_username(name):
         raise ValidationError(
             _l(
                 "A username is 3 to 32 letters, digits, dots, dashes or underscores, "
@@ -45,9 +63,32 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), _username])
-    display_name = StringField(_l("Name shown to others"), validators=[Optional(), Length(max=60)])
-    phone = StringField(_l("Mobile number (optional)"), validators=[Optional(), _phone])
+    # The name comes first: it is how the person is known. Logging in needs a phone number or
+    # a login name of their choosing, never a name in Latin letters forced on them.
+    display_name = StringField(
+        _l("Name shown to others"),
+        validators=[
+            DataRequired(message=_l("Write your name, as you want others to read it.")),
+            Length(max=60),
+        ],
+        description=_l("Your name in Chinese, such as 王秀英, or any name you choose."),
+        render_kw={"autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[Optional(), _phone],
+        description=_l("You can log in with it. Leave it empty if you choose a login name."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    username = StringField(
+        _l("Login name (optional)"),
+        validators=[_username],
+        description=_l(
+            "Latin letters and digits, to log in with besides your mobile number. Leave it empty "
+            "to log in with your mobile number only."
+        ),
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
     email = EmailField(
         _l("E-mail (optional)"),
         validators=[

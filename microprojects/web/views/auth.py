@@ -119,7 +119,18 @@ def login() -> ResponseReturnValue:
         user = accounts.authenticate(form.login.data or "", form.password.data or "", now=now())
         if user is None:
             g.login_failed = True  # counted by both limits once the answer is made
-            flash(_("The username, phone number or password is not correct."), "error")
+            if not (form.login.data or "").strip().isascii():
+                # A name typed where the login goes: said from what was typed alone, whoever
+                # has an account.
+                flash(
+                    _(
+                        "Log in with your mobile number or your login name: your name, such as "
+                        "王秀英, is not a login."
+                    ),
+                    "error",
+                )
+            else:
+                flash(_("The username, phone number or password is not correct."), "error")
         else:
             start_session(user, remember=bool(form.remember.data))
             if user.must_change_password:
