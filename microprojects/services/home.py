@@ -18,6 +18,7 @@ from ..domain.phases import Phase
 from ..extensions import db
 from ..models import Community, Cycle, Participation, Residency, User
 from .errors import ServiceError
+from .proposals import proposer_community
 from .voting import voter_key
 
 # The phases a resident is shown on the home page; a cycle before or after them is not news.
@@ -58,6 +59,9 @@ class CycleNow:
     # their vote instead of the call to vote.
     action: str
     vote: Vote | None
+    # Whether the person may propose in it now (a verified resident, or an organization's
+    # member, of a community it covers, while proposals are collected).
+    may_propose: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,19 @@ def _vote(residency: Residency, cycle: Cycle) -> Vote | None:
     return None if row is None else Vote(row.day, row.channel)
 
 
-def _cycle_now(cycle: Cycle, now: datetime, residency: Residency | None) -> CycleNow:
+def _may_propose(user: User | None, cycle: Cycle, now: datetime) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    try:
+        proposer_community(user, cycle, now)
+    except ServiceError:
+        return False
+    return True
+
+
+def _cycle_now(
+    cycle: Cycle, now: datetime, user: User | None, residency: Residency | None
+) -> CycleNow:
     phase = cycle.phase(now)
     upcoming = cycle.next(now)
     vote = None
@@ -94,6 +110,7 @@ def _cycle_now(cycle: Cycle, now: datetime, residency: Residency | None) -> Cycl
         ends=upcoming[1] if upcoming else None,
         action=ACTIONS[phase],
         vote=vote,
+        may_propose=phase is Phase.COLLECTING and _may_propose(user, cycle, now),
     )
 
 
@@ -102,7 +119,7 @@ def read_cycle_now(user: User | None, cycle: Cycle, now: datetime) -> CycleNow:
     residency = user.residency if user is not None and user.is_authenticated else None
     if residency is not None and not residency.is_verified:
         residency = None
-    return _cycle_now(cycle, now, residency)
+    return _cycle_now(cycle, now, user, residency)
 
 
 def read_now(user: User | None, now: datetime) -> ResidentNow:
@@ -114,7 +131,7 @@ def read_now(user: User | None, now: datetime) -> ResidentNow:
             or_(Cycle.community_id == community.id, Cycle.street_id == community.street_id)
         )
         cycles = db.session.scalars(query.order_by(Cycle.collecting_at.desc())).all()
-        shown = [_cycle_now(c, now, residency) for c in cycles if c.phase(now) in SHOWN]
+        shown = [_cycle_now(c, now, user, residency) for c in cycles if c.phase(now) in SHOWN]
         return ResidentNow(community, sorted(shown, key=_urgency))
     cycles = db.session.scalars(
         select(Cycle)
@@ -122,7 +139,7 @@ def read_now(user: User | None, now: datetime) -> ResidentNow:
         .order_by(Cycle.collecting_at.desc())
         .options(selectinload(Cycle.community), selectinload(Cycle.street))
     ).all()
-    shown = [_cycle_now(c, now, None) for c in cycles if c.phase(now) in OPEN]
+    shown = [_cycle_now(c, now, user, None) for c in cycles if c.phase(now) in OPEN]
     return ResidentNow(None, sorted(shown, key=_urgency))
 
 

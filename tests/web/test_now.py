@@ -155,3 +155,13 @@ def test_the_vote_comes_before_the_budgets_caps(app, client, world):
     page = client.get(f"/cycles/{cycle_id}").get_data(as_text=True)
     vote = page.index(f'href="/cycles/{cycle_id}/vote"')
     assert vote < page.index("单个项目上限") and vote < page.index("上限：工程类")
+
+
+def test_an_organizations_member_is_invited_to_propose_not_to_verify(app, client, world):
+    cycle_id, _ = _cycle(app, world, "collecting")
+    login(client, "organization")
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/cycles/{cycle_id}/propose">去提议</a>' in home
+    assert "认证居民身份后提议" not in home
+    page = client.get(f"/cycles/{cycle_id}").get_data(as_text=True)
+    assert f'href="/cycles/{cycle_id}/propose">去提议</a>' in page
