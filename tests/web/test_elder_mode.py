@@ -122,7 +122,7 @@ def test_the_receipt_is_in_groups_of_four_with_a_copy_button(app, client, world)
     token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
     shown = post(client, f"/cycles/{cycle_id}/vote/cast", {"token": token}).get_data(as_text=True)
     receipt = re.search(r'data-copy="([A-Z0-9-]{19})"', shown).group(1)
-    groups = re.findall(r'<span class="group">([A-Z0-9]+)</span>', shown)
+    groups = re.findall(r'<span class="group">([A-Z0-9]{4})[<]', shown)
     assert groups == receipt.split("-") and all(len(g) == 4 for g in groups)
     # The button waits for the script (which shows it only where the clipboard can be written).
     assert re.search(r"<button[^>]*data-copy[^>]*hidden", shown)
@@ -131,7 +131,7 @@ def test_the_receipt_is_in_groups_of_four_with_a_copy_button(app, client, world)
     assert text.split(">", 1)[1].strip() == receipt
     # The check page shows the code the same way.
     checked = post(client, f"/cycles/{cycle_id}/check", {"code": receipt.lower().replace("-", "")})
-    again = re.findall(r'<span class="group">([A-Z0-9]+)</span>', checked.get_data(as_text=True))
+    again = re.findall(r'<span class="group">([A-Z0-9]{4})[<]', checked.get_data(as_text=True))
     assert again == groups
 
 
