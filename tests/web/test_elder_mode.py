@@ -155,3 +155,19 @@ def test_the_receipt_follows_the_devices_elder_mode(app, client, world):
     token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
     shown = post(phone, f"/cycles/{cycle_id}/vote/cast", {"token": token}).get_data(as_text=True)
     assert ELDER in shown
+
+
+def test_elder_mode_folds_a_projects_records_not_its_talk(app, client, world):
+    from microprojects.models import Community, User
+
+    with app.app_context():
+        admin = db.session.get(User, world.ids["admin"])
+        _, projects = f.voting_cycle(db.session.get(Community, world.a_id), admin)
+        proposal_id = projects[0].id
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert '<details class="folded">' not in page and 'id="decisions"' in page
+    client.post("/elder", data={"elder": "on"})
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    folded = page.split('<details class="folded">')[1].split("</details>")[0]
+    assert "评估与决定记录" in folded and 'id="decisions"' in folded
+    assert 'id="comments"' not in folded and 'id="comments"' in page
