@@ -9,6 +9,6 @@ from wtforms import BooleanField
 
 class ElderModeForm(FlaskForm):
     elder = BooleanField(
-        _l("Elder mode: larger text and buttons, strong contrast, simpler pages"),
+        _l("Turn elder mode on: larger text and buttons, strong contrast, simpler pages"),
         description=_l("Kept with your account, on every phone or computer you log in on."),
     )
