@@ -29,7 +29,8 @@ SHOWN = (
     Phase.PUBLICATION,
     Phase.IMPLEMENTATION,
 )
-# The one thing to do in each phase; screening asks nothing of a resident but to read.
+# The one thing to do in each phase; screening asks nothing of a resident but to read, and a
+# cycle not started or closed asks nothing at all ("").
 ACTIONS: dict[Phase, str] = {
     Phase.COLLECTING: "propose",
     Phase.SCREENING: "read",
@@ -55,8 +56,8 @@ class CycleNow:
     phase: Phase
     # When the phase ends (the next one starts); None for a phase without end.
     ends: datetime | None
-    # "propose", "read", "vote", "results" or "progress"; a resident who voted is shown
-    # their vote instead of the call to vote.
+    # "propose", "read", "vote", "results", "progress", or "" before and after the cycle; a
+    # resident who voted is shown their vote instead of the call to vote.
     action: str
     vote: Vote | None
     # Whether the person may propose in it now (a verified resident, or an organization's
@@ -108,7 +109,7 @@ def _cycle_now(
         cycle=cycle,
         phase=phase,
         ends=upcoming[1] if upcoming else None,
-        action=ACTIONS[phase],
+        action=ACTIONS.get(phase, ""),
         vote=vote,
         may_propose=phase is Phase.COLLECTING and _may_propose(user, cycle, now),
     )

@@ -165,3 +165,30 @@ def test_an_organizations_member_is_invited_to_propose_not_to_verify(app, client
     assert "认证居民身份后提议" not in home
     page = client.get(f"/cycles/{cycle_id}").get_data(as_text=True)
     assert f'href="/cycles/{cycle_id}/propose">去提议</a>' in page
+
+
+@pytest.mark.parametrize("phase", ["upcoming", "closed"])
+def test_a_cycle_not_started_or_closed_asks_nothing(app, client, world, phase):
+    from datetime import timedelta
+
+    from microprojects.models.base import utcnow
+
+    if phase == "upcoming":
+        later = utcnow() + timedelta(days=5)
+        dates = {
+            f"{name}_at": later + timedelta(days=10) * i
+            for i, name in enumerate(
+                ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+            )
+        }
+        cycle_id, _ = _cycle(app, world, "collecting", title="未开始的轮次", **dates)
+    else:
+        cycle_id, _ = _cycle(app, world, "closed", title="已结束的轮次")
+    for who in (None, "resident_a"):
+        if who:
+            login(client, who)
+        answer = client.get(f"/cycles/{cycle_id}")
+        assert answer.status_code == 200
+        page = answer.get_data(as_text=True)
+        assert 'class="card call' not in page and "button big" not in page
+        assert "未开始的轮次" not in client.get("/").get_data(as_text=True)
