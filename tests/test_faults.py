@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "faults-secret-shared-by-the-workers"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
-RECEIPT_RE = re.compile(r'class="code big">([A-Z0-9-]{19})<')
+RECEIPT_RE = re.compile(r'data-copy="([A-Z0-9-]{19})"')
 VOTED = "感谢您的投票"  # the ballot page of someone who has voted
 COUNTED = "选票已计入"  # the public receipt check, for a counted ballot
 RECEIVED = "选票已收到"  # the public receipt check, for a ballot still sealed

@@ -107,7 +107,7 @@ def log_in(page: Any, username: str, password: str = "correct-horse-9") -> None:
     page.get_by_label("用户名或手机号").fill(username)
     page.get_by_label("密码").fill(password)
     page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url(lambda url: "/login" not in url)  # the resident's now, or next
 
 
 def register(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Model, utcnow
@@ -50,6 +51,8 @@ class User(UserMixin, Model):
     # Part of the login cookie: changing it (new password, reset, deletion) ends every session.
     session_token: Mapped[str] = mapped_column(String(40), default=new_session_token)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # 长辈模式: larger text and targets, high contrast, simpler pages, on every device.
+    elder_mode: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]

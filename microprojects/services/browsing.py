@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.implementation import Status
 from ..domain.lifecycle import PUBLIC_STATES, ProposalAction, Viewer
 from ..extensions import db
 from ..models import (
@@ -23,7 +24,10 @@ from ..models import (
     AuditEntry,
     Comment,
     Community,
+    Count,
+    CountOutcome,
     Cycle,
+    Implementation,
     ProblemReport,
     ProgressPhoto,
     Proposal,
@@ -52,6 +56,60 @@ def list_cycles() -> list[Cycle]:
             .options(selectinload(Cycle.community), selectinload(Cycle.street))
         )
     )
+
+
+# What became of a counted project, as lists and pages say it: funded (work not started),
+# in progress, completed (accepted included), or not funded.
+OUTCOMES = ("funded", "in_progress", "completed", "not_funded")
+_DONE = (Status.COMPLETED.value, Status.ACCEPTED.value)
+
+
+def read_outcomes(cycle_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Each counted cycle's projects and what became of them, by the cycle's latest count:
+    ``{cycle id: {proposal id: outcome}}``, one of ``OUTCOMES``. A cycle not counted yet is
+    absent. Two queries, whatever the number of cycles."""
+    if not cycle_ids:
+        return {}
+    latest = (
+        select(Count.cycle_id, func.max(Count.number).label("number"))
+        .where(Count.cycle_id.in_(cycle_ids))
+        .group_by(Count.cycle_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Count.cycle_id, CountOutcome.proposal_id, CountOutcome.funded)
+        .join(latest, (latest.c.cycle_id == Count.cycle_id) & (latest.c.number == Count.number))
+        .join(CountOutcome, CountOutcome.count_id == Count.id)
+    ).all()
+    statuses: dict[int, str] = {
+        proposal_id: Status(status).value
+        for proposal_id, status in db.session.execute(
+            select(Implementation.proposal_id, Implementation.status).where(
+                Implementation.cycle_id.in_(cycle_ids)
+            )
+        )
+    }
+    found: dict[int, dict[int, str]] = {}
+    for cycle_id, proposal_id, funded in rows:
+        status = statuses.get(proposal_id)
+        if not funded:
+            outcome = "not_funded"
+        elif status in _DONE:
+            outcome = "completed"
+        elif status == Status.IN_PROGRESS.value:
+            outcome = "in_progress"
+        else:
+            outcome = "funded"
+        found.setdefault(cycle_id, {})[proposal_id] = outcome
+    return found
+
+
+def summarize_outcomes(outcomes: dict[int, str]) -> dict[str, int]:
+    """How many projects of a count had each outcome, every outcome named (0 if none)."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for outcome in outcomes.values():
+        counts[outcome] += 1
+    return counts
 
 
 @dataclass(frozen=True)
@@ -97,6 +155,8 @@ class CyclePage:
     communities: list[Community]
     # The committee's early closes and extensions of a phase, which the page explains.
     changes: list[AuditEntry]
+    # After a count: what became of each counted proposal (see ``read_outcomes``).
+    outcomes: dict[int, str]
 
 
 def _proposal_query(cycle: Cycle, filters: ProposalFilters) -> Select[Any]:
@@ -153,6 +213,7 @@ def read_cycle_page(cycle: Cycle, filters: ProposalFilters, page: int) -> CycleP
         pages=max(1, -(-total // PAGE_SIZE)),
         communities=list(communities),
         changes=list(changes),
+        outcomes=read_outcomes([cycle.id]).get(cycle.id, {}),
     )
 
 

@@ -1,4 +1,4 @@
-// Running figures while choosing, and the receipt's print button. The ballot works without
+// Running figures while choosing, and the receipt's print and copy buttons. The ballot works without
 // this script: the review page shows the same figures, computed on the server.
 (function () {
   "use strict";
@@ -27,6 +27,18 @@
     form.addEventListener("input", update);
     form.addEventListener("change", update);
     update();
+  }
+  // The receipt's copy button, shown only where the clipboard can be written; the code stays
+  // plain, selectable text either way.
+  var copy = document.querySelector("button[data-copy]");
+  if (copy && navigator.clipboard && navigator.clipboard.writeText) {
+    var copied = document.querySelector("[data-copied]");
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      navigator.clipboard.writeText(copy.dataset.copy).then(function () {
+        if (copied) { copied.hidden = false; }
+      }, function () { /* refused: the code can still be selected and copied by hand */ });
+    });
   }
   var print = document.querySelector("[data-print]");
   if (print) { print.addEventListener("click", function () { window.print(); }); }

@@ -25,7 +25,7 @@ def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watc
     ).new_page()
     log_in(phone, "resident_a")
     phone.goto(f"/cycles/{cycle_id}")
-    phone.get_by_role("link", name="我要提议").click()
+    phone.get_by_role("link", name="去提议").click()
     phone.get_by_label("标题").fill("报刊亭旁放两张石凳")
     phone.get_by_label("要做什么，为什么").fill("老人买报后没有地方坐。\n\n- 两张石凳\n- 一棵树")
     phone.get_by_label("类别").select_option("设施维修")

@@ -25,7 +25,7 @@ def test_a_resident_votes_on_a_phone_and_checks_the_receipt(browser, base_url, f
     ).new_page()
     log_in(phone, "resident_a")
     phone.goto(f"/cycles/{cycle_id}")
-    phone.get_by_role("link", name="投票", exact=True).click()
+    phone.get_by_role("link", name="去投票", exact=True).click()
     phone.get_by_label("报刊亭旁放两张石凳").check()
     phone.get_by_label("老年人智能手机课堂").check()
     assert phone.locator("[data-chosen]").inner_text() == "2"  # the running count

@@ -137,7 +137,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
 
     # --- 林海燕 proposes a bench with a photo. ----------------------------------------------------
     phone.goto(f"/cycles/{cycle_id}")
-    phone.get_by_role("link", name="我要提议").click()
+    phone.get_by_role("link", name="去提议").click()
     phone.get_by_label("标题").fill("报刊亭旁放两张石凳")
     phone.get_by_label("要做什么，为什么").fill("老人买报后没有地方坐。")
     phone.get_by_label("类别").select_option("设施维修")
@@ -193,7 +193,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
 
     # --- Voting: 林海燕 on her phone, then her receipt; a second vote is refused. ----------------
     phone.goto(f"/cycles/{cycle_id}")
-    phone.get_by_role("link", name="投票", exact=True).click()
+    phone.get_by_role("link", name="去投票", exact=True).click()
     phone.get_by_label("报刊亭旁放两张石凳").check()
     phone.get_by_role("button", name="查看我的选择").click()
     phone.get_by_role("button", name="投出选票").click()

@@ -270,7 +270,7 @@ def test_next_only_redirects_within_the_site(client, app):
             data={"login": "wang", "password": f.PASSWORD, "csrf_token": token},
         )
         assert response.status_code == 302
-        assert response.headers["Location"] == "/account", evil
+        assert response.headers["Location"] == "/", evil  # the resident's now
         post(client, "/logout")
 
 

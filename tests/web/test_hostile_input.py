@@ -972,7 +972,7 @@ def _next_stays_on_the_site(app: Flask, evil: str) -> None:
             data={"login": "resident_a", "password": f.PASSWORD, "csrf_token": token, **extra},
         )
         assert response.status_code == 302
-        assert response.headers["Location"] == "/account", evil
+        assert response.headers["Location"] == "/", evil  # the resident's now
         # Logged in already: the login page sends one on, and still not off the site.
         again = anonymous.get("/login", query_string={"next": evil})
         assert again.status_code == 302 and again.headers["Location"] == "/account"

@@ -173,9 +173,9 @@ def test_who_cannot_propose_is_sent_back_with_the_reason(app, world):
         assert response.status_code == 302
         assert response.headers["Location"].endswith(f"/cycles/{cid}")
         assert message in _page(client, f"/cycles/{cid}")
-        assert "我要提议" not in _page(client, f"/cycles/{cid}")
+        assert "去提议" not in _page(client, f"/cycles/{cid}")
     assert row_count(Proposal, app=app) == 0
-    assert "我要提议" in _page(_as(app, "organization"), f"/cycles/{cycle_id}")
+    assert "去提议" in _page(_as(app, "organization"), f"/cycles/{cycle_id}")
 
 
 def test_too_young_for_the_cycle(app, world):

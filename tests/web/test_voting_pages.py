@@ -29,7 +29,7 @@ def _ballots(app) -> int:
 
 
 def _receipt(page: str) -> str:
-    return re.search(r'class="code big">([A-Z0-9-]{19})<', page).group(1)
+    return re.search(r'data-copy="([A-Z0-9-]{19})"', page).group(1)
 
 
 def _check(client, cycle_id: int, code: str) -> str:
@@ -290,7 +290,7 @@ def test_paper_ballot_entered_by_one_confirmed_by_another(app, world, election):
     page = second.get(done.headers["Location"]).get_data(as_text=True)
     assert "两次录入一致：纸质选票已计入" in page
     # Nobody at the office sees a receipt.
-    assert re.search(r'class="code big">', page) is None
+    assert re.search(r'class="code big">|receipt-code|data-copy', page) is None
     assert _ballots(app) == 1
     # She voted on paper: the web tells her so.
     resident = app.test_client()

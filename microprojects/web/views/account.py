@@ -9,14 +9,16 @@ from flask_login import current_user, login_required, login_user
 
 from ...domain.people import Basis
 from ...extensions import rate_limit
-from ...services import accounts, residency
+from ...services import accounts, home, residency
 from ...services.errors import ServiceError
 from ...services.notifications import list_recent_notices, mark_all_read
 from ..auth import end_session
 from ..forms.auth import DeleteAccountForm, PasswordForm
+from ..forms.display import ElderModeForm
 from ..forms.residency import ClaimForm, VerificationRequestForm
 from ..messages import service_message
 from .helpers import community_choices, community_or_404, flash_error, now
+from .public import set_elder_cookie
 
 bp = Blueprint("account", __name__, url_prefix="")
 
@@ -25,8 +27,26 @@ bp = Blueprint("account", __name__, url_prefix="")
 @login_required
 def index() -> ResponseReturnValue:
     return render_template(
-        "account/index.html", user=current_user, residency=current_user.residency
+        "account/index.html",
+        user=current_user,
+        residency=current_user.residency,
+        elder_form=ElderModeForm(elder=current_user.elder_mode),
     )
+
+
+@bp.post("/account/elder")
+@login_required
+def elder_mode() -> ResponseReturnValue:
+    form = ElderModeForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("account.index"))
+    on = bool(form.elder.data)
+    home.set_elder_mode(current_user, on)
+    flash(_("Elder mode is on.") if on else _("Elder mode is off."), "success")
+    response = redirect(url_for("account.index", _anchor="display"))
+    set_elder_cookie(response, on)
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

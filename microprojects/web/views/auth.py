@@ -136,7 +136,7 @@ def login() -> ResponseReturnValue:
             if user.must_change_password:
                 flash(_("Your password was reset. Choose a new one now."), "info")
                 return redirect(url_for("account.password"))
-            return redirect_next("account.index")
+            return redirect_next("public.index")
     next_url = request.args.get("next")
     return render_template(
         "auth/login.html", form=form, next=next_url if is_safe_next(next_url) else None

@@ -28,7 +28,7 @@ from ...domain.money import format_yuan
 from ...domain.permissions import Action, can
 from ...extensions import rate_limit
 from ...models import Comment, Cycle, Proposal
-from ...services import browsing
+from ...services import browsing, home
 from ...services import comments as comment_service
 from ...services import proposals as proposal_service
 from ...services.accounts import find_login
@@ -66,7 +66,14 @@ def _user() -> Any:
 
 @bp.get("/cycles")
 def cycles() -> ResponseReturnValue:
-    return render_template("proposals/cycles.html", cycles=browsing.list_cycles(), now=now())
+    listed = browsing.list_cycles()
+    outcomes = browsing.read_outcomes([c.id for c in listed])
+    return render_template(
+        "proposals/cycles.html",
+        cycles=listed,
+        outcomes={k: browsing.summarize_outcomes(v) for k, v in outcomes.items()},
+        now=now(),
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>")
@@ -92,6 +99,8 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
         filters=asdict(filters),
         communities=listed.communities,
         changes=listed.changes,
+        outcomes=listed.outcomes,
+        standing=home.read_cycle_now(_user(), found, now()),
         now=now(),
         can_propose=_can_propose(found),
     )
