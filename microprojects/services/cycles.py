@@ -142,13 +142,18 @@ def change_phase(
     until: datetime | None = None,
 ) -> None:
     """End the current ``phase`` now (``until`` None) or let it run until ``until``. The
-    reason is public: it is shown on the cycle's page."""
+    reason is public: it is shown on the cycle's page. ``phase`` is the phase the committee
+    saw and confirmed: a form sent twice finds the next phase current and is refused, so that
+    one confirmation never ends two phases."""
     if not can_manage(actor, cycle):
         raise PermissionDenied()
+    db.session.refresh(cycle, with_for_update=True)
     reason = clean_text(reason)
     if not reason:
         raise ServiceError(ErrorCode.REASON_REQUIRED)
     current = cycle.phase(now)
+    if phase in DATED and current in DATED and DATED.index(phase) < DATED.index(current):
+        raise ServiceError(ErrorCode.PHASE_ALREADY_ENDED, phase=phase.value)
     if phase is not current or phase not in DATED or phase is Phase.CLOSED:
         raise ServiceError(ErrorCode.NOT_CURRENT_PHASE)
     before = cycle.settings()["schedule"]
