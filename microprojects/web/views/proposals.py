@@ -48,7 +48,7 @@ from ..forms.proposals import (
 from ..messages import STATE_LABELS
 from . import confirm
 from .confirm import Ask
-from .helpers import attempt, current_actor, cycle_or_404, flash_error, now
+from .helpers import attempt, current_actor, cycle_or_404, flash_error, now, yuan
 from .implementation import story
 
 bp = Blueprint("proposals", __name__)
@@ -531,7 +531,7 @@ def approve(proposal_id: int) -> ResponseReturnValue:
         heading=_("Put “%(title)s” on the ballot?", title=proposal.display_title),
         button=_("Yes, approve it for the ballot"),
         back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="screening"),
-        facts=[*_facts(proposal), (_("Cost"), format_yuan(proposal.cost_fen))],
+        facts=[*_facts(proposal), (_("Cost"), yuan(proposal.cost_fen))],
         happens=[
             _("Residents will vote on it under this title and at this cost."),
             _("Its proposer and supporters are told at once."),
