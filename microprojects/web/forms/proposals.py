@@ -167,6 +167,8 @@ class MergeForm(FlaskForm):
             Length(max=1000),
         ],
         description=_l("Required: the proposer and the supporters read why."),
+        # The revision form on the same page has a "note" too: its own id keeps the labels apart.
+        id="merge-note",
     )
 
 
