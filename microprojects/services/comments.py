@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.characters import clean_line, clean_text
@@ -20,6 +20,7 @@ from .accounts import actor_for
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .proposals import actions_for, can_screen, viewer_for
+from .rows import rows_changed
 
 BODY_MAX = 2000
 REPORTED_REASON = "reported"  # the placeholder's reason while a reported comment awaits review
@@ -181,7 +182,12 @@ def decide_comment(
     decision takes the comment out of the queue; a decision sent twice is refused, so that a
     double tap records one decision."""
     proposal = _require_moderator(actor, comment)
-    db.session.refresh(comment, with_for_update=True)
+    # Hold the comment's row until the commit and read it as it is (see proposals._lock): of
+    # two decisions at once, the second finds the first made.
+    rows_changed(
+        update(Comment).where(Comment.id == comment.id).values(reviewed_at=Comment.reviewed_at)
+    )
+    db.session.refresh(comment)
     reason = clean_text(reason)
     if not reason:
         raise ServiceError(ErrorCode.REASON_REQUIRED)

@@ -98,6 +98,7 @@ class ErrorCode(StrEnum):
     SCHEDULE_OUT_OF_ORDER = "schedule_out_of_order"
     NOT_CURRENT_PHASE = "not_current_phase"
     PHASE_ALREADY_ENDED = "phase_already_ended"
+    SCHEDULE_CHANGED = "schedule_changed"
     EXTEND_INTO_PAST = "extend_into_past"
     EXTEND_NOT_LATER = "extend_not_later"
 

@@ -115,9 +115,14 @@ def actions_for(user: User | None, proposal: Proposal, now: datetime) -> frozens
 
 
 def _lock(proposal: Proposal) -> None:
-    """Read the proposal again, locked until the commit (on PostgreSQL), so that two requests
-    at once (a double tap, a replayed form) decide on the state the first one left."""
-    db.session.refresh(proposal, with_for_update=True)
+    """Hold the proposal's row until the commit and read it as it is, so that two requests at
+    once (a double tap, a replayed form) decide one after the other, the second on the state
+    the first left. An UPDATE that changes nothing takes the write lock on either database (a
+    row lock on PostgreSQL, the database's on SQLite, whose reads take none)."""
+    rows_changed(
+        update(Proposal).where(Proposal.id == proposal.id).values(updated_at=Proposal.updated_at)
+    )
+    db.session.refresh(proposal)
 
 
 def _require(user: User | None, proposal: Proposal, action: ProposalAction, now: datetime) -> None:

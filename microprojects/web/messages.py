@@ -274,6 +274,9 @@ SERVICE_MESSAGES.update(
         ErrorCode.BUDGET_REQUIRED: _l("Give the cycle's budget."),
         ErrorCode.SCHEDULE_OUT_OF_ORDER: _l("The phases must start in order."),
         ErrorCode.NOT_CURRENT_PHASE: _l("Only the current phase can be ended or extended."),
+        ErrorCode.SCHEDULE_CHANGED: _l(
+            "The schedule changed a moment ago; nothing was changed. Look at it again."
+        ),
         ErrorCode.PHASE_ALREADY_ENDED: _l("That phase has already ended; nothing was changed."),
         ErrorCode.EXTEND_INTO_PAST: _l("Extend to a time in the future."),
         ErrorCode.EXTEND_NOT_LATER: _l("To extend a phase, choose a time after its current end."),

@@ -467,6 +467,7 @@ def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
                 reason=str(confirmed.data.get("reason", "")),
                 until=None,
                 now=now(),
+                expected_end=phase_end(found.schedule, phase),
             ),
             _("The phase has ended; the reason is public."),
         ):
