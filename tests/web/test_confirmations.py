@@ -292,3 +292,15 @@ def test_the_dashboard_shows_what_waits_first_with_links(app, world):
     # Another community's committee sees nothing of it.
     other = _page(_as(app, "committee_b"), f"/c/{world.b_slug}/committee")
     assert "目前没有待处理的事项。" in other
+
+
+def test_an_approved_proposal_is_closed_to_its_author_with_the_reason(app, world):
+    cycle_id = _cycle(app, world)  # still collecting: approved early
+    pid = _propose(app, cycle_id)
+    committee = _as(app, "committee_a")
+    token = confirmation(post(committee, f"/proposals/{pid}/approve", {}))
+    post(committee, f"/proposals/{pid}/approve", {"confirm_token": token})
+    assert _state(app, pid) == "approved"
+    page = _page(_as(app, "resident_a"), f"/proposals/{pid}/edit")
+    assert "居务协商会已按现有内容把它列入投票，因此不能再修改。" in page
+    assert 'name="title"' not in page

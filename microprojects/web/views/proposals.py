@@ -193,18 +193,22 @@ def edit(proposal_id: int) -> ResponseReturnValue:
 def _edit_closed_reason(proposal: Proposal) -> str:
     """Why the author cannot change the proposal now, in words."""
     state = proposal.state
-    if state in (ProposalState.SUBMITTED, ProposalState.APPROVED) and proposal.cycle.phase(
-        now()
-    ).value not in ("upcoming", "collecting"):
-        return _(
-            "Screening has started: the committee is now looking at the proposal as you"
-            " submitted it, so it can no longer be changed. If something must change, the"
-            " committee can return it to you for revision."
-        )
+    phase = proposal.cycle.phase(now()).value
     if state in (ProposalState.WITHDRAWN, ProposalState.REJECTED, ProposalState.MERGED):
         return _("This proposal is %(state)s: it can no longer be changed.",
                  state=STATE_LABELS[state.value])  # fmt: skip
-    return _("Voting has started: proposals can no longer be changed.")
+    if phase not in ("collecting", "screening"):
+        return _("Voting has started: proposals can no longer be changed.")
+    if state is ProposalState.APPROVED:
+        return _(
+            "The committee has put it on the ballot as it is, so it can no longer be changed."
+            " If something must change, the committee can return it to you for revision."
+        )
+    return _(
+        "Screening has started: the committee is now looking at the proposal as you"
+        " submitted it, so it can no longer be changed. If something must change, the"
+        " committee can return it to you for revision."
+    )
 
 
 @bp.get("/proposals/<int:proposal_id>")
