@@ -90,6 +90,7 @@ def test_the_committee_counts_then_counts_again_with_a_reason(app, client, world
     # The count asks first, naming the cycle; nothing is counted until it is confirmed.
     asked = post(client, url)
     assert asked.status_code == 200 and "确定，开始计票" in asked.get_data(as_text=True)
+    assert "<dt>计票规则</dt><dd>得票多者优先</dd>" in asked.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Count)) == 0
     token = CONFIRM_TOKEN.search(asked.get_data(as_text=True)).group(1)

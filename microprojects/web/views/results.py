@@ -248,7 +248,7 @@ def _next_number(cycle: Cycle) -> int:
 
 def _count_page(cycle: Cycle, number: int, reason: str, back: str) -> Ask:
     """The confirmation of a count (``number`` 1) or of a correction (a later number)."""
-    rule = str(RULE_NAMES.get(cycle.rule, cycle.rule))
+    rule = str(RULE_NAMES.get(cycle.tally_rule, cycle.tally_rule))
     facts = [(_("Cycle"), cycle.title), (_("Rule"), rule)]
     if number == 1:
         return Ask(
