@@ -304,3 +304,13 @@ def test_an_approved_proposal_is_closed_to_its_author_with_the_reason(app, world
     page = _page(_as(app, "resident_a"), f"/proposals/{pid}/edit")
     assert "居务协商会已按现有内容把它列入投票，因此不能再修改。" in page
     assert 'name="title"' not in page
+
+
+def test_the_confirmation_speaks_english_too(app, world):
+    cycle_id = _cycle(app, world)
+    pid = _propose(app, cycle_id, title="Benches by the kiosk")
+    author = _as(app, "resident_a")
+    post(author, "/lang", {"lang": "en", "next": "/"})
+    page = post(author, f"/proposals/{pid}/withdraw", {}).get_data(as_text=True)
+    assert "Withdraw “Benches by the kiosk”?" in page and "This cannot be undone." in page
+    assert "Yes, withdraw the proposal" in page and "Cancel, change nothing" in page
