@@ -114,7 +114,11 @@ def allowed_actions(
         if action in _COMMITTEE and not viewer.is_committee:
             continue
         if action is ProposalAction.EDIT:
-            if state in (ProposalState.DRAFT, ProposalState.RETURNED):
+            # A submitted proposal stays its author's to revise until screening starts; from
+            # then on the committee screens what was submitted, and only a return reopens it.
+            if state in (ProposalState.DRAFT, ProposalState.RETURNED) or (
+                state is ProposalState.SUBMITTED and phase is Phase.COLLECTING
+            ):
                 allowed.add(action)
         elif action in (ProposalAction.ASSESS, ProposalAction.REVISE):
             if state in (ProposalState.SUBMITTED, ProposalState.APPROVED):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.characters import clean_line, clean_text
@@ -20,6 +20,7 @@ from .accounts import actor_for
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .proposals import actions_for, can_screen, viewer_for
+from .rows import rows_changed
 
 BODY_MAX = 2000
 REPORTED_REASON = "reported"  # the placeholder's reason while a reported comment awaits review
@@ -165,4 +166,56 @@ def restore_comment(actor: User, comment: Comment, *, reason: str, now: datetime
         after={"hidden": False, "reason": reason, "proposal": proposal.id},
         now=now,
     )
+    db.session.commit()
+
+
+def awaits_decision(comment: Comment) -> bool:
+    """Whether the comment is in the moderation queue: hidden or reported, and not decided."""
+    return comment.reviewed_at is None and (comment.is_hidden or bool(comment.reports))
+
+
+def decide_comment(
+    actor: User, comment: Comment, *, keep_hidden: bool, reason: str, now: datetime
+) -> None:
+    """The committee's decision on a comment in the moderation queue: hidden (kept hidden, if
+    reports hid it) or shown (shown again, if it was hidden), with a public reason. The
+    decision takes the comment out of the queue; a decision sent twice is refused, so that a
+    double tap records one decision."""
+    proposal = _require_moderator(actor, comment)
+    # Hold the comment's row until the commit and read it as it is (see proposals._lock): of
+    # two decisions at once, the second finds the first made.
+    rows_changed(
+        update(Comment).where(Comment.id == comment.id).values(reviewed_at=Comment.reviewed_at)
+    )
+    db.session.refresh(comment)
+    reason = clean_text(reason)
+    if not reason:
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
+    if not awaits_decision(comment):
+        raise ServiceError(ErrorCode.ALREADY_REVIEWED)
+    was_hidden = comment.is_hidden
+    before = {"hidden": was_hidden, "reason": comment.hidden_reason}
+    if keep_hidden:
+        comment.hidden_at = comment.hidden_at or now
+        comment.hidden_reason = reason
+        comment.hidden_by_id = actor.id
+        action = "comment.keep_hidden" if was_hidden else "comment.hide"
+    else:
+        comment.hidden_at = None
+        comment.hidden_reason = ""
+        comment.hidden_by_id = None
+        action = "comment.restore" if was_hidden else "comment.keep_shown"
+    comment.reviewed_at = now
+    audit.record(
+        actor,
+        action,
+        "comment",
+        comment.id,
+        community_id=proposal.community_id,
+        before=before,
+        after={"hidden": keep_hidden, "reason": reason, "proposal": proposal.id},
+        now=now,
+    )
+    if keep_hidden and comment.author_id is not None:
+        notify([comment.author_id], "comment_hidden", proposal, {"reason": reason}, now=now)
     db.session.commit()

@@ -1,4 +1,5 @@
-"""What the committee's pages of one community read: the dashboard's figures, a page of the
+"""What the committee's pages of one community read: what waits for the committee and the
+dashboard's figures, a page of the
 roster, the household codes still out, the verification requests, a page of the audit log, a
 cycle's proposals by state, the screening queue and the moderation queue.
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.implementation import ObjectionStatus
+from ..domain.lifecycle import ProposalState
 from ..domain.people import Basis
 from ..extensions import db
 from ..models import (
@@ -21,8 +24,11 @@ from ..models import (
     Comment,
     CommentReport,
     CommitteeMembership,
+    Cycle,
     Household,
     HouseholdCode,
+    Objection,
+    PaperEntry,
     Proposal,
     Residency,
     ResidencyStatus,
@@ -47,7 +53,19 @@ class DashboardFigures:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Work that waits for the committee: ``kind`` says what (``screen``, ``reports``,
+    ``paper``, ``objections``, ``verifications``), ``count`` how many, ``cycle`` in which cycle
+    (None for the community's own queues)."""
+
+    kind: str
+    count: int
+    cycle: Cycle | None = None
+
+
+@dataclass(frozen=True)
 class Dashboard:
+    waiting: list[Waiting]
     figures: DashboardFigures
     verified_by_basis: dict[Basis, int]
     members: list[CommitteeMembership]
@@ -89,6 +107,58 @@ def _live_code() -> tuple[ColumnElement[bool], ...]:
     return (HouseholdCode.claimed_at.is_(None), HouseholdCode.revoked_at.is_(None))
 
 
+def _per_cycle(query: Select[tuple[int, int]]) -> dict[int, int]:
+    return {cycle_id: int(n) for cycle_id, n in db.session.execute(query).tuples() if n}
+
+
+def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
+    """What waits for the committee, in the order it is shown: proposals to screen, reports
+    to decide, paper ballots to confirm, objections to answer, verifications to check."""
+    to_screen = _per_cycle(
+        select(Proposal.cycle_id, func.count())
+        .where(
+            Proposal.community_id == community_id,
+            Proposal.state == ProposalState.SUBMITTED.value,
+        )
+        .group_by(Proposal.cycle_id)
+    )
+    paper = _per_cycle(
+        select(PaperEntry.cycle_id, func.count())
+        .join(Residency, PaperEntry.residency_id == Residency.id)
+        .where(
+            Residency.community_id == community_id,
+            PaperEntry.status.in_(("pending", "mismatch")),
+        )
+        .group_by(PaperEntry.cycle_id)
+    )
+    objections = _per_cycle(
+        select(Objection.cycle_id, func.count())
+        .join(Cycle, Objection.cycle_id == Cycle.id)
+        .where(Cycle.community_id == community_id, Objection.status == ObjectionStatus.OPEN.value)
+        .group_by(Objection.cycle_id)
+    )
+    ids = set(to_screen) | set(paper) | set(objections)
+    cycles = (
+        {c.id: c for c in db.session.scalars(select(Cycle).where(Cycle.id.in_(ids)))} if ids else {}
+    )
+
+    def per_cycle(kind: str, counts: dict[int, int]) -> list[Waiting]:
+        return [
+            Waiting(kind, n, cycles[cycle_id])
+            for cycle_id, n in sorted(counts.items(), key=lambda kv: -cycles[kv[0]].id)
+        ]
+
+    reports = len(list_moderation_queue(community_id))
+    waiting = per_cycle("screen", to_screen)
+    if reports:
+        waiting.append(Waiting("reports", reports))
+    waiting += per_cycle("paper", paper)
+    waiting += per_cycle("objections", objections)
+    if pending_verifications:
+        waiting.append(Waiting("verifications", pending_verifications))
+    return waiting
+
+
 def load_dashboard(community_id: int) -> Dashboard:
     figures = DashboardFigures(
         households=_count(
@@ -127,7 +197,12 @@ def load_dashboard(community_id: int) -> Dashboard:
         .filter_by(community_id=community_id)
         .options(selectinload(CommitteeMembership.user))
     ).all()
-    return Dashboard(figures=figures, verified_by_basis=by_basis, members=list(members))
+    return Dashboard(
+        waiting=_waiting(community_id, figures.pending),
+        figures=figures,
+        verified_by_basis=by_basis,
+        members=list(members),
+    )
 
 
 def list_roster(
@@ -262,8 +337,10 @@ def list_screening_queue(
 
 
 def list_moderation_queue(community_id: int) -> list[tuple[Comment, int]]:
-    """The comments on the community's proposals that are hidden or reported, each with its
-    number of reports; those not yet reviewed first, then the newest."""
+    """The comments on the community's proposals that wait for the committee's decision, each
+    with its number of reports: hidden by reports, or reported, and not yet decided; the
+    oldest first. A decision takes a comment out for good (see ``comments.decide_comment``):
+    reports after it neither hide it nor bring it back."""
     reports = (
         select(func.count(CommentReport.id))
         .where(CommentReport.comment_id == Comment.id)
@@ -276,9 +353,46 @@ def list_moderation_queue(community_id: int) -> list[tuple[Comment, int]]:
             .where(
                 Proposal.community_id == community_id,
                 or_(Comment.hidden_at.is_not(None), reports > 0),
+                Comment.reviewed_at.is_(None),
             )
-            .order_by(Comment.reviewed_at.is_not(None), Comment.created_at.desc())
+            .order_by(Comment.created_at, Comment.id)
             .options(selectinload(Comment.author), selectinload(Comment.reports))
             .limit(MODERATION_ROWS)
         ).tuples()
     )
+
+
+def list_moderation_decided(community_id: int) -> list[Comment]:
+    """The community's comments the committee decided on, the latest decision first."""
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .join(Proposal, Comment.proposal_id == Proposal.id)
+            .where(
+                Proposal.community_id == community_id,
+                Comment.reviewed_at.is_not(None),
+            )
+            .order_by(Comment.reviewed_at.desc(), Comment.id.desc())
+            .options(selectinload(Comment.author), selectinload(Comment.reports))
+            .limit(RECENT_DECISIONS)
+        )
+    )
+
+
+def moderation_history(comment_ids: list[int]) -> dict[int, list[AuditEntry]]:
+    """Each comment's moderation decisions, the oldest first, with who decided and why."""
+    history: dict[int, list[AuditEntry]] = {i: [] for i in comment_ids}
+    if not comment_ids:
+        return history
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.subject_type == "comment",
+            AuditEntry.subject_id.in_([str(i) for i in comment_ids]),
+        )
+        .order_by(AuditEntry.created_at, AuditEntry.id)
+        .options(selectinload(AuditEntry.actor))
+    )
+    for entry in entries:
+        history[int(entry.subject_id or 0)].append(entry)
+    return history

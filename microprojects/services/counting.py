@@ -170,6 +170,11 @@ def counts(cycle: Cycle) -> list[Count]:
     )
 
 
+def next_count_number(previous: Count | None) -> int:
+    """The number the cycle's next count takes, after ``previous`` (its latest, or None)."""
+    return 1 if previous is None else previous.number + 1
+
+
 def latest_count(cycle: Cycle) -> Count | None:
     return db.session.scalar(
         select(Count).where(Count.cycle_id == cycle.id).order_by(Count.number.desc()).limit(1)
@@ -211,9 +216,18 @@ def read_turnout(cycle: Cycle, count: Count) -> Turnout:
     return turnout(cycle)
 
 
-def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = "") -> Count:
+def run_count(
+    actor: User | None,
+    cycle: Cycle,
+    *,
+    now: datetime,
+    reason: str = "",
+    expected_number: int | None = None,
+) -> Count:
     """Count the cycle with its rule and store the snapshot. ``actor`` None is the system (the
-    command line)."""
+    command line). ``expected_number``, when given, is the number of the count the committee
+    confirmed (1 for the first, n + 1 for a correction of count n): a confirmation sent twice
+    finds that count made and is refused, and does not correct it a second time."""
     if actor is not None and not can_manage(actor, cycle):
         raise PermissionDenied()
     if cycle.phase(now) in COUNTED_PHASES:
@@ -228,6 +242,8 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
     if problem:
         raise ServiceError(problem)
     previous = latest_count(cycle)
+    if expected_number is not None and expected_number != next_count_number(previous):
+        raise ServiceError(ErrorCode.COUNT_ALREADY_MADE)
     reason = clean_text(reason)
     if previous is not None and not reason:
         raise ServiceError(ErrorCode.RECOUNT_NEEDS_REASON)
@@ -240,7 +256,7 @@ def run_count(actor: User | None, cycle: Cycle, *, now: datetime, reason: str = 
     params = setup.params
     count = Count(
         cycle_id=cycle.id,
-        number=1 if previous is None else previous.number + 1,
+        number=next_count_number(previous),
         rule=setup.rule,
         params={
             "vote_type": params.vote_type,

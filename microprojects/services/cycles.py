@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 
 from ..domain.ballots import BallotKind, BallotRule
 from ..domain.characters import clean_line, clean_text
@@ -13,12 +13,13 @@ from ..domain.counting import APP_RULES, TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
-from ..domain.phases import DATED, Phase, close_early, extend
+from ..domain.phases import DATED, Phase, close_early, extend, phase_end
 from ..extensions import db
 from ..models import Community, Cycle, Street, User
 from . import audit
 from .accounts import actor_for
 from .errors import ErrorCode, PermissionDenied, ServiceError
+from .rows import rows_changed
 from .voting_cycle import CastingCycle
 
 # Built once: a cycle's pages (the ballot and the cast among them) all start by loading it, and
@@ -132,6 +133,15 @@ def create_cycle(
     return cycle
 
 
+def _claim_schedule(cycle: Cycle) -> None:
+    """Hold the cycle's row until the commit, and read its dates as they are: an UPDATE that
+    changes nothing takes the write lock on either database (a row lock on PostgreSQL, the
+    database's on SQLite, whose reads take none), so that two changes at once are made one
+    after the other, the second on the dates the first left."""
+    rows_changed(update(Cycle).where(Cycle.id == cycle.id).values(closed_at=Cycle.closed_at))
+    db.session.refresh(cycle)
+
+
 def change_phase(
     actor: User,
     cycle: Cycle,
@@ -140,15 +150,25 @@ def change_phase(
     reason: str,
     now: datetime,
     until: datetime | None = None,
+    expected_end: datetime | None = None,
 ) -> None:
     """End the current ``phase`` now (``until`` None) or let it run until ``until``. The
-    reason is public: it is shown on the cycle's page."""
+    reason is public: it is shown on the cycle's page. ``phase`` is the phase the committee
+    saw and confirmed: a form sent twice finds the next phase current and is refused, so that
+    one confirmation never ends two phases. ``expected_end``, when given, is when the phase
+    was to end as the committee confirmed it: if the dates changed since (another member ended
+    or extended it meanwhile, a moment ago), nothing is done."""
     if not can_manage(actor, cycle):
         raise PermissionDenied()
+    _claim_schedule(cycle)
+    if expected_end is not None and phase_end(cycle.schedule, phase) != expected_end:
+        raise ServiceError(ErrorCode.SCHEDULE_CHANGED)
     reason = clean_text(reason)
     if not reason:
         raise ServiceError(ErrorCode.REASON_REQUIRED)
     current = cycle.phase(now)
+    if phase in DATED and current in DATED and DATED.index(phase) < DATED.index(current):
+        raise ServiceError(ErrorCode.PHASE_ALREADY_ENDED, phase=phase.value)
     if phase is not current or phase not in DATED or phase is Phase.CLOSED:
         raise ServiceError(ErrorCode.NOT_CURRENT_PHASE)
     before = cycle.settings()["schedule"]

@@ -88,6 +88,7 @@ class ErrorCode(StrEnum):
     COMMENTS_CLOSED = "comments_closed"
     WRONG_PROPOSAL = "wrong_proposal"
     NOT_HIDDEN = "not_hidden"
+    ALREADY_REVIEWED = "already_reviewed"
     OWN_COMMENT = "own_comment"
     REPORT_NOT_ALLOWED = "report_not_allowed"
 
@@ -97,6 +98,8 @@ class ErrorCode(StrEnum):
     BUDGET_REQUIRED = "budget_required"
     SCHEDULE_OUT_OF_ORDER = "schedule_out_of_order"
     NOT_CURRENT_PHASE = "not_current_phase"
+    PHASE_ALREADY_ENDED = "phase_already_ended"
+    SCHEDULE_CHANGED = "schedule_changed"
     EXTEND_INTO_PAST = "extend_into_past"
     EXTEND_NOT_LATER = "extend_not_later"
 
@@ -135,6 +138,7 @@ class ErrorCode(StrEnum):
     COUNT_NO_PROJECTS = "count_no_projects"
     RECOUNT_NEEDS_REASON = "recount_needs_reason"
     COUNT_TAKEN_MEANWHILE = "count_taken_meanwhile"
+    COUNT_ALREADY_MADE = "count_already_made"
     EXPORT_NOT_COUNTED = "export_not_counted"
     EXPORT_BALLOTS_CHANGED = "export_ballots_changed"
     IMPORT_RULE_UNSUPPORTED = "import_rule_unsupported"

@@ -114,6 +114,17 @@ def actions_for(user: User | None, proposal: Proposal, now: datetime) -> frozens
     return allowed_actions(proposal.state, viewer_for(user, proposal, now), phase)
 
 
+def _lock(proposal: Proposal) -> None:
+    """Hold the proposal's row until the commit and read it as it is, so that two requests at
+    once (a double tap, a replayed form) decide one after the other, the second on the state
+    the first left. An UPDATE that changes nothing takes the write lock on either database (a
+    row lock on PostgreSQL, the database's on SQLite, whose reads take none)."""
+    rows_changed(
+        update(Proposal).where(Proposal.id == proposal.id).values(updated_at=Proposal.updated_at)
+    )
+    db.session.refresh(proposal)
+
+
 def _require(user: User | None, proposal: Proposal, action: ProposalAction, now: datetime) -> None:
     if action not in actions_for(user, proposal, now):
         phase = proposal.cycle.phase(now)
@@ -268,6 +279,9 @@ def enter_on_behalf(
 
 
 def update_proposal(user: User, proposal: Proposal, data: ProposalInput, *, now: datetime) -> None:
+    """Change what a proposal says: a draft, one returned for revision, or one submitted while
+    proposals are still collected (its revision is in the public decision log)."""
+    _lock(proposal)
     _require(user, proposal, ProposalAction.EDIT, now)
     before = proposal.snapshot()
     for key, value in _validate(proposal.cycle, data).items():
@@ -327,6 +341,7 @@ def submit_proposal(user: User, proposal: Proposal, *, now: datetime) -> None:
 
 
 def withdraw_proposal(user: User, proposal: Proposal, *, now: datetime) -> None:
+    _lock(proposal)
     _require(user, proposal, ProposalAction.WITHDRAW, now)
     _transition(user, proposal, ProposalAction.WITHDRAW, now=now, notify_kind="withdrawn")
     db.session.commit()
@@ -420,12 +435,29 @@ def add_photo(user: User, proposal: Proposal, data: bytes, *, now: datetime) -> 
         created_at=now,
     )
     db.session.add(record)
+    _record_photo(user, proposal, "proposal.photo_add", name, now)
     try:
         db.session.commit()
     except Exception:
         (upload_dir() / name).unlink(missing_ok=True)
         raise
     return record
+
+
+def _record_photo(user: User, proposal: Proposal, action: str, name: str, now: datetime) -> None:
+    """A photo added to or taken from a proposal others can see is part of its record; a
+    draft's photos are its author's business."""
+    if proposal.state is ProposalState.DRAFT:
+        return
+    audit.record(
+        user,
+        action,
+        "proposal",
+        proposal.id,
+        community_id=proposal.community_id,
+        after={"photo": name},
+        now=now,
+    )
 
 
 def remove_photo(user: User, photo: ProposalPhoto, *, now: datetime) -> None:
@@ -438,6 +470,7 @@ def remove_photo(user: User, photo: ProposalPhoto, *, now: datetime) -> None:
         raise ServiceError(ErrorCode.ACTION_NOT_ALLOWED, action="edit", state=proposal.state)
     name = photo.filename
     db.session.delete(photo)
+    _record_photo(user, proposal, "proposal.photo_remove", name, now)
     db.session.commit()
     (upload_dir() / name).unlink(missing_ok=True)
 
@@ -545,6 +578,7 @@ def revise(
 
 
 def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: datetime) -> None:
+    _lock(proposal)
     _require(actor, proposal, ProposalAction.RETURN, now)
     message = clean_text(message)
     if not message:
@@ -556,6 +590,7 @@ def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: d
 
 
 def approve(actor: User, proposal: Proposal, *, note: str = "", now: datetime) -> None:
+    _lock(proposal)
     _require(actor, proposal, ProposalAction.APPROVE, now)
     _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=clean_text(note),
                 notify_kind="approved")  # fmt: skip
@@ -563,6 +598,7 @@ def approve(actor: User, proposal: Proposal, *, note: str = "", now: datetime) -
 
 
 def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> None:
+    _lock(proposal)
     _require(actor, proposal, ProposalAction.REJECT, now)
     reason = clean_text(reason)
     if not reason:
@@ -576,7 +612,9 @@ def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> No
 
 def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: datetime) -> int:
     """Merge a duplicate into ``into``: the pointer is kept and its supporters are carried
-    over (each counted once). Returns how many supports moved."""
+    over (each counted once). Returns how many supports moved. The note, public, is required:
+    the proposer and the supporters read why their proposal was folded into another."""
+    _lock(proposal)
     _require(actor, proposal, ProposalAction.MERGE, now)
     if into.id == proposal.id or into.cycle_id != proposal.cycle_id:
         raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
@@ -584,6 +622,9 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
         raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
     if not can_screen(actor, into):
         raise PermissionDenied()
+    note = clean_text(note)
+    if not note:
+        raise ServiceError(ErrorCode.REASON_REQUIRED)
     audience = followers(proposal, exclude=actor)  # before the supports move
     already = select(Support.user_id).where(Support.proposal_id == into.id)
     # Its own proposers do not support the target: that would count them twice.
@@ -611,9 +652,9 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
         proposal,
         ProposalAction.MERGE,
         now=now,
-        note=clean_text(note),
+        note=note,
         extra={"merged_into": into.id, "supports_moved": moved},
     )
-    notify(audience, "merged", proposal, {"note": clean_text(note), "into": into.id}, now=now)
+    notify(audience, "merged", proposal, {"note": note, "into": into.id}, now=now)
     db.session.commit()
     return int(moved or 0)

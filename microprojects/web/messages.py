@@ -228,6 +228,10 @@ AUDIT_ACTIONS.update(
         "proposal.assess": _l("Recorded a feasibility assessment"),
         "comment.hide": _l("Hid a comment"),
         "comment.restore": _l("Showed a comment again"),
+        "comment.keep_hidden": _l("Kept a comment hidden after reports"),
+        "comment.keep_shown": _l("Kept a reported comment shown"),
+        "proposal.photo_add": _l("Added a photo"),
+        "proposal.photo_remove": _l("Removed a photo"),
     }
 )
 
@@ -265,11 +269,18 @@ SERVICE_MESSAGES.update(
         ErrorCode.COMMENTS_CLOSED: _l("Comments are closed, or you may not comment here."),
         ErrorCode.WRONG_PROPOSAL: _l("That comment belongs to another proposal."),
         ErrorCode.NOT_HIDDEN: _l("That comment is not hidden."),
+        ErrorCode.ALREADY_REVIEWED: _l(
+            "That comment has already been decided on; nothing was changed."
+        ),
         ErrorCode.CYCLE_SCOPE: _l("A cycle belongs to one community or one street."),
         ErrorCode.CATEGORIES_REQUIRED: _l("Give at least one category."),
         ErrorCode.BUDGET_REQUIRED: _l("Give the cycle's budget."),
         ErrorCode.SCHEDULE_OUT_OF_ORDER: _l("The phases must start in order."),
         ErrorCode.NOT_CURRENT_PHASE: _l("Only the current phase can be ended or extended."),
+        ErrorCode.SCHEDULE_CHANGED: _l(
+            "The schedule changed a moment ago; nothing was changed. Look at it again."
+        ),
+        ErrorCode.PHASE_ALREADY_ENDED: _l("That phase has already ended; nothing was changed."),
         ErrorCode.EXTEND_INTO_PAST: _l("Extend to a time in the future."),
         ErrorCode.EXTEND_NOT_LATER: _l("To extend a phase, choose a time after its current end."),
         ErrorCode.OWN_COMMENT: _l("You cannot report your own comment."),
@@ -388,6 +399,9 @@ SERVICE_MESSAGES.update(
         ErrorCode.COUNT_NO_PROJECTS: _l("There are no projects on the ballot to count."),
         ErrorCode.RECOUNT_NEEDS_REASON: _l(
             "This cycle has been counted. To count again, give the reason; it is published."
+        ),
+        ErrorCode.COUNT_ALREADY_MADE: _l(
+            "That count has already been made; nothing was counted again."
         ),
         ErrorCode.COUNT_TAKEN_MEANWHILE: _l(
             "Someone else counted the votes at the same time. Reload."

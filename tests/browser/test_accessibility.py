@@ -30,8 +30,11 @@ def audited(browser, base_url):
         context.close()
 
 
-def _audit(page, path: str) -> list[str]:
-    page.goto(path)
+def _audit(page, path: str | None) -> list[str]:
+    """The audit of ``path``, or of the page already open (None: a page a POST answered)."""
+    if path is not None:
+        page.goto(path)
+    path = path or page.url
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     return [
@@ -80,7 +83,15 @@ def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):
         f"{base}/cycles/{counted_id}/count",
         f"{base}/cycles/{built_cycle}/implementation",
         f"{base}/projects/{built_id}",
+        f"{base}/moderation",
+        f"{base}/cycles/{open_id}",
     ]
     for path in committee_pages:
         problems += _audit(committee, path)
+    # The confirmation page that ending a phase now leads to.
+    committee.get_by_label("立即结束本阶段").check()
+    committee.get_by_label("理由（公开）").fill("提议已经足够")
+    committee.get_by_role("button", name="继续").click()
+    assert "确定，立即结束本阶段" in committee.locator("main").inner_text()
+    problems += _audit(committee, None)
     assert problems == []

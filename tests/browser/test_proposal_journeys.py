@@ -63,6 +63,7 @@ def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watc
     committee_page.get_by_role("radio", name="可行", exact=True).check()
     committee_page.get_by_role("button", name="记录评估").click()
     committee_page.get_by_role("button", name="审核通过，列入投票").click()
+    committee_page.get_by_role("button", name="确定，审核通过并列入投票").click()
     text = committee_page.locator("main").inner_text()
     assert "已列入投票" in text
     assert "记录了可行性评估" in committee_page.locator("#decisions").inner_text()

@@ -34,6 +34,7 @@ def test_count_object_answer_implement_and_rate(browser, base_url, fresh_db, pag
     log_in(page, "committee_a")
     page.goto(f"/c/{slug}/committee/cycles/{cycle_id}/count")
     page.get_by_role("button", name="计票").click()
+    page.get_by_role("button", name="确定，开始计票").click()
     assert "已完成计票。" in page.locator("main").inner_text()
     shot(page, "count-committee")
 

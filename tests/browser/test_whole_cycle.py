@@ -38,9 +38,12 @@ def _local(moment: datetime) -> str:
 def _end_phase(page, cycle_id: int, reason: str) -> None:
     """The committee ends the current phase now, with a public reason."""
     page.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}")
+    page.get_by_label("立即结束本阶段").check()
     page.get_by_label("理由（公开）").fill(reason)
-    page.get_by_role("button", name="调整日程").click()
-    assert "日程已调整，理由将公开。" in page.locator(".flash-success").inner_text()
+    page.get_by_role("button", name="继续").click()
+    assert reason in page.locator("main").inner_text()  # the confirmation, which names it
+    page.get_by_role("button", name="确定，立即结束本阶段").click()
+    assert "本阶段已结束，理由将公开。" in page.locator(".flash-success").inner_text()
 
 
 def _people(app) -> None:
@@ -177,14 +180,16 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
 
     page.goto(f"/proposals/{duplicate}")
     page.get_by_label("合并到").select_option(value=str(bench))
-    page.get_by_label("公开说明").fill(f"与 #{bench} 是同一处石凳。")
+    page.get_by_role("textbox", name="公开说明", exact=True).fill(f"与 #{bench} 是同一处石凳。")
     page.get_by_role("button", name="合并", exact=True).click()
+    page.get_by_role("button", name="确定，合并提议").click()
     assert "已合并到" in page.locator("main").inner_text()
     for proposal in (bench, lights, course):
         page.goto(f"/proposals/{proposal}")
         page.get_by_role("radio", name="可行", exact=True).check()
         page.get_by_role("button", name="记录评估").click()
         page.get_by_role("button", name="审核通过，列入投票").click()
+        page.get_by_role("button", name="确定，审核通过并列入投票").click()
         assert "已列入投票" in page.locator("main").inner_text()
     page.goto(f"/proposals/{bench}")
     assert "报刊亭边加几张凳子" in page.locator("main").inner_text()  # merged into this one
@@ -243,6 +248,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     _end_phase(page, cycle_id, "投票结束。")
     page.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}/count")
     page.get_by_role("button", name="计票").click()
+    page.get_by_role("button", name="确定，开始计票").click()
     assert "已完成计票。" in page.locator("main").inner_text()
 
     # 林海燕 checks her receipt from the results page.

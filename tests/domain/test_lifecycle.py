@@ -81,13 +81,16 @@ def test_state_sets():
 # What each kind of viewer may do, per state, while proposals are collected and screened.
 AUTHOR_COLLECTING = {
     St.DRAFT: {A.EDIT, A.SUBMIT, A.WITHDRAW},
-    St.SUBMITTED: {A.WITHDRAW, A.COMMENT},
+    # A submitted proposal stays its author's to revise until screening starts ...
+    St.SUBMITTED: {A.EDIT, A.WITHDRAW, A.COMMENT},
     St.RETURNED: {A.EDIT, A.SUBMIT, A.WITHDRAW, A.COMMENT},
+    # ... but not once the committee has approved it for the ballot.
     St.APPROVED: {A.WITHDRAW, A.COMMENT},
 }
 AUTHOR_SCREENING = {
     # A draft can no longer be submitted once collection has ended.
     St.DRAFT: {A.EDIT, A.WITHDRAW},
+    # Screening has started: the committee screens what was submitted.
     St.SUBMITTED: {A.WITHDRAW, A.COMMENT},
     # ... but a proposal the committee returned can be fixed and sent back.
     St.RETURNED: {A.EDIT, A.SUBMIT, A.WITHDRAW, A.COMMENT},

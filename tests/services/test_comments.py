@@ -19,7 +19,7 @@ from microprojects.models import (
     Proposal,
     utcnow,
 )
-from microprojects.services import comments, proposals
+from microprojects.services import comments, committee, proposals
 from microprojects.services.comments import REPORTED_REASON
 from microprojects.services.errors import PermissionDenied, ServiceError
 
@@ -302,3 +302,85 @@ def test_the_database_requires_a_reason_to_hide(ctx):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+# --- the committee's decision on the moderation queue -----------------------------------------
+
+
+def _hidden_by_reports(w):
+    reporters = _neighbours(w, 3)
+    p = _proposal(w, comment_report_threshold=3)
+    c = _post(w.resident_a, p, body="骗子", stance=Stance.OPPOSE)
+    for reporter in reporters:
+        comments.report_comment(reporter, c, reason="人身攻击", now=utcnow())
+    assert _fresh(c).is_hidden
+    return p, _fresh(c)
+
+
+def test_a_comment_hidden_by_reports_is_kept_hidden_with_a_reason(ctx):
+    w = f.world()
+    p, c = _hidden_by_reports(w)
+    assert comments.awaits_decision(c)
+    assert [row.id for row, _n in committee.list_moderation_queue(w.a.id)] == [c.id]
+    comments.decide_comment(w.committee_a, c, keep_hidden=True, reason="人身攻击", now=utcnow())
+    c = _fresh(c)
+    assert c.is_hidden and c.hidden_reason == "人身攻击" and c.reviewed_at is not None
+    assert c.hidden_by_id == w.committee_a.id
+    # It has left the queue, and is among the decided, with its history.
+    assert committee.list_moderation_queue(w.a.id) == []
+    assert [row.id for row in committee.list_moderation_decided(w.a.id)] == [c.id]
+    [entry] = committee.moderation_history([c.id])[c.id]
+    assert entry.action == "comment.keep_hidden" and entry.actor_id == w.committee_a.id
+    assert entry.before == {"hidden": True, "reason": "reported"}
+    assert entry.after == {"hidden": True, "reason": "人身攻击", "proposal": p.id}
+    # The author hears of it.
+    assert row_count(Notification, user_id=w.resident_a.id, kind="comment_hidden") == 1
+
+
+def test_a_decision_is_made_once_and_needs_a_reason(ctx):
+    w = f.world()
+    _p, c = _hidden_by_reports(w)
+    assert _error(
+        comments.decide_comment, w.committee_a, c, keep_hidden=False, reason=" ", now=utcnow()
+    ).code == "reason_required"  # fmt: skip
+    assert comments.awaits_decision(_fresh(c))
+    comments.decide_comment(w.committee_a, c, keep_hidden=False, reason="批评", now=utcnow())
+    c = _fresh(c)
+    assert not c.is_hidden and c.hidden_reason == ""
+    # Sent again (a double tap, or a second member at the same time): refused, nothing changed.
+    assert _error(
+        comments.decide_comment, w.committee_a, c, keep_hidden=True, reason="改主意", now=utcnow()
+    ).code == "already_reviewed"  # fmt: skip
+    assert not _fresh(c).is_hidden
+    assert [e.action for e in committee.moderation_history([c.id])[c.id]] == ["comment.restore"]
+
+
+def test_a_reported_comment_still_shown_is_kept_shown_or_hidden(ctx):
+    w = f.world()
+    [reporter] = _neighbours(w, 1)
+    p = _proposal(w, comment_report_threshold=3)
+    shown, hidden = _post(w.resident_a, p), _post(w.resident_a, p, body="广告")
+    for c in (shown, hidden):
+        comments.report_comment(reporter, c, reason="无关", now=utcnow())
+    assert len(committee.list_moderation_queue(w.a.id)) == 2
+    comments.decide_comment(w.committee_a, shown, keep_hidden=False, reason="正常", now=utcnow())
+    comments.decide_comment(w.committee_a, hidden, keep_hidden=True, reason="广告", now=utcnow())
+    assert not _fresh(shown).is_hidden and _fresh(hidden).is_hidden
+    history = committee.moderation_history([shown.id, hidden.id])
+    assert [e.action for e in history[shown.id]] == ["comment.keep_shown"]
+    assert [e.action for e in history[hidden.id]] == ["comment.hide"]
+    assert committee.list_moderation_queue(w.a.id) == []
+    # A comment nobody reported is not the queue's: there is nothing to decide.
+    quiet = _post(w.resident_a, p, body="安静")
+    assert _error(
+        comments.decide_comment, w.committee_a, quiet, keep_hidden=True, reason="x", now=utcnow()
+    ).code == "already_reviewed"  # fmt: skip
+
+
+def test_only_the_communitys_committee_decides(ctx):
+    w = f.world()
+    _p, c = _hidden_by_reports(w)
+    for who in (w.committee_b, w.resident_a):
+        with pytest.raises(PermissionDenied):
+            comments.decide_comment(who, c, keep_hidden=False, reason="x", now=utcnow())
+    assert comments.awaits_decision(_fresh(c))

@@ -276,3 +276,23 @@ def test_real_elections_round_trip_through_the_app(ctx, name):
     assert [(o.position, o.score, o.rank, o.funded) for o in recount.outcomes] == [
         (o.position, o.score, o.rank, o.funded) for o in count.outcomes
     ]
+
+
+def test_a_confirmed_count_is_made_once(ctx, world):
+    """The count the committee confirmed carries its number: sent twice, the second finds it
+    made and counts nothing; a correction confirmed twice corrects once."""
+    a, committee = _people(world)
+    cycle, _made, first = f.counted_cycle(a, committee)
+    assert first.number == 1
+    with pytest.raises(ServiceError) as error:
+        counting.run_count(committee, cycle, now=utcnow(), expected_number=1)
+    assert error.value.code == "count_already_made"
+    second = counting.run_count(
+        committee, cycle, now=utcnow(), reason="补录纸质选票", expected_number=2
+    )
+    assert second.number == 2
+    with pytest.raises(ServiceError) as error:
+        counting.run_count(committee, cycle, now=utcnow(), reason="补录纸质选票", expected_number=2)
+    assert error.value.code == "count_already_made"
+    assert [c.number for c in counting.counts(cycle)] == [2, 1]
+    assert counting.next_count_number(counting.latest_count(cycle)) == 3

@@ -8,7 +8,7 @@ from helpers import row_count
 from sqlalchemy import select
 
 from microprojects.domain.cycles import ProjectType
-from microprojects.domain.phases import Phase
+from microprojects.domain.phases import DATED, Phase, phase_end
 from microprojects.extensions import db
 from microprojects.models import AuditEntry, Cycle, utcnow
 from microprojects.services import cycles
@@ -265,7 +265,9 @@ def test_only_the_current_phase_can_be_changed(ctx, current, asked):
     c = f.cycle(w.a, w.committee_a, phase=current)
     old = c.schedule
     error = _error(cycles.change_phase, w.committee_a, c, phase=asked, reason="x", now=utcnow())
-    assert error.code == "not_current_phase"
+    # A phase that has ended is said to have ended: a confirmation sent twice meets this.
+    ended = asked in DATED and current in DATED and DATED.index(asked) < DATED.index(current)
+    assert error.code == ("phase_already_ended" if ended else "not_current_phase")
     db.session.expire_all()
     assert db.session.get(Cycle, c.id).schedule == old
 
@@ -329,3 +331,47 @@ def test_participation(ctx):
     # Residents in the world were born on 1980-01-01.
     old_enough = f.cycle(w.a, w.committee_a, min_age=120)
     assert cycles.participation_problem(w.resident_a, old_enough, now) == "too_young"
+
+
+def test_two_confirmations_at_once_end_one_phase(app, world):
+    """Two members confirm "end collecting now" at the same moment (or one confirmation
+    arrives twice at once): the phase they named ends once, and the next is not ended too."""
+    import threading
+
+    from microprojects.models import Community, User
+
+    with app.app_context():
+        a = db.session.get(Community, world.a_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        cycle_id = f.cycle(a, committee).id
+        committee_id = committee.id
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def end() -> None:
+        with app.app_context():
+            c = db.session.get(Cycle, cycle_id)
+            actor = db.session.get(User, committee_id)
+            end = phase_end(c.schedule, Phase.COLLECTING)  # as the confirmation showed it
+            barrier.wait()
+            try:
+                cycles.change_phase(
+                    actor, c, phase=Phase.COLLECTING, reason="提议已经足够", now=utcnow(),
+                    expected_end=end,
+                )  # fmt: skip
+                outcomes.append("ended")
+            except ServiceError as error:
+                outcomes.append(error.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=end) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ended") == 1, outcomes
+    assert set(outcomes) <= {"ended", "phase_already_ended", "schedule_changed"}
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id).phase(utcnow()) is Phase.SCREENING
+        assert row_count(AuditEntry, action="cycle.close_phase") == 1

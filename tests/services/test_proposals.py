@@ -262,15 +262,25 @@ def test_the_author_edits_a_draft_and_the_edit_is_audited(ctx):
     assert entry.action == "proposal.edit"
     assert entry.before["title"] == "报刊亭旁放两张石凳"
     assert entry.after["title"] == "石凳和遮阳棚"
-    # Nobody else edits it, and a submitted proposal is no longer edited by its author.
+    # Nobody else edits it.
     for other in (w.committee_a, w.resident_b):
         assert (
             _error(proposals.update_proposal, other, p, f.proposal_input(), now=utcnow()).code
             == "action_not_allowed"
         )
+    # Submitted, it is still its author's to revise while proposals are collected; the
+    # revision is in its public log.
     proposals.submit_proposal(w.resident_a, p, now=utcnow())
+    proposals.update_proposal(
+        w.resident_a, p, f.proposal_input(title="石凳、遮阳棚和垃圾桶"), now=utcnow()
+    )
+    entry = _log(_reload(p))[-1]
+    assert entry.action == "proposal.edit"
+    assert entry.before["state"] == "submitted" and entry.after["title"] == "石凳、遮阳棚和垃圾桶"
+    # Once screening has started, it is not.
+    screening = _at(c, "screening")
     assert (
-        _error(proposals.update_proposal, w.resident_a, p, f.proposal_input(), now=utcnow()).code
+        _error(proposals.update_proposal, w.resident_a, p, f.proposal_input(), now=screening).code
         == "action_not_allowed"
     )
 
@@ -497,8 +507,8 @@ def test_merging_twice_into_the_same_target_adds_the_co_proposer_once(ctx):
     target = _new(w, c)
     first = _new(w, c, other_author)
     second = _new(w, c, other_author)
-    proposals.merge(w.committee_a, first, target, note="", now=utcnow())
-    proposals.merge(w.committee_a, second, target, note="", now=utcnow())
+    proposals.merge(w.committee_a, first, target, note="内容重复", now=utcnow())
+    proposals.merge(w.committee_a, second, target, note="内容重复", now=utcnow())
     assert row_count(CoProposer, proposal_id=target.id) == 1
 
 
@@ -507,7 +517,7 @@ def test_merging_a_proposal_of_the_targets_author_adds_no_co_proposer(ctx):
     c = f.cycle(w.a, w.committee_a, phase="screening")
     target = _new(w, c)
     again = _new(w, c)
-    proposals.merge(w.committee_a, again, target, note="", now=utcnow())
+    proposals.merge(w.committee_a, again, target, note="内容重复", now=utcnow())
     assert row_count(CoProposer, proposal_id=target.id) == 0
 
 
@@ -518,7 +528,7 @@ def test_merge_does_not_make_the_target_author_a_supporter_of_their_own_proposal
     target = _new(w, c)
     duplicate = _new(w, c, other_author)
     proposals.support(w.resident_a, duplicate, now=_at(c, "collecting"))
-    proposals.merge(w.committee_a, duplicate, target, note="", now=utcnow())
+    proposals.merge(w.committee_a, duplicate, target, note="内容重复", now=utcnow())
     assert w.resident_a.id not in _supporters(target)
 
 
@@ -535,7 +545,7 @@ def test_invalid_merges_are_refused(ctx):
     proposals.withdraw_proposal(w.resident_a, withdrawn, now=utcnow())
     merged = _new(w, c)
     target = _new(w, c)
-    proposals.merge(w.committee_a, merged, target, note="", now=utcnow())
+    proposals.merge(w.committee_a, merged, target, note="内容重复", now=utcnow())
     for into in (p, elsewhere, draft, rejected, withdrawn, merged):
         error = _error(proposals.merge, w.committee_a, p, into, note="", now=utcnow())
         assert error.code == "merge_target_invalid", into.id
@@ -546,7 +556,7 @@ def test_invalid_merges_are_refused(ctx):
         error = _error(proposals.merge, w.committee_a, source, target, note="", now=utcnow())
         assert error.code == "action_not_allowed"
     # Into an approved proposal is fine.
-    proposals.merge(w.committee_a, p, approved, note="", now=utcnow())
+    proposals.merge(w.committee_a, p, approved, note="内容重复", now=utcnow())
     assert _reload(p).merged_into_id == approved.id
 
 
@@ -555,7 +565,7 @@ def test_a_returned_proposal_can_be_merged(ctx):
     c = f.cycle(w.a, w.committee_a, phase="screening")
     p, target = _new(w, c), _new(w, c)
     proposals.return_for_revision(w.committee_a, p, message="与另一提议重复？", now=utcnow())
-    proposals.merge(w.committee_a, p, target, note="", now=utcnow())
+    proposals.merge(w.committee_a, p, target, note="内容重复", now=utcnow())
     assert _reload(p).state is ProposalState.MERGED
 
 

@@ -161,3 +161,21 @@ def _upload(client, proposal_id: int, data: bytes, name: str = "IMG_0001.jpg"):
 def _uploads(app) -> set[str]:
     folder = Path(app.config["UPLOAD_FOLDER"])
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+CONFIRM_TOKEN = re.compile(r'name="confirm_token" value="([^"]+)"')
+
+
+def confirmation(response) -> str:
+    """The confirmation token of a confirmation page (fails if the page is not one)."""
+    found = CONFIRM_TOKEN.search(response.get_data(as_text=True))
+    assert found, response.get_data(as_text=True)[:800]
+    return found.group(1)
+
+
+def confirmed(client, path: str, data: dict | None = None, **kwargs):
+    """POST as the pages do for an action that asks first: the form, then the confirmation
+    page's button. Returns the answer to the confirmation."""
+    asked = post(client, path, data)
+    assert asked.status_code == 200, (asked.status_code, asked.headers.get("Location"))
+    return post(client, path, {"confirm_token": confirmation(asked)}, **kwargs)

@@ -157,6 +157,22 @@ def _reviewed_ballot(app: Flask, client: FlaskClient, t: Targets) -> dict[str, A
     return {"token": token.group(1) if token else ""}
 
 
+CONFIRM_RE = re.compile(r'name="confirm_token" value="([^"]+)"')
+
+
+def _confirmed(endpoint: str) -> Form:
+    """Act as the pages do for an action that asks first: send the form, then the
+    confirmation page's token. Someone who may not act is sent back without a token, and their
+    token-less second request is refused again."""
+
+    def form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+        asked = client.post(_url(app, endpoint, t), data={"csrf_token": csrf_token(client)})
+        token = CONFIRM_RE.search(asked.get_data(as_text=True))
+        return {"confirm_token": token.group(1) if token else ""}
+
+    return form
+
+
 # endpoint -> its access decision
 ROUTES: dict[str, Route] = {
     "public.index": Route("GET", PUBLIC),
@@ -244,12 +260,19 @@ ROUTES: dict[str, Route] = {
     "proposals.approve": Route("POST", COMMITTEE),
     "proposals.reject": Route("POST", COMMITTEE),
     "proposals.remove_photo": Route("POST", AUTHOR_OR_COMMITTEE, effect=count(ProposalPhoto)),
-    "proposals.withdraw": Route("POST", AUTHOR, DECLINED, effect=state_of("withdrawable_id")),
+    "proposals.withdraw": Route(
+        "POST",
+        AUTHOR,
+        DECLINED,
+        form=_confirmed("proposals.withdraw"),
+        effect=state_of("withdrawable_id"),
+    ),
     "committee.cycles": Route("GET", COMMITTEE),
     "committee.cycle": Route("GET", COMMITTEE),
     "committee.screening": Route("GET", COMMITTEE),
     "committee.enter": Route("GET", COMMITTEE),
     "committee.moderation": Route("GET", COMMITTEE),
+    "committee.decide_comment": Route("POST", COMMITTEE),
     "voting.ballot": Route(
         "GET", RESIDENT, DECLINED, offers='action="/cycles/{voting_id}/vote/review"'
     ),

@@ -3,6 +3,7 @@ import re
 
 import factories as f
 import segno
+from proposal_pages import CONFIRM_TOKEN
 from sqlalchemy import func, select
 from webclient import login, post
 
@@ -227,9 +228,14 @@ def test_a_refusal_by_a_service_is_the_403_page(app, world):
     login(client, "committee_a")
     url = f"/c/{world.a_slug}/committee/cycles/{cycle_id}"
     assert client.get(url).status_code == 200
-    refused = post(client, url, {"reason": "提前结束征集"})
+    refused = post(client, url, {"change": "end", "reason": "提前结束征集"})
     assert refused.status_code == 403
     assert "无权访问" in refused.get_data(as_text=True)
     admin_client = app.test_client()
     login(admin_client, "admin")
-    assert post(admin_client, url, {"reason": "提前结束征集"}).status_code == 302
+    asked = post(admin_client, url, {"change": "end", "reason": "提前结束征集"})
+    assert asked.status_code == 200 and "confirm_token" in asked.get_data(as_text=True)
+    token = CONFIRM_TOKEN.search(asked.get_data(as_text=True)).group(1)
+    # The member cannot use the administrator's confirmation either.
+    assert post(client, url, {"confirm_token": token}).status_code == 400
+    assert post(admin_client, url, {"confirm_token": token}).status_code == 302

@@ -446,6 +446,11 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             neighbour, p2, body="广告", stance=Stance.NEUTRAL, now=utcnow()
         )
         comments.hide_comment(committee, hidden, reason="广告", now=utcnow())
+        # A reported comment waiting in the moderation queue, for the decision's form.
+        queued = comments.post_comment(
+            neighbour, p2, body="待处理", stance=Stance.NEUTRAL, now=utcnow()
+        )
+        comments.report_comment(resident, queued, reason="广告", now=utcnow())
         victims = {name: submitted(f"待{name}的提议") for name in ("approve", "reject", "return")}
         victims["merge"] = submitted("重复的提议")
         victims["withdraw"] = submitted("我的第二个提议", author=resident)

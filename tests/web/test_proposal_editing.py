@@ -21,6 +21,7 @@ from proposal_pages import (
     _status,
     _upload,
     _uploads,
+    confirmed,
 )
 from sqlalchemy import select
 from webclient import csrf_token, post
@@ -65,7 +66,7 @@ def test_the_author_withdraws_through_the_page(app, world):
     cycle_id = _cycle(app, world)
     pid = _propose(app, cycle_id)
     author = _as(app, "resident_a")
-    page = post(author, f"/proposals/{pid}/withdraw", {}, follow_redirects=True).get_data(
+    page = confirmed(author, f"/proposals/{pid}/withdraw", follow_redirects=True).get_data(
         as_text=True
     )
     assert "提议已撤回。" in page and '<span class="tag state-withdrawn">已撤回</span>' in page
@@ -77,7 +78,7 @@ def test_the_author_withdraws_a_draft_through_the_page(app, world):
     pid = _propose(app, cycle_id, submit=False)
     author = _as(app, "resident_a")
     assert f'action="/proposals/{pid}/withdraw"' in _page(author, f"/proposals/{pid}")
-    response = post(author, f"/proposals/{pid}/withdraw", {})
+    response = confirmed(author, f"/proposals/{pid}/withdraw")
     assert response.status_code == 302
     assert _state(app, pid) == "withdrawn"
 
@@ -320,8 +321,8 @@ def test_at_most_four_photos(app, world):
     assert f'action="/proposals/{pid}/photos"' not in page  # the form is gone
 
 
-def test_only_the_author_adds_photos_and_not_once_submitted(app, world):
-    cycle_id = _cycle(app, world)
+def test_only_the_author_adds_photos_and_not_once_screening_started(app, world):
+    cycle_id = _cycle(app, world, phase="screening")
     draft = _propose(app, cycle_id, submit=False)
     submitted = _propose(app, cycle_id)
     [neighbour] = _neighbours(app, world, 1)

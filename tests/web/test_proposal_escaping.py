@@ -12,6 +12,7 @@ from proposal_pages import (
     _page,
     _proposal_form,
     _propose,
+    confirmation,
 )
 from sqlalchemy import select
 from webclient import post
@@ -86,7 +87,11 @@ def test_screening_texts_are_escaped(app, client, world):
     rejected = _propose(app, cycle_id)
     revised = _propose(app, cycle_id, title="<script>O1</script>")
     committee = _as(app, "committee_a")
-    post(committee, f"/proposals/{rejected}/reject", {"reason": "<script>X1</script>"})
+    # The confirmation page shows the reason, escaped, before anything is done.
+    asked = post(committee, f"/proposals/{rejected}/reject", {"reason": "<script>X1</script>"})
+    _escaped(asked.get_data(as_text=True), "X1")
+    _no_script(asked.get_data(as_text=True))
+    post(committee, f"/proposals/{rejected}/reject", {"confirm_token": confirmation(asked)})
     post(
         committee,
         f"/proposals/{revised}/revise",
@@ -152,11 +157,20 @@ def test_on_behalf_name_and_cycle_title_are_escaped(app, client, world):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     pid = int(response.headers["Location"].rsplit("/", 1)[1])
+    # Ends collecting, with a public reason: the confirmation names the cycle, escaped.
+    asked = post(
+        committee,
+        f"/c/{world.a_slug}/committee/cycles/{cycle_id}",
+        {"change": "end", "reason": "<script>PR1</script>"},
+    )
+    for marker in ("PR1", "CY1"):
+        _escaped(asked.get_data(as_text=True), marker)
+    _no_script(asked.get_data(as_text=True))
     post(
         committee,
         f"/c/{world.a_slug}/committee/cycles/{cycle_id}",
-        {"reason": "<script>PR1</script>"},
-    )  # fmt: skip  (ends collecting: a public reason)
+        {"confirm_token": confirmation(asked)},
+    )
     for path, markers in [
         (f"/proposals/{pid}", ["OB1", "CY1", "CK1"]),
         (f"/cycles/{cycle_id}", ["CY1", "CAT1", "PR1"]),

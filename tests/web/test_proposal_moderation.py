@@ -52,7 +52,7 @@ def test_reports_hide_until_the_committee_reviews(app, client, world):
     assert "隔壁的人都是骗子" in queue
     assert "3 次举报" in queue and "人身攻击0" in queue and "人身攻击2" in queue
     assert '<span class="tag">待处理</span>' in queue and '<span class="tag">已隐藏</span>' in queue
-    assert f'action="/comments/{comment_id}/restore"' in queue
+    assert f'action="/c/{world.a_slug}/committee/moderation/{comment_id}"' in queue
     assert "没有需要处理的评论。" in _page(
         _as(app, "committee_b"), f"/c/{world.b_slug}/committee/moderation"
     )
@@ -66,7 +66,10 @@ def test_reports_hide_until_the_committee_reviews(app, client, world):
     post(browsers[3], f"/comments/{comment_id}/report", {"reason": "还是攻击"})
     assert "隔壁的人都是骗子" in _page(client, f"/proposals/{pid}")
     queue = _page(committee, f"/c/{world.a_slug}/committee/moderation")
-    assert "4 次举报" in queue and '<span class="tag">待处理</span>' not in queue
+    # Decided, it has left the queue for good, with its history below.
+    assert '<span class="tag">待处理</span>' not in queue and "没有需要处理的评论。" in queue
+    decided = queue.split(f'id="decided-{comment_id}"')[1].split("</article>")[0]
+    assert "恢复显示了评论" in decided and "批评而非攻击" in decided
     # The committee hides it itself: the reason is shown in its place.
     page = post(
         committee, f"/comments/{comment_id}/hide", {"reason": "涉及人身攻击"},

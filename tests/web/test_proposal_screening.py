@@ -17,6 +17,8 @@ from proposal_pages import (
     _propose,
     _state,
     _support,
+    confirmation,
+    confirmed,
 )
 from sqlalchemy import select
 from webclient import post
@@ -100,7 +102,7 @@ def test_the_committee_screens_through_the_page(app, world):
     ).get_data(as_text=True)
     assert "请输入以元为单位的金额" in bad
     # Merging the duplicate.
-    page = post(
+    page = confirmed(
         committee, f"/proposals/{other}/merge", {"into": str(pid), "note": "同一位置"},
         follow_redirects=True,
     ).get_data(as_text=True)  # fmt: skip
@@ -115,7 +117,7 @@ def test_the_committee_screens_through_the_page(app, world):
     assert "请填写理由。" in page
     assert _state(app, pid) == "submitted"
     # Approve, then return it to the author with a message in the decision log.
-    page = post(committee, f"/proposals/{pid}/approve", {}, follow_redirects=True).get_data(
+    page = confirmed(committee, f"/proposals/{pid}/approve", {}, follow_redirects=True).get_data(
         as_text=True
     )
     assert "提议已列入投票。" in page and "已列入投票" in page
@@ -139,7 +141,7 @@ def test_a_rejection_reason_is_public(app, client, world):
     cycle_id = _cycle(app, world, phase="screening")
     pid = _propose(app, cycle_id)
     committee = _as(app, "committee_a")
-    post(committee, f"/proposals/{pid}/reject", {"reason": "属于物业公司职责"})
+    confirmed(committee, f"/proposals/{pid}/reject", {"reason": "属于物业公司职责"})
     page = _page(client, f"/proposals/{pid}")
     assert "未采纳。理由： 属于物业公司职责" in page
     assert "决定不予采纳" in page  # the decision log's entry
@@ -254,18 +256,73 @@ def test_ending_a_phase_early_through_the_form(app, client, world):
     cycle_id = _cycle(app, world)
     committee = _as(app, "committee_a")
     path = f"/c/{world.a_slug}/committee/cycles/{cycle_id}"
-    assert "调整日程" in _page(committee, path)
-    page = post(committee, path, {"until": "", "reason": ""}).get_data(as_text=True)
+    form = _page(committee, path)
+    assert "立即结束本阶段" in form and 'value="end"' in form and 'value="extend"' in form
+    page = post(committee, path, {"change": "end", "until": "", "reason": ""}).get_data(
+        as_text=True
+    )
     assert 'class="error"' in page
-    response = post(committee, path, {"until": "", "reason": "提议已经足够"})
+    # The form asks first, naming the cycle, the phase and its dates; nothing changes yet.
+    with app.app_context():
+        before = db.session.get(Cycle, cycle_id).schedule
+    asked = post(committee, path, {"change": "end", "until": "", "reason": "提议已经足够"})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "立即结束“征集”？" in text and "无法撤销" in text and "提议已经足够" in text
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id).schedule == before
+    response = post(committee, path, {"confirm_token": confirmation(asked)})
     assert response.status_code == 302
-    assert "日程已调整，理由将公开。" in _page(committee, path)
+    assert "本阶段已结束，理由将公开。" in _page(committee, path)
     public = _page(client, f"/cycles/{cycle_id}")
     assert "当前：协商审核" in public
     assert "日程调整" in public and "提前结束了阶段" in public and "提议已经足够" in public
     # Not by another committee.
     other = _as(app, "committee_b")
     assert post(other, path, {"reason": "x"}).status_code == 403
+
+
+def test_an_empty_date_never_ends_a_phase(app, world):
+    cycle_id = _cycle(app, world)
+    committee = _as(app, "committee_a")
+    path = f"/c/{world.a_slug}/committee/cycles/{cycle_id}"
+    with app.app_context():
+        before = db.session.get(Cycle, cycle_id).schedule
+    # Extending with the date left empty: an error that names the date, nothing changed.
+    response = post(committee, path, {"change": "extend", "until": "", "reason": "再等等"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "如要延长本阶段，请填写延长到的日期和时间。" in page
+    # No choice at all: an error too; "end now" is never what an empty form means.
+    page = post(committee, path, {"until": "", "reason": "再等等"}).get_data(as_text=True)
+    assert "请选择立即结束本阶段，还是延长本阶段。" in page
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id).schedule == before
+        assert db.session.get(Cycle, cycle_id).phase(utcnow()).value == "collecting"
+
+
+def test_ending_a_phase_twice_ends_one_phase(app, world):
+    """The confirmation sent twice (a double tap, a replay) ends the phase it named, once."""
+    cycle_id = _cycle(app, world)
+    committee = _as(app, "committee_a")
+    path = f"/c/{world.a_slug}/committee/cycles/{cycle_id}"
+    asked = post(committee, path, {"change": "end", "reason": "提议已经足够"})
+    token = confirmation(asked)
+    assert post(committee, path, {"confirm_token": token}).status_code == 302
+    with app.app_context():
+        after_first = db.session.get(Cycle, cycle_id).schedule
+        assert db.session.get(Cycle, cycle_id).phase(utcnow()).value == "screening"
+    again = post(committee, path, {"confirm_token": token}, follow_redirects=True)
+    assert "未做任何操作" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id).schedule == after_first
+        assert db.session.get(Cycle, cycle_id).phase(utcnow()).value == "screening"
+    # Another member's token, or a forged one, is not a confirmation: the form asks again.
+    other = _as(app, "admin")
+    forged = post(other, path, {"confirm_token": token})
+    assert forged.status_code == 400  # no choice made: the form, with its errors
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id).schedule == after_first
 
 
 def test_extending_a_phase_through_the_form_in_local_time(app, client, world):
@@ -276,7 +333,13 @@ def test_extending_a_phase_through_the_form_in_local_time(app, client, world):
     committee = _as(app, "committee_a")
     path = f"/c/{world.a_slug}/committee/cycles/{cycle_id}"
     response = post(
-        committee, path, {"until": local_until.strftime("%Y-%m-%dT%H:%M"), "reason": "再讨论两天"}
+        committee,
+        path,
+        {
+            "change": "extend",
+            "until": local_until.strftime("%Y-%m-%dT%H:%M"),
+            "reason": "再讨论两天",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
@@ -288,7 +351,9 @@ def test_extending_a_phase_through_the_form_in_local_time(app, client, world):
     public = _page(client, f"/cycles/{cycle_id}")
     assert "延长了阶段" in public and "再讨论两天" in public
     past = (utcnow() + timedelta(hours=8) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    page = post(committee, path, {"until": past, "reason": "x"}).get_data(as_text=True)
+    page = post(committee, path, {"change": "extend", "until": past, "reason": "x"}).get_data(
+        as_text=True
+    )
     assert "请延长到将来的某个时间。" in page
 
 

@@ -6,6 +6,7 @@ import re
 
 import factories as f
 import pytest
+from proposal_pages import CONFIRM_TOKEN
 from sqlalchemy import func, select
 from webclient import login, page_queries, post, recorded_queries
 
@@ -86,12 +87,29 @@ def test_the_committee_counts_then_counts_again_with_a_reason(app, client, world
         cycle = db.session.get(Cycle, cycle_id)
         committee = db.session.get(User, world.ids["committee_a"])
         cycles.change_phase(committee, cycle, phase=Phase.VOTING, reason="结束", now=utcnow())
-    counted = post(client, url)
+    # The count asks first, naming the cycle; nothing is counted until it is confirmed.
+    asked = post(client, url)
+    assert asked.status_code == 200 and "确定，开始计票" in asked.get_data(as_text=True)
+    assert "<dt>计票规则</dt><dd>得票多者优先</dd>" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Count)) == 0
+    token = CONFIRM_TOKEN.search(asked.get_data(as_text=True)).group(1)
+    counted = post(client, url, {"confirm_token": token})
     assert counted.status_code == 302
     assert "已完成计票。" in client.get(url).get_data(as_text=True)
+    # The same confirmation sent again counts nothing, and does not correct the count.
+    replayed = post(client, url, {"confirm_token": token}, follow_redirects=True)
+    assert "未做任何操作" in replayed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Count)) == 1
     again = post(client, url, {"reason": ""}).get_data(as_text=True)
     assert "如需重新计票，请填写理由" in again
-    post(client, url, {"reason": "纸质选票漏录一张，已补录"})
+    asked = post(client, url, {"reason": "纸质选票漏录一张，已补录"})
+    text = asked.get_data(as_text=True)
+    assert "更正" in text and "纸质选票漏录一张，已补录" in text and "无法撤销" in text
+    token = CONFIRM_TOKEN.search(text).group(1)
+    post(client, url, {"confirm_token": token})
+    post(client, url, {"confirm_token": token})  # a double tap: one correction
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Count)) == 2
     public = app.test_client().get(f"/cycles/{cycle_id}/results").get_data(as_text=True)

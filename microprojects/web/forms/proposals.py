@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -120,6 +122,26 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
 
 
+class ModerationForm(FlaskForm):
+    """The committee's decision on a reported or hidden comment."""
+
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("hide", _l("Keep it hidden")),
+            SelectChoice("show", _l("Show it")),
+        ],
+        validators=[DataRequired(message=_l("Choose whether to keep it hidden or to show it."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (public)"),
+        validators=[
+            DataRequired(message=_l("Give the reason for the decision.")),
+            Length(max=1000),
+        ],
+    )
+
+
 class ReportForm(FlaskForm):
     reason = StringField(
         _l("Why should the committee look at it?"), validators=[DataRequired(), Length(max=300)]
@@ -133,8 +155,21 @@ class ReviseForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    into = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
-    note = TextAreaField(_l("Public explanation"), validators=[Optional(), Length(max=1000)])
+    into = SelectField(
+        _l("Merge into"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose the proposal to merge into."))],
+    )
+    note = TextAreaField(
+        _l("Public explanation"),
+        validators=[
+            DataRequired(message=_l("Write the public explanation of the merge.")),
+            Length(max=1000),
+        ],
+        description=_l("Required: the proposer and the supporters read why."),
+        # The revision form on the same page has a "note" too: its own id keeps the labels apart.
+        id="merge-note",
+    )
 
 
 class AssessForm(FlaskForm):
@@ -178,10 +213,38 @@ class CycleForm(FlaskForm):
     closed_at = DateTimeLocalField(_l("Closed from"), validators=[DataRequired()])
 
 
+END_NOW = "end"
+EXTEND = "extend"
+
+
 class PhaseChangeForm(FlaskForm):
+    """End the current phase now, or extend it: an explicit choice. An empty date never means
+    "now": extending without a date is an error that names the date."""
+
+    change = RadioField(
+        _l("Change"),
+        choices=[
+            SelectChoice(END_NOW, _l("End this phase now")),
+            SelectChoice(EXTEND, _l("Extend this phase until the date below")),
+        ],
+        validators=[
+            DataRequired(message=_l("Choose whether to end the phase now or to extend it."))
+        ],
+    )
     until = DateTimeLocalField(
         _l("Extend until"),
         validators=[Optional()],
-        description=_l("Leave empty to end the current phase now."),
+        description=_l("Only to extend the phase: the date and time it should run until."),
     )
     reason = TextAreaField(_l("Reason (public)"), validators=[DataRequired(), Length(max=1000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        # Not an inline validator: Optional() stops the field's chain on an empty date.
+        if self.change.data == EXTEND and self.until.data is None and not self.until.errors:
+            self.until.errors = [
+                *self.until.errors,
+                _l("To extend the phase, enter the date and time it should run until."),
+            ]
+            ok = False
+        return ok

@@ -20,33 +20,42 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ...domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST
 from ...domain.permissions import Action, can
-from ...models import Community, Grid, Residency
+from ...domain.phases import DATED, Phase, phase_end
+from ...models import Community, Cycle, Grid, Residency
+from ...services import comments as comment_service
 from ...services import committee as committee_service
 from ...services import cycles as cycle_service
 from ...services import proposals as proposal_service
 from ...services import residency as residency_service
 from ...services.cycles import CycleInput
-from ...services.errors import ServiceError
+from ...services.errors import ErrorCode, ServiceError
 from ...services.residency import RosterImportReport
 from ..forms.proposals import (
+    END_NOW,
     CycleForm,
+    ModerationForm,
     OnBehalfForm,
     PhaseChangeForm,
     ReasonForm,
     proposal_input,
 )
 from ..forms.residency import ApproveForm, IssueCodesForm, RejectForm, RosterImportForm
-from ..messages import roster_problem
+from ..messages import PHASE_LABELS, roster_problem
+from . import confirm
+from .confirm import Ask
 from .helpers import (
+    attempt,
     committee_required,
     community_cycle_or_404,
     current_actor,
     flash_error,
+    local_time,
     now,
     to_utc,
 )
@@ -70,6 +79,7 @@ def dashboard(community: Community) -> ResponseReturnValue:
     return render_template(
         "committee/dashboard.html",
         community=community,
+        waiting=data.waiting,
         stats=data.figures,
         by_basis=data.verified_by_basis,
         members=data.members,
@@ -390,27 +400,110 @@ def cycles(community: Community) -> ResponseReturnValue:
     )
 
 
+def _phase_state(cycle: Cycle, phase: Phase) -> str:
+    """What a confirmation to end ``phase`` was asked about: the phase and its dates. Ending
+    it, or any change of its dates meanwhile, makes the confirmation stale."""
+    end = phase_end(cycle.schedule, phase)
+    start = cycle.schedule.start_of(phase).isoformat()
+    return f"{phase.value}@{start}@{end.isoformat() if end else ''}"
+
+
+def _end_phase_page(community: Community, cycle: Cycle, phase: Phase, reason: str) -> Ask:
+    moment = now()
+    end = phase_end(cycle.schedule, phase)
+    following = DATED[DATED.index(phase) + 1]
+    early = (end - moment) if end is not None else None
+    label = PHASE_LABELS[phase.value]
+    ends = (
+        _("“%(phase)s” ends now instead of on %(end)s.", phase=label, end=local_time(end))
+        if end is not None
+        else _("“%(phase)s” ends now.", phase=label)
+    )
+    happens = [
+        ends,
+        _("“%(next)s” starts now.", next=PHASE_LABELS[following.value]),
+        _("The reason is shown on the cycle's public page."),
+    ]
+    if early is not None and early.days >= 1:
+        happens.insert(
+            1, ngettext("That is %(num)d day early.", "That is %(num)d days early.", early.days)
+        )
+    if phase is Phase.COLLECTING:
+        happens.append(_("Residents can no longer submit proposals."))
+    elif phase is Phase.VOTING:
+        happens.append(_("Nobody can vote any more, online or on paper."))
+    return Ask(
+        heading=_("End “%(phase)s” now?", phase=PHASE_LABELS[phase.value]),
+        button=_("Yes, end this phase now"),
+        back=url_for("committee.cycle", slug=community.slug, cycle_id=cycle.id),
+        facts=[
+            (_("Cycle"), cycle.title),
+            (_("Phase"), str(PHASE_LABELS[phase.value])),
+            (_("Started"), local_time(cycle.schedule.start_of(phase))),
+            (_("Was to end"), local_time(end) if end else "—"),
+            (_("Reason (public)"), reason),
+        ],
+        happens=happens,
+        final=_("An ended phase cannot be reopened."),
+    )
+
+
 @bp.route("/cycles/<int:cycle_id>", methods=["GET", "POST"])
 @committee_required(Action.VIEW_COMMITTEE)
 def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
     found = community_cycle_or_404(community, cycle_id)
+    back = url_for("committee.cycle", slug=community.slug, cycle_id=found.id)
+    confirmed = confirm.read("cycle.end_phase", found.id) if request.method == "POST" else None
+    if confirmed is not None:
+        phase = Phase(str(confirmed.data.get("phase")))
+        if confirmed.state != _phase_state(found, phase):
+            confirm.stale()
+            return redirect(back)
+        if attempt(
+            lambda: cycle_service.change_phase(
+                current_user,
+                found,
+                phase=phase,
+                reason=str(confirmed.data.get("reason", "")),
+                until=None,
+                now=now(),
+                expected_end=phase_end(found.schedule, phase),
+            ),
+            _("The phase has ended; the reason is public."),
+        ):
+            return redirect(back)
+        return redirect(back)
     form = PhaseChangeForm()
     if form.validate_on_submit():
-        until = to_utc(form.until.data) if form.until.data else None
+        phase = found.phase(now())
+        reason = form.reason.data or ""
+        if form.change.data == END_NOW:
+            if not cycle_service.can_manage(current_user, found):
+                abort(403)
+            if phase not in DATED or phase is Phase.CLOSED:
+                flash_error(ServiceError(ErrorCode.NOT_CURRENT_PHASE))
+                return redirect(back)
+            return confirm.ask(
+                "cycle.end_phase",
+                found.id,
+                _phase_state(found, phase),
+                {"phase": phase.value, "reason": reason},
+                _end_phase_page(community, found, phase, reason),
+            )
         try:
             cycle_service.change_phase(
                 current_user,
                 found,
-                phase=found.phase(now()),
-                reason=form.reason.data or "",
-                until=until,
+                phase=phase,
+                reason=reason,
+                until=to_utc(form.until.data),
                 now=now(),
             )
         except ServiceError as error:
             flash_error(error)
         else:
             flash(_("The schedule has been changed; the reason is public."), "success")
-            return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=found.id))
+            return redirect(back)
     counts = committee_service.count_proposals_by_state(found.id, community.id)
     return render_template(
         "committee/cycle.html",
@@ -419,8 +512,9 @@ def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
         form=form,
         counts=counts,
         now=now(),
+        current_end=phase_end(found.schedule, found.phase(now())),
         may_manage=cycle_service.can_manage(current_user, found),
-    )
+    ), (400 if form.errors else 200)
 
 
 @bp.get("/cycles/<int:cycle_id>/screening")
@@ -464,6 +558,43 @@ def enter(community: Community, cycle_id: int) -> ResponseReturnValue:
 @committee_required(Action.MODERATE)
 def moderation(community: Community) -> ResponseReturnValue:
     rows = committee_service.list_moderation_queue(community.id)
-    return render_template(
-        "committee/moderation.html", community=community, rows=rows, reason_form=ReasonForm()
+    decided = committee_service.list_moderation_decided(community.id)
+    history = committee_service.moderation_history(
+        [c.id for c, _n in rows] + [c.id for c in decided]
     )
+    return render_template(
+        "committee/moderation.html",
+        community=community,
+        rows=rows,
+        decided=decided,
+        history=history,
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.post("/moderation/<int:comment_id>")
+@committee_required(Action.MODERATE)
+def decide_comment(community: Community, comment_id: int) -> ResponseReturnValue:
+    """Keep a reported or hidden comment hidden, or show it, with a public reason."""
+    found = comment_service.find_comment(comment_id)
+    proposal = proposal_service.find_proposal(found.proposal_id) if found else None
+    if found is None or proposal is None or proposal.community_id != community.id:
+        abort(404)
+    form = ModerationForm()
+    back = url_for("committee.moderation", slug=community.slug)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(f"{back}#comment-{found.id}")
+    keep_hidden = form.decision.data == "hide"
+    if attempt(
+        lambda: comment_service.decide_comment(
+            current_user, found, keep_hidden=keep_hidden, reason=form.reason.data or "", now=now()
+        ),
+        _("Decided: the comment stays hidden; the reason is public.")
+        if keep_hidden
+        else _("Decided: the comment is shown; the reason is public."),
+    ):
+        return redirect(back)
+    return redirect(back)

@@ -45,7 +45,10 @@ from ..forms.proposals import (
     ReviseForm,
     proposal_input,
 )
-from .helpers import attempt, current_actor, cycle_or_404, flash_error, now
+from ..messages import STATE_LABELS
+from . import confirm
+from .confirm import Ask
+from .helpers import attempt, current_actor, cycle_or_404, flash_error, now, yuan
 from .implementation import story
 
 bp = Blueprint("proposals", __name__)
@@ -161,8 +164,17 @@ def propose(cycle_id: int) -> ResponseReturnValue:
 @login_required
 def edit(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
-    if ProposalAction.EDIT not in proposal_service.actions_for(current_user, proposal, now()):
+    if not proposal_service.is_author(current_user, proposal):
         abort(403)
+    if ProposalAction.EDIT not in proposal_service.actions_for(current_user, proposal, now()):
+        # The author is told why, rather than refused without a word.
+        return render_template(
+            "proposals/form.html",
+            form=None,
+            cycle=proposal.cycle,
+            proposal=proposal,
+            closed=_edit_closed_reason(proposal),
+        )
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     _fill_choices(form, proposal.cycle)
     if request.method == "GET":
@@ -178,7 +190,33 @@ def edit(proposal_id: int) -> ResponseReturnValue:
             flash(_("Your changes have been saved."), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     return render_template(
-        "proposals/form.html", form=form, cycle=proposal.cycle, proposal=proposal
+        "proposals/form.html",
+        form=form,
+        cycle=proposal.cycle,
+        proposal=proposal,
+        photo_form=PhotoForm(),
+        closed=None,
+    )
+
+
+def _edit_closed_reason(proposal: Proposal) -> str:
+    """Why the author cannot change the proposal now, in words."""
+    state = proposal.state
+    phase = proposal.cycle.phase(now()).value
+    if state in (ProposalState.WITHDRAWN, ProposalState.REJECTED, ProposalState.MERGED):
+        return _("This proposal is %(state)s: it can no longer be changed.",
+                 state=STATE_LABELS[state.value])  # fmt: skip
+    if phase not in ("collecting", "screening"):
+        return _("Voting has started: proposals can no longer be changed.")
+    if state is ProposalState.APPROVED:
+        return _(
+            "The committee has put it on the ballot as it is, so it can no longer be changed."
+            " If something must change, the committee can return it to you for revision."
+        )
+    return _(
+        "Screening has started: the committee is now looking at the proposal as you"
+        " submitted it, so it can no longer be changed. If something must change, the"
+        " committee can return it to you for revision."
     )
 
 
@@ -189,11 +227,9 @@ def detail(proposal_id: int) -> ResponseReturnValue:
     moment = now()
     shown = browsing.read_proposal_page(user, proposal, moment)
     merge_form = MergeForm()
-    if ProposalAction.MERGE in shown.actions:
-        merge_form.into.choices = [
-            SelectChoice(t.id, f"#{t.id} {t.display_title}")  # type: ignore[arg-type]
-            for t in shown.merge_targets
-        ]
+    if ProposalAction.MERGE in shown.actions and shown.merge_targets:
+        merge_form.into.choices = _merge_choices(shown.merge_targets)
+        merge_form.into.data = 0
     comment_form = CommentForm()
     return render_template(
         "proposals/detail.html",
@@ -241,13 +277,68 @@ def submit(proposal_id: int) -> ResponseReturnValue:
     )
 
 
+def _state(proposal: Proposal) -> str:
+    """What a confirmation of an action on ``proposal`` was asked about: its state and its
+    last change. An action done, or a change made meanwhile, makes the confirmation stale."""
+    return f"{proposal.state.value}@{proposal.updated_at.isoformat()}"
+
+
+def _confirming(
+    proposal: Proposal,
+    action: ProposalAction,
+    data: dict[str, Any],
+    page: Ask,
+    call: Any,
+    success: str,
+    anchor: str | None = None,
+) -> ResponseReturnValue:
+    """Ask first (``page``), then act on what was confirmed (``call`` with its data)."""
+    name = f"proposal.{action.value}"
+    confirmed = confirm.read(name, proposal.id)
+    if confirmed is None:
+        if action not in proposal_service.actions_for(current_user, proposal, now()):
+            flash_error(ServiceError(ErrorCode.ACTION_NOT_ALLOWED))
+            return _back(proposal, anchor)
+        return confirm.ask(name, proposal.id, _state(proposal), data, page)
+    if confirmed.state != _state(proposal):
+        confirm.stale()
+        return _back(proposal, anchor)
+    attempt(lambda: call(confirmed.data), success)
+    return _back(proposal, anchor)
+
+
+def _facts(proposal: Proposal) -> list[tuple[str, str]]:
+    return [
+        (_("Proposal"), f"#{proposal.id} {proposal.display_title}"),
+        (_("Cycle"), proposal.cycle.title),
+        (_("Now"), str(STATE_LABELS[proposal.state.value])),
+        (_("Supports"), str(proposal_service.support_counts([proposal.id]).get(proposal.id, 0))),
+    ]
+
+
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @login_required
 def withdraw(proposal_id: int) -> ResponseReturnValue:
     proposal = proposal_or_404(proposal_id)
-    return _run(
+    page = Ask(
+        heading=_("Withdraw “%(title)s”?", title=proposal.display_title),
+        button=_("Yes, withdraw the proposal"),
+        back=url_for("proposals.detail", proposal_id=proposal.id),
+        facts=_facts(proposal),
+        happens=[
+            _("The proposal leaves the cycle: it will not be screened or put on the ballot."),
+            _("Its supports no longer count, and its supporters are told."),
+        ],
+        final=_(
+            "A withdrawn proposal cannot be submitted again: you would have to propose it anew."
+        ),
+    )
+    return _confirming(
         proposal,
-        lambda: proposal_service.withdraw_proposal(current_user, proposal, now=now()),
+        ProposalAction.WITHDRAW,
+        {},
+        page,
+        lambda data: proposal_service.withdraw_proposal(current_user, proposal, now=now()),
         _("The proposal has been withdrawn."),
     )
 
@@ -449,9 +540,27 @@ def return_(proposal_id: int) -> ResponseReturnValue:
 @login_required
 def approve(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
-    return _run(
+    page = Ask(
+        heading=_("Put “%(title)s” on the ballot?", title=proposal.display_title),
+        button=_("Yes, approve it for the ballot"),
+        back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="screening"),
+        facts=[*_facts(proposal), (_("Cost"), yuan(proposal.cost_fen))],
+        happens=[
+            _("Residents will vote on it under this title and at this cost."),
+            _("Its proposer and supporters are told at once."),
+        ],
+        final=_(
+            "The notice cannot be taken back. Until voting starts you can still return the"
+            " proposal for revision, which takes it off the ballot."
+        ),
+        danger=False,
+    )
+    return _confirming(
         proposal,
-        lambda: proposal_service.approve(current_user, proposal, now=now()),
+        ProposalAction.APPROVE,
+        {},
+        page,
+        lambda data: proposal_service.approve(current_user, proposal, now=now()),
         _("The proposal is on the ballot."),
         "decisions",
     )
@@ -462,36 +571,102 @@ def approve(proposal_id: int) -> ResponseReturnValue:
 def reject(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
+    if confirm.read("proposal.reject", proposal.id) is None and not form.validate_on_submit():
         flash(_("Give a reason."), "error")
         return _back(proposal, "screening")
-    return _run(
+    reason = form.reason.data or ""
+    page = Ask(
+        heading=_("Reject “%(title)s”?", title=proposal.display_title),
+        button=_("Yes, reject the proposal"),
+        back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="screening"),
+        facts=[*_facts(proposal), (_("Reason (public)"), reason)],
+        happens=[
+            _("The proposal will not be on the ballot."),
+            _("The reason is published on its page, and its proposer and supporters are told."),
+        ],
+        final=_("A rejected proposal cannot be put back on the ballot."),
+    )
+    return _confirming(
         proposal,
-        lambda: proposal_service.reject(
-            current_user, proposal, reason=form.reason.data or "", now=now()
+        ProposalAction.REJECT,
+        {"reason": reason},
+        page,
+        lambda data: proposal_service.reject(
+            current_user, proposal, reason=str(data.get("reason", "")), now=now()
         ),
         _("The proposal has been rejected; the reason is public."),
         "decisions",
     )
 
 
+def _merge_targets(proposal: Proposal) -> list[Proposal]:
+    return browsing.read_proposal_page(current_user, proposal, now()).merge_targets
+
+
 @bp.post("/proposals/<int:proposal_id>/merge")
 @login_required
 def merge(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
-    form = MergeForm()
-    into = proposal_service.find_proposal(request.form.get("into", 0, type=int) or 0)
-    if into is None:
-        flash(_("Choose the proposal to merge into."), "error")
-        return _back(proposal, "screening")
-    return _run(
+    if confirm.read("proposal.merge", proposal.id) is None:
+        asked_into = proposal_service.find_proposal(request.form.get("into", 0, type=int) or 0)
+        if asked_into is not None and not proposal_service.can_screen(current_user, asked_into):
+            abort(403)  # another community's proposal: not a choice the page offered
+        form = MergeForm()
+        form.into.choices = _merge_choices(_merge_targets(proposal))
+        if not form.validate_on_submit():
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "error")
+            return _back(proposal, "screening")
+        into = proposal_service.find_proposal(form.into.data or 0)
+        note = form.note.data or ""
+    else:
+        into, note = None, ""
+    page = Ask(
+        heading=_("Merge “%(title)s” into another proposal?", title=proposal.display_title),
+        button=_("Yes, merge the proposals"),
+        back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="screening"),
+        facts=[
+            *_facts(proposal),
+            (_("Merge into"), f"#{into.id} {into.display_title}" if into else ""),
+            (_("Public explanation"), note),
+        ],
+        happens=[
+            _("Its supporters will support the other proposal instead (each counted once)."),
+            _("Its proposer becomes a co-proposer of the other."),
+        ],
+        final=_("Merged proposals cannot be separated again."),
+    )
+
+    def act(data: dict[str, Any]) -> object:
+        target = proposal_service.find_proposal(int(data.get("into", 0)))
+        if target is None:
+            raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
+        return proposal_service.merge(
+            current_user, proposal, target, note=str(data.get("note", "")), now=now()
+        )
+
+    return _confirming(
         proposal,
-        lambda: proposal_service.merge(
-            current_user, proposal, into, note=form.note.data or "", now=now()
-        ),
+        ProposalAction.MERGE,
+        {"into": into.id if into else 0, "note": note},
+        page,
+        act,
         _("The proposal has been merged; its supporters now support the other."),
         "decisions",
     )
+
+
+def _merge_choices(targets: list[Proposal]) -> list[SelectChoice]:
+    """The proposals one may merge into, after an empty first choice: nothing is chosen for
+    the committee."""
+    return [
+        SelectChoice(0, _("Choose…")),  # type: ignore[arg-type]
+        *(
+            SelectChoice(t.id, f"#{t.id} {t.display_title}")  # type: ignore[arg-type]
+            for t in targets
+        ),
+    ]
 
 
 @bp.post("/proposals/<int:proposal_id>/revise")

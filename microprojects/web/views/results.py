@@ -29,8 +29,9 @@ from markupsafe import Markup
 from ...domain.permissions import Action
 from ...models import Community, Count, CountOutcome, Cycle
 from ...services import counting, publication
-from ...services.errors import ServiceError
+from ...services.errors import ErrorCode, ServiceError
 from ..explain import (
+    RULE_NAMES,
     comparison_text,
     explanation,
     mes_method_text,
@@ -41,7 +42,9 @@ from ..explain import (
 from ..forms.implementation import AnswerObjectionForm, ObjectionForm
 from ..forms.voting import CountForm
 from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
+from . import confirm
 from .api import csv_response, yuan_cell
+from .confirm import Ask
 from .helpers import committee_required, community_cycle_or_404, cycle_or_404, flash_error, now
 
 bp = Blueprint("results", __name__)
@@ -228,14 +231,46 @@ def results_table(cycle_id: int) -> ResponseReturnValue:
 def count(community: Community, cycle_id: int) -> ResponseReturnValue:
     cycle = community_cycle_or_404(community, cycle_id)
     form = CountForm()
-    if form.validate_on_submit():
+    back = url_for("results.count", slug=community.slug, cycle_id=cycle.id)
+    confirmed = confirm.read("cycle.count", cycle.id) if request.method == "POST" else None
+    if confirmed is not None:
+        number = int(confirmed.data.get("number", 0))
+        if confirmed.state != str(number) or number != _next_number(cycle):
+            confirm.stale()
+            return redirect(back)
         try:
-            counting.run_count(current_user, cycle, now=now(), reason=form.reason.data or "")
+            counting.run_count(
+                current_user,
+                cycle,
+                now=now(),
+                reason=str(confirmed.data.get("reason", "")),
+                expected_number=number,
+            )
         except ServiceError as error:
             flash_error(error)
         else:
-            flash(_("The votes have been counted."), "success")
-            return redirect(url_for("results.count", slug=community.slug, cycle_id=cycle.id))
+            flash(
+                _("The votes have been counted.")
+                if number == 1
+                else _("The count has been corrected; the reason is public."),
+                "success",
+            )
+        return redirect(back)
+    if form.validate_on_submit():
+        reason = form.reason.data or ""
+        number = _next_number(cycle)
+        problem = counting.count_problem(cycle, now())
+        if problem is None and number > 1 and not reason.strip():
+            problem = ErrorCode.RECOUNT_NEEDS_REASON
+        if problem is None:
+            return confirm.ask(
+                "cycle.count",
+                cycle.id,
+                str(number),
+                {"number": number, "reason": reason},
+                _count_page(cycle, number, reason, back),
+            )
+        flash_error(ServiceError(problem))
     latest = counting.load_latest_count(cycle)
     return render_template(
         "results/count.html",
@@ -246,6 +281,46 @@ def count(community: Community, cycle_id: int) -> ResponseReturnValue:
         now=now(),
         earlier=_earlier(cycle, latest),
         **_context(cycle, latest),
+    )
+
+
+def _next_number(cycle: Cycle) -> int:
+    return counting.next_count_number(counting.latest_count(cycle))
+
+
+def _count_page(cycle: Cycle, number: int, reason: str, back: str) -> Ask:
+    """The confirmation of a count (``number`` 1) or of a correction (a later number)."""
+    rule = str(RULE_NAMES.get(cycle.tally_rule, cycle.tally_rule))
+    facts = [(_("Cycle"), cycle.title), (_("Rule"), rule)]
+    if number == 1:
+        return Ask(
+            heading=_("Count the votes of “%(title)s”?", title=cycle.title),
+            button=_("Yes, count the votes"),
+            back=back,
+            facts=facts,
+            happens=[
+                _("Every ballot is counted with the rule above, once."),
+                _("The result is published at once on the results page, as provisional."),
+            ],
+            final=_(
+                "A count is never deleted. If it must change, a correction is counted with a"
+                " public reason and listed beside it."
+            ),
+        )
+    return Ask(
+        heading=_("Correct the count of “%(title)s”?", title=cycle.title),
+        button=_("Yes, count again and correct"),
+        back=back,
+        facts=[
+            *facts,
+            (_("Counts so far"), str(number - 1)),
+            (_("Reason (public)"), reason),
+        ],
+        happens=[
+            _("The ballots are counted again; the new result replaces the one shown."),
+            _("The earlier counts stay listed, and the reason is shown beside the new one."),
+        ],
+        final=_("A correction is never deleted: it stays in the cycle's public record."),
     )
 
 
