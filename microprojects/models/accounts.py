@@ -84,6 +84,14 @@ class User(UserMixin, Model):
         that logs in by phone."""
         return not self.username.startswith(DERIVED_LOGIN_PREFIX)
 
+    @property
+    def login_label(self) -> str:
+        """What the person logs in with, as staff should see it: the login name they chose, or
+        their phone number (a made-up login is never shown)."""
+        if self.chose_login or not self.phone:
+            return self.username
+        return self.phone
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 

@@ -416,3 +416,23 @@ def test_registering_twice_with_one_number_makes_one_account(client, app):
     assert "如果您以前注册过" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_staff_see_the_phone_not_a_made_up_login(client, app, world):
+    """The administrator's list, an account's page and its password reset, and the committee's
+    verification request show what the person logs in with: never the login made for them."""
+    assert register_as(client, phone="13907550001").status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == "13907550001"))
+        derived, user_id = user.username, user.id
+        assert user.login_label == "13907550001"
+    admin = app.test_client()
+    login(admin, "admin")
+    for page in (
+        admin.get("/admin/users?q=王秀英"),
+        admin.get(f"/admin/users/{user_id}"),
+        post(admin, f"/admin/users/{user_id}/reset-password"),
+    ):
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "13907550001" in text and derived not in text

@@ -32,9 +32,15 @@ def test_a_counted_cycles_cards_say_funded_or_not(app, client, world):
     assert "未获资助" in _card(page, "老年人智能手机课堂")
     assert "已列入投票" not in page.split('id="list-title"')[1].split("</form>")[1]
     assert "2 个项目获资助" in page and "1 个未获资助" in page
-    # The list of cycles says it too.
+    # The list of cycles says it too, and so does the community's page.
     cycles = client.get("/cycles").get_data(as_text=True)
     assert "2 个项目获资助" in cycles and "1 个未获资助" in cycles
+    with app.app_context():
+        from microprojects.models import Community
+
+        slug = db.session.get(Community, world.a_id).slug
+    community = client.get(f"/c/{slug}").get_data(as_text=True)
+    assert "2 个项目获资助" in community and "1 个未获资助" in community
 
 
 def test_a_project_page_says_its_outcome_and_invites_no_support(app, client, world):

@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.local import LocalProxy
 
 from ...extensions import csrf
-from ...services import accounts, database, home, places
+from ...services import accounts, browsing, database, home, places
 from .helpers import community_or_404, now, redirect_next
 
 bp = Blueprint("public", __name__)
@@ -84,11 +84,13 @@ def communities() -> ResponseReturnValue:
 @bp.get("/c/<slug>")
 def community(slug: str) -> ResponseReturnValue:
     page = places.read_community_page(community_or_404(slug))
+    outcomes = browsing.read_outcomes([c.id for c in page.cycles])
     return render_template(
         "community.html",
         community=page.community,
         verified=page.verified,
         cycles=page.cycles,
+        outcomes={k: browsing.summarize_outcomes(v) for k, v in outcomes.items()},
         now=now(),
     )
 
