@@ -428,10 +428,32 @@ def test_staff_see_the_phone_not_a_made_up_login(client, app, world):
         assert user.login_label == "13907550001"
     admin = app.test_client()
     login(admin, "admin")
+    with app.app_context():
+        from datetime import date
+
+        from microprojects.domain.people import Basis
+        from microprojects.models import Community
+        from microprojects.services import residency
+
+        request = residency.request_verification(
+            db.session.get(User, user_id),
+            db.session.get(Community, world.a_id),
+            basis=Basis.LIVE,
+            full_name="王秀英",
+            phone=None,
+            birth_date=date(1958, 3, 1),
+            address="幸福巷 3 号",
+            note="",
+            now=f.NOW,
+        )
+        request_id = request.id
+    committee = app.test_client()
+    login(committee, "committee_a")
     for page in (
         admin.get("/admin/users?q=王秀英"),
         admin.get(f"/admin/users/{user_id}"),
         post(admin, f"/admin/users/{user_id}/reset-password"),
+        committee.get(f"/c/{world.a_slug}/committee/verifications/{request_id}"),
     ):
         text = page.get_data(as_text=True)
         assert page.status_code == 200
