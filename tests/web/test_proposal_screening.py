@@ -394,3 +394,19 @@ def test_the_on_behalf_form_offers_no_draft_it_cannot_keep(app, world):
     committee = _as(app, "committee_a")
     form = _page(committee, f"/c/{world.a_slug}/committee/cycles/{cycle_id}/enter")
     assert 'name="draft"' not in form
+
+
+def test_the_screening_page_gives_every_field_its_own_id(app, world):
+    """The assessment, the revision and the merge each have a note: a label must find its own."""
+    import re
+
+    cycle_id = _cycle(app, world, phase="screening")
+    pid = _propose(app, cycle_id)
+    _propose(app, cycle_id)
+    page = _as(app, "committee_a").get(f"/proposals/{pid}").get_data(as_text=True)
+    assert 'name="feasibility"' in page and 'name="into"' in page  # all three forms are there
+    # Every form's hidden CSRF field shares one id; it has no label, so nothing mistakes it.
+    ids = [i for i in re.findall(r'\sid="([^"]+)"', page) if i != "csrf_token"]
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    for note in ("assess-note", "revise-note", "merge-note"):
+        assert f'for="{note}"' in page and f'id="{note}"' in page

@@ -151,7 +151,12 @@ class ReportForm(FlaskForm):
 class ReviseForm(FlaskForm):
     cost = YuanField(_l("Revised cost (yuan)"), validators=[Optional(), Length(max=20)])
     ballot_title = StringField(_l("Title on the ballot"), validators=[Optional(), Length(max=80)])
-    note = TextAreaField(_l("Public explanation"), validators=[DataRequired(), Length(max=1000)])
+    # The assessment and merge forms on the same page have a "note" too: ids keep labels apart.
+    note = TextAreaField(
+        _l("Public explanation"),
+        validators=[DataRequired(), Length(max=1000)],
+        id="revise-note",
+    )
 
 
 class MergeForm(FlaskForm):
@@ -167,7 +172,6 @@ class MergeForm(FlaskForm):
             Length(max=1000),
         ],
         description=_l("Required: the proposer and the supporters read why."),
-        # The revision form on the same page has a "note" too: its own id keeps the labels apart.
         id="merge-note",
     )
 
@@ -178,7 +182,7 @@ class AssessForm(FlaskForm):
         choices=[SelectChoice(f.value, FEASIBILITY_LABELS[f.value]) for f in Feasibility],
         validators=[DataRequired()],
     )
-    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)], id="assess-note")
 
 
 class CycleForm(FlaskForm):
