@@ -151,3 +151,6 @@ def test_a_hidden_comment_is_readable_by_the_committee_only(app, world):
     assert "很需要" not in public
     staff = _page(_as(app, "committee_a"), f"/proposals/{pid}")
     assert "仅居务协商会可见： 很需要" in staff
+    # Hidden is not the end: the committee is led to decide it (keep hidden or show again).
+    assert f'href="/c/{world.a_slug}/committee/moderation"' in staff
+    assert "/committee/moderation" not in public
