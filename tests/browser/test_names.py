@@ -39,4 +39,7 @@ def test_a_resident_registers_with_her_chinese_name_and_logs_in_by_phone(
     phone.get_by_label("用户名或手机号").fill("13907550002")
     phone.get_by_label("密码").fill("correct-horse-9")
     phone.locator("main").get_by_role("button", name="登录").click()
-    phone.wait_for_url("**/account")
+    # Logging in lands on the home page: registered, her next step is to verify her residency.
+    phone.wait_for_url(lambda url: url.rstrip("/") == base_url.rstrip("/"))
+    steps = phone.locator("main").inner_text()
+    assert "已完成" in steps and "认证居民身份" in steps

@@ -180,7 +180,8 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
 
     page.goto(f"/proposals/{duplicate}")
     page.get_by_label("合并到").select_option(value=str(bench))
-    page.get_by_role("textbox", name="公开说明", exact=True).fill(f"与 #{bench} 是同一处石凳。")
+    merge = page.locator("form", has=page.get_by_label("合并到"))
+    merge.get_by_role("textbox", name="公开说明", exact=True).fill(f"与 #{bench} 是同一处石凳。")
     page.get_by_role("button", name="合并", exact=True).click()
     page.get_by_role("button", name="确定，合并提议").click()
     assert "已合并到" in page.locator("main").inner_text()
