@@ -19,6 +19,15 @@ class Basis(StrEnum):
     STUDY = "study"
 
 
+class RosterStanding(StrEnum):
+    """Whether a person on the roster still counts in it: the committee marks who has moved away
+    or died (with a reason); they are kept, never deleted, so that a vote they cast stays theirs."""
+
+    ACTIVE = "active"
+    MOVED = "moved"
+    DECEASED = "deceased"
+
+
 # How a roster written by a community office names the bases.
 BASIS_ALIASES: dict[str, Basis] = {
     "居住": Basis.LIVE,

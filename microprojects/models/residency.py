@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.people import Basis
+from ..domain.people import Basis, RosterStanding
 from .accounts import User
 from .base import Model, enum_check, enum_type, utcnow
 from .places import Community, Grid
@@ -62,6 +62,12 @@ class RosterEntry(Model):
         UniqueConstraint("household_id", "full_name"),
         CheckConstraint(enum_check("basis", Basis), name="basis_known"),
         CheckConstraint("claimed_by_id IS NULL OR claimed_at IS NOT NULL", name="claim_dated"),
+        CheckConstraint(enum_check("standing", RosterStanding), name="standing_known"),
+        # Whoever is marked moved away or deceased is marked so on a day.
+        CheckConstraint(
+            "standing = 'active' OR standing_changed_at IS NOT NULL", name="standing_dated"
+        ),
+        CheckConstraint("id_tail IS NULL OR length(id_tail) BETWEEN 4 AND 6", name="id_tail_short"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +79,14 @@ class RosterEntry(Model):
     phone: Mapped[str | None] = mapped_column(String(11))
     birth_date: Mapped[date | None]
     basis: Mapped[Basis] = mapped_column(enum_type(Basis, 10), default=Basis.LIVE)
+    # The last digits (4 to 6) of the person's ID card number, to find them at a polling
+    # station; never the whole number.
+    id_tail: Mapped[str | None] = mapped_column(String(6))
+    standing: Mapped[RosterStanding] = mapped_column(
+        enum_type(RosterStanding, 10), default=RosterStanding.ACTIVE
+    )
+    standing_changed_at: Mapped[datetime | None]
+    standing_note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set once when an account claims this person, never cleared: deleting that account later
     # must not free the entry for a second account (and so a second vote).
@@ -86,6 +100,10 @@ class RosterEntry(Model):
     @property
     def is_claimed(self) -> bool:
         return self.claimed_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.standing is RosterStanding.ACTIVE
 
 
 class HouseholdCode(Model):
