@@ -45,11 +45,12 @@ from ..models import (
 )
 from . import audit
 from .accounts import actor_for
-from .counting import Turnout, latest_count, load_latest_count, read_turnout
+from .counting import latest_count, load_latest_count, read_turnout
 from .cycles import can_manage
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .implementation import summary
 from .publication import status_of
+from .voting import Turnout
 
 PAPER_WHERE_MAX = 300
 
@@ -362,9 +363,7 @@ def cycle_archive(cycle: Cycle) -> Archive:
         for outcome in sorted(latest.outcomes, key=lambda o: o.rank):
             if outcome.funded:
                 record = records.get(outcome.proposal_id)
-                projects.append(
-                    ProjectRecord(outcome, record, summary(record) if record else None)
-                )
+                projects.append(ProjectRecord(outcome, record, summary(record) if record else None))
     return Archive(
         cycle=cycle,
         proposals=[ProposalRecord(p, by_proposal.get(str(p.id), [])) for p in proposals],

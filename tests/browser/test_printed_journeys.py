@@ -38,7 +38,9 @@ TITLES = (
 def _need_poppler() -> None:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"poppler-utils are needed ({', '.join(missing)}): apt-get install poppler-utils")
+        pytest.skip(
+            f"poppler-utils are needed ({', '.join(missing)}): apt-get install poppler-utils"
+        )
 
 
 def printed(page: Any, name: str, tmp_path: Path) -> tuple[int, str]:
@@ -194,7 +196,7 @@ def test_completion_notice_and_archive(page, fresh_db, watch, tmp_path):
 
     with fresh_db.app_context():
         w = f.world()
-        project, record = f.implemented_project(w.a, w.committee_a)
+        project, _ = f.implemented_project(w.a, w.committee_a)
         project_id, cycle_id, slug = project.id, project.cycle_id, w.a.slug
         digest = counting.latest_count(project.cycle).ballots_digest
     page.goto(f"/proposals/{project_id}")

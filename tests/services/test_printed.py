@@ -93,7 +93,9 @@ def test_committee_previews_are_for_the_cycles_committees_and_the_administrator(
 def test_paper_where_is_set_audited_and_cleared(ctx, world):
     a, committee, _ = _people(world)
     c = f.cycle(a, committee, phase="screening")
-    printed.set_paper_where(committee, c, "  社区服务中心一楼\u202e，每天 8:30–17:30 ", now=utcnow())
+    printed.set_paper_where(
+        committee, c, "  社区服务中心一楼\u202e，每天 8:30–17:30 ", now=utcnow()
+    )
     assert c.paper_where == "社区服务中心一楼，每天 8:30–17:30"  # trimmed, no override
     rows = db.session.scalars(select(AuditEntry).filter_by(action="cycle.paper_where")).all()
     assert len(rows) == 1
@@ -102,9 +104,12 @@ def test_paper_where_is_set_audited_and_cleared(ctx, world):
     assert rows[0].after == {"paper_where": "社区服务中心一楼，每天 8:30–17:30"}
     # Sent again (a double tap): nothing changes, nothing more is recorded.
     printed.set_paper_where(committee, c, "社区服务中心一楼，每天 8:30–17:30", now=utcnow())
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEntry).filter_by(action="cycle.paper_where")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEntry).filter_by(action="cycle.paper_where")
+        )
+        == 1
+    )
     printed.set_paper_where(committee, c, "   ", now=utcnow())
     assert c.paper_where is None
 
@@ -134,7 +139,7 @@ def test_paper_where_is_refused_to_others_too_long_or_after_voting(ctx, world):
 
 def test_the_archive_holds_the_whole_cycle_and_nothing_secret(ctx, world):
     a, committee, resident = _people(world)
-    project, record = f.implemented_project(a, committee)
+    project, _ = f.implemented_project(a, committee)
     c = project.cycle
     impl.report_problem(resident, project, body="石凳有裂缝", photo=None, now=utcnow())
     # A later proposal rejected, to see its public reason kept.

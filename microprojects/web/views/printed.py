@@ -11,9 +11,8 @@ from typing import Any
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -83,10 +82,16 @@ def how_to_mark(cycle: Cycle, n_projects: int) -> list[str]:
     if kind in (BallotKind.APPROVAL, BallotKind.BUDGET):
         lines.append(_("Put a tick ✓ in the box of each project you want."))
         if most is not None and rule.min_choices == most:
-            lines.append(ngettext("Tick exactly %(num)d project.", "Tick exactly %(num)d projects.", most))
+            lines.append(
+                ngettext("Tick exactly %(num)d project.", "Tick exactly %(num)d projects.", most)
+            )
         elif most is not None:
             lines.append(
-                _("Tick at least %(min)d and at most %(max)d projects.", min=rule.min_choices, max=most)
+                _(
+                    "Tick at least %(min)d and at most %(max)d projects.",
+                    min=rule.min_choices,
+                    max=most,
+                )
             )
         if kind is BallotKind.BUDGET:
             lines.append(
@@ -136,9 +141,7 @@ def spoiled_when(cycle: Cycle, n_projects: int) -> list[str]:
             found.append(ngettext("More than %(num)d tick.", "More than %(num)d ticks.", most))
         if rule.min_choices > 0:
             found.append(
-                ngettext(
-                    "Fewer than %(num)d tick.", "Fewer than %(num)d ticks.", rule.min_choices
-                )
+                ngettext("Fewer than %(num)d tick.", "Fewer than %(num)d ticks.", rule.min_choices)
             )
         if kind is BallotKind.BUDGET:
             found.append(_("Ticked projects that cost together more than the budget."))
