@@ -49,7 +49,7 @@ def printed(page: Any, name: str, tmp_path: Path) -> tuple[int, str]:
     pdf = tmp_path / f"{name}.pdf"
     page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob(f"print-{name}-*.png"):
+    for old in SHOTS.glob(f"print-{name}-[0-9]*.png"):
         old.unlink()
     subprocess.run(
         ["pdftoppm", "-r", "80", "-png", str(pdf), str(SHOTS / f"print-{name}")], check=True
@@ -137,6 +137,10 @@ def test_a_long_ballot_flows_to_a_second_page_without_splitting_a_project(
         where = first if title in first else second
         assert f"{cost:,}元" in where
     assert "分数合计正好10分。" in first and "以下情况为废票" in second
+    # On a phone the same page reads without sideways scrolling.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(page, "print-ballot-phone")
 
 
 def test_shortlist_notice_lists_the_ballot_and_the_reasons(page, fresh_db, watch, tmp_path):

@@ -186,3 +186,16 @@ def test_the_ballot_says_how_to_mark_it_from_the_rule(app, world, settings, how,
     assert len(boxes) == 3
     writes = settings["ballot_kind"] in ("points", "ranking")
     assert all(bool(b) == writes for b in boxes)
+
+
+def test_the_papers_print_in_english_too(app, world):
+    with app.app_context():
+        place, committee = _people(world)
+        counted, _, _ = f.counted_cycle(place, committee)
+        cycle_id = counted.id
+    english = {"Accept-Language": "en"}
+    client = app.test_client()
+    ballot = client.get(f"/cycles/{cycle_id}/print/ballot", headers=english)
+    assert "No name on this ballot" in ballot.get_data(as_text=True)
+    notice = client.get(f"/cycles/{cycle_id}/print/results", headers=english)
+    assert "Objections are open from" in notice.get_data(as_text=True)

@@ -81,11 +81,12 @@ def how_to_mark(cycle: Cycle, n_projects: int) -> list[str]:
     lines: list[str] = []
     if kind in (BallotKind.APPROVAL, BallotKind.BUDGET):
         lines.append(_("Put a tick ✓ in the box of each project you want."))
-        if most is not None and rule.min_choices == most:
+        capped = rule.max_choices is not None and most is not None
+        if capped and rule.min_choices == most:
             lines.append(
                 ngettext("Tick exactly %(num)d project.", "Tick exactly %(num)d projects.", most)
             )
-        elif most is not None:
+        elif capped and rule.min_choices > 0:
             lines.append(
                 _(
                     "Tick at least %(min)d and at most %(max)d projects.",
@@ -93,6 +94,12 @@ def how_to_mark(cycle: Cycle, n_projects: int) -> list[str]:
                     max=most,
                 )
             )
+        elif capped:
+            lines.append(
+                ngettext("Tick at most %(num)d project.", "Tick at most %(num)d projects.", most)
+            )
+        elif rule.min_choices > 1:
+            lines.append(_("Tick at least %(n)d projects.", n=rule.min_choices))
         if kind is BallotKind.BUDGET:
             lines.append(
                 _(
@@ -137,7 +144,7 @@ def spoiled_when(cycle: Cycle, n_projects: int) -> list[str]:
     most = min(rule.max_choices or n_projects, n_projects) if n_projects else rule.max_choices
     found: list[str] = []
     if kind in (BallotKind.APPROVAL, BallotKind.BUDGET):
-        if most is not None:
+        if rule.max_choices is not None and most is not None:
             found.append(ngettext("More than %(num)d tick.", "More than %(num)d ticks.", most))
         if rule.min_choices > 0:
             found.append(
@@ -152,7 +159,8 @@ def spoiled_when(cycle: Cycle, n_projects: int) -> list[str]:
         if rule.points_max:
             found.append(_("More than %(n)d points on one project.", n=rule.points_max))
     elif kind is BallotKind.RANKING:
-        found.append(_("The same number twice, or a number above %(k)d.", k=rule.rank_k))
+        k = min(rule.rank_k, n_projects) if n_projects else rule.rank_k
+        found.append(_("The same number twice, or a number above %(k)d.", k=k))
     found += [
         _("Marks outside the boxes, or a box that cannot be read."),
         _("A name, signature, phone number or any sign that could tell who voted."),
