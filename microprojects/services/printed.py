@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..domain.characters import clean_text
@@ -50,6 +50,7 @@ from .cycles import can_manage
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .implementation import summary
 from .publication import status_of
+from .rows import rows_changed
 from .voting import Turnout
 
 PAPER_WHERE_MAX = 300
@@ -148,10 +149,16 @@ def set_paper_where(actor: User, cycle: Cycle, text: str, *, now: datetime) -> N
     value = clean_text(text).strip()
     if len(value) > PAPER_WHERE_MAX:
         raise ServiceError(ErrorCode.PAPER_WHERE_TOO_LONG, max=PAPER_WHERE_MAX)
+    # Hold the cycle's row and read the text as it is (an UPDATE that changes nothing locks it
+    # on either database): two saves at once, a double tap, are made one after the other, and
+    # the second, finding its text there, records nothing.
+    rows_changed(update(Cycle).where(Cycle.id == cycle.id).values(paper_where=Cycle.paper_where))
+    db.session.refresh(cycle)
     before = cycle.paper_where
-    cycle.paper_where = value or None
-    if before == cycle.paper_where:
+    if before == (value or None):
+        db.session.commit()
         return
+    cycle.paper_where = value or None
     audit.record(
         actor,
         "cycle.paper_where",

@@ -19,7 +19,7 @@ from microprojects.domain.printed import (
     results_notice_access,
 )
 from microprojects.extensions import db
-from microprojects.models import AuditEntry, Community, User, utcnow
+from microprojects.models import AuditEntry, Community, Cycle, User, utcnow
 from microprojects.services import cycles, printed, proposals, publication, voting
 from microprojects.services import implementation as impl
 from microprojects.services.errors import PermissionDenied, ServiceError
@@ -226,3 +226,42 @@ def test_a_closed_cycle_is_archived_with_its_phase_changes(ctx, world):
         if e.action == "cycle.close_phase"
     ]
     assert reasons == ["投票结束", "公示期满", "项目均已完工"]
+
+
+def test_two_saves_at_once_record_one_change(app, world):
+    """The same text sent twice at the same moment (a double tap, two tabs): it is saved once,
+    with one audit row, on either database."""
+    import threading
+
+    with app.app_context():
+        a = db.session.get(Community, world.a_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        cycle_id = f.cycle(a, committee, phase="screening").id
+        committee_id = committee.id
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def save() -> None:
+        with app.app_context():
+            c = db.session.get(Cycle, cycle_id)
+            actor = db.session.get(User, committee_id)
+            barrier.wait()
+            try:
+                printed.set_paper_where(actor, c, "社区服务中心一楼", now=utcnow())
+            except BaseException as error:
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id).paper_where == "社区服务中心一楼"
+        rows = db.session.scalar(
+            select(func.count()).select_from(AuditEntry).filter_by(action="cycle.paper_where")
+        )
+        assert rows == 1
