@@ -191,6 +191,8 @@ class Shortlist:
     approved: list[Proposal]
     # Rejected and merged proposals, each with its public reason (or the proposal it joined).
     not_on_ballot: list[Proposal]
+    # The committee's public note on each merge, by proposal id.
+    merge_notes: dict[int, str] = field(default_factory=dict)
 
 
 def shortlist(cycle: Cycle) -> Shortlist:
@@ -205,9 +207,25 @@ def shortlist(cycle: Cycle) -> Shortlist:
         .order_by(Proposal.id)
         .options(selectinload(Proposal.merged_into))
     ).all()
+    merged = [str(p.id) for p in decided if p.state == ProposalState.MERGED]
+    notes: dict[int, str] = {}
+    if merged:
+        for entry in db.session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.subject_type == "proposal",
+                AuditEntry.subject_id.in_(merged),
+                AuditEntry.action == "proposal.merge",
+            )
+            .order_by(AuditEntry.created_at, AuditEntry.id)
+        ):
+            note = (entry.after or {}).get("note")
+            if note and entry.subject_id:
+                notes[int(entry.subject_id)] = str(note)
     return Shortlist(
         approved=[p for p in decided if p.state == ProposalState.APPROVED],
         not_on_ballot=[p for p in decided if p.state != ProposalState.APPROVED],
+        merge_notes=notes,
     )
 
 

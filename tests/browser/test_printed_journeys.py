@@ -170,7 +170,8 @@ def test_shortlist_notice_lists_the_ballot_and_the_reasons(page, fresh_db, watch
     body = flat(text)
     assert pages == 1
     assert "入选项目公示" in body and "2个项目列入投票" in body
-    assert "已并入“幸福巷安装路灯”" in body and "超出本社区范围，已转街道" in body
+    assert "已并入“幸福巷安装路灯”。与幸福巷安装路灯重复" in body
+    assert "超出本社区范围，已转街道" in body
 
 
 def test_results_notice_prints_the_count_its_digest_and_how_to_object(
@@ -234,3 +235,32 @@ def test_completion_notice_and_archive(page, fresh_db, watch, tmp_path):
     assert "合计：计划10,000元，已支出18,000元。" in body
     assert digest in body
     assert "投票人" not in body  # no voter's name
+
+
+def test_the_paper_pages_pass_the_accessibility_audit(browser, base_url, fresh_db):
+    axe = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    with fresh_db.app_context():
+        w = f.world()
+        project, _ = f.implemented_project(w.a, w.committee_a)
+        cycle_id, project_id, slug = project.cycle_id, project.id, w.a.slug
+    # The strict CSP (script-src 'self') would refuse the injected audit script.
+    context = browser.new_context(base_url=base_url, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    log_in(page, "committee_a")
+    problems = []
+    for path in (f"/cycles/{cycle_id}/print/ballot", f"/cycles/{cycle_id}/print/shortlist",
+                 f"/cycles/{cycle_id}/print/results", f"/proposals/{project_id}/print/completion",
+                 f"/cycles/{cycle_id}/print/archive",
+                 f"/c/{slug}/committee/cycles/{cycle_id}/print"):  # fmt: skip
+        page.goto(path)
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate("async () => await axe.run(document)")
+        problems += [
+            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+    context.close()
+    assert problems == []
