@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.ballots import BallotKind, BallotRule
@@ -105,6 +105,9 @@ class Cycle(Model):
     paper_keyer_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", name="fk_cycles_paper_keyer_id_users")
     )
+    # Where and when paper ballots are cast, in the committee's words, printed on the paper
+    # ballot (e.g. "社区党群服务中心一楼，每天 8:30–17:30"); None until the committee says.
+    paper_where: Mapped[str | None] = mapped_column(Text)
     # The count, fixed with the voting settings before voting opens.
     tally_rule: Mapped[str] = mapped_column(String(30), default="greedy")
     tally_threshold: Mapped[int | None]

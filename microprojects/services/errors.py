@@ -177,6 +177,9 @@ class ErrorCode(StrEnum):
     CANNOT_REPORT_NOT_VERIFIED = "cannot_report_not_verified"
     CANNOT_REPORT_OTHER_COMMUNITY = "cannot_report_other_community"
 
+    # Paper artefacts
+    PAPER_WHERE_TOO_LONG = "paper_where_too_long"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

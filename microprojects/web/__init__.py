@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         helpers,
         implementation,
         overview,
+        printed,
         proposals,
         public,
         results,
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
         implementation,
         api,
         overview,
+        printed,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

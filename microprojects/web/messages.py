@@ -527,3 +527,9 @@ PHOTO_KIND_LABELS: dict[str, Any] = {
     "during": _l("During the work"),
     "after": _l("After the work"),
 }
+
+# Paper artefacts (纸质材料).
+SERVICE_MESSAGES[ErrorCode.PAPER_WHERE_TOO_LONG] = _l(
+    "Say where and when in at most %(max)s characters; the ballot has room for no more."
+)
+AUDIT_ACTIONS["cycle.paper_where"] = _l("Set where and when paper ballots are cast")

@@ -332,6 +332,14 @@ ROUTES: dict[str, Route] = {
     "implementation.milestone_done": Route("POST", COMMITTEE),
     "implementation.post_update": Route("POST", COMMITTEE),
     "implementation.answer_problem": Route("POST", COMMITTEE),
+    # Paper artefacts: public once settled, counted, completed or closed (the targets are);
+    # the archive of a cycle still collecting is the committee's.
+    "printed.ballot": Route("GET", PUBLIC),
+    "printed.shortlist": Route("GET", PUBLIC),
+    "printed.results_notice": Route("GET", PUBLIC),
+    "printed.completion": Route("GET", PUBLIC),
+    "printed.archive": Route("GET", COMMITTEE),
+    "printed.committee": Route("GET", COMMITTEE),
 }
 
 
@@ -435,6 +443,10 @@ def targets(app, world):
                 "api.cycle_results_csv": {"cycle_id": counted.id},
                 "api.project": {"proposal_id": built.id},
                 **{f"implementation.{name}": on_record for name in ON_RECORD},
+                "printed.ballot": on_ballot_cycle,
+                "printed.shortlist": on_ballot_cycle,
+                "printed.results_notice": {"cycle_id": counted.id},
+                "printed.completion": on_record,
             },
             "resubmit_id": resubmit.id,
             "withdrawable_id": withdrawable.id,
