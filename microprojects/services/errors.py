@@ -177,6 +177,13 @@ class ErrorCode(StrEnum):
     CANNOT_REPORT_NOT_VERIFIED = "cannot_report_not_verified"
     CANNOT_REPORT_OTHER_COMMUNITY = "cannot_report_other_community"
 
+    # Grid workers
+    GRID_WORKER_UNKNOWN_ACCOUNT = "grid_worker_unknown_account"
+    GRID_WORKER_ALREADY = "grid_worker_already"
+    GRID_ASSIGNMENT_ENDED = "grid_assignment_ended"
+    CONSENT_REQUIRED = "consent_required"
+    ENTRY_NOT_IN_GRID = "entry_not_in_grid"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

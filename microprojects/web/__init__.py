@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
         auth,
         committee,
         errors,
+        grid,
         helpers,
         implementation,
         overview,
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
         implementation,
         api,
         overview,
+        grid,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -4,6 +4,7 @@ from microprojects.domain.permissions import (
     ADMIN_ACTIONS,
     ANONYMOUS,
     COMMITTEE_ACTIONS,
+    GRID_WORKER_ACTIONS,
     Action,
     Actor,
     Role,
@@ -34,7 +35,7 @@ def test_admin_actions_only_for_admins(action):
 
 
 def test_every_action_has_a_rule():
-    decided = COMMITTEE_ACTIONS | ADMIN_ACTIONS | {Action.REQUEST_VERIFICATION}
+    decided = COMMITTEE_ACTIONS | ADMIN_ACTIONS | GRID_WORKER_ACTIONS | {Action.REQUEST_VERIFICATION}
     assert decided == set(Action)
 
 
