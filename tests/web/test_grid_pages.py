@@ -191,6 +191,10 @@ def test_a_door_to_door_proposal_needs_consent_and_says_so(app, world, grids):
     assert entered.status_code == 302
     detail = client.get(entered.headers["Location"]).get_data(as_text=True)
     assert "网格员 王网格 上门代 陈阿婆 提交" in detail
+    # The open data says so too, and not that it was brought to the office.
+    project = client.get("/api/v1/projects/" + entered.headers["Location"].rsplit("/", 1)[1])
+    assert project.json["entered_at_door"] is True
+    assert project.json["entered_at_office"] is False
     # Not for another grid, nor another community's.
     assert client.get(f"/grid/{grids['other']}/propose/{cycle_id}").status_code == 403
     assert client.get(f"/grid/{grids['b']}/propose/{cycle_id}").status_code == 403
