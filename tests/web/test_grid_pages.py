@@ -231,6 +231,7 @@ def test_paper_ballots_at_a_station_when_the_cycle_allows(app, world, grids):
     client = _worker(app)
     paper = f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper"
     assert client.get(paper).status_code == 403
+    assert f'href="{paper}"' not in client.get(f"/grid/{grids['mine']}").get_data(as_text=True)
     assert post(client, f"{paper}/{residency_id}", {"p": [project]}).status_code == 403
     assert row_count(PaperEntry, app=app) == 0
 
@@ -240,6 +241,7 @@ def test_paper_ballots_at_a_station_when_the_cycle_allows(app, world, grids):
         db.session.get(Cycle, cycle_id).grid_workers_enter_paper = True
         db.session.commit()
     assert client.get(paper).status_code == 200
+    assert f'href="{paper}"' in client.get(f"/grid/{grids['mine']}").get_data(as_text=True)
     typed = post(client, f"{paper}/{residency_id}", {"p": [project]})
     assert typed.status_code == 302
     assert row_count(PaperEntry, app=app) == 1
