@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from ..domain.people import Basis
 from ..extensions import db
 from ..models import Community, User
-from ..services import accounts, places, residency
+from ..services import accounts, grid_work, places, residency
 from .demo_proposals import PHASES, Progress, load_cycles, proposal_count
 
 DEMO_PASSWORD = "demo-2026"  # published in the README on purpose
@@ -264,6 +264,11 @@ def load_demo(*, now: datetime, seed: int = 2026, progress: Progress | None = No
         summary.pending += 1
 
     user("visitor", "游客小李", now - timedelta(days=2))
+    summary.accounts += 1
+    # 王网格 walks 白龙社区's first grid: who to visit, and who has not voted yet.
+    user("wanggrid", "王网格", now - timedelta(days=30))
+    grid_work.give_assignment(bailong_chair, communities["bailong"].grids[0], "wanggrid",
+                              now=now - timedelta(days=29))  # fmt: skip
     summary.accounts += 1
 
     org_user = user("yangguang", "阳光助老服务中心", since + timedelta(days=10))

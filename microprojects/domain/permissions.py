@@ -2,7 +2,8 @@
 
 An ``Actor`` is what the rules need to know about the person asking; the web layer builds it
 from the logged-in account. Committee powers are per community: a member of one community's
-committee has none over another's. The city administrator may act everywhere.
+committee has none over another's. The city administrator may act everywhere. A grid worker
+(网格员) works in the grids the committee gave them, and holds no committee power.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Role(StrEnum):
     ORGANIZATION = "organization"
     COMMITTEE = "committee"
     ADMIN = "admin"
+    GRID_WORKER = "grid_worker"
 
 
 class Action(StrEnum):
@@ -40,6 +42,11 @@ class Action(StrEnum):
     VIEW_ALL_AUDIT = "view_all_audit"
     # Taking part.
     REQUEST_VERIFICATION = "request_verification"
+    # Committee work: giving and ending grid workers' assignments.
+    MANAGE_GRID_WORKERS = "manage_grid_workers"
+    # A grid worker's, in the community of their grids (which grid: ``works_grid``).
+    VIEW_GRID_WORK = "view_grid_work"
+    ENTER_FIELD_PROPOSAL = "enter_field_proposal"
 
 
 COMMITTEE_ACTIONS = frozenset(
@@ -53,8 +60,12 @@ COMMITTEE_ACTIONS = frozenset(
         Action.SCREEN_PROPOSALS,
         Action.MODERATE,
         Action.MANAGE_VOTING,
+        Action.MANAGE_GRID_WORKERS,
     }
 )
+# Door to door, for the grids one was given: never the committee's or the administrator's by
+# office, only by an assignment of their own.
+GRID_WORKER_ACTIONS = frozenset({Action.VIEW_GRID_WORK, Action.ENTER_FIELD_PROPOSAL})
 ADMIN_ACTIONS = frozenset(
     {
         Action.ADMINISTER,
@@ -74,6 +85,9 @@ class Actor:
     resident_of: int | None = None
     committee_of: frozenset[int] = field(default_factory=frozenset)
     organization_of: int | None = None
+    # The communities and the grids of the account's live grid-worker assignments.
+    grid_worker_of: frozenset[int] = field(default_factory=frozenset)
+    grid_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_authenticated(self) -> bool:
@@ -90,6 +104,8 @@ class Actor:
             roles.append(Role.COMMITTEE)
         if self.is_admin:
             roles.append(Role.ADMIN)
+        if self.grid_ids:
+            roles.append(Role.GRID_WORKER)
         return roles
 
 
@@ -106,6 +122,13 @@ def can(actor: Actor, action: Action, community_id: int | None = None) -> bool:
         if actor.is_admin:
             return True
         return community_id is not None and community_id in actor.committee_of
+    if action in GRID_WORKER_ACTIONS:
+        return community_id is not None and community_id in actor.grid_worker_of
     if action is Action.REQUEST_VERIFICATION:
         return actor.resident_of is None
     return False
+
+
+def works_grid(actor: Actor, grid_id: int) -> bool:
+    """Whether ``actor`` holds a live assignment to the grid ``grid_id``."""
+    return actor.is_authenticated and grid_id in actor.grid_ids

@@ -5,6 +5,7 @@ from .audit import AuditEntry
 from .base import utcnow
 from .counting import Count, CountOutcome
 from .cycles import Cycle
+from .grid_work import GridAssignment
 from .implementation import (
     Follow,
     Implementation,
@@ -59,6 +60,7 @@ __all__ = [
     "District",
     "Follow",
     "Grid",
+    "GridAssignment",
     "Household",
     "HouseholdCode",
     "Implementation",

@@ -15,6 +15,7 @@ from .base import Model, utcnow
 from .places import Community
 
 if TYPE_CHECKING:
+    from .grid_work import GridAssignment
     from .residency import Residency
 
 
@@ -65,6 +66,11 @@ class User(UserMixin, Model):
     )
     residency: Mapped[Residency | None] = relationship(
         back_populates="user", foreign_keys="Residency.user_id"
+    )
+    # The grids the account works in as a grid worker now (ended assignments are history).
+    live_grid_assignments: Mapped[list[GridAssignment]] = relationship(
+        primaryjoin="and_(User.id == GridAssignment.user_id, GridAssignment.ended_at.is_(None))",
+        viewonly=True,
     )
 
     def get_id(self) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.ballots import BallotKind, BallotRule
@@ -100,6 +101,8 @@ class Cycle(Model):
     vote_unit: Mapped[str] = mapped_column(String(10), default="person")
     allow_revision: Mapped[bool] = mapped_column(default=False)
     public_turnout: Mapped[bool] = mapped_column(default=True)
+    # Whether the community's grid workers may type paper ballots at a station, as the committee.
+    grid_workers_enter_paper: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # Who types paper ballots a second time besides the committee (a one-member committee): a
     # committee member of another community of the street, or an administrator.
     paper_keyer_id: Mapped[int | None] = mapped_column(

@@ -52,6 +52,15 @@ class Proposal(Model):
             "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="submitted_dated"
         ),
         Index("ix_proposals_cycle_state", "cycle_id", "state"),
+        # Typed in for someone: at the office ("office") or by a grid worker at the door
+        # ("door"), who must have had the resident's consent to submit it under their name.
+        CheckConstraint(
+            "entry_channel IS NULL OR entry_channel IN ('office', 'door')", name="channel_known"
+        ),
+        CheckConstraint(
+            "entry_channel IS NULL OR entry_channel <> 'door' OR consent_at IS NOT NULL",
+            name="door_has_consent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +93,8 @@ class Proposal(Model):
     # Proposals brought to the office on paper or by word of mouth: who typed it in, for whom.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     on_behalf_of: Mapped[str] = mapped_column(String(60), default="")
+    entry_channel: Mapped[str | None] = mapped_column(String(6))
+    consent_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="RESTRICT")
     )

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import (
     CommitteeMembership,
     Community,
+    GridAssignment,
     Organization,
     OrganizationMember,
     ResidencyStatus,
@@ -41,6 +42,7 @@ _SESSION_USER_WITH_ROLES = _BY_ID.options(
     joinedload(User.residency),
     joinedload(User.committee_memberships),
     joinedload(User.organization_membership),
+    joinedload(User.live_grid_assignments).joinedload(GridAssignment.grid),
 )
 _SESSION_USER = _BY_ID.options(joinedload(User.residency))
 
@@ -55,12 +57,15 @@ def actor_for(user: User | None) -> Actor:
         return Actor()
     residency = user.residency
     org = user.organization_membership
+    grids = user.live_grid_assignments
     return Actor(
         user_id=user.id,
         is_admin=user.is_admin,
         resident_of=residency.community_id if residency and residency.is_verified else None,
         committee_of=frozenset(m.community_id for m in user.committee_memberships),
         organization_of=org.organization.community_id if org else None,
+        grid_worker_of=frozenset(a.grid.community_id for a in grids),
+        grid_ids=frozenset(a.grid_id for a in grids),
     )
 
 

@@ -238,10 +238,12 @@ def update_voting_settings(
     tally_rule: str | None = None,
     tally_threshold: int | None = None,
     tie_break: str | None = None,
+    grid_workers_enter_paper: bool | None = None,
     now: datetime,
 ) -> None:
     """Set how the cycle votes and is counted; only before voting opens, so nobody votes under
-    changed rules. ``tally_rule``/``tie_break`` None keep the current ones."""
+    changed rules. ``tally_rule``/``tie_break``/``grid_workers_enter_paper`` None keep the
+    current ones."""
     if not can_manage(actor, cycle):
         raise PermissionDenied()
     if cycle.phase(now) not in (Phase.UPCOMING, Phase.COLLECTING, Phase.SCREENING):
@@ -282,7 +284,10 @@ def update_voting_settings(
         "tally_rule": cycle.tally_rule,
         "tally_threshold": cycle.tally_threshold,
         "tie_break": cycle.tie_break,
+        "grid_workers_enter_paper": cycle.grid_workers_enter_paper,
     }
+    if grid_workers_enter_paper is not None:
+        cycle.grid_workers_enter_paper = grid_workers_enter_paper
     cycle.tally_rule = tally_rule
     cycle.tally_threshold = tally_threshold
     cycle.tie_break = tie_break
@@ -317,6 +322,7 @@ def update_voting_settings(
             "tally_rule": tally_rule,
             "tally_threshold": tally_threshold,
             "tie_break": tie_break,
+            "grid_workers_enter_paper": cycle.grid_workers_enter_paper,
         },
         now=now,
     )

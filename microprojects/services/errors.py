@@ -179,6 +179,12 @@ class ErrorCode(StrEnum):
 
     # Paper artefacts
     PAPER_WHERE_TOO_LONG = "paper_where_too_long"
+    # Grid workers
+    GRID_WORKER_UNKNOWN_ACCOUNT = "grid_worker_unknown_account"
+    GRID_WORKER_ALREADY = "grid_worker_already"
+    GRID_ASSIGNMENT_ENDED = "grid_assignment_ended"
+    CONSENT_REQUIRED = "consent_required"
+    ENTRY_NOT_IN_GRID = "entry_not_in_grid"
 
 
 class ServiceError(Exception):

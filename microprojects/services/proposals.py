@@ -257,6 +257,7 @@ def enter_on_behalf(
         author_id=None,
         entered_by_id=actor.id,
         on_behalf_of=name,
+        entry_channel="office",
         state=ProposalState.SUBMITTED.value,
         submitted_at=now,
         created_at=now,

@@ -44,7 +44,7 @@ from ..models import (
     RosterEntry,
     User,
 )
-from . import audit, casting, mixing
+from . import audit, casting, grid_work, mixing
 from .accounts import actor_for
 from .casting import find_voting_cycle as find_voting_cycle  # for the cast view
 from .cycles import can_manage, participation_problem
@@ -357,8 +357,11 @@ def revise_ballot(
 
 
 def may_key_paper(actor: User, cycle: Cycle, community_id: int) -> bool:
-    """The community's committee, an administrator, or the second typist the cycle names."""
+    """The community's committee, an administrator, the second typist the cycle names, or, where
+    the cycle allows it, a grid worker of the community."""
     if can(actor_for(actor), Action.MANAGE_VOTING, community_id):
+        return True
+    if grid_work.may_enter_paper(actor, cycle, community_id):
         return True
     return cycle.paper_keyer_id is not None and cycle.paper_keyer_id == actor.id
 

@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
         auth,
         committee,
         errors,
+        grid,
         helpers,
         implementation,
         overview,
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
         api,
         overview,
         printed,
+        grid,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

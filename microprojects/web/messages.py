@@ -533,3 +533,29 @@ SERVICE_MESSAGES[ErrorCode.PAPER_WHERE_TOO_LONG] = _l(
     "Say where and when in at most %(max)s characters; the ballot has room for no more."
 )
 AUDIT_ACTIONS["cycle.paper_where"] = _l("Set where and when paper ballots are cast")
+# Grid workers (网格员)
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.GRID_WORKER_UNKNOWN_ACCOUNT: _l(
+            "No account logs in with that name or number. Check it, or ask the person to "
+            "register first."
+        ),
+        ErrorCode.GRID_WORKER_ALREADY: _l("This person already works in that grid."),
+        ErrorCode.GRID_ASSIGNMENT_ENDED: _l("That assignment has already ended."),
+        ErrorCode.CONSENT_REQUIRED: _l(
+            "Ask the resident first: tick the box only once they agree that you submit it for "
+            "them and that their name is shown."
+        ),
+        ErrorCode.ENTRY_NOT_IN_GRID: _l(
+            "That person is not on this grid's roster. Choose from the list, or type the name."
+        ),
+    }
+)
+AUDIT_ACTIONS.update(
+    {
+        "grid.assign": _l("Made someone a grid worker"),
+        "grid.unassign": _l("Ended a grid worker's assignment"),
+        "proposal.enter_at_door": _l("A grid worker entered the proposal for a resident"),
+    }
+)
+ROLE_LABELS["grid_worker"] = _l("Grid worker")

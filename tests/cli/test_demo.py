@@ -294,6 +294,16 @@ def _not_verified(browser: Any) -> None:
     _may_not_propose(browser, _cycle_of("文庄社区"))
 
 
+def _grid_work(browser: Any, grid: str) -> None:
+    """The grid worker's list: who to visit, and while 白龙社区 votes, who has not voted yet."""
+    listing = browser.get("/grid").get_data(as_text=True)
+    path = re.search(r'href="(/grid/\d+)"[^>]*>' + grid, listing)
+    assert path is not None, listing
+    page = browser.get(path.group(1)).get_data(as_text=True)
+    assert "尚未投票" in page and "人参与" in page
+    assert browser.get("/c/bailong/committee").status_code == 403
+
+
 def _check(name: str, browser: Any) -> None:
     """What the README's table says ``name`` does, done in ``browser`` (logged in)."""
     chairs = {"chenhong": "wenzhuang", "fuqiang": "bailong", "wufang": "longfeng",
@@ -324,6 +334,8 @@ def _check(name: str, browser: Any) -> None:
         _propose(browser, _street_cycle())
     elif name == "visitor":
         _not_verified(browser)
+    elif name == "wanggrid":
+        _grid_work(browser, "白龙社区 · 第一网格")
     else:
         raise AssertionError(f"the README names {name}, which no test checks")
 

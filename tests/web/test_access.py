@@ -43,6 +43,7 @@ from microprojects.models import (
     Community,
     CoProposer,
     Follow,
+    GridAssignment,
     Objection,
     Organization,
     Participation,
@@ -57,6 +58,7 @@ from microprojects.models import (
 )
 from microprojects.services import (
     comments,
+    grid_work,
     implementation,
     proposals,
     publication,
@@ -73,6 +75,7 @@ ROLES = [
     "committee_b",  # the other community's committee
     "committee_a",  # the own committee
     "admin",
+    "grid_worker_a",  # a grid worker of A's first grid, with no other role
 ]
 
 # Access classes: who may use a route.
@@ -85,6 +88,7 @@ AUTHOR = "author"  # the proposal's author
 AUTHOR_OR_COMMITTEE = "author_or_committee"
 COMMITTEE = "committee"  # the target community's committee, and the administrator
 ADMIN = "admin"
+GRID_WORKER = "grid_worker"  # a grid worker of the target's grid
 
 ALLOWED: dict[str, set[str]] = {
     PUBLIC: set(ROLES),
@@ -96,6 +100,7 @@ ALLOWED: dict[str, set[str]] = {
     AUTHOR_OR_COMMITTEE: {"resident_a", "committee_a", "admin"},
     COMMITTEE: {"committee_a", "admin"},
     ADMIN: {"admin"},
+    GRID_WORKER: {"grid_worker_a"},
 }
 
 # How a refused (logged-in) role is answered.
@@ -141,6 +146,18 @@ def _proposal_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any
         "project_type": "goods",
         "estimated_cost": "2000",
     }
+
+
+def _door_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {**_proposal_form(app, client, t), "on_behalf_of": "李桂兰", "consent": "y"}
+
+
+def _give_grid(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {"login": "neighbour", "grid": str(t["grid_id"])}
+
+
+def assignment_ended(t: Targets) -> object:
+    return db.session.get(GridAssignment, t["assignment_id"]).ended_at
 
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
@@ -340,6 +357,13 @@ ROUTES: dict[str, Route] = {
     "printed.completion": Route("GET", PUBLIC),
     "printed.archive": Route("GET", COMMITTEE),
     "printed.committee": Route("GET", COMMITTEE),
+    "grid.index": Route("GET", GRID_WORKER),
+    "grid.work": Route("GET", GRID_WORKER),
+    "grid.code_sheet": Route("GET", GRID_WORKER),
+    "grid.propose": Route("POST", GRID_WORKER, form=_door_form, effect=count(Proposal)),
+    "grid.workers": Route("GET", COMMITTEE),
+    "grid.give": Route("POST", COMMITTEE, form=_give_grid, effect=count(GridAssignment)),
+    "grid.end": Route("POST", COMMITTEE, effect=assignment_ended),
 }
 
 
@@ -425,6 +449,11 @@ def targets(app, world):
         problem = implementation.report_problem(
             resident_a, built, body="灯不亮", photo=None, now=utcnow()
         )
+        # A grid worker of A's first grid; another account's assignment, for the committee to end.
+        f.user("grid_worker_a")
+        grid_work.give_assignment(admin, a.grids[0], "grid_worker_a", now=utcnow())
+        f.user("spare_worker")
+        spare = grid_work.give_assignment(admin, a.grids[1], "spare_worker", now=utcnow())
         on_record = {"proposal_id": built.id}
         on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
@@ -468,6 +497,8 @@ def targets(app, world):
             "user_id": world.ids["committee_a"],  # owns membership_id
             "membership_id": membership.id,
             "org_id": org.id,
+            "grid_id": a.grids[0].id,
+            "assignment_id": spare.id,
             "filename": "css/app.css",
         }
 

@@ -57,6 +57,9 @@ class VotingSettingsForm(FlaskForm):
     )
     allow_revision = BooleanField(_l("Residents may change their ballot until voting closes"))
     public_turnout = BooleanField(_l("Show the live turnout to the public"))
+    grid_workers_enter_paper = BooleanField(
+        _l("Grid workers may type paper ballots at a polling station")
+    )
     tally_rule = RadioField(
         _l("How the funded projects are chosen"),
         choices=[SelectChoice(name, RULE_NAMES[name]) for name in OFFERED_RULES],

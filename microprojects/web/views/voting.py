@@ -267,6 +267,7 @@ def settings(community: Community, cycle_id: int) -> ResponseReturnValue:
                 tally_rule=form.tally_rule.data,
                 tally_threshold=form.tally_threshold.data,
                 tie_break=form.tie_break.data,
+                grid_workers_enter_paper=bool(form.grid_workers_enter_paper.data),
                 now=now(),
             )
         except ServiceError as error:
