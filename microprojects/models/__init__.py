@@ -16,6 +16,7 @@ from .implementation import (
     Rating,
     Spending,
 )
+from .notices import Announcement, NoticeSettings, OutgoingMessage, PhoneCode
 from .places import Community, District, Grid, Street
 from .proposals import (
     Assessment,
@@ -46,6 +47,7 @@ from .voting import (
 
 __all__ = [
     "Assessment",
+    "Announcement",
     "AuditEntry",
     "Ballot",
     "CoProposer",
@@ -63,12 +65,15 @@ __all__ = [
     "HouseholdCode",
     "Implementation",
     "Milestone",
+    "NoticeSettings",
     "Notification",
     "Objection",
     "Organization",
+    "OutgoingMessage",
     "OrganizationMember",
     "PaperEntry",
     "PaperKeying",
+    "PhoneCode",
     "Participation",
     "ProblemReport",
     "ProgressPhoto",
