@@ -61,6 +61,34 @@ CODE_INTERVAL = timedelta(seconds=60)
 CODES_PER_DAY = 10
 
 
+# The variables of each kind's SMS template, as the template approved by Aliyun must name them;
+# ``notice`` is the template of every other kind (a proposal one follows has news).
+TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
+    PHONE_CODE: ("code",),
+    AnnouncementKind.VOTING_OPEN.value: ("cycle", "end"),
+    AnnouncementKind.RESULTS_PUBLISHED.value: ("cycle", "link"),
+    OUTCOME: ("project", "result", "cycle"),
+    "notice": ("title",),
+}
+# Aliyun refuses a variable longer than this (35 for most; a little room for the ellipsis).
+VARIABLE_MAX = 30
+_RESULT_WORDS = {"zh": ("未入选", "入选"), "en": ("not funded", "funded")}
+
+
+def template_params(template: str, params: dict[str, object], language: str) -> dict[str, str]:
+    """The values of ``template``'s variables, from a message's parameters."""
+    values = dict(params)
+    if template == OUTCOME:
+        words = _RESULT_WORDS.get(language, _RESULT_WORDS["zh"])
+        values["result"] = words[str(params.get("funded")) in {"1", "True", "true"}]
+    result = {}
+    for name in TEMPLATE_VARIABLES.get(template, ()):
+        text = str(values.get(name, ""))
+        limit = 200 if name == "link" else VARIABLE_MAX
+        result[name] = text if len(text) <= limit else text[: limit - 1] + "…"
+    return result
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait before the next try of a message that has failed ``attempts`` times."""
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]

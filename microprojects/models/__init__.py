@@ -46,8 +46,8 @@ from .voting import (
 )
 
 __all__ = [
-    "Assessment",
     "Announcement",
+    "Assessment",
     "AuditEntry",
     "Ballot",
     "CoProposer",
@@ -69,12 +69,12 @@ __all__ = [
     "Notification",
     "Objection",
     "Organization",
-    "OutgoingMessage",
     "OrganizationMember",
+    "OutgoingMessage",
     "PaperEntry",
     "PaperKeying",
-    "PhoneCode",
     "Participation",
+    "PhoneCode",
     "ProblemReport",
     "ProgressPhoto",
     "ProgressUpdate",

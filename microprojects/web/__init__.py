@@ -9,10 +9,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Blueprints, error pages, template helpers, and the words of e-mailed notices."""
+    """Blueprints, error pages, template helpers, and the words of messages sent out."""
     # Imported here, not at the top: the blueprint ``views.auth`` would shadow this package's
     # ``auth`` module (the login cookie) as an attribute of the package.
-    from .messages import NOTICE_LABELS
+    from .notice_words import message_words
     from .views import (
         account,
         admin,
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         errors,
         helpers,
         implementation,
+        notices,
         overview,
         proposals,
         public,
@@ -41,8 +42,9 @@ def register(app: Flask) -> None:
         implementation,
         api,
         overview,
+        notices,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)
     helpers.register(app)
-    app.extensions["notice_wording"] = lambda kind: str(NOTICE_LABELS.get(kind, kind))
+    app.extensions["message_words"] = message_words
