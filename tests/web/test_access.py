@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import factories as f
@@ -45,6 +46,7 @@ from microprojects.models import (
     Follow,
     Objection,
     Organization,
+    OutgoingMessage,
     Participation,
     ProblemReport,
     Proposal,
@@ -123,6 +125,10 @@ def count(model: Any) -> Effect:
 
 def state_of(key: str) -> Effect:
     return lambda t: db.session.get(Proposal, t[key]).state
+
+
+def tries_of(key: str) -> Effect:
+    return lambda t: db.session.get(OutgoingMessage, t[key]).attempts
 
 
 def _form(**values: Any) -> Form:
@@ -332,6 +338,15 @@ ROUTES: dict[str, Route] = {
     "implementation.milestone_done": Route("POST", COMMITTEE),
     "implementation.post_update": Route("POST", COMMITTEE),
     "implementation.answer_problem": Route("POST", COMMITTEE),
+    "notices.settings": Route("GET", LOGIN),
+    "notices.save_channels": Route("POST", LOGIN),
+    "notices.send_code": Route("POST", LOGIN),
+    "notices.confirm_code": Route("POST", LOGIN),
+    "notices.announce": Route("GET", COMMITTEE),
+    "notices.committee_outbox": Route("GET", COMMITTEE),
+    "notices.committee_retry": Route("POST", COMMITTEE, effect=tries_of("message_id")),
+    "notices.admin_outbox": Route("GET", ADMIN),
+    "notices.admin_retry": Route("POST", ADMIN, effect=tries_of("admin_message_id")),
 }
 
 
@@ -417,6 +432,19 @@ def targets(app, world):
         problem = implementation.report_problem(
             resident_a, built, body="灯不亮", photo=None, now=utcnow()
         )
+        failed = OutgoingMessage(
+            user_id=resident_a.id, community_id=a.id, channel="sms", address="13800138000",
+            kind="reply", params={}, status="failed", attempts=1, last_error="HTTP 500",
+            next_attempt_at=utcnow() + timedelta(hours=1), created_at=utcnow(),
+        )  # fmt: skip
+        # The administrator retries one from the committee's page and the other from theirs.
+        failed_too = OutgoingMessage(
+            user_id=resident_a.id, community_id=a.id, channel="sms", address="13800138000",
+            kind="reply", params={}, status="failed", attempts=1, last_error="HTTP 500",
+            next_attempt_at=utcnow() + timedelta(hours=1), created_at=utcnow(),
+        )  # fmt: skip
+        db.session.add_all([failed, failed_too])
+        db.session.commit()
         on_record = {"proposal_id": built.id}
         on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
@@ -435,6 +463,7 @@ def targets(app, world):
                 "api.cycle_results_csv": {"cycle_id": counted.id},
                 "api.project": {"proposal_id": built.id},
                 **{f"implementation.{name}": on_record for name in ON_RECORD},
+                "notices.admin_retry": {"message_id": failed_too.id},
             },
             "resubmit_id": resubmit.id,
             "withdrawable_id": withdrawable.id,
@@ -444,6 +473,8 @@ def targets(app, world):
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
             "report_id": problem.id,
+            "message_id": failed.id,
+            "admin_message_id": failed_too.id,
             "cycle_id": proposal.cycle_id,
             "proposal_id": proposal.id,
             "comment_id": comment.id,
