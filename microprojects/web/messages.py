@@ -591,7 +591,7 @@ ANNOUNCEMENT_LABELS: dict[str, Any] = {
 MESSAGE_STATUS_LABELS: dict[str, Any] = {
     "queued": _l("Waiting to be sent"),
     "failed": _l("Failed, will be tried again"),
-    "sent": _l("Sent"),
+    "sent": _l("Sent out"),
     "given_up": _l("Given up after several tries"),
 }
 
