@@ -114,7 +114,7 @@ def save_channels() -> ResponseReturnValue:
         _("Saved: you will be told as you chose."),
     ):
         return redirect(url_for("notices.settings"))
-    return redirect(url_for("notices.settings", _anchor="phone"))
+    return redirect(url_for("notices.settings", _anchor="sms-phone"))
 
 
 def _code_limit() -> str:
@@ -136,7 +136,7 @@ def send_code() -> ResponseReturnValue:
                 _("A 6-digit code has been sent to %(phone)s. Type it below.", phone=number),
                 "success",
             )
-            return redirect(url_for("notices.settings", _anchor="code"))
+            return redirect(url_for("notices.settings", _anchor="sms-code"))
     return _settings_page(phone_form=form, status=400)
 
 
