@@ -487,3 +487,15 @@ def test_proposers_and_supporters_hear_each_outcome_once(ctx):
     funded = {n.proposal_id: n.params["funded"] for n in outcomes if n.user_id == author}
     assert funded == {made[0].id: True, made[1].id: True, made[2].id: False}
     assert count.cycle_id == c.id
+
+
+def test_an_account_that_chose_english_gets_english_words(ctx):
+    w = f.world()
+    w.resident_a.locale = "en"
+    db.session.commit()
+    channels.request_phone_code(w.resident_a, "13800138000", now=utcnow())
+    sent = sms.LOG_RECORD[-1]
+    assert sent.locale == "en"
+    assert sent.text.startswith("Your 微实事 code is ") and "10 minutes" in sent.text
+    channels.request_phone_code(w.resident_b, "13900139000", now=utcnow())
+    assert sms.LOG_RECORD[-1].text.startswith("您的微实事验证码是")
