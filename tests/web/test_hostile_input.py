@@ -491,6 +491,25 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             .where(Proposal.cycle_id == built.cycle_id, Proposal.id != built.id)
             .where(CountOutcome.funded)
         )
+        # Notices: resident_a has an e-mail address and a code waiting for a number; messages
+        # to A's residents have failed (one for the committee's page, one for the admin's).
+        from microprojects.models import OutgoingMessage
+        from microprojects.services import channels
+
+        resident.email = "wang@example.cn"
+        channels.request_phone_code(resident, "13800138000", now=utcnow())
+        failed = []
+        for _ in range(2):
+            failed.append(
+                OutgoingMessage(
+                    user_id=resident.id, community_id=a.id, channel="sms",
+                    address="13800138000", kind="reply", params={}, status="failed",
+                    attempts=1, last_error="HTTP 500", created_at=utcnow(),
+                    next_attempt_at=utcnow() + timedelta(hours=1),
+                )
+            )  # fmt: skip
+        db.session.add_all(failed)
+        db.session.commit()
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
             **{
@@ -518,6 +537,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 )
             },
             "implementation.start": {"proposal_id": second.id},
+            "notices.admin_retry": {"message_id": failed[1].id},
         }  # fmt: skip
         values = {
             "slug": world.a_slug,
@@ -536,6 +556,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
             "report_id": problem.id,
+            "message_id": failed[0].id,
             "filename": "css/app.css",
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
