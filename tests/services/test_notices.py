@@ -499,3 +499,17 @@ def test_an_account_that_chose_english_gets_english_words(ctx):
     assert sent.text.startswith("Your 微实事 code is ") and "10 minutes" in sent.text
     channels.request_phone_code(w.resident_b, "13900139000", now=utcnow())
     assert sms.LOG_RECORD[-1].text.startswith("您的微实事验证码是")
+
+
+def test_a_deleted_account_leaves_no_number_behind(ctx):
+    from microprojects.models import NoticeSettings
+    from microprojects.services import accounts
+
+    w = f.world()
+    _confirm(w.resident_a, "13800138000", utcnow())
+    notify([w.resident_a.id], "reply", None, {}, now=utcnow())
+    db.session.commit()
+    accounts.delete_account(w.resident_a, password=f.PASSWORD, now=utcnow())
+    assert db.session.get(NoticeSettings, w.resident_a.id) is None
+    assert row_count(PhoneCode) == 0
+    assert row_count(OutgoingMessage, user_id=w.resident_a.id) == 0
