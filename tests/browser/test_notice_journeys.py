@@ -89,3 +89,54 @@ def test_a_resident_is_told_by_sms_and_a_failure_is_sent_again(browser, base_url
     sent = [p for p in standin.received if p.get("TemplateCode") == "SMS_101"]
     assert len(sent) == 2 and standin.bad_signatures == 0
     assert sent[-1]["PhoneNumbers"] == "13800138000"
+
+
+def test_the_notice_pages_have_no_serious_accessibility_violation(browser, base_url, fresh_db):
+    """axe-core on the settings page with a code waiting, the announcement page and the
+    通知发送 page with a failed message."""
+    from pathlib import Path
+
+    from microprojects.extensions import db
+    from microprojects.models import OutgoingMessage, utcnow
+    from microprojects.services import channels
+
+    axe = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+    with fresh_db.app_context():
+        w = f.world()
+        c, _projects = f.voting_cycle(w.a, w.committee_a)
+        channels.request_phone_code(w.resident_a, "13800138000", now=utcnow())
+        db.session.add(
+            OutgoingMessage(
+                user_id=w.resident_a.id, community_id=w.a.id, channel="sms",
+                address="13800138000", kind="voting_open", params={}, status="given_up",
+                attempts=5, last_error="isv.BUSINESS_LIMIT_CONTROL: 触发分钟级流控",
+                created_at=utcnow(), next_attempt_at=None,
+            )
+        )  # fmt: skip
+        db.session.commit()
+        cycle_id, slug = c.id, w.a.slug
+    problems: list[str] = []
+    for who, paths in (
+        ("resident_a", ["/account/notice-settings"]),
+        (
+            "committee_a",
+            [f"/c/{slug}/committee/cycles/{cycle_id}/announce", f"/c/{slug}/committee/notices"],
+        ),
+    ):
+        context = browser.new_context(
+            base_url=base_url, locale="zh-CN", viewport=PHONE, bypass_csp=True
+        )
+        page = context.new_page()
+        log_in(page, who)
+        for path in paths:
+            page.goto(path)
+            page.add_script_tag(path=str(axe))
+            result = page.evaluate("async () => await axe.run(document)")
+            problems += [
+                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+        shot(page, "notices-given-up-phone")
+        context.close()
+    assert problems == []

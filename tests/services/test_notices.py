@@ -513,3 +513,24 @@ def test_a_deleted_account_leaves_no_number_behind(ctx):
     assert db.session.get(NoticeSettings, w.resident_a.id) is None
     assert row_count(PhoneCode) == 0
     assert row_count(OutgoingMessage, user_id=w.resident_a.id) == 0
+
+
+def test_an_unreachable_mail_server_is_recorded_and_retried(app_with):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = app_with(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        w = f.world()
+        w.resident_a.email = "wang@example.cn"
+        db.session.commit()
+        now = utcnow()
+        notify([w.resident_a.id], "reply", None, {}, now=now)
+        db.session.commit()
+        message = _message(channel=Channel.EMAIL)
+        assert message.status is MessageStatus.FAILED and message.attempts == 1
+        assert message.last_error and message.next_attempt_at == now + domain.backoff(1)
+        # The notice itself is in the account whatever the mail server does.
+        assert row_count(Notification, user_id=w.resident_a.id, kind="reply") == 1
