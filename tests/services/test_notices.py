@@ -534,3 +534,23 @@ def test_an_unreachable_mail_server_is_recorded_and_retried(app_with):
         assert message.last_error and message.next_attempt_at == now + domain.backoff(1)
         # The notice itself is in the account whatever the mail server does.
         assert row_count(Notification, user_id=w.resident_a.id, kind="reply") == 1
+
+
+def test_a_notice_with_a_key_reaches_each_person_and_channel_once(ctx):
+    w = f.world()
+    now = utcnow()
+    _confirm(w.resident_a, "13800138000", now)
+    w.resident_a.email = "wang@example.cn"
+    db.session.commit()
+    first = notify([w.resident_a.id, w.resident_a.id], "voting_open", None, {}, now=now,
+                   once_key="voting_open:7")  # fmt: skip
+    db.session.commit()
+    again = notify([w.resident_a.id], "voting_open", None, {}, now=now, once_key="voting_open:7")
+    db.session.commit()
+    assert first == {"app": 1, "email": 1, "sms": 1}
+    assert again == {"app": 0, "email": 0, "sms": 0}
+    assert row_count(Notification, kind="voting_open") == 1
+    assert row_count(OutgoingMessage, kind="voting_open") == 2
+    # Another cycle's announcement is another key.
+    other = notify([w.resident_a.id], "voting_open", None, {}, now=now, once_key="voting_open:8")
+    assert other["app"] == 1
