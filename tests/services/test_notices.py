@@ -554,3 +554,19 @@ def test_a_notice_with_a_key_reaches_each_person_and_channel_once(ctx):
     # Another cycle's announcement is another key.
     other = notify([w.resident_a.id], "voting_open", None, {}, now=now, once_key="voting_open:8")
     assert other["app"] == 1
+
+
+def test_results_published_carries_the_link_once_counted(ctx):
+    w = f.world()
+    c, _made, _count = f.counted_cycle(w.a, w.committee_a)
+    assert announcements.fitting_kinds(c, utcnow()) == [domain.AnnouncementKind.RESULTS_PUBLISHED]
+    _confirm(w.resident_a, "13800138000", utcnow())
+    link = f"https://wss.example.cn/cycles/{c.id}/results"
+    made = announcements.announce(w.committee_a, c, "results_published", now=utcnow(), link=link)
+    assert made.reached["sms"] == 1
+    sent = sms.LOG_RECORD[-1]
+    assert sent.kind == "results_published" and link in sent.text
+    assert domain.template_params("results_published", dict(sent.params), "zh") == {
+        "cycle": c.title,
+        "link": link,
+    }
