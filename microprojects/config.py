@@ -88,6 +88,24 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+        # SMS: "log" writes messages to the log (development); "aliyun" sends through Aliyun.
+        self.SMS_SENDER = os.environ.get("SMS_SENDER", "log")
+        self.ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
+        self.ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
+        self.ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+        # Template codes per notice kind: "phone_code=SMS_1,voting_open=SMS_2,...".
+        self.ALIYUN_SMS_TEMPLATES = os.environ.get("ALIYUN_SMS_TEMPLATES", "")
+        self.ALIYUN_SMS_ENDPOINT = os.environ.get(
+            "ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"
+        )
+        self.ALIYUN_SMS_REGION = os.environ.get("ALIYUN_SMS_REGION", "cn-hangzhou")
+        self.SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT") or 5)
+        # At most this many SMS a minute in all; more wait for the next minute, none is dropped.
+        self.SMS_PER_MINUTE = _env_int("SMS_PER_MINUTE", 60)
+        # Messages tried at once after the request that queued them; the rest go with the next
+        # `flask notices send`, so that a large announcement never holds up its page.
+        self.OUTBOX_SEND_AT_ONCE = _env_int("OUTBOX_SEND_AT_ONCE", 20)
+        self.PHONE_CODE_RATE_LIMIT = os.environ.get("PHONE_CODE_RATE_LIMIT", "5 per minute")
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(instance / "uploads"))
         self.PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
         self.COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute;60 per hour")

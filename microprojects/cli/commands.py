@@ -29,6 +29,7 @@ from ..services import places as place_service
 from ..services import residency as residency_service
 from ..web.messages import roster_problem, service_message
 from .demo import load_demo
+from .notices import notices
 from .pabulib_tally import pabulib_tally
 
 
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mix)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(notices)
 
 
 def _fail(error: ServiceError) -> None:

@@ -17,6 +17,7 @@ from .implementation import (
     Rating,
     Spending,
 )
+from .notices import Announcement, NoticeSettings, OutgoingMessage, PhoneCode
 from .places import Community, District, Grid, Street
 from .proposals import (
     Assessment,
@@ -46,6 +47,7 @@ from .voting import (
 )
 
 __all__ = [
+    "Announcement",
     "Assessment",
     "AuditEntry",
     "Ballot",
@@ -65,13 +67,16 @@ __all__ = [
     "HouseholdCode",
     "Implementation",
     "Milestone",
+    "NoticeSettings",
     "Notification",
     "Objection",
     "Organization",
     "OrganizationMember",
+    "OutgoingMessage",
     "PaperEntry",
     "PaperKeying",
     "Participation",
+    "PhoneCode",
     "ProblemReport",
     "ProgressPhoto",
     "ProgressUpdate",

@@ -256,12 +256,16 @@ class Notification(Model):
     """Something that happened to a proposal one follows, shown in the account."""
 
     __tablename__ = "notifications"
+    # A notice that must reach each person once (an announcement, a project's outcome) has a
+    # key; the others have none, and NULLs do not collide.
+    __table_args__ = (UniqueConstraint("user_id", "once_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    once_key: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,8 +20,11 @@ from ..models import (
     CommitteeMembership,
     Community,
     GridAssignment,
+    NoticeSettings,
     Organization,
     OrganizationMember,
+    OutgoingMessage,
+    PhoneCode,
     ResidencyStatus,
     User,
 )
@@ -254,6 +257,9 @@ def delete_account(user: User, *, password: str, now: datetime) -> None:
         db.session.delete(membership)
     if user.organization_membership is not None:
         db.session.delete(user.organization_membership)
+    # The numbers and addresses its notices went to go with it.
+    for model in (NoticeSettings, PhoneCode, OutgoingMessage):
+        db.session.execute(delete(model).where(model.user_id == user.id))
     residency = user.residency
     if residency is not None and residency.status != ResidencyStatus.REJECTED:
         residency.status = ResidencyStatus.REVOKED

@@ -54,7 +54,7 @@ from ..models import (
     Proposal,
     User,
 )
-from . import audit, mixing
+from . import announcements, audit, mixing
 from .cycles import can_manage
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .voting import Turnout, turnout
@@ -300,6 +300,8 @@ def run_count(
         # Another count of this cycle was stored meanwhile (unique cycle + number).
         db.session.rollback()
         raise ServiceError(ErrorCode.COUNT_TAKEN_MEANWHILE) from None
+    # The result is public from now on: its proposers and supporters hear of it.
+    announcements.notify_outcomes(count, now=now)
     audit.record(
         actor,
         "cycle.counted",

@@ -176,6 +176,17 @@ class ErrorCode(StrEnum):
     CANNOT_REPORT_NOT_LOGGED_IN = "cannot_report_not_logged_in"
     CANNOT_REPORT_NOT_VERIFIED = "cannot_report_not_verified"
     CANNOT_REPORT_OTHER_COMMUNITY = "cannot_report_other_community"
+    # Notices that reach people: phone confirmation, channels, announcements, the outbox.
+    PHONE_CODE_TOO_SOON = "phone_code_too_soon"
+    PHONE_CODE_TOO_MANY = "phone_code_too_many"
+    PHONE_CODE_NONE = "phone_code_none"
+    PHONE_CODE_EXPIRED = "phone_code_expired"
+    PHONE_CODE_WRONG = "phone_code_wrong"
+    PHONE_CODE_TRIES_USED = "phone_code_tries_used"
+    PHONE_NOT_CONFIRMED = "phone_not_confirmed"
+    ANNOUNCEMENT_NOT_NOW = "announcement_not_now"
+    ANNOUNCEMENT_MADE = "announcement_made"
+    MESSAGE_NOT_FAILED = "message_not_failed"
 
     # Paper artefacts
     PAPER_WHERE_TOO_LONG = "paper_where_too_long"

@@ -1,48 +1,91 @@
-"""Telling people what happened to the proposals they follow: a notice in their account, and
-an e-mail when an SMTP server is configured (logged to the console otherwise). ``notify`` adds
-to the caller's transaction; the e-mail goes after the commit, never holding it up. The mail's
-words for a notice's kind come from ``app.extensions["notice_wording"]``, which the web layer
-sets (services do not import it). The account's list of notices is read here too."""
+"""Telling people what happened to the proposals they follow, and what the committee announces:
+a notice in their account always, and by e-mail and SMS for those who chose them (see
+``models.notices``). ``notify`` adds to the caller's transaction: the notices and the outbox's
+messages; the messages are tried after the commit, never holding it up (``services.outbox``).
+The account's list of notices is read here too."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
+from ..domain.notices import Channel
 from ..extensions import db
-from ..models import Notification, Proposal, User
-
-log = logging.getLogger("microprojects.notifications")
+from ..models import NoticeSettings, Notification, Proposal, Residency, User
+from . import outbox
 
 
 def notify(
     user_ids: list[int], kind: str, proposal: Proposal | None, params: dict[str, Any], *,
-    now: datetime,
-) -> None:  # fmt: skip
-    for user_id in user_ids:
+    now: datetime, once_key: str | None = None,
+) -> dict[str, int]:  # fmt: skip
+    """Tell each of ``user_ids``, in the account and by the channels they chose; with
+    ``once_key``, those told under that key before are not told again. Returns how many were
+    reached by each channel ("app", "email", "sms")."""
+    ids = sorted(set(user_ids))
+    if once_key is not None and ids:
+        told = set(
+            db.session.scalars(
+                select(Notification.user_id).where(
+                    Notification.once_key == once_key, Notification.user_id.in_(ids)
+                )
+            )
+        )
+        ids = [i for i in ids if i not in told]
+    reached = {"app": 0, "email": 0, "sms": 0}
+    if not ids:
+        return reached
+    for user_id in ids:
         db.session.add(
             Notification(
                 user_id=user_id,
                 kind=kind,
                 proposal_id=proposal.id if proposal else None,
                 params=params,
+                once_key=once_key,
                 created_at=now,
             )
         )
-    if user_ids:
-        title = proposal.display_title if proposal else ""
-        addresses = db.session.execute(
-            select(User.id, User.email).where(User.id.in_(user_ids))
-        ).all()
-        pending = db.session.info.setdefault("outgoing_mail", [])
-        pending.extend((uid, email, kind, title) for uid, email in addresses)
+    reached["app"] = len(ids)
+    words = {k: v for k, v in params.items() if isinstance(v, str | int | bool)}
+    if proposal is not None:
+        words["title"] = proposal.display_title
+        words["proposal"] = proposal.id
+    rows = db.session.execute(
+        select(
+            User.id,
+            User.email,
+            NoticeSettings.email_on,
+            NoticeSettings.sms_on,
+            NoticeSettings.sms_phone,
+            NoticeSettings.sms_confirmed_at,
+            Residency.community_id,
+        )
+        .outerjoin(NoticeSettings, NoticeSettings.user_id == User.id)
+        .outerjoin(Residency, Residency.user_id == User.id)
+        .where(User.id.in_(ids), User.deleted_at.is_(None))
+    ).all()
+    for user_id, email, email_on, sms_on, phone, confirmed_at, community_id in rows:
+        channels: list[tuple[Channel, str]] = []
+        if email and email_on is not False:
+            channels.append((Channel.EMAIL, email))
+        if sms_on and phone and confirmed_at is not None:
+            channels.append((Channel.SMS, phone))
+        for channel, address in channels:
+            outbox.queue(
+                user_id=user_id,
+                channel=channel,
+                address=address,
+                kind=kind,
+                params=words,
+                community_id=community_id,
+                once_key=once_key,
+                now=now,
+            )
+            reached[channel.value] += 1
+    return reached
 
 
 def unread_count(user: User) -> int:
@@ -63,53 +106,6 @@ def mark_all_read(user: User, *, now: datetime) -> None:
         .values(read_at=now)
     )
     db.session.commit()
-
-
-@event.listens_for(db.session, "after_commit")
-def _send_mail(session: Session) -> None:
-    outgoing = session.info.pop("outgoing_mail", [])
-    if not outgoing:
-        return
-    try:
-        # current_app is typed as the Flask it stands for, not as the proxy that it is.
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    except RuntimeError:
-        return
-    wording = app.extensions.get("notice_wording", str)
-
-    server = app.config.get("MAIL_SERVER")
-    for user_id, email, kind, title in outgoing:
-        subject = f"[微实事] {title}"
-        body = f"{wording(kind)}\n\n{title}"
-        if not server or not email:
-            log.info("notice for user %s: %s", user_id, body.replace("\n", " "))
-            continue
-        try:
-            send_mail(email, subject, body)
-        except (OSError, smtplib.SMTPException) as error:
-            # The notice is in the account already; a mail server being down loses nothing.
-            log.warning("could not e-mail user %s: %s", user_id, error)
-
-
-@event.listens_for(db.session, "after_rollback")
-def _drop_mail(session: Session) -> None:
-    session.info.pop("outgoing_mail", None)
-
-
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send one message through the configured SMTP server."""
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-        smtp.send_message(message)
 
 
 # The account's page shows the latest; older notices stay stored but are not worth scrolling to.

@@ -9,10 +9,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Blueprints, error pages, template helpers, and the words of e-mailed notices."""
+    """Blueprints, error pages, template helpers, and the words of messages sent out."""
     # Imported here, not at the top: the blueprint ``views.auth`` would shadow this package's
     # ``auth`` module (the login cookie) as an attribute of the package.
-    from .messages import NOTICE_LABELS
+    from .notice_words import message_words
     from .views import (
         account,
         admin,
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         grid,
         helpers,
         implementation,
+        notices,
         overview,
         printed,
         proposals,
@@ -45,8 +46,9 @@ def register(app: Flask) -> None:
         overview,
         printed,
         grid,
+        notices,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)
     helpers.register(app)
-    app.extensions["notice_wording"] = lambda kind: str(NOTICE_LABELS.get(kind, kind))
+    app.extensions["message_words"] = message_words

@@ -559,3 +559,75 @@ AUDIT_ACTIONS.update(
     }
 )
 ROLE_LABELS["grid_worker"] = _l("Grid worker")
+# --- notices that reach people ------------------------------------------------------------
+
+NOTICE_LABELS.update(
+    {
+        "voting_open": _l("Voting is open."),
+        "results_published": _l("The results are published."),
+        "outcome": _l("The count is published."),
+        "phone_code": _l("Confirmation code"),
+    }
+)
+
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.PHONE_CODE_TOO_SOON: _l(
+            "A code was sent to this number a moment ago. Wait %(seconds)s seconds, then ask "
+            "for a new one."
+        ),
+        ErrorCode.PHONE_CODE_TOO_MANY: _l(
+            "This number has been sent 10 codes today. Try again tomorrow, or ask the "
+            "committee for help."
+        ),
+        ErrorCode.PHONE_CODE_NONE: _l(
+            "No code is waiting for this number. Enter your number and ask for a code first."
+        ),
+        ErrorCode.PHONE_CODE_EXPIRED: _l(
+            "This code has expired (a code is valid for 10 minutes). Ask for a new code."
+        ),
+        ErrorCode.PHONE_CODE_WRONG: _l(
+            "That is not the code we sent. Check the text message and type it again "
+            "(%(left)s tries left)."
+        ),
+        ErrorCode.PHONE_CODE_TRIES_USED: _l(
+            "The code was typed wrongly 5 times, so it no longer works. Ask for a new code."
+        ),
+        ErrorCode.PHONE_NOT_CONFIRMED: _l(
+            "Confirm your mobile number with a code first; then text messages can be turned on."
+        ),
+        ErrorCode.ANNOUNCEMENT_NOT_NOW: _l("This announcement does not fit the cycle's phase now."),
+        ErrorCode.ANNOUNCEMENT_MADE: _l(
+            "This announcement has already been sent for this cycle; it is sent only once."
+        ),
+        ErrorCode.MESSAGE_NOT_FAILED: _l("This message has not failed: there is nothing to retry."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "notice.phone_code": _l("Asked for a code to confirm a mobile number"),
+        "notice.phone_confirmed": _l("Confirmed a mobile number for notices"),
+        "notice.channels": _l("Chose how to be told"),
+        "notice.announce": _l("Announced to every resident"),
+        "notice.retry": _l("Tried a failed message again"),
+    }
+)
+
+ANNOUNCEMENT_LABELS: dict[str, Any] = {
+    "voting_open": _l("Voting is open (with its end date)"),
+    "results_published": _l("The results are published (with a link)"),
+}
+
+MESSAGE_STATUS_LABELS: dict[str, Any] = {
+    "queued": _l("Waiting to be sent"),
+    "failed": _l("Failed, will be tried again"),
+    "sent": _l("Sent out"),
+    "given_up": _l("Given up after several tries"),
+}
+
+CHANNEL_LABELS: dict[str, Any] = {
+    "sms": _l("Text message"),
+    "email": _l("E-mail"),
+    "app": _l("In the account"),
+}

@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import factories as f
@@ -46,6 +47,7 @@ from microprojects.models import (
     GridAssignment,
     Objection,
     Organization,
+    OutgoingMessage,
     Participation,
     ProblemReport,
     Proposal,
@@ -128,6 +130,10 @@ def count(model: Any) -> Effect:
 
 def state_of(key: str) -> Effect:
     return lambda t: db.session.get(Proposal, t[key]).state
+
+
+def tries_of(key: str) -> Effect:
+    return lambda t: db.session.get(OutgoingMessage, t[key]).attempts
 
 
 def _form(**values: Any) -> Form:
@@ -364,6 +370,15 @@ ROUTES: dict[str, Route] = {
     "grid.workers": Route("GET", COMMITTEE),
     "grid.give": Route("POST", COMMITTEE, form=_give_grid, effect=count(GridAssignment)),
     "grid.end": Route("POST", COMMITTEE, effect=assignment_ended),
+    "notices.settings": Route("GET", LOGIN),
+    "notices.save_channels": Route("POST", LOGIN),
+    "notices.send_code": Route("POST", LOGIN),
+    "notices.confirm_code": Route("POST", LOGIN),
+    "notices.announce": Route("GET", COMMITTEE),
+    "notices.committee_outbox": Route("GET", COMMITTEE),
+    "notices.committee_retry": Route("POST", COMMITTEE, effect=tries_of("message_id")),
+    "notices.admin_outbox": Route("GET", ADMIN),
+    "notices.admin_retry": Route("POST", ADMIN, effect=tries_of("admin_message_id")),
 }
 
 
@@ -454,6 +469,19 @@ def targets(app, world):
         grid_work.give_assignment(admin, a.grids[0], "grid_worker_a", now=utcnow())
         f.user("spare_worker")
         spare = grid_work.give_assignment(admin, a.grids[1], "spare_worker", now=utcnow())
+        failed = OutgoingMessage(
+            user_id=resident_a.id, community_id=a.id, channel="sms", address="13800138000",
+            kind="reply", params={}, status="failed", attempts=1, last_error="HTTP 500",
+            next_attempt_at=utcnow() + timedelta(hours=1), created_at=utcnow(),
+        )  # fmt: skip
+        # The administrator retries one from the committee's page and the other from theirs.
+        failed_too = OutgoingMessage(
+            user_id=resident_a.id, community_id=a.id, channel="sms", address="13800138000",
+            kind="reply", params={}, status="failed", attempts=1, last_error="HTTP 500",
+            next_attempt_at=utcnow() + timedelta(hours=1), created_at=utcnow(),
+        )  # fmt: skip
+        db.session.add_all([failed, failed_too])
+        db.session.commit()
         on_record = {"proposal_id": built.id}
         on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
@@ -476,6 +504,7 @@ def targets(app, world):
                 "printed.shortlist": on_ballot_cycle,
                 "printed.results_notice": {"cycle_id": counted.id},
                 "printed.completion": on_record,
+                "notices.admin_retry": {"message_id": failed_too.id},
             },
             "resubmit_id": resubmit.id,
             "withdrawable_id": withdrawable.id,
@@ -485,6 +514,8 @@ def targets(app, world):
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
             "report_id": problem.id,
+            "message_id": failed.id,
+            "admin_message_id": failed_too.id,
             "cycle_id": proposal.cycle_id,
             "proposal_id": proposal.id,
             "comment_id": comment.id,

@@ -491,6 +491,32 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             .where(Proposal.cycle_id == built.cycle_id, Proposal.id != built.id)
             .where(CountOutcome.funded)
         )
+        # Notices: resident_a has an e-mail address and a code waiting for a number; messages
+        # to A's residents have failed (one for the committee's page, one for the admin's).
+        from microprojects.models import OutgoingMessage
+        from microprojects.services import channels
+
+        resident.email = "wang@example.cn"
+        channels.request_phone_code(resident, "13800138000", now=utcnow())
+        failed = []
+        for _ in range(2):
+            failed.append(
+                OutgoingMessage(
+                    user_id=resident.id, community_id=a.id, channel="sms",
+                    address="13800138000", kind="reply", params={}, status="failed",
+                    attempts=1, last_error="HTTP 500", created_at=utcnow(),
+                    next_attempt_at=utcnow() + timedelta(hours=1),
+                )
+            )  # fmt: skip
+        db.session.add_all(failed)
+        db.session.commit()
+        # A grid worker of A's first grid, and another's assignment for the committee to end.
+        from microprojects.services import grid_work
+
+        f.user("grid_worker_a")
+        grid_work.give_assignment(admin, a.grids[0], "grid_worker_a", now=utcnow())
+        f.user("spare_worker")
+        spare = grid_work.give_assignment(admin, a.grids[1], "spare_worker", now=utcnow())
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
             **{
@@ -518,6 +544,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 )
             },
             "implementation.start": {"proposal_id": second.id},
+            "notices.admin_retry": {"message_id": failed[1].id},
         }  # fmt: skip
         values = {
             "slug": world.a_slug,
@@ -536,6 +563,9 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
             "report_id": problem.id,
+            "message_id": failed[0].id,
+            "grid_id": a.grids[0].id,
+            "assignment_id": spare.id,
             "filename": "css/app.css",
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
@@ -567,11 +597,17 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
 
 # --- acting as people --------------------------------------------------------------------------
 
-ROLES = ("anonymous", "unverified", "resident_a", "committee_a", "admin")
+ROLES = ("anonymous", "unverified", "resident_a", "committee_a", "admin", "grid_worker_a")
 # Whose form to attack when several people see one: residents first (what most people send),
 # then the committee, then the administrator.
-FORM_PREFERENCE = ("resident_a", "committee_a", "admin", "unverified", "anonymous")
-ROLE_FOR_FORM = {"account.claim": "unverified", "account.verify": "unverified"}
+FORM_PREFERENCE = (
+    "resident_a", "committee_a", "admin", "grid_worker_a", "unverified", "anonymous"
+)  # fmt: skip
+ROLE_FOR_FORM = {
+    "account.claim": "unverified",
+    "account.verify": "unverified",
+    "grid.propose": "grid_worker_a",
+}
 # Posted last, in this order: they end what the others need (a session, an account, a state).
 LAST = ("proposals.withdraw", "voting.cast", "auth.logout", "account.delete")
 
