@@ -40,6 +40,7 @@ from .voting import (
     PaperEntry,
     PaperKeying,
     Participation,
+    PollingStation,
     PublishedReceipt,
     SealedBallot,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "PaperEntry",
     "PaperKeying",
     "Participation",
+    "PollingStation",
     "ProblemReport",
     "ProgressPhoto",
     "ProgressUpdate",

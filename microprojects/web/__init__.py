@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
         proposals,
         public,
         results,
+        roster_upkeep,
+        stations,
         voting,
     )
 
@@ -41,6 +43,8 @@ def register(app: Flask) -> None:
         implementation,
         api,
         overview,
+        stations,
+        roster_upkeep,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)
