@@ -80,6 +80,9 @@ ROSTER_PROBLEMS: dict[str, Any] = {
     "unknown_grid": _l("There is no grid “%(value)s” in this community."),
     "too_many_rows": _l("The file has more than %(value)s rows; split it."),
     "too_long": _l("“%(column)s” is too long."),
+    "bad_id_number": _l(
+        "The ID number is not one: digits only, the last may be X (only its last 4 are kept)."
+    ),
 }
 
 ROSTER_COLUMNS: dict[str, Any] = {
@@ -89,6 +92,7 @@ ROSTER_COLUMNS: dict[str, Any] = {
     "phone": _l("Phone"),
     "birth_date": _l("Date of birth"),
     "basis": _l("Category"),
+    "id_number": _l("ID number"),
 }
 
 
