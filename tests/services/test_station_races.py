@@ -118,7 +118,7 @@ def _type_second(ids: Ids, by: str, paper_id: int) -> Callable[[], str]:
 
 def _first_typing(app: Flask, ids: Ids, entry: str) -> int:
     with app.app_context():
-        _type_first(ids: Ids, "chair", entry, "one")()
+        _type_first(ids, "chair", entry, "one")()
         paper_id = db.session.scalar(select(PaperEntry.id).order_by(PaperEntry.id.desc()))
         db.session.remove()
     assert paper_id is not None
@@ -158,7 +158,7 @@ def test_a_web_cast_racing_the_paper_confirmation_of_the_same_person_stores_one(
     ids = _setup(app)
     paper_id = _first_typing(app, ids, "li")  # typed at the station before she had an account
     user_id = _claim(app, ids, "li", "li_apo")
-    outcomes = _race(app, _cast(ids: Ids, user_id), _type_second(ids: Ids, "second", paper_id))
+    outcomes = _race(app, _cast(ids, user_id), _type_second(ids, "second", paper_id))
     assert sorted(outcomes) in (["already_voted", "web"], ["already_voted", "confirmed"])
     _one_vote_stored(app)
     with app.app_context():
@@ -169,7 +169,7 @@ def test_a_web_cast_racing_the_paper_confirmation_of_the_same_person_stores_one(
 def test_two_stations_typing_the_same_person_at_once_keep_one_entry(app):
     ids = _setup(app)
     outcomes = _race(
-        app, _type_first(ids: Ids, "chair", "li", "one"), _type_first(ids: Ids, "second", "li", "two")
+        app, _type_first(ids, "chair", "li", "one"), _type_first(ids, "second", "li", "two")
     )
     assert sorted(outcomes) == ["paper_pending", "typed"], outcomes
     with app.app_context():
@@ -180,7 +180,7 @@ def test_two_members_confirming_the_same_ballot_at_once_store_one(app):
     ids = _setup(app)
     paper_id = _first_typing(app, ids, "li")
     outcomes = _race(
-        app, _type_second(ids: Ids, "second", paper_id), _type_second(ids: Ids, "third", paper_id)
+        app, _type_second(ids, "second", paper_id), _type_second(ids, "third", paper_id)
     )
     assert "confirmed" in outcomes and len(outcomes) == 2, outcomes
     assert set(outcomes) - {"confirmed"} <= {"already_voted", "paper_decided"}
@@ -191,6 +191,6 @@ def test_two_members_of_one_household_on_two_channels_store_one(app):
     ids = _setup(app, household=True)
     paper_id = _first_typing(app, ids, "li")  # 黎阿婆 on paper
     user_id = _claim(app, ids, "chen", "chen_agong")  # 陈阿公 on his phone
-    outcomes = _race(app, _cast(ids: Ids, user_id), _type_second(ids: Ids, "second", paper_id))
+    outcomes = _race(app, _cast(ids, user_id), _type_second(ids, "second", paper_id))
     assert sorted(outcomes) in (["already_voted", "web"], ["already_voted", "confirmed"])
     _one_vote_stored(app)

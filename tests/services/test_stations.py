@@ -245,9 +245,7 @@ def test_marking_moved_ends_the_residency_and_keeps_the_vote(at_station):
     )
     db.session.refresh(wang)
     assert wang.standing == "moved" and wang.standing_note == "搬去三亚"
-    assert db.session.scalar(select(Residency.status).filter_by(user_id=resident.id)) == (
-        "revoked"
-    )
+    assert db.session.scalar(select(Residency.status).filter_by(user_id=resident.id)) == ("revoked")
     assert row_count(Participation) == 1  # the vote cast stays
     audit = db.session.scalar(select(AuditEntry).filter_by(action="roster.standing"))
     assert audit.before["standing"] == "active" and audit.after["standing"] == "moved"
