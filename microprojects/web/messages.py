@@ -577,6 +577,16 @@ SERVICE_MESSAGES.update(
     }
 )
 
+AUDIT_ACTIONS.update(
+    {
+        "station.open": _l("Opened a polling station"),
+        "station.close": _l("Closed a polling station with its count of ballots"),
+        "roster.standing": _l("Marked a person on the roster moved away, deceased or back"),
+        "residency.move_from": _l("Moved a resident's verification away from this account"),
+        "residency.move_to": _l("Moved a resident's verification to this account"),
+    }
+)
+
 IDENTITY_CHECK_LABELS: dict[str, Any] = {
     "id_card": _l("ID card seen"),
     "known_to_worker": _l("Known to me personally"),
