@@ -6,6 +6,7 @@ code and is told she voted on paper, with no ballot to cast again."""
 from __future__ import annotations
 
 import factories as f
+import pytest
 from sqlalchemy import select
 from webclient import log_in, register, shot
 
@@ -131,3 +132,54 @@ def test_a_resident_without_an_account_votes_at_a_station_and_later_sees_it(
     assert "在纸质选票上投票，感谢参与" in page and "回执" not in page
     assert phone.locator("form.ballot").count() == 0
     shot(phone, "claimed-ballot-voted-on-paper-phone")
+
+
+def test_the_station_and_roster_pages_have_no_serious_accessibility_violations(
+    browser, base_url, fresh_db
+):
+    from pathlib import Path
+
+    from microprojects.extensions import db
+    from microprojects.models import Cycle, PollingStation, RosterEntry
+
+    axe = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    cycle_id, _code = _election(fresh_db)
+    with fresh_db.app_context():
+        from microprojects.models import User
+        from microprojects.services import stations
+
+        chair = db.session.scalar(select(User).filter_by(username="committee_a"))
+        opened = stations.open_station(
+            chair, db.session.get(Cycle, cycle_id), chair.committee_memberships[0].community_id,
+            name="振兴小学", place="", now=f.NOW,
+        )  # fmt: skip
+        station_id = opened.id
+        li = db.session.scalar(select(RosterEntry).filter_by(full_name="黎阿婆")).id
+        assert db.session.get(PollingStation, station_id) is not None
+    # The strict CSP (script-src 'self') would refuse the injected audit script.
+    page = browser.new_context(base_url=base_url, locale="zh-CN", bypass_csp=True).new_page()
+    log_in(page, "committee_a")
+    base = f"/c/zhenxing/committee/stations/{station_id}"
+    problems = []
+    for path in (
+        f"/c/zhenxing/committee/cycles/{cycle_id}/stations",
+        f"{base}?q=122x",
+        f"{base}?q=无此人",
+        f"{base}/person/{li}",
+        f"/c/zhenxing/committee/roster/{li}",
+        f"/c/zhenxing/committee/cycles/{cycle_id}/paper",
+    ):
+        page.goto(path)
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate("async () => await axe.run(document)")
+        problems += [
+            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+    shot(page, "station-paper-office")
+    page.goto(f"/c/zhenxing/committee/roster/{li}")
+    shot(page, "roster-person-upkeep")
+    assert problems == []
