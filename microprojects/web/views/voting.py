@@ -363,7 +363,8 @@ def paper_enter(slug: str, cycle_id: int, residency_id: int) -> ResponseReturnVa
 def paper_key(slug: str, paper_id: int) -> ResponseReturnValue:
     """The second typing of a paper ballot: the empty ballot, never the first typing."""
     community, cycle, entry = _entry_of(slug, paper_id)
-    if entry.station_id is not None and request.args.get("station") == str(entry.station_id):
+    from_station = request.args.get("station", "")
+    if entry.station_id is not None and from_station == str(entry.station_id):
         # Typed from a polling station's queue: back to that station.
         back = redirect(
             url_for("stations.station", slug=community.slug, station_id=entry.station_id)
