@@ -284,3 +284,18 @@ def test_a_residency_moved_to_a_new_account_cannot_vote_twice(at_station):
     ) == "transfer_target_has_residency"  # fmt: skip
     assert row_count(Participation) == 1
     assert row_count(Ballot) + row_count(SealedBallot) == 1
+
+
+def test_a_person_marked_away_between_two_typings_is_not_counted_nor_claims_a_code(at_station):
+    s = at_station
+    code = residency.issue_codes(s.w.committee_a, s.w.a, entries=[s.chen], now=utcnow())[0]
+    entry = _enter(s, s.chen)
+    roster_upkeep.mark_standing(
+        s.w.committee_a, s.chen, standing="moved", reason="搬去女儿家", now=utcnow()
+    )
+    assert _error(voting.key_paper_ballot, s.second, entry, [Choice(s.pids[0])], now=utcnow()) == (
+        "roster_not_active"
+    )
+    assert row_count(Participation) == 0 and row_count(SealedBallot) == 0
+    chen = f.user("chen_agong")
+    assert _error(residency.claim_code, chen, s.w.a, code.code, now=utcnow()) == "code_revoked"
