@@ -577,6 +577,21 @@ def enter_paper_for(
     return entry
 
 
+def _lock_entry(entry: PaperEntry) -> None:
+    """Take the entry's row for this transaction (PostgreSQL: its row lock; SQLite: the write
+    lock), then read it and its typings afresh: a second typist, or a discard, at the same
+    moment waits for the first and sees what it decided, rather than writing over it."""
+    db.session.execute(
+        update(PaperEntry)
+        .where(PaperEntry.id == entry.id)
+        .values(status=PaperEntry.status)
+        .execution_options(synchronize_session=False)
+    )
+    for keying in entry.keyings:
+        db.session.expire(keying)
+    db.session.expire(entry)  # its status and its list of typings, read again when next used
+
+
 def _agreed(cycle: Cycle, entry: PaperEntry) -> list[Choice] | None:
     """The choices two different people typed alike, if any (one typing per person)."""
     typed = [_typed(k) for k in entry.keyings if k.sealed is not None]
@@ -636,7 +651,9 @@ def key_paper_ballot(
     cycle = db.session.get(Cycle, entry.cycle_id)
     assert cycle is not None
     _require_keyer(actor, cycle, entry.community_id)
+    _lock_entry(entry)
     if not entry.is_open:
+        db.session.rollback()
         raise ServiceError(ErrorCode.PAPER_DECIDED)
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError(ErrorCode.VOTING_CLOSED)
@@ -702,7 +719,9 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
     cycle = db.session.get(Cycle, entry.cycle_id)
     assert cycle is not None
     _require_keyer(actor, cycle, entry.community_id)
+    _lock_entry(entry)
     if not entry.is_open:
+        db.session.rollback()
         raise ServiceError(ErrorCode.PAPER_DECIDED)
     reason = clean_text(reason)
     if not reason:

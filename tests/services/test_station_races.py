@@ -51,6 +51,8 @@ def _race(app: Flask, *runs: Callable[[], str]) -> list[str]:
                 outcomes.append(body())
             except ServiceError as error:
                 outcomes.append(error.code)
+            except Exception as error:  # any other error: the test names it, and fails
+                outcomes.append(f"{type(error).__name__}: {error}")
             finally:
                 db.session.remove()
 
