@@ -70,6 +70,24 @@ def test_a_ballot_taken_at_the_station_and_a_reconciliation_refused_then_accepte
     assert answer.headers["Location"].endswith(station["base"])
     page = client.get(station["base"]).get_data(as_text=True)
     assert "已保存：黎阿婆的选票已录入" in page and "查看身份证" in page
+    # A second ballot typed for 王秀英 and set aside at the station: back at the station.
+    with app.app_context():
+        wang = db.session.scalar(select(Residency).filter_by(user_id=world.ids["resident_a"]))
+        wang_entry = wang.roster_entry_id
+    post(
+        client,
+        f"{station['base']}/person/{wang_entry}",
+        {"p": [station["pids"][0]], "identity_check": "known_to_worker"},
+    )
+    with app.app_context():
+        set_aside = db.session.scalar(select(PaperEntry.id).filter_by(roster_entry_id=wang_entry))
+    discard = post(
+        client, f"/c/{world.a_slug}/committee/paper/{set_aside}/discard",
+        {"reason": "选票被撕坏", "station": str(station["station"])},
+    )  # fmt: skip
+    assert discard.headers["Location"].endswith(station["base"])
+    page = client.get(station["base"]).get_data(as_text=True)
+    assert 'name="spoiled" inputmode="numeric" pattern="[0-9]*" required value="1"' in page
     refused = post(
         client, f"{station['base']}/close", {"received": "3", "spoiled": "1", "blank": "0"}
     )

@@ -421,6 +421,10 @@ def paper_discard(slug: str, paper_id: int) -> ResponseReturnValue:
         flash_error(error)
     else:
         flash(_("The entry has been discarded."), "info")
+    if entry.station_id is not None and request.form.get("station", "") == str(entry.station_id):
+        return redirect(
+            url_for("stations.station", slug=community.slug, station_id=entry.station_id)
+        )
     return redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
 
 
