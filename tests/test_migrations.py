@@ -153,8 +153,16 @@ def test_an_upgrade_in_the_middle_of_a_vote_loses_nothing(old_database: str, tmp
         # New rows take new ids after the copied ones.
         fresh = PaperKeying(entry_id=decided.id, keyed_by_id=None, keyed_at=datetime(2026, 11, 21))
         db.session.add(fresh)
+        # An entry from before names its community, its voting unit and an identity check.
+        assert waiting.community_id == cycle.community_id and waiting.identity_check == "other"
+        assert waiting.voter_key == f"entry:{waiting.roster_entry_id}" or (
+            waiting.roster_entry_id is None
+            and waiting.voter_key == f"residency:{waiting.residency_id}"
+        )
         entry = PaperEntry(
-            cycle_id=cycle.id, residency_id=waiting.residency_id, status="discarded",
+            cycle_id=cycle.id, community_id=cycle.community_id,
+            residency_id=waiting.residency_id, voter_key="residency:0",
+            identity_check="id_card", status="discarded",
             entered_at=datetime(2026, 11, 21), decided_at=datetime(2026, 11, 21), note="测试",
         )  # fmt: skip
         db.session.add(entry)

@@ -110,7 +110,7 @@ class DemoSummary:
 def _roster_csv(rng: random.Random, grids: list[str], households: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["网格", "地址", "姓名", "手机号", "出生日期", "类别"])
+    writer.writerow(["网格", "地址", "姓名", "手机号", "出生日期", "类别", "身份证号"])
     for h in range(households):
         building, unit, room = 1 + h // 12, 1 + (h // 4) % 3, 101 + (h % 4) + 100 * (h % 6)
         address = f"{building}栋{unit}单元{room}"
@@ -128,7 +128,13 @@ def _roster_csv(rng: random.Random, grids: list[str], households: int) -> bytes:
                 if rng.random() < 0.8
                 else ""
             )
-            writer.writerow([grid, address, name, phone, birth.isoformat(), "居住"])
+            # A made-up ID number (the import keeps its last 4 characters), drawn from nothing
+            # random, so that the rest of the demo stays as it was.
+            serial = (h * 37 + len(names) * 11) % 1000
+            id_number = (
+                f"460108{birth:%Y%m%d}{serial:03d}{'X' if serial % 11 == 0 else serial % 10}"
+            )
+            writer.writerow([grid, address, name, phone, birth.isoformat(), "居住", id_number])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

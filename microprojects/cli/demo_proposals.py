@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from ..domain.ballots import Choice
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..extensions import db
-from ..models import Community, Cycle, Participation, Proposal, Street, User
-from ..services import accounts, comments, counting, proposals, publication, voting
+from ..models import Community, Cycle, Participation, Proposal, RosterEntry, Street, User
+from ..services import accounts, comments, counting, proposals, publication, stations, voting
 from ..services import implementation as impl
 from ..services.cycles import CycleInput, create_cycle
 from ..services.proposals import ProposalInput
@@ -168,6 +168,9 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
     ):
         cast = _votes(voted, voted.community.slug, until, paper_pending=paper_pending)  # type: ignore[union-attr]
         say(f"ballots: {voted.title}, {cast}")
+
+    typed = _station(bailong, now)
+    say(f"polling station: 白龙小学, {typed} paper ballots of people without an account")
 
     for counted in (longfeng, haida_old, haida_now):
         counting.run_count(
@@ -366,6 +369,41 @@ def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = Fa
     if paper_pending and rest and chair and rest[0].residency:
         voting.enter_paper_ballot(chair, cycle, rest[0].residency, [Choice(ids[0])], now=until)
     return len(voters)
+
+
+def _station(cycle: Cycle, now: datetime) -> int:
+    """白龙社区's polling station at the school, this morning: people on the roster who have no
+    account, found there and their paper ballots typed by the chair; the administrator typed
+    all but the last a second time, which waits. The number of ballots typed."""
+    chair = db.session.get(User, cycle.created_by_id)
+    second = accounts.find_login("admin")
+    assert chair is not None and second is not None and cycle.community_id is not None
+    opened = now - timedelta(hours=4)
+    station = stations.open_station(
+        chair, cycle, cycle.community_id, name="白龙小学", place="学校大门旁的操场", now=opened
+    )
+    found = db.session.scalars(
+        select(RosterEntry)
+        .where(RosterEntry.community_id == cycle.community_id, RosterEntry.claimed_at.is_(None))
+        .order_by(RosterEntry.id.desc())
+    ).all()
+    people = [
+        p
+        for p in found
+        if voting.paper_problem(voting.paper_voter_on_roster(p), cycle, now) is None
+    ][:4]
+    ids = [str(p.id) for p in voting.ballot_projects(cycle)]
+    checks = ("id_card", "known_to_worker", "id_card", "household_code")
+    for index, person in enumerate(people):
+        choices = [Choice(ids[(index + k) % len(ids)]) for k in range(1 + index % 2)]
+        moment = opened + timedelta(minutes=20 * (index + 1))
+        entry = voting.enter_roster_paper_ballot(
+            chair, cycle, person, choices, identity_check=checks[index], station=station,
+            now=moment,
+        )  # fmt: skip
+        if index < len(people) - 1:
+            voting.key_paper_ballot(second, entry, choices, now=moment + timedelta(minutes=5))
+    return len(people)
 
 
 def _screening_story(cycle: Cycle, now: datetime) -> None:

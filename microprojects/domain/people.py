@@ -28,6 +28,15 @@ class RosterStanding(StrEnum):
     DECEASED = "deceased"
 
 
+class IdentityCheck(StrEnum):
+    """How the person handing in a paper ballot was known to be who the roster says."""
+
+    ID_CARD = "id_card"  # the ID card was seen
+    KNOWN_TO_WORKER = "known_to_worker"  # the member or grid worker knows them
+    HOUSEHOLD_CODE = "household_code"  # they brought their household code
+    OTHER = "other"
+
+
 # How a roster written by a community office names the bases.
 BASIS_ALIASES: dict[str, Basis] = {
     "居住": Basis.LIVE,

@@ -25,7 +25,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("手机号", "手机", "电话", "联系电话", "phone"),
     "birth_date": ("出生日期", "生日", "birth_date", "birthdate"),
     "basis": ("类别", "类型", "参与类别", "basis"),
-}
+    # Only the last four characters are kept: enough to tell people apart at a polling station.
+    "id_number": (
+        "身份证号", "身份证号码", "身份证", "证件号码", "身份证后四位", "身份证后4位",
+        "id_number", "id_tail",
+    ),
+}  # fmt: skip
+ID_TAIL_LENGTH = 4
 REQUIRED = ("address", "name")
 MAX_FIELD_LENGTH = 200
 
@@ -41,6 +47,20 @@ class RosterRow:
     phone: str | None = None
     birth_date: date | None = None
     basis: Basis = Basis.LIVE
+    id_tail: str | None = None
+
+
+def id_tail(text: str) -> str | None:
+    """The last four characters of an ID number (or of the last digits given): digits, the
+    very last may be X. None when it is not such a number."""
+    compact = "".join(text.split()).upper()
+    if not ID_TAIL_LENGTH <= len(compact) <= 18:
+        return None
+    if not compact[:-1].isdigit() or compact[-1] not in "0123456789X":
+        return None
+    if not compact[:-1].isascii():
+        return None
+    return compact[-ID_TAIL_LENGTH:]
 
 
 @dataclass(frozen=True)
@@ -171,6 +191,12 @@ def parse_roster(data: bytes, *, today: date, max_rows: int = 20000) -> RosterFi
                 problems.append(RowProblem(line, "bad_basis", "basis", values["basis"]))
             else:
                 basis = found
+        tail: str | None = None
+        if values["id_number"]:
+            tail = id_tail(values["id_number"])
+            if tail is None:
+                # The number itself is not repeated back: it is the one thing not kept.
+                problems.append(RowProblem(line, "bad_id_number", "id_number"))
         key_pair = (values["address"], values["name"])
         if values["address"] and values["name"]:
             if key_pair in seen:
@@ -189,6 +215,7 @@ def parse_roster(data: bytes, *, today: date, max_rows: int = 20000) -> RosterFi
                 phone=phone,
                 birth_date=birth,
                 basis=basis,
+                id_tail=tail,
             )
         )
     if not result.rows and not result.problems:

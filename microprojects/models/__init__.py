@@ -42,6 +42,7 @@ from .voting import (
     PaperEntry,
     PaperKeying,
     Participation,
+    PollingStation,
     PublishedReceipt,
     SealedBallot,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "PaperKeying",
     "Participation",
     "PhoneCode",
+    "PollingStation",
     "ProblemReport",
     "ProgressPhoto",
     "ProgressUpdate",

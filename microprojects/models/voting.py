@@ -14,10 +14,14 @@
   published.
 - ``receipts`` is the public list of receipt digests of the mixed ballots, shuffled apart from
   them: a voter finds theirs there, and nothing ties it to a ballot.
-- ``paper_entries`` are paper ballots typed in at the office, each typed twice by two people
-  (``paper_keyings``, sealed like ballots). Two typings that agree turn the entry into a
-  participation and a sealed ballot and erase the typings, so that afterwards nothing links the
-  resident to the ballot.
+- ``paper_entries`` are paper ballots typed in at the office or at a polling station, each typed
+  twice by two people (``paper_keyings``, sealed like ballots). Two typings that agree turn the
+  entry into a participation and a sealed ballot and erase the typings, so that afterwards
+  nothing links the resident to the ballot. An entry is for a person on the roster (with or
+  without an account) or for a residency verified without a roster entry; it carries the voting
+  unit's key, so that one voting unit has at most one entry waiting.
+- ``polling_stations`` are the places a cycle's paper ballots are taken in (the office, a
+  school, a square): opened, and closed with the count of ballots received, spoiled and blank.
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.people import IdentityCheck
 from .accounts import User
-from .base import Model, utcnow
-from .residency import Residency
+from .base import Model, enum_check, enum_type, utcnow
+from .residency import Residency, RosterEntry
 
 
 class Participation(Model):
@@ -97,11 +102,54 @@ class PublishedReceipt(Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
 
 
+class PollingStation(Model):
+    """A place where a cycle's paper ballots are taken in and typed (the community office, a
+    school, a square), opened by the committee. Closing it records the ballots received, spoiled
+    and blank; the service checks that they add up with the entries typed there."""
+
+    __tablename__ = "polling_stations"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "community_id", "name"),
+        # The reconciliation's numbers are there exactly when the station is closed.
+        CheckConstraint(
+            "(closed_at IS NULL AND received IS NULL AND spoiled IS NULL AND blank IS NULL)"
+            " OR (closed_at IS NOT NULL AND received IS NOT NULL AND spoiled IS NOT NULL"
+            " AND blank IS NOT NULL)",
+            name="reconciled_when_closed",
+        ),
+        CheckConstraint(
+            "received IS NULL OR (received >= 0 AND spoiled >= 0 AND blank >= 0)",
+            name="counts_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(60))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    received: Mapped[int | None]
+    spoiled: Mapped[int | None]
+    blank: Mapped[int | None]
+
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
 class PaperEntry(Model):
-    """A resident's paper ballot, typed at the office. It counts once two different people
-    have typed it alike (``PaperKeying``), each without seeing the other's typing; typings that
-    differ leave it in dispute until a further typing agrees with one of them, or it is
-    discarded with a reason."""
+    """A paper ballot of a person on the roster (``roster_entry_id``, whether or not they have an
+    account) or of a residency verified without a roster entry (``residency_id``). It counts
+    once two different people have typed it alike (``PaperKeying``), each without seeing the
+    other's typing; typings that differ leave it in dispute until a further typing agrees with
+    one of them, or it is discarded with a reason."""
 
     __tablename__ = "paper_entries"
     __table_args__ = (
@@ -114,10 +162,15 @@ class PaperEntry(Model):
             " OR (status IN ('confirmed', 'discarded') AND decided_at IS NOT NULL)",
             name="decided_when_closed",
         ),
+        CheckConstraint(
+            "roster_entry_id IS NOT NULL OR residency_id IS NOT NULL", name="voter_named"
+        ),
+        CheckConstraint(enum_check("identity_check", IdentityCheck), name="identity_check_known"),
+        # One entry waiting per voting unit (a person, or a household where the cycle votes so).
         Index(
             "uq_paper_entries_open",
             "cycle_id",
-            "residency_id",
+            "voter_key",
             unique=True,
             sqlite_where=text("status IN ('pending', 'mismatch')"),
             postgresql_where=text("status IN ('pending', 'mismatch')"),
@@ -126,7 +179,19 @@ class PaperEntry(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
-    residency_id: Mapped[int] = mapped_column(ForeignKey("residencies.id", ondelete="RESTRICT"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
+    residency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residencies.id", ondelete="RESTRICT")
+    )
+    roster_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roster_entries.id", ondelete="RESTRICT")
+    )
+    # The voting unit's key, as the participation will have it.
+    voter_key: Mapped[str] = mapped_column(String(40))
+    station_id: Mapped[int | None] = mapped_column(
+        ForeignKey("polling_stations.id", ondelete="RESTRICT"), index=True
+    )
+    identity_check: Mapped[IdentityCheck] = mapped_column(enum_type(IdentityCheck, 16))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -134,7 +199,9 @@ class PaperEntry(Model):
     decided_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(String(300), default="")
 
-    residency: Mapped[Residency] = relationship()
+    residency: Mapped[Residency | None] = relationship()
+    roster_entry: Mapped[RosterEntry | None] = relationship()
+    station: Mapped[PollingStation | None] = relationship()
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     keyings: Mapped[list[PaperKeying]] = relationship(
@@ -144,6 +211,20 @@ class PaperEntry(Model):
     @property
     def is_open(self) -> bool:
         return self.status in ("pending", "mismatch")
+
+    @property
+    def full_name(self) -> str:
+        if self.roster_entry is not None:
+            return self.roster_entry.full_name
+        assert self.residency is not None
+        return self.residency.full_name
+
+    @property
+    def address(self) -> str:
+        if self.roster_entry is not None:
+            return self.roster_entry.household.address
+        assert self.residency is not None
+        return self.residency.address
 
 
 class PaperKeying(Model):

@@ -292,21 +292,47 @@ def write(
     if the participation was written (None: it was not, the voting unit has voted or the roster
     entry is gone). A resident on the roster has the voting unit read in the participation's own
     statement; on PostgreSQL the sealed ballot is written by that statement too."""
+    return write_unit(
+        cycle,
+        entry_id=residency.roster_entry_id,
+        residency_id=residency.id,
+        community_id=residency.community_id,
+        channel=channel,
+        day=day,
+        receipt_commitment=receipt_commitment,
+        sealed=sealed,
+    )
+
+
+def write_unit(
+    cycle: CastingCycle,
+    *,
+    entry_id: int | None,
+    residency_id: int | None,
+    community_id: int,
+    channel: str,
+    day: date,
+    receipt_commitment: str | None,
+    sealed: bytes,
+) -> Written | None:
+    """:func:`write` for a voting unit named by its roster entry (a person on the roster, with
+    an account or none: ``residency_id`` None) or, for a resident verified without a roster
+    entry, by the residency alone."""
     dialect = db.session.get_bind().dialect.name
     together = dialect == "postgresql"
-    entry_id = residency.roster_entry_id
     unit = "unlisted" if entry_id is None else cycle.vote_unit
     unit = unit if unit in ("unlisted", "household") else "person"
     params: dict[str, Any] = {
         "cycle_id": cycle.id,
-        "residency_id": residency.id,
-        "community_id": residency.community_id,
+        "residency_id": residency_id,
+        "community_id": community_id,
         "channel": channel,
         "day": day,
         "receipt_commitment": receipt_commitment,
     }
     if entry_id is None:
-        params.update(voter_key=f"residency:{residency.id}", grid_id=None)
+        assert residency_id is not None
+        params.update(voter_key=f"residency:{residency_id}", grid_id=None)
     else:
         params["entry_id"] = entry_id
     if together:

@@ -124,9 +124,8 @@ def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
     )
     paper = _per_cycle(
         select(PaperEntry.cycle_id, func.count())
-        .join(Residency, PaperEntry.residency_id == Residency.id)
         .where(
-            Residency.community_id == community_id,
+            PaperEntry.community_id == community_id,
             PaperEntry.status.in_(("pending", "mismatch")),
         )
         .group_by(PaperEntry.cycle_id)

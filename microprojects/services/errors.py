@@ -197,6 +197,20 @@ class ErrorCode(StrEnum):
     CONSENT_REQUIRED = "consent_required"
     ENTRY_NOT_IN_GRID = "entry_not_in_grid"
 
+    # Polling stations and roster upkeep
+    ROSTER_NOT_ACTIVE = "roster_not_active"
+    IDENTITY_CHECK_REQUIRED = "identity_check_required"
+    STATION_CLOSED = "station_closed"
+    STATION_NAME_REQUIRED = "station_name_required"
+    STATION_NAME_TAKEN = "station_name_taken"
+    RECONCILIATION_NUMBERS = "reconciliation_numbers"
+    RECONCILIATION_MISMATCH = "reconciliation_mismatch"
+    STANDING_UNKNOWN = "standing_unknown"
+    STANDING_UNCHANGED = "standing_unchanged"
+    TRANSFER_TARGET_UNKNOWN = "transfer_target_unknown"
+    TRANSFER_TARGET_HAS_RESIDENCY = "transfer_target_has_residency"
+    TRANSFER_NOT_VERIFIED = "transfer_not_verified"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

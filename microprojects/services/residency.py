@@ -94,13 +94,19 @@ def import_roster(
                 phone=row.phone,
                 birth_date=row.birth_date,
                 basis=row.basis.value,
+                id_tail=row.id_tail,
                 created_at=now,
             )
             db.session.add(entry)
             entries[(household.id, row.name)] = entry
             report.added += 1
             continue
-        new_values = {"phone": row.phone, "birth_date": row.birth_date, "basis": row.basis.value}
+        new_values = {
+            "phone": row.phone,
+            "birth_date": row.birth_date,
+            "basis": row.basis.value,
+            "id_tail": row.id_tail,
+        }
         changed = {k: v for k, v in new_values.items() if v is not None and getattr(entry, k) != v}
         if changed:
             for key, value in changed.items():

@@ -24,6 +24,7 @@ from ..domain.ballots import BallotKind, Choice, Problem, same_ballot, validate
 from ..domain.characters import clean_text
 from ..domain.codes import normalize_code
 from ..domain.lifecycle import ProposalState
+from ..domain.people import IdentityCheck, age_on
 from ..domain.permissions import Action, can
 from ..domain.phases import Phase
 from ..extensions import db
@@ -38,16 +39,18 @@ from ..models import (
     PaperEntry,
     PaperKeying,
     Participation,
+    PollingStation,
     Proposal,
     PublishedReceipt,
     Residency,
+    ResidencyStatus,
     RosterEntry,
     User,
 )
 from . import audit, casting, grid_work, mixing
 from .accounts import actor_for
 from .casting import find_voting_cycle as find_voting_cycle  # for the cast view
-from .cycles import can_manage, participation_problem
+from .cycles import can_manage, eligibility, participation_problem
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .voting_cycle import CastingCycle
 from .voting_cycle import VotingCycle as VotingCycle
@@ -366,8 +369,82 @@ def may_key_paper(actor: User, cycle: Cycle, community_id: int) -> bool:
     return cycle.paper_keyer_id is not None and cycle.paper_keyer_id == actor.id
 
 
-def _require_keyer(actor: User, cycle: Cycle, residency: Residency) -> None:
-    if not may_key_paper(actor, cycle, residency.community_id):
+@dataclass(frozen=True)
+class PaperVoter:
+    """Whom a paper ballot is for: a person on the roster (``roster_entry``), with the verified
+    residency of their account if they have one, or a resident verified without a roster entry
+    (``residency`` alone)."""
+
+    community_id: int
+    roster_entry: RosterEntry | None
+    residency: Residency | None
+
+    @property
+    def full_name(self) -> str:
+        if self.roster_entry is not None:
+            return self.roster_entry.full_name
+        assert self.residency is not None
+        return self.residency.full_name
+
+
+def claimed_residency(entry: RosterEntry) -> Residency | None:
+    """The verified residency of the account that claimed ``entry``, if there is one."""
+    return db.session.scalar(
+        select(Residency).where(
+            Residency.roster_entry_id == entry.id, Residency.status == ResidencyStatus.VERIFIED
+        )
+    )
+
+
+def paper_voter_on_roster(entry: RosterEntry) -> PaperVoter:
+    return PaperVoter(entry.community_id, entry, claimed_residency(entry))
+
+
+def paper_voter_of(residency: Residency) -> PaperVoter:
+    return PaperVoter(residency.community_id, residency.roster_entry, residency)
+
+
+def roster_voter(entry: RosterEntry, cycle: CastingCycle) -> Voter:
+    """The voting unit of a person on the roster, whether or not they have an account: the same
+    key a claimed account of theirs votes under (:func:`voter`)."""
+    if cycle.vote_unit == "household":
+        return Voter(f"household:{entry.household_id}", entry.household.grid_id)
+    return Voter(f"entry:{entry.id}", entry.household.grid_id)
+
+
+def paper_voter_key(person: PaperVoter, cycle: CastingCycle) -> str:
+    if person.roster_entry is not None:
+        return roster_voter(person.roster_entry, cycle).key
+    assert person.residency is not None
+    return f"residency:{person.residency.id}"
+
+
+def key_has_voted(cycle: CastingCycle, key: str) -> bool:
+    voted = select(Participation.id).where(
+        Participation.cycle_id == cycle.id, Participation.voter_key == key
+    )
+    return db.session.execute(voted).first() is not None
+
+
+def paper_problem(person: PaperVoter, cycle: CastingCycle, now: datetime) -> ErrorCode | None:
+    """Why ``person`` may not vote on paper in ``cycle`` (None: they may), whether or not they
+    voted. The roster is the electorate: a person on it takes part by its record (community,
+    basis, age, standing), with an account or without."""
+    entry = person.roster_entry
+    if entry is None:
+        assert person.residency is not None
+        return participation_problem(person.residency.user, cycle, now)
+    if not entry.is_active:
+        return ErrorCode.ROSTER_NOT_ACTIVE
+    age = age_on(entry.birth_date, now.date()) if entry.birth_date else None
+    problem = eligibility(cycle).problem(
+        community_id=entry.community_id, basis=entry.basis, age=age
+    )
+    return None if problem is None else ErrorCode(problem)
+
+
+def _require_keyer(actor: User, cycle: Cycle, community_id: int) -> None:
+    if not may_key_paper(actor, cycle, community_id):
         raise PermissionDenied()
 
 
@@ -382,21 +459,99 @@ def _typed(keying: PaperKeying) -> list[Choice]:
     return [Choice(pid, points[i] if points else 1) for i, pid in enumerate(content.choices)]
 
 
+def _identity_check(raw: str | IdentityCheck | None) -> IdentityCheck:
+    try:
+        return IdentityCheck(raw or "")
+    except ValueError:
+        raise ServiceError(ErrorCode.IDENTITY_CHECK_REQUIRED) from None
+
+
 def enter_paper_ballot(
-    actor: User, cycle: Cycle, residency: Residency, choices: list[Choice], *, now: datetime
+    actor: User,
+    cycle: Cycle,
+    residency: Residency,
+    choices: list[Choice],
+    *,
+    now: datetime,
+    identity_check: str = IdentityCheck.OTHER,
 ) -> PaperEntry:
-    """The first typing of a resident's paper ballot; it waits for a second person's."""
-    _require_keyer(actor, cycle, residency)
+    """The first typing of a verified resident's paper ballot; it waits for a second person's."""
+    return enter_paper_for(
+        actor, cycle, paper_voter_of(residency), choices, identity_check=identity_check, now=now
+    )
+
+
+def enter_roster_paper_ballot(
+    actor: User,
+    cycle: Cycle,
+    entry: RosterEntry,
+    choices: list[Choice],
+    *,
+    identity_check: str,
+    station: PollingStation | None = None,
+    now: datetime,
+) -> PaperEntry:
+    """The first typing of the paper ballot of a person on the roster, with an account or
+    none, at the office or at a polling station."""
+    return enter_paper_for(
+        actor,
+        cycle,
+        paper_voter_on_roster(entry),
+        choices,
+        identity_check=identity_check,
+        station=station,
+        now=now,
+    )
+
+
+def _lock_open_station(station: PollingStation, cycle: Cycle, community_id: int) -> None:
+    """The station is this cycle's and community's and open, read under a row lock so that
+    closing it and typing at it do not cross."""
+    if station.cycle_id != cycle.id or station.community_id != community_id:
+        raise PermissionDenied()
+    closed = db.session.scalar(
+        select(PollingStation.closed_at).where(PollingStation.id == station.id).with_for_update()
+    )
+    if closed is not None:
+        raise ServiceError(ErrorCode.STATION_CLOSED)
+
+
+def enter_paper_for(
+    actor: User,
+    cycle: Cycle,
+    person: PaperVoter,
+    choices: list[Choice],
+    *,
+    identity_check: str,
+    station: PollingStation | None = None,
+    now: datetime,
+) -> PaperEntry:
+    """The first typing of ``person``'s paper ballot, with how their identity was checked. One
+    entry waits per voting unit (the database's unique index); a voting unit that has taken
+    part on any channel is refused."""
+    _require_keyer(actor, cycle, person.community_id)
+    checked = _identity_check(identity_check)
+    if station is not None:
+        _lock_open_station(station, cycle, person.community_id)
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError(ErrorCode.VOTING_CLOSED)
-    problem = participation_problem(residency.user, cycle, now)
+    problem = paper_problem(person, cycle, now)
     if problem is not None:
         raise ServiceError(problem)
-    if has_voted(residency, cycle):
+    key = paper_voter_key(person, cycle)
+    if key_has_voted(cycle, key):
         raise ServiceError(ErrorCode.ALREADY_VOTED)
     _check_choices(cycle, choices)
     entry = PaperEntry(
-        cycle_id=cycle.id, residency_id=residency.id, entered_by_id=actor.id, entered_at=now
+        cycle_id=cycle.id,
+        community_id=person.community_id,
+        residency_id=person.residency.id if person.residency is not None else None,
+        roster_entry_id=person.roster_entry.id if person.roster_entry is not None else None,
+        voter_key=key,
+        station_id=station.id if station is not None else None,
+        identity_check=checked,
+        entered_by_id=actor.id,
+        entered_at=now,
     )
     entry.keyings.append(
         PaperKeying(keyed_by_id=actor.id, keyed_at=now, sealed=_sealed_typing(cycle, choices))
@@ -412,12 +567,32 @@ def enter_paper_ballot(
         "paper.enter",
         "paper_entry",
         entry.id,
-        community_id=residency.community_id,
-        after={"cycle": cycle.id, "resident": residency.full_name},
+        community_id=person.community_id,
+        after={
+            "cycle": cycle.id,
+            "resident": person.full_name,
+            "identity_check": checked.value,
+            "station": station.name if station is not None else None,
+        },
         now=now,
     )
     db.session.commit()
     return entry
+
+
+def _lock_entry(entry: PaperEntry) -> None:
+    """Take the entry's row for this transaction (PostgreSQL: its row lock; SQLite: the write
+    lock), then read it and its typings afresh: a second typist, or a discard, at the same
+    moment waits for the first and sees what it decided, rather than writing over it."""
+    db.session.execute(
+        update(PaperEntry)
+        .where(PaperEntry.id == entry.id)
+        .values(status=PaperEntry.status)
+        .execution_options(synchronize_session=False)
+    )
+    for keying in entry.keyings:
+        db.session.expire(keying)
+    db.session.expire(entry)  # its status and its list of typings, read again when next used
 
 
 def _agreed(cycle: Cycle, entry: PaperEntry) -> list[Choice] | None:
@@ -436,6 +611,36 @@ def _scrub(entry: PaperEntry) -> None:
         keying.sealed = None
 
 
+def paper_voter_of_entry(entry: PaperEntry) -> PaperVoter:
+    """Whom a paper entry is for now: a person on the roster who has since claimed an account
+    votes with it (the same key), so that the participation names their residency."""
+    if entry.roster_entry is not None:
+        return paper_voter_on_roster(entry.roster_entry)
+    assert entry.residency is not None
+    return paper_voter_of(entry.residency)
+
+
+def _record_paper(
+    cycle: Cycle, person: PaperVoter, key: str, choices: list[Choice], now: datetime
+) -> None:
+    """Write the paper ballot's participation and sealed ballot in the current transaction."""
+    written = casting.write_unit(
+        cycle,
+        entry_id=person.roster_entry.id if person.roster_entry is not None else None,
+        residency_id=person.residency.id if person.residency is not None else None,
+        community_id=person.community_id,
+        channel="paper",
+        day=now.date(),
+        receipt_commitment=None,
+        sealed=mixing.seal(_sealed_content(cycle, choices, None, None)),
+    )
+    if written is None:
+        db.session.rollback()
+        if key_has_voted(cycle, key):
+            raise ServiceError(ErrorCode.ALREADY_VOTED)
+        raise ServiceError(ErrorCode.NOT_VERIFIED)  # the roster entry is gone
+
+
 def key_paper_ballot(
     actor: User, entry: PaperEntry, choices: list[Choice], *, now: datetime
 ) -> str:
@@ -446,11 +651,12 @@ def key_paper_ballot(
     more, and a typing that agrees with an earlier one by someone else counts it. The same
     person typing again replaces their own typing; while only theirs exists, it cannot be the
     second."""
-    residency = entry.residency
     cycle = db.session.get(Cycle, entry.cycle_id)
     assert cycle is not None
-    _require_keyer(actor, cycle, residency)
+    _require_keyer(actor, cycle, entry.community_id)
+    _lock_entry(entry)
     if not entry.is_open:
+        db.session.rollback()
         raise ServiceError(ErrorCode.PAPER_DECIDED)
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError(ErrorCode.VOTING_CLOSED)
@@ -458,6 +664,8 @@ def key_paper_ballot(
     if mine is not None and entry.status == "pending":
         raise ServiceError(ErrorCode.PAPER_SAME_PERSON)
     _check_choices(cycle, choices)
+    person = paper_voter_of_entry(entry)
+    name = person.full_name
     if mine is None:
         entry.keyings.append(
             PaperKeying(keyed_by_id=actor.id, keyed_at=now, sealed=_sealed_typing(cycle, choices))
@@ -473,18 +681,17 @@ def key_paper_ballot(
             "paper.mismatch",
             "paper_entry",
             entry.id,
-            community_id=residency.community_id,
+            community_id=entry.community_id,
             before={"status": before},
-            after={
-                "cycle": cycle.id,
-                "resident": residency.full_name,
-                "typings": len(entry.keyings),
-            },
+            after={"cycle": cycle.id, "resident": name, "typings": len(entry.keyings)},
             now=now,
         )
         db.session.commit()
         return "mismatch"
-    _record(cycle, residency, agreed, "paper", now)
+    if person.roster_entry is not None and not person.roster_entry.is_active:
+        db.session.rollback()
+        raise ServiceError(ErrorCode.ROSTER_NOT_ACTIVE)
+    _record_paper(cycle, person, entry.voter_key, agreed, now)
     entry.status = "confirmed"
     entry.decided_by_id = actor.id
     entry.decided_at = now
@@ -494,11 +701,17 @@ def key_paper_ballot(
         "paper.confirm",
         "paper_entry",
         entry.id,
-        community_id=residency.community_id,
-        after={"cycle": cycle.id, "resident": residency.full_name, "typings": len(entry.keyings)},
+        community_id=entry.community_id,
+        after={"cycle": cycle.id, "resident": name, "typings": len(entry.keyings)},
         now=now,
     )
-    _commit_vote(residency, cycle)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if key_has_voted(cycle, entry.voter_key):
+            raise ServiceError(ErrorCode.ALREADY_VOTED) from None
+        raise
     mixing.mix_if_due(cycle.id)
     return "confirmed"
 
@@ -508,8 +721,10 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
     its typings are erased."""
     cycle = db.session.get(Cycle, entry.cycle_id)
     assert cycle is not None
-    _require_keyer(actor, cycle, entry.residency)
+    _require_keyer(actor, cycle, entry.community_id)
+    _lock_entry(entry)
     if not entry.is_open:
+        db.session.rollback()
         raise ServiceError(ErrorCode.PAPER_DECIDED)
     reason = clean_text(reason)
     if not reason:
@@ -525,7 +740,7 @@ def discard_paper_ballot(actor: User, entry: PaperEntry, *, reason: str, now: da
         "paper.discard",
         "paper_entry",
         entry.id,
-        community_id=entry.residency.community_id,
+        community_id=entry.community_id,
         before={"status": before},
         after={"reason": reason},
         now=now,
@@ -592,7 +807,7 @@ def find_resident(residency_id: int, community_id: int) -> Residency | None:
 def find_paper_entry(entry_id: int, community_id: int) -> PaperEntry | None:
     """A paper ballot typed for a resident of the community (None: none such there)."""
     entry = db.session.get(PaperEntry, entry_id)
-    if entry is None or entry.residency.community_id != community_id:
+    if entry is None or entry.community_id != community_id:
         return None
     return entry
 
@@ -628,22 +843,28 @@ def find_residents(community_id: int, query: str) -> list[Residency]:
     )
 
 
-def list_paper_entries(cycle: Cycle, community_id: int) -> list[PaperEntry]:
-    """The community's paper ballots of the cycle, those still open first, then the newest;
-    at most 100, with who they are for, who typed them and their typings."""
+def list_paper_entries(
+    cycle: Cycle, community_id: int, *, station_id: int | None = None
+) -> list[PaperEntry]:
+    """The community's paper ballots of the cycle (or of one polling station), those still open
+    first, then the newest; at most 100, with who they are for, who typed them and their
+    typings."""
+    query = select(PaperEntry).where(
+        PaperEntry.cycle_id == cycle.id, PaperEntry.community_id == community_id
+    )
+    if station_id is not None:
+        query = query.where(PaperEntry.station_id == station_id)
     return list(
         db.session.scalars(
-            select(PaperEntry)
-            .join(Residency, PaperEntry.residency_id == Residency.id)
-            .where(
-                PaperEntry.cycle_id == cycle.id,
-                Residency.community_id == community_id,
-            )
-            .order_by(
-                PaperEntry.status.not_in(("pending", "mismatch")), PaperEntry.entered_at.desc()
+            query.order_by(
+                PaperEntry.status.not_in(("pending", "mismatch")),
+                PaperEntry.entered_at.desc(),
+                PaperEntry.id.desc(),
             )
             .options(
                 selectinload(PaperEntry.residency),
+                selectinload(PaperEntry.roster_entry).selectinload(RosterEntry.household),
+                selectinload(PaperEntry.station),
                 selectinload(PaperEntry.entered_by),
                 selectinload(PaperEntry.keyings),
             )

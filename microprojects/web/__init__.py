@@ -29,6 +29,8 @@ def register(app: Flask) -> None:
         proposals,
         public,
         results,
+        roster_upkeep,
+        stations,
         voting,
     )
 
@@ -47,6 +49,8 @@ def register(app: Flask) -> None:
         printed,
         grid,
         notices,
+        stations,
+        roster_upkeep,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -80,6 +80,9 @@ ROSTER_PROBLEMS: dict[str, Any] = {
     "unknown_grid": _l("There is no grid “%(value)s” in this community."),
     "too_many_rows": _l("The file has more than %(value)s rows; split it."),
     "too_long": _l("“%(column)s” is too long."),
+    "bad_id_number": _l(
+        "The ID number is not one: digits only, the last may be X (only its last 4 are kept)."
+    ),
 }
 
 ROSTER_COLUMNS: dict[str, Any] = {
@@ -89,6 +92,7 @@ ROSTER_COLUMNS: dict[str, Any] = {
     "phone": _l("Phone"),
     "birth_date": _l("Date of birth"),
     "basis": _l("Category"),
+    "id_number": _l("ID number"),
 }
 
 
@@ -630,4 +634,72 @@ CHANNEL_LABELS: dict[str, Any] = {
     "sms": _l("Text message"),
     "email": _l("E-mail"),
     "app": _l("In the account"),
+}
+
+# Polling stations, paper ballots of people without an account, roster upkeep.
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.ROSTER_NOT_ACTIVE: _l(
+            "This person is marked on the roster as moved away or deceased, and cannot vote. "
+            "If that is a mistake, the committee changes it on the roster page."
+        ),
+        ErrorCode.IDENTITY_CHECK_REQUIRED: _l(
+            "Say how you checked who the person is: ID card seen, known to you, household code, "
+            "or another way."
+        ),
+        ErrorCode.STATION_CLOSED: _l(
+            "This polling station is closed and takes no more ballots. Open another one to go on."
+        ),
+        ErrorCode.STATION_NAME_REQUIRED: _l(
+            "Give the polling station a name, for example the school or square where it is."
+        ),
+        ErrorCode.STATION_NAME_TAKEN: _l(
+            "A polling station of this cycle already has that name. Choose another name."
+        ),
+        ErrorCode.RECONCILIATION_NUMBERS: _l(
+            "Type the number of ballots received, spoiled and blank, each a whole number of "
+            "0 or more."
+        ),
+        ErrorCode.RECONCILIATION_MISMATCH: _l(
+            "The numbers do not add up: %(received)s ballots received, but %(entered)s entered "
+            "+ %(spoiled)s spoiled + %(blank)s blank = %(total)s. Count the ballots again; the "
+            "station stays open until they add up."
+        ),
+        ErrorCode.STANDING_UNKNOWN: _l("Choose whether the person moved away or died."),
+        ErrorCode.STANDING_UNCHANGED: _l("The roster already says so of this person."),
+        ErrorCode.TRANSFER_TARGET_UNKNOWN: _l(
+            "No account has that phone number or login name. Ask the resident to register "
+            "with the new phone first, then search again."
+        ),
+        ErrorCode.TRANSFER_TARGET_HAS_RESIDENCY: _l(
+            "That account already belongs to a resident. Choose an account that is not "
+            "verified yet."
+        ),
+        ErrorCode.TRANSFER_NOT_VERIFIED: _l(
+            "Only a verified resident's account can be moved to a new account."
+        ),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "station.open": _l("Opened a polling station"),
+        "station.close": _l("Closed a polling station with its count of ballots"),
+        "roster.standing": _l("Marked a person on the roster moved away, deceased or back"),
+        "residency.move_from": _l("Moved a resident's verification away from this account"),
+        "residency.move_to": _l("Moved a resident's verification to this account"),
+    }
+)
+
+IDENTITY_CHECK_LABELS: dict[str, Any] = {
+    "id_card": _l("ID card seen"),
+    "known_to_worker": _l("Known to me personally"),
+    "household_code": _l("Showed their household code"),
+    "other": _l("Another way"),
+}
+
+STANDING_LABELS: dict[str, Any] = {
+    "active": _l("On the roster"),
+    "moved": _l("Moved away"),
+    "deceased": _l("Deceased"),
 }

@@ -230,6 +230,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
     page.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}/paper")
     page.get_by_label("查找居民：姓名、手机号或入户码").fill("陈阿婆")
     page.get_by_role("button", name="搜索").click()
+    page.get_by_label("本人认识").check()  # how her identity was checked: required
     page.get_by_label("幸福巷安装路灯").check()
     page.get_by_role("button", name="录入这张纸质选票").click()
     assert (

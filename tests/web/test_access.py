@@ -65,6 +65,7 @@ from microprojects.services import (
     proposals,
     publication,
     residency,
+    stations,
     voting,
 )
 
@@ -315,6 +316,14 @@ ROUTES: dict[str, Route] = {
     "voting.paper_keyer": Route("POST", COMMITTEE),
     "voting.paper_discard": Route("POST", COMMITTEE),
     "voting.committee_turnout": Route("GET", COMMITTEE),
+    "stations.index": Route("GET", COMMITTEE),
+    "stations.open_station": Route("POST", COMMITTEE),
+    "stations.station": Route("GET", COMMITTEE),
+    "stations.person": Route("GET", COMMITTEE),
+    "stations.close": Route("POST", COMMITTEE),
+    "roster_upkeep.person": Route("GET", COMMITTEE),
+    "roster_upkeep.standing": Route("POST", COMMITTEE),
+    "roster_upkeep.move": Route("POST", COMMITTEE),
     "results.cycle_results": Route("GET", PUBLIC),
     "results.counted_ballots": Route("GET", PUBLIC),
     "results.results_table": Route("GET", PUBLIC),
@@ -456,6 +465,9 @@ def targets(app, world):
         paper = voting.enter_paper_ballot(
             admin, voting_cycle, voter.residency, [Choice(str(on_ballot[0].id))], now=utcnow()
         )
+        station = stations.open_station(
+            admin, voting_cycle, a.id, name="振兴小学", place="", now=utcnow()
+        )
         counted, _, _ = f.counted_cycle(a, admin)
         objection = publication.file_objection(
             resident_a, counted, reason="报价偏高", proposal_id=None, now=utcnow()
@@ -492,6 +504,8 @@ def targets(app, world):
                 "proposals.unsupport": {"proposal_id": theirs.id},
                 "proposals.report": {"comment_id": their_comment.id},
                 **{f"voting.{name}": on_ballot_cycle for name in ("ballot", "review", "cast")},
+                "stations.index": on_ballot_cycle,
+                "stations.open_station": on_ballot_cycle,
                 "voting.receipt": on_ballot_cycle,
                 "results.counted_ballots": {"cycle_id": counted.id},
                 "results.results_table": {"cycle_id": counted.id},
@@ -521,6 +535,7 @@ def targets(app, world):
             "comment_id": comment.id,
             "photo_id": photo.id,
             "paper_id": paper.id,
+            "station_id": station.id,
             "name": photo.filename,
             "slug": world.a_slug,
             "residency_id": pending.id,

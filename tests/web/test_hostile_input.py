@@ -56,6 +56,7 @@ from microprojects.services import (
     proposals,
     publication,
     residency,
+    stations,
     voting,
 )
 
@@ -473,6 +474,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             admin, vc, paper_voter.residency, [Choice(str(on_ballot[0].id))], now=utcnow()
         )
         walk_in = f.verified_resident("walk_in", a, admin, "赵大爷", "8栋1单元102")
+        station = stations.open_station(admin, vc, a.id, name="振兴小学", place="", now=utcnow())
+        moving = resident.residency.roster_entry_id  # a new phone: the form to move her account
         counted, _, _ = f.counted_cycle(a, admin)
         objection = publication.file_objection(
             resident, counted, reason="报价偏高", proposal_id=None, now=utcnow()
@@ -527,6 +530,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 )
             },
             "voting.paper_enter": {"cycle_id": vc.id, "residency_id": walk_in.residency.id},
+            "stations.index": {"cycle_id": vc.id},
+            "stations.open_station": {"cycle_id": vc.id},
             **{
                 name: {"cycle_id": counted.id}
                 for name in (
@@ -554,6 +559,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "photo_id": photo.id,
             "name": photo.filename,
             "paper_id": paper.id,
+            "station_id": station.id,
             "residency_id": pending.id,
             "entry_id": entry.id,
             "user_id": target.id,
@@ -574,6 +580,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             *((role, detail.format(p.id)) for role in ("resident_a", "committee_a")
               for p in (p2, *victims.values())),
             ("committee_a", f"/c/{world.a_slug}/committee/cycles/{vc.id}/paper?q=赵大爷"),
+            ("committee_a", f"/c/{world.a_slug}/committee/stations/{station.id}?q=孙秀兰"),
+            ("committee_a", f"/c/{world.a_slug}/committee/roster/{moving}?account=target"),
             ("committee_a", f"/c/{world.a_slug}/committee/projects/{second.id}"),
             *((role, detail.format(built.id)) for role in ("resident_a", "unverified")),
         ]  # fmt: skip

@@ -255,7 +255,7 @@ def test_paper_ballot_entered_by_one_confirmed_by_another(app, world, election):
     entered = post(
         first,
         f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper/{residency_id}",
-        {"p": [ids[1]]},
+        {"p": [ids[1]], "identity_check": "id_card"},
     )
     assert entered.status_code == 302
     listing = first.get(f"/c/{world.a_slug}/committee/cycles/{cycle_id}/paper").get_data(

@@ -27,11 +27,12 @@ from ...domain.permissions import Action, can
 from ...extensions import csrf, login_manager
 from ...models import Community, Cycle, PaperEntry, Proposal
 from ...services import cycles as cycle_service
+from ...services import home as home_service
 from ...services import voting
 from ...services.errors import ServiceError
 from ...services.voting_cycle import CastingCycle
 from ..forms.voting import VotingSettingsForm
-from ..messages import ballot_problem, service_message
+from ..messages import IDENTITY_CHECK_LABELS, ballot_problem, service_message
 from .helpers import (
     committee_required,
     community_cycle_or_404,
@@ -127,10 +128,14 @@ def ballot(cycle_id: int) -> ResponseReturnValue:
     revise = request.args.get("revise") == "1"
     problem = _voting_problem(cycle, moment, revise)
     projects = voting.ballot_projects(cycle)
+    vote = None
+    if problem == "already_voted":
+        vote = home_service.read_cycle_now(current_user, cycle, moment).vote
     return render_template(
         "voting/ballot.html",
         cycle=cycle,
         projects=projects,
+        vote=vote,
         draft={c.project_id: c.points for c in _draft(cycle)},
         draft_order=[c.project_id for c in _draft(cycle)],
         problem=problem,
@@ -315,6 +320,7 @@ def paper(slug: str, cycle_id: int) -> ResponseReturnValue:
         query=query,
         residents=office.residents,
         entries=office.entries,
+        identity_labels=IDENTITY_CHECK_LABELS,
         projects=office.projects,
         keyer_form=manage,
         keyer_candidates=office.keyer_candidates,
@@ -336,7 +342,14 @@ def paper_enter(slug: str, cycle_id: int, residency_id: int) -> ResponseReturnVa
             flash(text, "error")
         return back
     try:
-        voting.enter_paper_ballot(current_user, cycle, resident, choices, now=now())
+        voting.enter_paper_ballot(
+            current_user,
+            cycle,
+            resident,
+            choices,
+            identity_check=request.form.get("identity_check", ""),
+            now=now(),
+        )
     except ServiceError as error:
         flash_error(error)
     except voting.BallotInvalid as invalid:
@@ -351,7 +364,14 @@ def paper_enter(slug: str, cycle_id: int, residency_id: int) -> ResponseReturnVa
 def paper_key(slug: str, paper_id: int) -> ResponseReturnValue:
     """The second typing of a paper ballot: the empty ballot, never the first typing."""
     community, cycle, entry = _entry_of(slug, paper_id)
-    back = redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
+    from_station = request.args.get("station", "")
+    if entry.station_id is not None and from_station == str(entry.station_id):
+        # Typed from a polling station's queue: back to that station.
+        back = redirect(
+            url_for("stations.station", slug=community.slug, station_id=entry.station_id)
+        )
+    else:
+        back = redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
     projects = voting.ballot_projects(cycle)
     if request.method == "POST":
         choices, errors = parse_choices(cycle, request.form, projects)
@@ -402,6 +422,10 @@ def paper_discard(slug: str, paper_id: int) -> ResponseReturnValue:
         flash_error(error)
     else:
         flash(_("The entry has been discarded."), "info")
+    if entry.station_id is not None and request.form.get("station", "") == str(entry.station_id):
+        return redirect(
+            url_for("stations.station", slug=community.slug, station_id=entry.station_id)
+        )
     return redirect(url_for("voting.paper", slug=community.slug, cycle_id=cycle.id))
 
 
