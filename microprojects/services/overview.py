@@ -9,10 +9,12 @@ names). Money is allocated by the funded lines of each cycle's latest count (its
 implementation records.
 
 Turnout is counted as on a cycle's results page (``services.voting.turnout``): participations
-over the residents verified today in the cycle's communities (a street's cycle: every community
-of the street); only cycles whose voting has opened take part in it. The totals count people, not
-cycles: a resident verified in a community with two cycles (or in a street with its own cycle) is
-one resident, and a voter who voted in both is one voter.
+over the people who may take part today in the cycle's communities (a street's cycle: every
+community of the street), that is the active people on their rosters, with or without an
+account, and the residents verified there without a roster entry (``services.electorate``); only
+cycles whose voting has opened take part in it. The totals count people, not cycles: a person of
+a community with two cycles (or in a street with its own cycle) is one person, and a voter who
+voted in both is one voter.
 
 Projects by implementation status are the funded lines of the latest counts, each with its
 record's status; a funded project without a record yet (not final, or not opened by the
@@ -43,11 +45,10 @@ from ..models import (
     Participation,
     Proposal,
     Rating,
-    Residency,
-    ResidencyStatus,
     Spending,
     Street,
 )
+from . import electorate
 
 DONE = (Status.COMPLETED.value, Status.ACCEPTED.value)
 # A year typed in the address outside these bounds is no year of this platform.
@@ -125,7 +126,7 @@ class CycleFigures:
 
     @property
     def turnout(self) -> float | None:
-        """Share of the verified residents who voted; None before voting or without any."""
+        """Share of the people who may take part who voted; None before voting or without any."""
         if not self.voting_opened or not self.eligible:
             return None
         return self.voted / self.eligible
@@ -140,7 +141,7 @@ class Totals:
     funded: int
     completed: int
     voted: int  # distinct voters of the cycles whose voting has opened
-    eligible: int  # distinct verified residents of those cycles' communities
+    eligible: int  # distinct people who may take part in those cycles' communities
     ratings: int
     mean_stars: float | None
 
@@ -441,8 +442,8 @@ def _implementation(chosen: Select[tuple[int]]) -> tuple[dict[str, int], dict[in
 def _turnout(
     chosen: Select[tuple[int]],
 ) -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, int]]:
-    """Participations per cycle; verified residents per community and per street; the street
-    of every community that has verified residents."""
+    """Participations per cycle; the people who may take part (``services.electorate``) per
+    community and per street; the street of every community that has any."""
     voted = {
         cycle_id: int(n)
         for cycle_id, n in db.session.execute(
@@ -451,17 +452,13 @@ def _turnout(
             .group_by(Participation.cycle_id)
         )
     }
-    verified: dict[int, int] = {}
+    verified = electorate.by_community(None)
     verified_in_street: dict[int, int] = defaultdict(int)
     streets: dict[int, int] = {}
-    for community_id, street_id, n in db.session.execute(
-        select(Residency.community_id, Community.street_id, func.count())
-        .join(Community, Community.id == Residency.community_id)
-        .where(Residency.status == ResidencyStatus.VERIFIED.value)
-        .group_by(Residency.community_id, Community.street_id)
-    ):
-        verified[community_id] = int(n)
-        verified_in_street[street_id] += int(n)
+    for community_id, street_id in db.session.execute(
+        select(Community.id, Community.street_id).where(Community.id.in_(sorted(verified)))
+    ).tuples():
+        verified_in_street[street_id] += verified[community_id]
         streets[community_id] = street_id
     return voted, verified, verified_in_street, streets
 

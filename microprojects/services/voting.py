@@ -47,7 +47,7 @@ from ..models import (
     RosterEntry,
     User,
 )
-from . import audit, casting, grid_work, mixing
+from . import audit, casting, electorate, grid_work, mixing
 from .accounts import actor_for
 from .casting import find_voting_cycle as find_voting_cycle  # for the cast view
 from .cycles import can_manage, eligibility, participation_problem
@@ -904,8 +904,8 @@ def load_paper_office(
 @dataclass
 class Turnout:
     total: int
-    eligible: int
-    by_community: list[tuple[str, int, int]]  # name, voted, verified residents
+    eligible: int  # the voting units of the roster and the verified residents off it
+    by_community: list[tuple[str, int, int]]  # name, voted, voting units (services.electorate)
     by_grid: list[tuple[str, str, int]]  # community, grid, voted
     by_channel: dict[str, int]
     by_day: list[tuple[str, int]]
@@ -915,15 +915,7 @@ def turnout(cycle: Cycle) -> Turnout:
     """Counts only: how many voted, where and how; never who."""
     base = select(func.count()).select_from(Participation).where(Participation.cycle_id == cycle.id)
     total = int(db.session.scalar(base) or 0)
-    verified = dict(
-        db.session.execute(
-            select(Residency.community_id, func.count())
-            .where(Residency.community_id.in_(cycle.community_ids), Residency.status == "verified")
-            .group_by(Residency.community_id)
-        )
-        .tuples()
-        .all()
-    )
+    verified = electorate.by_community(cycle.community_ids, cycle)
     voted = dict(
         db.session.execute(
             select(Participation.community_id, func.count())

@@ -70,7 +70,7 @@ def test_anyone_sees_the_city_in_figures(client, city):
         "18,000 元",
         "4",
         "1",
-        "63.6%",  # A: 3 of 5 verified residents; B: 4 of 6
+        "63.6%",  # A: 3 of 5 who may vote; B: 4 of 6
         "4.5 / 5",
     ]
     assert "· 2 条评价</span>" in text
@@ -123,7 +123,7 @@ def test_the_overview_in_english(client, city):
         "Allocated and spent by community",
         "Projects by implementation status",
         "Allocated budget by category",
-        "turnout: 7 of 11 verified residents voted",
+        "turnout: 7 of the 11 who may vote voted",
         "satisfaction · 2 ratings",
         "Implementation (实施)",
         "Results published (公示)",
@@ -223,6 +223,7 @@ def _by_hand(zone):
         Implementation,
         Participation,
         Residency,
+        RosterEntry,
     )
 
     at = utcnow()
@@ -236,7 +237,13 @@ def _by_hand(zone):
             covered.add(c.community_id)
         else:
             covered.update(k.id for k in communities if k.street_id == c.street_id)
-    verified = [r for r in db.session.scalars(select(Residency)).all() if r.status == "verified"]
+    # Who may vote: the active people on the rosters, and residents verified off them.
+    people = [e.community_id for e in db.session.scalars(select(RosterEntry)) if e.is_active]
+    people += [
+        r.community_id
+        for r in db.session.scalars(select(Residency))
+        if r.status == "verified" and r.roster_entry_id is None
+    ]
     opened_ids = {c.id for c in opened}
     voters = {
         p.voter_key
@@ -255,7 +262,7 @@ def _by_hand(zone):
         statuses[record.status if record else "not_started"] += 1
     return {
         "cycles": len(every),
-        "eligible": len([r for r in verified if r.community_id in covered]),
+        "eligible": len([c for c in people if c in covered]),
         "voted": len(voters),
         "funded": len(funded),
         "allocated": sum(o.cost_fen for o in funded),
@@ -295,7 +302,7 @@ def test_the_figures_are_those_counted_by_hand(app, client, city):
     assert stats["cycles"] == str(hand["cycles"])
     assert stats["projects funded"] == str(hand["funded"])
     assert stats["allocated by the votes"] == f"{hand['allocated'] // 100:,} yuan"
-    turnout = f"turnout: {hand['voted']} of {hand['eligible']} verified residents voted"
+    turnout = f"turnout: {hand['voted']} of the {hand['eligible']} who may vote voted"
     assert turnout in stats
     for name, n in hand["statuses"].items():
         label = {"not_started": "Not started", "in_progress": "In progress",
