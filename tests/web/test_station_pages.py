@@ -89,10 +89,17 @@ def test_a_ballot_taken_at_the_station_and_a_reconciliation_refused_then_accepte
     page = client.get(station["base"]).get_data(as_text=True)
     assert 'name="spoiled" inputmode="numeric" pattern="[0-9]*" required value="1"' in page
     refused = post(
-        client, f"{station['base']}/close", {"received": "3", "spoiled": "1", "blank": "0"}
+        client, f"{station['base']}/close", {"received": "3", "spoiled": "1", "blank": "4"}
     )
-    page = client.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "收到 3 张选票，但已录入 1 张 + 废票 1 张 + 空白票 0 张 = 2 张" in page
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "收到 3 张选票，但已录入 1 张 + 废票 1 张 + 空白票 4 张 = 6 张" in page
+    # What was counted is still in the form, to check against the paper, not typed again.
+    assert (
+        'id="received" name="received" inputmode="numeric" pattern="[0-9]*" required value="3"'
+        in page
+    )
+    assert 'id="blank" name="blank" inputmode="numeric" pattern="[0-9]*" required value="4"' in page
     assert row_count(AuditEntry, app=app, action="station.close") == 0
     post(client, f"{station['base']}/close", {"received": "2", "spoiled": "1", "blank": "0"})
     page = client.get(station["base"]).get_data(as_text=True)

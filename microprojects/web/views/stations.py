@@ -67,6 +67,18 @@ def station(slug: str, station_id: int) -> ResponseReturnValue:
     """Station mode: the search at the top, what it found, the running count, the queue."""
     community, cycle, found_station = _station_of(slug, station_id)
     query = (request.args.get("q") or "").strip()[:40]
+    return _station_page(community, cycle, found_station, query)
+
+
+def _station_page(
+    community: Community,
+    cycle: Cycle,
+    found_station: PollingStation,
+    query: str,
+    closing: dict[str, str] | None = None,
+) -> str:
+    """The station's page; ``closing`` holds the numbers typed into a closing that was refused,
+    shown again so that nothing counted is lost."""
     return render_template(
         "stations/station.html",
         community=community,
@@ -78,6 +90,7 @@ def station(slug: str, station_id: int) -> ResponseReturnValue:
         entries=voting.list_paper_entries(cycle, community.id, station_id=found_station.id),
         standing_labels=STANDING_LABELS,
         identity_labels=IDENTITY_CHECK_LABELS,
+        closing=closing or {},
         now=now(),
     )
 
@@ -140,18 +153,18 @@ def person(slug: str, station_id: int, entry_id: int) -> ResponseReturnValue:
 
 @bp.post("/stations/<int:station_id>/close")
 def close(slug: str, station_id: int) -> ResponseReturnValue:
-    community, _cycle, found_station = _station_of(slug, station_id)
+    community, cycle, found_station = _station_of(slug, station_id)
+    typed = {k: request.form.get(k, "")[:12] for k in ("received", "spoiled", "blank")}
     try:
-        stations.close_station(
-            current_user,
-            found_station,
-            received=request.form.get("received", ""),
-            spoiled=request.form.get("spoiled", ""),
-            blank=request.form.get("blank", ""),
-            now=now(),
-        )
+        stations.close_station(current_user, found_station, **typed, now=now())
     except ServiceError as error:
         flash_error(error)
+        if error.code == "station_closed":
+            return redirect(
+                url_for("stations.station", slug=community.slug, station_id=found_station.id)
+            )
+        # The numbers typed stay in the form, to be checked against the paper.
+        return _station_page(community, cycle, found_station, "", closing=typed), 422
     else:
         flash(_("The polling station is closed; its numbers add up."), "success")
     return redirect(url_for("stations.station", slug=community.slug, station_id=found_station.id))
