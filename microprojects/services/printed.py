@@ -39,6 +39,7 @@ from ..models import (
     Cycle,
     Implementation,
     Objection,
+    PollingStation,
     ProgressUpdate,
     Proposal,
     User,
@@ -182,6 +183,17 @@ def ballot_projects(cycle: Cycle) -> list[Proposal]:
             select(Proposal)
             .where(Proposal.cycle_id == cycle.id, Proposal.state == ProposalState.APPROVED)
             .order_by(Proposal.id)
+        )
+    )
+
+
+def ballot_stations(cycle: Cycle) -> list[PollingStation]:
+    """The cycle's polling stations still open, where the ballot says paper is taken in."""
+    return list(
+        db.session.scalars(
+            select(PollingStation)
+            .where(PollingStation.cycle_id == cycle.id, PollingStation.closed_at.is_(None))
+            .order_by(PollingStation.id)
         )
     )
 

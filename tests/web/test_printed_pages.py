@@ -199,3 +199,24 @@ def test_the_papers_print_in_english_too(app, world):
     assert "No name on this ballot" in ballot.get_data(as_text=True)
     notice = client.get(f"/cycles/{cycle_id}/print/results", headers=english)
     assert "Objections are open from" in notice.get_data(as_text=True)
+
+
+def test_the_ballot_lists_the_polling_stations_still_open(app, world):
+    from microprojects.services import stations
+
+    with app.app_context():
+        place, committee = _people(world)
+        c, _ = f.voting_cycle(place, committee)
+        cycle_id = c.id
+        stations.open_station(committee, c, place.id, name="振兴小学", place="校门口", now=utcnow())
+        closed = stations.open_station(
+            committee, c, place.id, name="文化广场", place="东门", now=utcnow()
+        )
+        stations.close_station(
+            committee, closed, received="0", spoiled="0", blank="0", now=utcnow()
+        )
+    ballot = app.test_client().get(f"/cycles/{cycle_id}/print/ballot").get_data(as_text=True)
+    assert "投票点：" in ballot and "振兴小学（校门口）" in ballot
+    assert "文化广场" not in ballot  # closed: no paper is taken in there any more
+    # With stations and no text of its own, the ballot sends nobody to ask the committee.
+    assert "投票箱设在何处" not in ballot

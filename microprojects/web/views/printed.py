@@ -182,6 +182,7 @@ def ballot(cycle_id: int) -> ResponseReturnValue:
         "printed/ballot.html",
         cycle=cycle,
         projects=projects,
+        stations=printed.ballot_stations(cycle),
         how=how_to_mark(cycle, len(projects)),
         spoiled=spoiled_when(cycle, len(projects)),
         writes_number=cycle.ballot_kind in (BallotKind.POINTS, BallotKind.RANKING),
