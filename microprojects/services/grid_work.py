@@ -39,7 +39,7 @@ from ..models import (
 )
 from . import audit
 from .accounts import actor_for, find_login, require
-from .cycles import eligibility, list_community_cycles
+from .cycles import can_manage, eligibility, list_community_cycles
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .proposals import ProposalInput
 from .proposals import _validate as validate_proposal
@@ -169,6 +169,39 @@ def may_enter_paper(user: User, cycle: Cycle, community_id: int) -> bool:
         and community_id in cycle.community_ids
         and works_in_community(user, community_id)
     )
+
+
+def allow_paper_entry(actor: User, cycle: Cycle, allowed: bool, *, now: datetime) -> bool:
+    """The committee lets the community's grid workers type paper ballots at its stations, or
+    stops them, also while voting is open (a station short of hands); not once voting is over.
+    Returns whether anything changed: a second tap changes nothing and writes no audit row."""
+    if not can_manage(actor, cycle):
+        raise PermissionDenied()
+    if cycle.phase(now) not in (Phase.UPCOMING, Phase.COLLECTING, Phase.SCREENING, Phase.VOTING):
+        raise ServiceError(ErrorCode.VOTING_CLOSED)
+    # The row is read under a lock, so two taps at once are one after the other.
+    rows_changed(
+        update(Cycle)
+        .where(Cycle.id == cycle.id)
+        .values(grid_workers_enter_paper=Cycle.grid_workers_enter_paper)
+    )
+    db.session.refresh(cycle)
+    if cycle.grid_workers_enter_paper == allowed:
+        db.session.commit()
+        return False
+    cycle.grid_workers_enter_paper = allowed
+    audit.record(
+        actor,
+        "cycle.grid_workers_paper",
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        before={"grid_workers_enter_paper": not allowed},
+        after={"grid_workers_enter_paper": allowed},
+        now=now,
+    )
+    db.session.commit()
+    return True
 
 
 # --- the work list ----------------------------------------------------------------------------

@@ -80,6 +80,7 @@ TRAIL = (
     "cycle.voting_settings",
     "cycle.paper_keyer",
     "cycle.paper_where",
+    "cycle.grid_workers_paper",
     "cycle.counted",
     "cycle.imported",
     "proposal.enter_on_behalf",

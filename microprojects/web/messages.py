@@ -703,3 +703,7 @@ STANDING_LABELS: dict[str, Any] = {
     "moved": _l("Moved away"),
     "deceased": _l("Deceased"),
 }
+
+AUDIT_ACTIONS["cycle.grid_workers_paper"] = _l(
+    "Let the community's grid workers type paper ballots, or stopped them"
+)

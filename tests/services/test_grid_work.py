@@ -373,3 +373,27 @@ def test_the_committee_allows_grid_workers_paper_ballots_in_the_voting_settings(
     assert entry.before["grid_workers_enter_paper"] is False
     assert entry.after["grid_workers_enter_paper"] is True
     assert db.session.get(Community, w.a.id) is not None
+
+
+def test_the_committee_lets_grid_workers_help_while_voting_is_open(setting):
+    w, worker = setting
+    cycle, _ = f.voting_cycle(w.a, w.committee_a)
+    assert not voting.may_key_paper(worker, cycle, w.a.id)
+    with pytest.raises(PermissionDenied):  # another community's committee
+        grid_work.allow_paper_entry(w.committee_b, cycle, True, now=utcnow())
+    with pytest.raises(PermissionDenied):  # the grid worker cannot let themself in
+        grid_work.allow_paper_entry(worker, cycle, True, now=utcnow())
+    assert grid_work.allow_paper_entry(w.committee_a, cycle, True, now=utcnow()) is True
+    assert grid_work.allow_paper_entry(w.committee_a, cycle, True, now=utcnow()) is False
+    (entry,) = _audits("cycle.grid_workers_paper")  # a second tap writes nothing
+    assert entry.after == {"grid_workers_enter_paper": True}
+    assert voting.may_key_paper(worker, cycle, w.a.id)
+    assert grid_work.allow_paper_entry(w.committee_a, cycle, False, now=utcnow()) is True
+    assert not voting.may_key_paper(worker, cycle, w.a.id)
+    # Once voting is over there is no paper ballot left to type.
+    with pytest.raises(ServiceError) as closed:
+        grid_work.allow_paper_entry(
+            w.committee_a, cycle, True, now=cycle.publication_at + timedelta(hours=1)
+        )
+    assert closed.value.code == ErrorCode.VOTING_CLOSED
+    assert len(_audits("cycle.grid_workers_paper")) == 2

@@ -43,6 +43,7 @@ from microprojects.models import (
     CommitteeMembership,
     Community,
     CoProposer,
+    Cycle,
     Follow,
     GridAssignment,
     Objection,
@@ -161,6 +162,14 @@ def _door_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
 
 def _give_grid(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
     return {"login": "neighbour", "grid": str(t["grid_id"])}
+
+
+def _allow_grid_workers(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {"allowed": "1"}
+
+
+def grid_workers_allowed(t: Targets) -> object:
+    return db.session.get(Cycle, t["voting_id"]).grid_workers_enter_paper
 
 
 def assignment_ended(t: Targets) -> object:
@@ -321,6 +330,9 @@ ROUTES: dict[str, Route] = {
     "stations.station": Route("GET", COMMITTEE),
     "stations.person": Route("GET", COMMITTEE),
     "stations.close": Route("POST", COMMITTEE),
+    "stations.grid_workers": Route(
+        "POST", COMMITTEE, form=_allow_grid_workers, effect=grid_workers_allowed
+    ),
     "roster_upkeep.person": Route("GET", COMMITTEE),
     "roster_upkeep.standing": Route("POST", COMMITTEE),
     "roster_upkeep.move": Route("POST", COMMITTEE),
@@ -506,6 +518,7 @@ def targets(app, world):
                 **{f"voting.{name}": on_ballot_cycle for name in ("ballot", "review", "cast")},
                 "stations.index": on_ballot_cycle,
                 "stations.open_station": on_ballot_cycle,
+                "stations.grid_workers": on_ballot_cycle,
                 "voting.receipt": on_ballot_cycle,
                 "results.counted_ballots": {"cycle_id": counted.id},
                 "results.results_table": {"cycle_id": counted.id},

@@ -532,6 +532,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "voting.paper_enter": {"cycle_id": vc.id, "residency_id": walk_in.residency.id},
             "stations.index": {"cycle_id": vc.id},
             "stations.open_station": {"cycle_id": vc.id},
+            "stations.grid_workers": {"cycle_id": vc.id},
             **{
                 name: {"cycle_id": counted.id}
                 for name in (

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...models import Community, Cycle, PollingStation
+from ...services import cycles, grid_work, stations, voting
 from ...services import residency as residency_service
-from ...services import stations, voting
 from ...services.errors import ServiceError
 from ..messages import IDENTITY_CHECK_LABELS, STANDING_LABELS
 from .helpers import community_or_404, flash_error, now
@@ -39,8 +39,26 @@ def index(slug: str, cycle_id: int) -> ResponseReturnValue:
         community=community,
         cycle=cycle,
         stations=[(s, stations.station_count(s)) for s in found],
+        may_manage=cycles.can_manage(current_user, cycle),
         now=now(),
     )
+
+
+@bp.post("/cycles/<int:cycle_id>/stations/grid-workers")
+def grid_workers(slug: str, cycle_id: int) -> ResponseReturnValue:
+    """The committee lets the community's grid workers type paper ballots, or stops them."""
+    community, cycle = _paper_office(slug, cycle_id)
+    allowed = request.form.get("allowed") == "1"
+    try:
+        grid_work.allow_paper_entry(current_user, cycle, allowed, now=now())
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        if allowed:
+            flash(_("Grid workers of the community may now type paper ballots."), "success")
+        else:
+            flash(_("Grid workers no longer type paper ballots."), "success")
+    return redirect(url_for("stations.index", slug=community.slug, cycle_id=cycle.id))
 
 
 @bp.post("/cycles/<int:cycle_id>/stations")
