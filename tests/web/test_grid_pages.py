@@ -242,7 +242,9 @@ def test_paper_ballots_at_a_station_when_the_cycle_allows(app, world, grids):
         db.session.commit()
     assert client.get(paper).status_code == 200
     assert f'href="{paper}"' in client.get(f"/grid/{grids['mine']}").get_data(as_text=True)
-    typed = post(client, f"{paper}/{residency_id}", {"p": [project]})
+    typed = post(
+        client, f"{paper}/{residency_id}", {"p": [project], "identity_check": "known_to_worker"}
+    )
     assert typed.status_code == 302
     assert row_count(PaperEntry, app=app) == 1
     # Still no other committee page, nor the settings or the second typist's choice.
