@@ -243,6 +243,7 @@ def test_every_rate_limited_view_is_marked_so_the_limiter_checks_it(app):
             "auth.register",
             "account.claim",
             "proposals.comment",
+            "notices.send_code",
         }
     )
 
