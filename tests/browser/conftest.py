@@ -64,9 +64,27 @@ def live_app(sqlite_url: str, instance_dir: Path) -> Any:
     return create_app(TestConfig(sqlite_url, instance_path=str(instance_dir)))
 
 
+def _closing(app: Any) -> Any:
+    """The app with each response read whole and closed before it is sent. Werkzeug's server
+    closes a response (an open static file) only after it has drained the socket; when the
+    browser drops the connection first (a favicon request cut short by printing to PDF), the
+    file is left to the garbage collector, and its ResourceWarning would fail whichever test
+    runs then. The pages and their headers are the app's own, unchanged."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
