@@ -5,6 +5,15 @@ from .audit import AuditEntry
 from .base import utcnow
 from .counting import Count, CountOutcome
 from .cycles import Cycle
+from .deliberation import (
+    AgendaItem,
+    Attendance,
+    Body,
+    BodyMember,
+    Meeting,
+    MemberVote,
+    Resolution,
+)
 from .grid_work import GridAssignment
 from .implementation import (
     Follow,
@@ -48,6 +57,13 @@ from .voting import (
 )
 
 __all__ = [
+    "AgendaItem",
+    "Attendance",
+    "Body",
+    "BodyMember",
+    "Meeting",
+    "MemberVote",
+    "Resolution",
     "Announcement",
     "Assessment",
     "AuditEntry",
