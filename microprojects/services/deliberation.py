@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -692,7 +695,8 @@ def resolution_facts(resolution: Resolution, meeting: Meeting) -> dict[str, obje
         "resolution_id": resolution.id,
         "meeting_id": meeting.id,
         "body": meeting.body.name,
-        "date": meeting.starts_at.date().isoformat(),
+        "date": _local_date(meeting.starts_at),
+        "starts_at": meeting.starts_at.isoformat(),
         "decision": resolution.decision.value,
         "for": resolution.votes_for,
         "against": resolution.against,
@@ -701,6 +705,12 @@ def resolution_facts(resolution: Resolution, meeting: Meeting) -> dict[str, obje
         "expected": resolution.members,
         "present": resolution.present,
     }
+
+
+def _local_date(when: datetime) -> str:
+    """The meeting's day where it is held (times are stored as naive UTC)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return when.replace(tzinfo=UTC).astimezone(zone).date().isoformat()
 
 
 def cancel_meeting(actor: User, meeting: Meeting, reason: str, *, now: datetime) -> None:
