@@ -520,6 +520,22 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         grid_work.give_assignment(admin, a.grids[0], "grid_worker_a", now=utcnow())
         f.user("spare_worker")
         spare = grid_work.give_assignment(admin, a.grids[1], "spare_worker", now=utcnow())
+        # A 居务协商会 with two members and a meeting on one of the proposals and a free item.
+        from microprojects.domain.deliberation import BodyKind
+        from microprojects.services import deliberation
+
+        body = deliberation.create_body(
+            admin, a, deliberation.default_body_input(BodyKind.COUNCIL, "居务协商会"), now=utcnow()
+        )
+        member = deliberation.add_member(admin, body, name="陈主任", role="主持", now=utcnow())
+        deliberation.add_member(admin, body, login="resident_a", now=utcnow())
+        meeting = deliberation.schedule_meeting(
+            admin, body,
+            deliberation.MeetingInput(
+                "十二月议事会", utcnow(), proposal_ids=(p2.id,), other_items=("路灯维修",)
+            ),
+            now=utcnow(),
+        )  # fmt: skip
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
             **{
@@ -573,6 +589,10 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "message_id": failed[0].id,
             "grid_id": a.grids[0].id,
             "assignment_id": spare.id,
+            "body_id": body.id,
+            "member_id": member.id,
+            "meeting_id": meeting.id,
+            "item_id": meeting.items[0].id,
             "filename": "css/app.css",
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
