@@ -18,7 +18,6 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -47,8 +46,8 @@ from ..models import (
     Attendance,
     Body,
     BodyMember,
-    CoProposer,
     Community,
+    CoProposer,
     Cycle,
     Meeting,
     MemberVote,
@@ -556,7 +555,9 @@ def record_vote(
             if not value:
                 continue
             if member_id not in present_ids or member_id in recused_ids:
-                raise ServiceError(ErrorCode.VOTES_EXCEED, voters=len(present_ids) - recused_present)
+                raise ServiceError(
+                    ErrorCode.VOTES_EXCEED, voters=len(present_ids) - recused_present
+                )
             try:
                 choices[member_id] = Choice(value)
             except ValueError:
@@ -745,4 +746,3 @@ def published_meeting(meeting_id: int) -> Meeting | None:
 
 def resolutions_published(items: Iterable[AgendaItem]) -> bool:
     return any(i.resolution is not None and i.resolution.published_at for i in items)
-

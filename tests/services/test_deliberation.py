@@ -87,7 +87,7 @@ def setting(ctx):
 
 
 def test_a_body_is_managed_by_its_committee_and_audited(setting):
-    w, body, meeting, _ = setting
+    w, body, _, _ = setting
     assert len(body.current_members) == 11
     assert (body.quorum_num, body.quorum_den, body.majority_num, body.majority_den) == (2, 3, 1, 2)
     (created,) = _audits("body.create")

@@ -422,15 +422,25 @@ ROUTES: dict[str, Route] = {
     # Deliberative bodies and their meetings.
     "meetings.bodies": Route("GET", COMMITTEE),
     "meetings.create_body": Route(
-        "POST", COMMITTEE, form=_form(kind="representatives", name="居民代表会议"),
+        "POST",
+        COMMITTEE,
+        form=_form(kind="representatives", name="居民代表会议"),
         effect=count(Body),
-    ),  # fmt: skip
+    ),
     "meetings.update_body": Route(
-        "POST", COMMITTEE,
-        form=_form(name="议事会", quorum_num="1", quorum_den="2", majority_num="1",
-                   majority_den="2", majority_base="present", vote_mode="open"),
+        "POST",
+        COMMITTEE,
+        form=_form(
+            name="议事会",
+            quorum_num="1",
+            quorum_den="2",
+            majority_num="1",
+            majority_den="2",
+            majority_base="present",
+            vote_mode="open",
+        ),
         effect=lambda t: db.session.get(Body, t["body_id"]).name,
-    ),  # fmt: skip
+    ),
     "meetings.add_member": Route(
         "POST", COMMITTEE, form=_form(member_name="吴代表"), effect=count(BodyMember)
     ),
@@ -442,13 +452,17 @@ ROUTES: dict[str, Route] = {
     "meetings.meeting": Route("GET", COMMITTEE),
     "meetings.attendance": Route("POST", COMMITTEE, form=_present, effect=present_count),
     "meetings.vote": Route(
-        "POST", COMMITTEE, form=_form(votes_for="1", against="0", abstain="0"),
+        "POST",
+        COMMITTEE,
+        form=_form(votes_for="1", against="0", abstain="0"),
         effect=count(Resolution),
-    ),  # fmt: skip
+    ),
     "meetings.minutes": Route(
-        "POST", COMMITTEE, form=_form(minutes="会议纪要"),
+        "POST",
+        COMMITTEE,
+        form=_form(minutes="会议纪要"),
         effect=lambda t: db.session.get(Meeting, t["meeting_id"]).minutes,
-    ),  # fmt: skip
+    ),
     "meetings.publish": Route("POST", COMMITTEE),
     "meetings.cancel": Route("POST", COMMITTEE),
     "meetings.printed_minutes": Route("GET", COMMITTEE),

@@ -216,9 +216,7 @@ def _meeting_view(meeting: Meeting) -> dict[str, object]:
         "meeting": meeting,
         "quorum": service.quorum_of(meeting),
         "recused": {i.id: service.item_recusals(meeting, i) for i in meeting.items},
-        "present_ids": {
-            a.member_id for a in meeting.attendance if a.presence is Presence.PRESENT
-        },
+        "present_ids": {a.member_id for a in meeting.attendance if a.presence is Presence.PRESENT},
     }
 
 

@@ -130,10 +130,12 @@ def test_passed_means_more_than_the_fraction(
 def test_votes_never_exceed_present_non_recused(
     meeting: tuple[Rule, int, int, int, int, int, int], extra: int
 ) -> None:
-    rule, members, present, recused, votes_for, against, abstain = meeting
+    rule, members, present, recused, _, against, abstain = meeting
     voters = present - recused
     with pytest.raises(ValueError):
-        outcome(rule, members, present, recused, voters - against - abstain + extra, against, abstain)
+        outcome(
+            rule, members, present, recused, voters - against - abstain + extra, against, abstain
+        )
 
 
 @given(
