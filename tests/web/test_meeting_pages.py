@@ -49,7 +49,7 @@ def test_a_meeting_decides_with_quorum_and_publishes_to_the_proposal(app: Flask)
     with app.app_context():
         body_id = db.session.scalar(select(Body.id))
     _post(committee, f"{base}/bodies/{body_id}/members", {"login": "resident_a", "role": "委员"})
-    for name in MEMBERS + ["钱代表"]:
+    for name in [*MEMBERS, "钱代表"]:
         _post(committee, f"{base}/bodies/{body_id}/members", {"member_name": name})
     page = _post(
         committee,
