@@ -514,6 +514,31 @@ def record_attendance(
     return len(changed)
 
 
+def check_in(user: User, meeting: Meeting, *, now: datetime) -> bool:
+    """A member marks themselves present with the code shown in the room (the web layer checks
+    the code). Only a member on the meeting's roster, by their own account; True when the mark
+    is new (a second scan changes nothing)."""
+    _open(meeting)
+    row = next((a for a in meeting.attendance if a.member.user_id == user.id), None)
+    if row is None:
+        raise ServiceError(ErrorCode.NOT_A_MEMBER)
+    if row.presence is Presence.PRESENT:
+        return False
+    row.presence = Presence.PRESENT
+    row.recorded_by_id, row.recorded_at = user.id, now
+    audit.record(
+        user,
+        "meeting.check_in",
+        "meeting",
+        meeting.id,
+        community_id=meeting.community_id,
+        after={"member": row.member.name, "present": meeting.present},
+        now=now,
+    )
+    db.session.commit()
+    return True
+
+
 @dataclass(frozen=True)
 class VoteInput:
     votes_for: int = 0

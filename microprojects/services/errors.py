@@ -225,6 +225,7 @@ class ErrorCode(StrEnum):
     VOTE_INCOMPLETE = "vote_incomplete"
     ITEM_RESOLVED = "item_resolved"
     NOTHING_TO_PUBLISH = "nothing_to_publish"
+    NOT_A_MEMBER = "not_a_member"
 
 
 class ServiceError(Exception):

@@ -755,6 +755,10 @@ SERVICE_MESSAGES.update(
         ErrorCode.NOTHING_TO_PUBLISH: _l(
             "No item has been voted on yet: record the votes first, then publish."
         ),
+        ErrorCode.NOT_A_MEMBER: _l(
+            "Your account is not on this meeting's list of members. Tell the secretary your "
+            "name: they mark you present."
+        ),
     }
 )
 
@@ -770,6 +774,7 @@ AUDIT_ACTIONS.update(
         "meeting.minutes": _l("Saved a meeting's minutes"),
         "meeting.publish": _l("Published a meeting's resolutions"),
         "meeting.cancel": _l("Cancelled a meeting"),
+        "meeting.check_in": _l("Checked in at a meeting with the code shown in the room"),
         "proposal.resolution": _l("Resolution of a meeting"),
     }
 )

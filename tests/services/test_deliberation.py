@@ -290,3 +290,20 @@ def test_a_double_tap_on_a_vote_makes_one_resolution(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 1
         assert db.session.scalar(select(func.count()).select_from(Body)) == 1
+
+
+def test_a_member_checks_in_once_and_only_a_member(setting):
+    w, _, meeting, _ = setting
+    assert d.check_in(w.resident_a, meeting, now=utcnow()) is True
+    assert d.check_in(w.resident_a, meeting, now=utcnow()) is False  # a second scan
+    assert meeting.present == 1
+    (entry,) = _audits("meeting.check_in")
+    assert entry.actor_id == w.resident_a.id and entry.after == {
+        "member": "resident_a",
+        "present": 1,
+    }
+    for outsider in (w.resident_b, w.committee_b, w.admin):
+        with pytest.raises(ServiceError) as refused:
+            d.check_in(outsider, meeting, now=utcnow())
+        assert refused.value.code is ErrorCode.NOT_A_MEMBER
+    assert meeting.present == 1

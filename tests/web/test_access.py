@@ -30,6 +30,7 @@ import factories as f
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 from webclient import csrf_token, login
 
@@ -467,6 +468,8 @@ ROUTES: dict[str, Route] = {
     "meetings.cancel": Route("POST", COMMITTEE),
     "meetings.printed_minutes": Route("GET", COMMITTEE),
     "meetings.public": Route("GET", PUBLIC),
+    # A member checks in with the code shown in the room: resident_a is a member, nobody else.
+    "meetings.check_in": Route("POST", RESIDENT, DECLINED, effect=present_count),
 }
 
 
@@ -581,6 +584,7 @@ def targets(app, world):
             admin, a, deliberation.default_body_input(BodyKind.COUNCIL, "居务协商会"), now=utcnow()
         )
         member = deliberation.add_member(admin, body, name="陈主任", role="主持", now=utcnow())
+        deliberation.add_member(admin, body, login="resident_a", now=utcnow())
         meeting = deliberation.schedule_meeting(
             admin, body,
             deliberation.MeetingInput("十二月议事会", utcnow(), other_items=("路灯维修",)),
@@ -643,6 +647,9 @@ def targets(app, world):
             "member_id": member.id,
             "meeting_id": meeting.id,
             "item_id": meeting.items[0].id,
+            "token": URLSafeTimedSerializer(app.secret_key, salt="meeting-check-in").dumps(
+                meeting.id
+            ),
         }
 
 

@@ -29,6 +29,7 @@ import factories as f
 import pytest
 from flask import Flask, got_request_exception, url_for
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import func, select, text
 from webclient import csrf_token, login
@@ -593,6 +594,9 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "member_id": member.id,
             "meeting_id": meeting.id,
             "item_id": meeting.items[0].id,
+            "token": URLSafeTimedSerializer(app.secret_key, salt="meeting-check-in").dumps(
+                meeting.id
+            ),
             "filename": "css/app.css",
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }

@@ -161,3 +161,45 @@ def test_another_communitys_meeting_is_not_found_by_a_committee(app: Flask) -> N
         data={"member_name": "闯入者", "csrf_token": csrf_token(committee)},
     )
     assert response.status_code == 404
+
+
+def test_a_member_checks_in_with_the_code_shown_in_the_room(app: Flask) -> None:
+    s = _setting(app)
+    with app.app_context():
+        from microprojects.domain.deliberation import BodyKind
+        from microprojects.models import Community, User
+        from microprojects.services import deliberation
+
+        admin = db.session.scalar(select(User).filter_by(username="admin"))
+        a = db.session.scalar(select(Community).filter_by(slug=s["slug"]))
+        body = deliberation.create_body(
+            admin, a, deliberation.default_body_input(BodyKind.COUNCIL, "议事会"), now=utcnow()
+        )
+        deliberation.add_member(admin, body, login="resident_a", now=utcnow())
+        deliberation.add_member(admin, body, name="陈主任", now=utcnow())
+        meeting = deliberation.schedule_meeting(
+            admin, body, deliberation.MeetingInput("会", utcnow(), other_items=("x",)), now=utcnow()
+        )
+        mid = meeting.id
+    committee = app.test_client()
+    login(committee, "committee_a")
+    page = committee.get(f"/c/{s['slug']}/committee/meetings/{mid}").get_data(as_text=True)
+    found = re.search(r"/c/[^/]+/meetings/\d+/check-in/[A-Za-z0-9._-]+", page)
+    assert found is not None and "<svg" in page
+    link = found.group(0)
+    # Anonymous: to the login page first.
+    assert "/login" in app.test_client().get(link).headers["Location"]
+    member = app.test_client()
+    login(member, "resident_a")
+    assert "签到" in member.get(link).get_data(as_text=True)
+    page = _post(member, link, {})
+    assert "已标记为到会" in page
+    # Another meeting's id under this code, or a forged code: refused, nothing marked.
+    outsider = app.test_client()
+    login(outsider, "resident_b")
+    page = _post(outsider, link, {})
+    assert "您的账号不在本次会议的成员名单上" in page
+    page = _post(member, link[:-3] + "xyz", {})
+    assert "签到码已过期" in page
+    with app.app_context():
+        assert db.session.get(Meeting, mid).present == 1

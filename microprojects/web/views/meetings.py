@@ -7,11 +7,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...domain.deliberation import BodyKind, MeetingStatus, Presence, VoteMode
 from ...domain.permissions import Action, can
@@ -224,10 +235,16 @@ def _meeting_view(meeting: Meeting) -> dict[str, object]:
 @committee_required(Action.MANAGE_MEETINGS)
 def meeting(community: Community, meeting_id: int) -> ResponseReturnValue:
     found = _meeting_or_404(community, meeting_id)
+    is_open = found.status is not MeetingStatus.CANCELLED and found.published_at is None
+    qr = None
+    if is_open:
+        link = check_in_link(found)
+        qr = {"link": link, "svg": segno.make(link, error="m").svg_inline(scale=4, border=2)}
     return render_template(
         "meetings/meeting.html",
         community=community,
-        is_open=found.status is not MeetingStatus.CANCELLED and found.published_at is None,
+        qr=qr,
+        is_open=is_open,
         named=found.body.vote_mode is VoteMode.NAMED,
         **_meeting_view(found),
     )
@@ -336,6 +353,63 @@ def printed_minutes(community: Community, meeting_id: int) -> ResponseReturnValu
         back=url_for("meetings.meeting", slug=community.slug, meeting_id=found.id),
         **_meeting_view(found),
     )
+
+
+# --- checking in with the code shown in the room ------------------------------------------------
+
+CHECK_IN_HOURS = 6
+
+
+def _check_in_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="meeting-check-in")
+
+
+def check_in_link(meeting: Meeting) -> str:
+    token = _check_in_signer().dumps(meeting.id)
+    return url_for(
+        "meetings.check_in",
+        slug=meeting.community.slug,
+        meeting_id=meeting.id,
+        token=token,
+        _external=True,
+    )
+
+
+def _token_fits(meeting: Meeting, token: str) -> bool:
+    try:
+        signed = _check_in_signer().loads(token, max_age=CHECK_IN_HOURS * 3600)
+    except BadSignature:  # also an expired one
+        return False
+    return bool(signed == meeting.id)
+
+
+@bp.route("/c/<slug>/meetings/<int:meeting_id>/check-in/<token>", methods=["GET", "POST"])
+@login_required
+def check_in(slug: str, meeting_id: int, token: str) -> ResponseReturnValue:
+    """A member scans the code in the room, logs in if need be, and taps "I am here"."""
+    community = community_or_404(slug)
+    found = _meeting_or_404(community, meeting_id)
+    if not _token_fits(found, token):
+        flash(
+            _(
+                "This check-in code has expired or is not this meeting's. Scan the code "
+                "shown in the room again, or tell the secretary you are here."
+            ),
+            "error",
+        )
+        return redirect(url_for("meetings.public", slug=slug, meeting_id=found.id))
+    if request.method == "POST":
+        try:
+            new = service.check_in(current_user, found, now=now())
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(
+                _("You are marked present.") if new else _("You were already marked present."),
+                "success",
+            )
+        return redirect(url_for("meetings.public", slug=slug, meeting_id=found.id))
+    return render_template("meetings/check_in.html", community=community, meeting=found)
 
 
 # --- public ------------------------------------------------------------------------------------
