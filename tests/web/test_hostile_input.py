@@ -1347,7 +1347,10 @@ def test_a_control_character_in_a_word_of_the_address_is_not_found(app, world, a
     would answer 200 and fail too."""
     with app.app_context():
         _, _, photo = f.proposal_with_comment(world)
-        real = {"slug": world.a_slug, "name": photo.filename, "filename": "css/app.css"}
+        real = {
+            "slug": world.a_slug, "name": photo.filename, "filename": "css/app.css",
+            "token": "a-check-in.code",
+        }  # fmt: skip
     people = People(app)
     client = people.client("admin")
     rules = word_rules(app)

@@ -5,6 +5,7 @@ community; the public page shows counts and member names, nothing else of anyone
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import segno
@@ -358,6 +359,7 @@ def printed_minutes(community: Community, meeting_id: int) -> ResponseReturnValu
 # --- checking in with the code shown in the room ------------------------------------------------
 
 CHECK_IN_HOURS = 6
+TOKEN = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 
 def _check_in_signer() -> URLSafeTimedSerializer:
@@ -387,6 +389,8 @@ def _token_fits(meeting: Meeting, token: str) -> bool:
 @login_required
 def check_in(slug: str, meeting_id: int, token: str) -> ResponseReturnValue:
     """A member scans the code in the room, logs in if need be, and taps "I am here"."""
+    if not TOKEN.fullmatch(token):  # not a code this site made: no such page
+        abort(404)
     community = community_or_404(slug)
     found = _meeting_or_404(community, meeting_id)
     if not _token_fits(found, token):
