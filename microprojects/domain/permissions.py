@@ -47,6 +47,8 @@ class Action(StrEnum):
     # A grid worker's, in the community of their grids (which grid: ``works_grid``).
     VIEW_GRID_WORK = "view_grid_work"
     ENTER_FIELD_PROPOSAL = "enter_field_proposal"
+    # Committee work: deliberative bodies, their members and meetings (议事会议).
+    MANAGE_MEETINGS = "manage_meetings"
 
 
 COMMITTEE_ACTIONS = frozenset(
@@ -61,6 +63,7 @@ COMMITTEE_ACTIONS = frozenset(
         Action.MODERATE,
         Action.MANAGE_VOTING,
         Action.MANAGE_GRID_WORKERS,
+        Action.MANAGE_MEETINGS,
     }
 )
 # Door to door, for the grids one was given: never the committee's or the administrator's by

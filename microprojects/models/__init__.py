@@ -5,6 +5,15 @@ from .audit import AuditEntry
 from .base import utcnow
 from .counting import Count, CountOutcome
 from .cycles import Cycle
+from .deliberation import (
+    AgendaItem,
+    Attendance,
+    Body,
+    BodyMember,
+    Meeting,
+    MemberVote,
+    Resolution,
+)
 from .grid_work import GridAssignment
 from .implementation import (
     Follow,
@@ -48,10 +57,14 @@ from .voting import (
 )
 
 __all__ = [
+    "AgendaItem",
     "Announcement",
     "Assessment",
+    "Attendance",
     "AuditEntry",
     "Ballot",
+    "Body",
+    "BodyMember",
     "CoProposer",
     "Comment",
     "CommentReport",
@@ -67,6 +80,8 @@ __all__ = [
     "Household",
     "HouseholdCode",
     "Implementation",
+    "Meeting",
+    "MemberVote",
     "Milestone",
     "NoticeSettings",
     "Notification",
@@ -88,6 +103,7 @@ __all__ = [
     "Rating",
     "Residency",
     "ResidencyStatus",
+    "Resolution",
     "RosterEntry",
     "SealedBallot",
     "Spending",

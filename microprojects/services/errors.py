@@ -211,6 +211,22 @@ class ErrorCode(StrEnum):
     TRANSFER_TARGET_HAS_RESIDENCY = "transfer_target_has_residency"
     TRANSFER_NOT_VERIFIED = "transfer_not_verified"
 
+    # Deliberative bodies and meetings
+    BODY_NAME_TAKEN = "body_name_taken"
+    BODY_RULE_INVALID = "body_rule_invalid"
+    MEMBER_ALREADY = "member_already"
+    MEMBER_UNKNOWN_ACCOUNT = "member_unknown_account"
+    MEETING_NO_MEMBERS = "meeting_no_members"
+    MEETING_NO_AGENDA = "meeting_no_agenda"
+    AGENDA_PROPOSAL_INVALID = "agenda_proposal_invalid"
+    MEETING_CLOSED = "meeting_closed"
+    MEETING_NO_QUORUM = "meeting_no_quorum"
+    VOTES_EXCEED = "votes_exceed"
+    VOTE_INCOMPLETE = "vote_incomplete"
+    ITEM_RESOLVED = "item_resolved"
+    NOTHING_TO_PUBLISH = "nothing_to_publish"
+    NOT_A_MEMBER = "not_a_member"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

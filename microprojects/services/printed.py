@@ -38,6 +38,7 @@ from ..models import (
     CountOutcome,
     Cycle,
     Implementation,
+    Meeting,
     Objection,
     PollingStation,
     ProgressUpdate,
@@ -48,6 +49,7 @@ from . import audit
 from .accounts import actor_for
 from .counting import latest_count, load_latest_count, read_turnout
 from .cycles import can_manage
+from .deliberation import cycle_meetings
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .implementation import summary
 from .publication import status_of
@@ -321,9 +323,8 @@ class ProjectRecord:
 class Archive:
     cycle: Cycle
     proposals: list[ProposalRecord]
-    # Meetings (居民议事会) are not recorded yet: the archive's section loops over this list and
-    # says so while it is empty. A meeting model fills it here.
-    meetings: list[Any]
+    # The cycle's meetings whose resolutions are published, oldest first (``deliberation``).
+    meetings: list[Meeting]
     counts: list[Count]  # the latest first, each with its outcomes
     objections: list[Objection]
     turnout: Turnout | None
@@ -405,7 +406,7 @@ def cycle_archive(cycle: Cycle) -> Archive:
     return Archive(
         cycle=cycle,
         proposals=[ProposalRecord(p, by_proposal.get(str(p.id), [])) for p in proposals],
-        meetings=[],
+        meetings=[m for m in cycle_meetings(cycle) if m.published_at is not None],
         counts=counts,
         objections=objections,
         turnout=read_turnout(cycle, latest) if latest is not None else None,

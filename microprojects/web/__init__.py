@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         grid,
         helpers,
         implementation,
+        meetings,
         notices,
         overview,
         printed,
@@ -51,6 +52,7 @@ def register(app: Flask) -> None:
         notices,
         stations,
         roster_upkeep,
+        meetings,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

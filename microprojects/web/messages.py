@@ -707,3 +707,111 @@ STANDING_LABELS: dict[str, Any] = {
 AUDIT_ACTIONS["cycle.grid_workers_paper"] = _l(
     "Let the community's grid workers type paper ballots, or stopped them"
 )
+
+# --- deliberative bodies and meetings ----------------------------------------------------------
+
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.BODY_NAME_TAKEN: _l(
+            "The community already has a body with that name. Choose another name."
+        ),
+        ErrorCode.BODY_RULE_INVALID: _l(
+            "Type the rules as fractions of whole numbers: the quorum more than 0 and at most "
+            "1 (for example 2 / 3), the majority at least 0 and less than 1 (for example 1 / 2)."
+        ),
+        ErrorCode.MEMBER_ALREADY: _l("That person is already a member of this body."),
+        ErrorCode.MEMBER_UNKNOWN_ACCOUNT: _l(
+            "No account has that login name or phone number. Leave it empty to add the person "
+            "by name only."
+        ),
+        ErrorCode.MEETING_NO_MEMBERS: _l(
+            "This body has no members yet. Add its members first, then schedule the meeting."
+        ),
+        ErrorCode.MEETING_NO_AGENDA: _l(
+            "Put at least one item on the agenda: tick a proposal or type another item."
+        ),
+        ErrorCode.AGENDA_PROPOSAL_INVALID: _l(
+            "One of the proposals cannot go on this agenda (another community's, withdrawn, "
+            "or of a closed cycle). Reload the page and choose again."
+        ),
+        ErrorCode.MEETING_CLOSED: _l(
+            "This meeting is cancelled or its resolutions are published: it cannot be changed."
+        ),
+        ErrorCode.MEETING_NO_QUORUM: _l(
+            "No quorum: %(present)s of %(expected)s members are present, %(needed)s are needed. "
+            "The meeting cannot decide. Mark who has arrived, or schedule the item again."
+        ),
+        ErrorCode.VOTES_EXCEED: _l(
+            "More votes than members who may vote: %(voters)s are present and not recused. "
+            "Count again."
+        ),
+        ErrorCode.VOTE_INCOMPLETE: _l(
+            "No vote is recorded. Type the numbers for, against and abstaining (or each "
+            "member's vote)."
+        ),
+        ErrorCode.ITEM_RESOLVED: _l(
+            "This item already has its resolution. It was recorded once; nothing was changed."
+        ),
+        ErrorCode.NOTHING_TO_PUBLISH: _l(
+            "No item has been voted on yet: record the votes first, then publish."
+        ),
+        ErrorCode.NOT_A_MEMBER: _l(
+            "Your account is not on this meeting's list of members. Tell the secretary your "
+            "name: they mark you present."
+        ),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "body.create": _l("Added a deliberative body"),
+        "body.update": _l("Changed a body's name or rules"),
+        "body.member_add": _l("Added a member to a body"),
+        "body.member_remove": _l("Removed a member from a body"),
+        "meeting.schedule": _l("Scheduled a meeting"),
+        "meeting.attendance": _l("Recorded who is present at a meeting"),
+        "meeting.vote": _l("Recorded a vote at a meeting"),
+        "meeting.minutes": _l("Saved a meeting's minutes"),
+        "meeting.publish": _l("Published a meeting's resolutions"),
+        "meeting.cancel": _l("Cancelled a meeting"),
+        "meeting.check_in": _l("Checked in at a meeting with the code shown in the room"),
+        "proposal.resolution": _l("Resolution of a meeting"),
+    }
+)
+
+BODY_KIND_LABELS: dict[str, Any] = {
+    "committees": _l("两委会 (joint meeting of the two committees)"),
+    "council": _l("居务协商会 (community council)"),
+    "representatives": _l("居民代表会议 (residents' representatives)"),
+    "party_members": _l("党员大会 (party members' assembly)"),
+}
+
+DECISION_LABELS: dict[str, Any] = {
+    "passed": _l("passed"),
+    "failed": _l("not passed"),
+    "no_quorum": _l("no quorum"),
+}
+
+PRESENCE_LABELS: dict[str, Any] = {
+    "present": _l("present"),
+    "absent": _l("absent"),
+    "excused": _l("excused"),
+}
+
+RECUSAL_LABELS: dict[str, Any] = {
+    "author": _l("wrote the proposal"),
+    "co_proposer": _l("co-proposed it"),
+    "supporter": _l("supported it"),
+}
+
+MEETING_STATUS_LABELS: dict[str, Any] = {
+    "scheduled": _l("scheduled"),
+    "held": _l("held"),
+    "cancelled": _l("cancelled"),
+}
+
+CHOICE_LABELS: dict[str, Any] = {
+    "for": _l("for"),
+    "against": _l("against"),
+    "abstain": _l("abstain"),
+}

@@ -30,6 +30,7 @@ import factories as f
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 from webclient import csrf_token, login
 
@@ -38,6 +39,8 @@ from microprojects.domain.cycles import Stance
 from microprojects.domain.people import Basis
 from microprojects.extensions import db
 from microprojects.models import (
+    Body,
+    BodyMember,
     Comment,
     CommentReport,
     CommitteeMembership,
@@ -46,6 +49,7 @@ from microprojects.models import (
     Cycle,
     Follow,
     GridAssignment,
+    Meeting,
     Objection,
     Organization,
     OutgoingMessage,
@@ -54,6 +58,7 @@ from microprojects.models import (
     Proposal,
     ProposalPhoto,
     Rating,
+    Resolution,
     RosterEntry,
     Support,
     User,
@@ -166,6 +171,21 @@ def _give_grid(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
 
 def _allow_grid_workers(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
     return {"allowed": "1"}
+
+
+def _schedule(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {
+        "body": str(t["body_id"]), "title": "临时议事会", "starts_at": "2026-12-20T19:30",
+        "other_items": "路灯维修",
+    }  # fmt: skip
+
+
+def _present(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {"present": str(t["member_id"])}
+
+
+def present_count(t: Targets) -> object:
+    return db.session.get(Meeting, t["meeting_id"]).present
 
 
 def grid_workers_allowed(t: Targets) -> object:
@@ -400,6 +420,56 @@ ROUTES: dict[str, Route] = {
     "notices.committee_retry": Route("POST", COMMITTEE, effect=tries_of("message_id")),
     "notices.admin_outbox": Route("GET", ADMIN),
     "notices.admin_retry": Route("POST", ADMIN, effect=tries_of("admin_message_id")),
+    # Deliberative bodies and their meetings.
+    "meetings.bodies": Route("GET", COMMITTEE),
+    "meetings.create_body": Route(
+        "POST",
+        COMMITTEE,
+        form=_form(kind="representatives", name="居民代表会议"),
+        effect=count(Body),
+    ),
+    "meetings.update_body": Route(
+        "POST",
+        COMMITTEE,
+        form=_form(
+            name="议事会",
+            quorum_num="1",
+            quorum_den="2",
+            majority_num="1",
+            majority_den="2",
+            majority_base="present",
+            vote_mode="open",
+        ),
+        effect=lambda t: db.session.get(Body, t["body_id"]).name,
+    ),
+    "meetings.add_member": Route(
+        "POST", COMMITTEE, form=_form(member_name="吴代表"), effect=count(BodyMember)
+    ),
+    "meetings.remove_member": Route(
+        "POST", COMMITTEE, effect=lambda t: db.session.get(BodyMember, t["member_id"]).left_at
+    ),
+    "meetings.index": Route("GET", COMMITTEE),
+    "meetings.schedule": Route("POST", COMMITTEE, form=_schedule, effect=count(Meeting)),
+    "meetings.meeting": Route("GET", COMMITTEE),
+    "meetings.attendance": Route("POST", COMMITTEE, form=_present, effect=present_count),
+    "meetings.vote": Route(
+        "POST",
+        COMMITTEE,
+        form=_form(votes_for="1", against="0", abstain="0"),
+        effect=count(Resolution),
+    ),
+    "meetings.minutes": Route(
+        "POST",
+        COMMITTEE,
+        form=_form(minutes="会议纪要"),
+        effect=lambda t: db.session.get(Meeting, t["meeting_id"]).minutes,
+    ),
+    "meetings.publish": Route("POST", COMMITTEE),
+    "meetings.cancel": Route("POST", COMMITTEE),
+    "meetings.printed_minutes": Route("GET", COMMITTEE),
+    "meetings.public": Route("GET", PUBLIC),
+    # A member checks in with the code shown in the room: resident_a is a member, nobody else.
+    "meetings.check_in": Route("POST", RESIDENT, DECLINED, effect=present_count),
 }
 
 
@@ -506,6 +576,20 @@ def targets(app, world):
         )  # fmt: skip
         db.session.add_all([failed, failed_too])
         db.session.commit()
+        # A 居务协商会 of one member, and its meeting with one item.
+        from microprojects.domain.deliberation import BodyKind
+        from microprojects.services import deliberation
+
+        body = deliberation.create_body(
+            admin, a, deliberation.default_body_input(BodyKind.COUNCIL, "居务协商会"), now=utcnow()
+        )
+        member = deliberation.add_member(admin, body, name="陈主任", role="主持", now=utcnow())
+        deliberation.add_member(admin, body, login="resident_a", now=utcnow())
+        meeting = deliberation.schedule_meeting(
+            admin, body,
+            deliberation.MeetingInput("十二月议事会", utcnow(), other_items=("路灯维修",)),
+            now=utcnow(),
+        )  # fmt: skip
         on_record = {"proposal_id": built.id}
         on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
@@ -559,6 +643,13 @@ def targets(app, world):
             "grid_id": a.grids[0].id,
             "assignment_id": spare.id,
             "filename": "css/app.css",
+            "body_id": body.id,
+            "member_id": member.id,
+            "meeting_id": meeting.id,
+            "item_id": meeting.items[0].id,
+            "token": URLSafeTimedSerializer(app.secret_key, salt="meeting-check-in").dumps(
+                meeting.id
+            ),
         }
 
 

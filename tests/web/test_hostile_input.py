@@ -29,6 +29,7 @@ import factories as f
 import pytest
 from flask import Flask, got_request_exception, url_for
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import func, select, text
 from webclient import csrf_token, login
@@ -520,6 +521,22 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         grid_work.give_assignment(admin, a.grids[0], "grid_worker_a", now=utcnow())
         f.user("spare_worker")
         spare = grid_work.give_assignment(admin, a.grids[1], "spare_worker", now=utcnow())
+        # A 居务协商会 with two members and a meeting on one of the proposals and a free item.
+        from microprojects.domain.deliberation import BodyKind
+        from microprojects.services import deliberation
+
+        body = deliberation.create_body(
+            admin, a, deliberation.default_body_input(BodyKind.COUNCIL, "居务协商会"), now=utcnow()
+        )
+        member = deliberation.add_member(admin, body, name="陈主任", role="主持", now=utcnow())
+        deliberation.add_member(admin, body, login="resident_a", now=utcnow())
+        meeting = deliberation.schedule_meeting(
+            admin, body,
+            deliberation.MeetingInput(
+                "十二月议事会", utcnow(), proposal_ids=(p2.id,), other_items=("路灯维修",)
+            ),
+            now=utcnow(),
+        )  # fmt: skip
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
             **{
@@ -573,6 +590,13 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "message_id": failed[0].id,
             "grid_id": a.grids[0].id,
             "assignment_id": spare.id,
+            "body_id": body.id,
+            "member_id": member.id,
+            "meeting_id": meeting.id,
+            "item_id": meeting.items[0].id,
+            "token": URLSafeTimedSerializer(app.secret_key, salt="meeting-check-in").dumps(
+                meeting.id
+            ),
             "filename": "css/app.css",
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
@@ -1323,7 +1347,10 @@ def test_a_control_character_in_a_word_of_the_address_is_not_found(app, world, a
     would answer 200 and fail too."""
     with app.app_context():
         _, _, photo = f.proposal_with_comment(world)
-        real = {"slug": world.a_slug, "name": photo.filename, "filename": "css/app.css"}
+        real = {
+            "slug": world.a_slug, "name": photo.filename, "filename": "css/app.css",
+            "token": "a-check-in.code",
+        }  # fmt: skip
     people = People(app)
     client = people.client("admin")
     rules = word_rules(app)
