@@ -422,10 +422,7 @@ def schedule_meeting(actor: User, body: Body, data: MeetingInput, *, now: dateti
     proposal_ids = list(dict.fromkeys(data.proposal_ids))
     if any(pid not in allowed for pid in proposal_ids):
         raise ServiceError(ErrorCode.AGENDA_PROPOSAL_INVALID)
-    others = [clean_line(t) for t in data.other_items]
-    others = [t for t in others if t]
-    if any(len(t) > 200 for t in others):
-        raise ServiceError(ErrorCode.TOO_LONG, field="item", max=200)
+    others = _clean_items(data.other_items)
     if not proposal_ids and not others:
         raise ServiceError(ErrorCode.MEETING_NO_AGENDA)
     if len(proposal_ids) + len(others) > MAX_ITEMS:
@@ -433,6 +430,8 @@ def schedule_meeting(actor: User, body: Body, data: MeetingInput, *, now: dateti
     secretary = None
     if data.secretary_id:
         secretary = next((m for m in members if m.id == data.secretary_id), None)
+        if secretary is None:
+            raise ServiceError(ErrorCode.SECRETARY_NOT_MEMBER)
     meeting = Meeting(
         body_id=body.id,
         community_id=body.community_id,
@@ -477,6 +476,113 @@ def schedule_meeting(actor: User, body: Body, data: MeetingInput, *, now: dateti
 def _open(meeting: Meeting) -> None:
     if meeting.status is MeetingStatus.CANCELLED or meeting.published_at is not None:
         raise ServiceError(ErrorCode.MEETING_CLOSED)
+
+
+def _clean_items(texts: Iterable[str]) -> list[str]:
+    others = [t for t in (clean_line(t) for t in texts) if t]
+    if any(len(t) > 200 for t in others):
+        raise ServiceError(ErrorCode.TOO_LONG, field="item", max=200)
+    return others
+
+
+def add_agenda_items(
+    actor: User,
+    meeting: Meeting,
+    *,
+    proposal_ids: Iterable[int] = (),
+    other_items: Iterable[str] = (),
+    now: datetime,
+) -> int:
+    """Put more proposals and other items at the end of the agenda of a meeting still open.
+    A proposal already on it is refused (one resolution per proposal and meeting). Returns how
+    many items were added."""
+    require(actor, ACTION, meeting.community_id)
+    _open(meeting)
+    allowed = {p.id: p for p in agenda_candidates(meeting.community, now)}
+    ids = list(dict.fromkeys(proposal_ids))
+    if any(pid not in allowed for pid in ids):
+        raise ServiceError(ErrorCode.AGENDA_PROPOSAL_INVALID)
+    on_agenda = {i.proposal_id for i in meeting.items if i.proposal_id is not None}
+    if on_agenda.intersection(ids):
+        raise ServiceError(ErrorCode.AGENDA_ALREADY)
+    others = _clean_items(other_items)
+    if not ids and not others:
+        raise ServiceError(ErrorCode.MEETING_NO_AGENDA)
+    if len(meeting.items) + len(ids) + len(others) > MAX_ITEMS:
+        raise ServiceError(ErrorCode.TOO_LONG, field="agenda", max=MAX_ITEMS)
+    position = max((i.position for i in meeting.items), default=0)
+    for pid in ids:
+        position += 1
+        db.session.add(AgendaItem(meeting_id=meeting.id, position=position, proposal_id=pid))
+    for text in others:
+        position += 1
+        db.session.add(AgendaItem(meeting_id=meeting.id, position=position, text=text))
+    if meeting.cycle_id is None and ids:
+        meeting.cycle_id = allowed[ids[0]].cycle_id
+    audit.record(
+        actor,
+        "meeting.agenda",
+        "meeting",
+        meeting.id,
+        community_id=meeting.community_id,
+        after={"added_proposals": ids, "added_items": others},
+        now=now,
+    )
+    db.session.commit()
+    return len(ids) + len(others)
+
+
+def remove_agenda_item(actor: User, meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
+    """Take an item off the agenda of a meeting still open: only an item not yet voted on, and
+    never the last one (a meeting with nothing to discuss is cancelled, with its reason)."""
+    require(actor, ACTION, meeting.community_id)
+    if item.meeting_id != meeting.id:
+        raise NotFound()
+    _open(meeting)
+    if item.resolution is not None:
+        raise ServiceError(ErrorCode.AGENDA_ITEM_DECIDED)
+    if len(meeting.items) <= 1:
+        raise ServiceError(ErrorCode.AGENDA_LAST_ITEM)
+    audit.record(
+        actor,
+        "meeting.agenda",
+        "meeting",
+        meeting.id,
+        community_id=meeting.community_id,
+        before={"item": item.subject, "proposal": item.proposal_id},
+        after={"removed": True},
+        now=now,
+    )
+    meeting.items.remove(item)
+    db.session.delete(item)
+    db.session.commit()
+
+
+def set_secretary(actor: User, meeting: Meeting, member_id: int | None, *, now: datetime) -> None:
+    """Name the member who keeps the minutes (None: nobody named). A member of the meeting's
+    list only."""
+    require(actor, ACTION, meeting.community_id)
+    _open(meeting)
+    member = None
+    if member_id is not None:
+        member = next((a.member for a in meeting.attendance if a.member_id == member_id), None)
+        if member is None:
+            raise ServiceError(ErrorCode.SECRETARY_NOT_MEMBER)
+    if meeting.secretary_id == (member.id if member else None):
+        return
+    before = meeting.secretary.name if meeting.secretary else None
+    meeting.secretary_id = member.id if member else None
+    audit.record(
+        actor,
+        "meeting.secretary",
+        "meeting",
+        meeting.id,
+        community_id=meeting.community_id,
+        before={"secretary": before},
+        after={"secretary": member.name if member else None},
+        now=now,
+    )
+    db.session.commit()
 
 
 def record_attendance(

@@ -226,6 +226,10 @@ class ErrorCode(StrEnum):
     ITEM_RESOLVED = "item_resolved"
     NOTHING_TO_PUBLISH = "nothing_to_publish"
     NOT_A_MEMBER = "not_a_member"
+    SECRETARY_NOT_MEMBER = "secretary_not_member"
+    AGENDA_ITEM_DECIDED = "agenda_item_decided"
+    AGENDA_LAST_ITEM = "agenda_last_item"
+    AGENDA_ALREADY = "agenda_already"
 
 
 class ServiceError(Exception):

@@ -759,6 +759,16 @@ SERVICE_MESSAGES.update(
             "Your account is not on this meeting's list of members. Tell the secretary your "
             "name: they mark you present."
         ),
+        ErrorCode.SECRETARY_NOT_MEMBER: _l(
+            "The secretary must be a member of the body that meets. Choose one of its members."
+        ),
+        ErrorCode.AGENDA_ITEM_DECIDED: _l(
+            "This item has been voted on: its resolution stays on the agenda."
+        ),
+        ErrorCode.AGENDA_LAST_ITEM: _l(
+            "This is the agenda's only item. Add another item first, or cancel the meeting."
+        ),
+        ErrorCode.AGENDA_ALREADY: _l("That proposal is already on this meeting's agenda."),
     }
 )
 
@@ -775,6 +785,8 @@ AUDIT_ACTIONS.update(
         "meeting.publish": _l("Published a meeting's resolutions"),
         "meeting.cancel": _l("Cancelled a meeting"),
         "meeting.check_in": _l("Checked in at a meeting with the code shown in the room"),
+        "meeting.agenda": _l("Changed a meeting's agenda"),
+        "meeting.secretary": _l("Named a meeting's secretary"),
         "proposal.resolution": _l("Resolution of a meeting"),
     }
 )

@@ -307,3 +307,93 @@ def test_a_member_checks_in_once_and_only_a_member(setting):
             d.check_in(outsider, meeting, now=utcnow())
         assert refused.value.code is ErrorCode.NOT_A_MEMBER
     assert meeting.present == 1
+
+
+def test_the_agenda_changes_until_an_item_is_decided_and_each_change_is_audited(setting):
+    w, _, meeting, made = setting
+    now = utcnow()
+    later = proposals.create_proposal(
+        w.resident_a, made[0].cycle, f.proposal_input(title="幸福巷安装路灯"), submit=True, now=now
+    )
+    added = d.add_agenda_items(
+        w.committee_a, meeting, proposal_ids=[later.id], other_items=["  ", "路灯电费"], now=now
+    )
+    assert added == 2
+    db.session.refresh(meeting)
+    assert [i.position for i in meeting.items] == [1, 2, 3, 4, 5, 6]
+    assert meeting.items[4].proposal_id == later.id and meeting.items[5].text == "路灯电费"
+    # A proposal already on the agenda, nothing at all, another community's proposal: refused.
+    with pytest.raises(ServiceError) as twice:
+        d.add_agenda_items(w.committee_a, meeting, proposal_ids=[made[0].id], now=now)
+    assert twice.value.code is ErrorCode.AGENDA_ALREADY
+    with pytest.raises(ServiceError) as empty:
+        d.add_agenda_items(w.committee_a, meeting, other_items=[" "], now=now)
+    assert empty.value.code is ErrorCode.MEETING_NO_AGENDA
+    theirs = proposals.create_proposal(
+        w.resident_b, f.cycle(w.b, w.committee_b), f.proposal_input(), submit=True, now=now
+    )
+    with pytest.raises(ServiceError) as foreign:
+        d.add_agenda_items(w.committee_a, meeting, proposal_ids=[theirs.id], now=now)
+    assert foreign.value.code is ErrorCode.AGENDA_PROPOSAL_INVALID
+    # An item voted on stays; another goes, and the positions left keep their order.
+    mark(w, meeting, 11)
+    first = meeting.items[0]
+    d.record_vote(w.committee_a, meeting, first, d.VoteInput(8, 0, 0), now=now)
+    with pytest.raises(ServiceError) as decided:
+        d.remove_agenda_item(w.committee_a, meeting, first, now=now)
+    assert decided.value.code is ErrorCode.AGENDA_ITEM_DECIDED
+    d.remove_agenda_item(w.committee_a, meeting, meeting.items[4], now=now)
+    db.session.refresh(meeting)
+    assert later.id not in {i.proposal_id for i in meeting.items}
+    assert len(meeting.items) == 5
+    assert len(_audits("meeting.agenda")) == 2
+    # Published: nothing changes any more.
+    d.publish_meeting(w.committee_a, meeting, now=now)
+    with pytest.raises(ServiceError) as closed:
+        d.add_agenda_items(w.committee_a, meeting, other_items=["再议"], now=now)
+    assert closed.value.code is ErrorCode.MEETING_CLOSED
+
+
+def test_the_last_item_stays_and_outsiders_change_no_agenda(setting):
+    w, body, _, _ = setting
+    now = utcnow()
+    meeting = d.schedule_meeting(
+        w.committee_a, body, d.MeetingInput("临时会", now, other_items=("唯一议题",)), now=now
+    )
+    with pytest.raises(ServiceError) as last:
+        d.remove_agenda_item(w.committee_a, meeting, meeting.items[0], now=now)
+    assert last.value.code is ErrorCode.AGENDA_LAST_ITEM
+    for outsider in (w.committee_b, w.resident_a):
+        with pytest.raises(PermissionDenied):
+            d.add_agenda_items(outsider, meeting, other_items=["插一项"], now=now)
+        with pytest.raises(PermissionDenied):
+            d.remove_agenda_item(outsider, meeting, meeting.items[0], now=now)
+        with pytest.raises(PermissionDenied):
+            d.set_secretary(outsider, meeting, meeting.attendance[0].member_id, now=now)
+    assert len(meeting.items) == 1 and meeting.secretary_id is None
+
+
+def test_the_secretary_is_a_member_of_the_body_that_meets(setting):
+    w, body, meeting, _ = setting
+    now = utcnow()
+    other = d.create_body(
+        w.committee_a, w.a, d.default_body_input(BodyKind.COMMITTEES, "两委会"), now=now
+    )
+    stranger = d.add_member(w.committee_a, other, name="外单位", now=now)
+    with pytest.raises(ServiceError) as scheduled:
+        d.schedule_meeting(
+            w.committee_a, body,
+            d.MeetingInput("会", now, other_items=("x",), secretary_id=stranger.id), now=now,
+        )  # fmt: skip
+    assert scheduled.value.code is ErrorCode.SECRETARY_NOT_MEMBER
+    with pytest.raises(ServiceError) as named:
+        d.set_secretary(w.committee_a, meeting, stranger.id, now=now)
+    assert named.value.code is ErrorCode.SECRETARY_NOT_MEMBER
+    own = meeting.attendance[1].member
+    d.set_secretary(w.committee_a, meeting, own.id, now=now)
+    d.set_secretary(w.committee_a, meeting, own.id, now=now)  # a second tap changes nothing
+    assert meeting.secretary_id == own.id
+    (entry,) = _audits("meeting.secretary")
+    assert entry.after == {"secretary": own.name}
+    d.set_secretary(w.committee_a, meeting, None, now=now)
+    assert meeting.secretary_id is None and len(_audits("meeting.secretary")) == 2

@@ -39,6 +39,7 @@ from microprojects.domain.cycles import Stance
 from microprojects.domain.people import Basis
 from microprojects.extensions import db
 from microprojects.models import (
+    AgendaItem,
     Body,
     BodyMember,
     Comment,
@@ -464,6 +465,16 @@ ROUTES: dict[str, Route] = {
         form=_form(minutes="会议纪要"),
         effect=lambda t: db.session.get(Meeting, t["meeting_id"]).minutes,
     ),
+    "meetings.add_items": Route(
+        "POST", COMMITTEE, form=_form(other_items="新增议题"), effect=count(AgendaItem)
+    ),
+    "meetings.remove_item": Route("POST", COMMITTEE, effect=count(AgendaItem)),
+    "meetings.secretary": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {"secretary": str(t["member_id"])},
+        effect=lambda t: db.session.get(Meeting, t["meeting_id"]).secretary_id,
+    ),
     "meetings.publish": Route("POST", COMMITTEE),
     "meetings.cancel": Route("POST", COMMITTEE),
     "meetings.printed_minutes": Route("GET", COMMITTEE),
@@ -587,7 +598,9 @@ def targets(app, world):
         deliberation.add_member(admin, body, login="resident_a", now=utcnow())
         meeting = deliberation.schedule_meeting(
             admin, body,
-            deliberation.MeetingInput("十二月议事会", utcnow(), other_items=("路灯维修",)),
+            deliberation.MeetingInput(
+                "十二月议事会", utcnow(), other_items=("路灯维修", "下季度安排")
+            ),
             now=utcnow(),
         )  # fmt: skip
         on_record = {"proposal_id": built.id}
@@ -616,6 +629,8 @@ def targets(app, world):
                 "printed.results_notice": {"cycle_id": counted.id},
                 "printed.completion": on_record,
                 "notices.admin_retry": {"message_id": failed_too.id},
+                # Another item than the one voted on (a decided item stays on the agenda).
+                "meetings.remove_item": {"item_id": meeting.items[1].id},
             },
             "resubmit_id": resubmit.id,
             "withdrawable_id": withdrawable.id,

@@ -203,3 +203,69 @@ def test_a_member_checks_in_with_the_code_shown_in_the_room(app: Flask) -> None:
     assert "签到码已过期" in page
     with app.app_context():
         assert db.session.get(Meeting, mid).present == 1
+
+
+def test_a_refused_schedule_keeps_what_was_typed_and_the_agenda_changes_on_its_page(
+    app: Flask,
+) -> None:
+    s = _setting(app)
+    slug, ids = s["slug"], s["ids"]
+    committee = app.test_client()
+    login(committee, "committee_a")
+    base = f"/c/{slug}/committee"
+    _post(committee, f"{base}/bodies", {"kind": "council", "name": "居务协商会"})
+    with app.app_context():
+        body_id = db.session.scalar(select(Body.id))
+    _post(committee, f"{base}/bodies/{body_id}/members", {"member_name": "陈主任"})
+    _post(committee, f"{base}/bodies/{body_id}/members", {"member_name": "林委员"})
+    typed = {
+        "body": str(body_id),
+        "title": "十二月居务协商会",
+        "starts_at": "2026-12-03T19:30",
+        "place": "社区二楼会议室",
+        "proposal": [str(ids[1])],
+        "other_items": "下季度议事安排",
+        "secretary": "999999",  # not a member of this body
+        "csrf_token": csrf_token(committee),
+    }
+    refused = committee.post(f"{base}/meetings", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "记录人须是本次开会机构的成员" in page
+    assert 'value="十二月居务协商会"' in page and 'value="社区二楼会议室"' in page
+    assert f'value="{ids[1]}" checked' in page and "下季度议事安排</textarea>" in page
+    assert 'value="2026-12-03T19:30"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Meeting)) == 0
+        member_id = db.session.scalars(select(Body)).one().current_members[1].id
+    page = _post(committee, f"{base}/meetings", {**typed, "secretary": str(member_id)})
+    assert f'<option value="{member_id}" selected>林委员</option>' in page
+    with app.app_context():
+        meeting = db.session.scalars(select(Meeting)).one()
+        mid, secretary = meeting.id, meeting.secretary.name
+    assert secretary == "林委员"
+    # Add a proposal and an item; a proposal already there is refused and the text kept.
+    page = _post(
+        committee, f"{base}/meetings/{mid}/agenda",
+        {"proposal": [str(ids[0])], "other_items": "路灯电费"},
+    )  # fmt: skip
+    assert "议程已修改" in page and "路灯电费" in page
+    token = csrf_token(committee)
+    again = committee.post(
+        f"{base}/meetings/{mid}/agenda",
+        data={"proposal": [str(ids[0])], "other_items": "再议一项", "csrf_token": token},
+    )
+    assert again.status_code == 422
+    text = again.get_data(as_text=True)
+    assert "该提议已在本次会议的议程上" in text and "再议一项</textarea>" in text
+    with app.app_context():
+        items = [(i.id, i.proposal_id, i.text) for i in db.session.get(Meeting, mid).items]
+    assert [p for _, p, _ in items] == [ids[1], None, ids[0], None]
+    page = _post(committee, f"{base}/meetings/{mid}/items/{items[1][0]}/remove", {})
+    assert "该议题已从议程中移除" in page
+    with app.app_context():
+        assert len(db.session.get(Meeting, mid).items) == 3
+    # The public page names the secretary.
+    assert "记录人: 林委员" in app.test_client().get(f"/c/{slug}/meetings/{mid}").get_data(
+        as_text=True
+    )

@@ -177,48 +177,68 @@ def remove_member(community: Community, body_id: int, member_id: int) -> Respons
 # --- meetings ----------------------------------------------------------------------------------
 
 
+def _schedule_page(
+    community: Community, form: dict[str, object] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "meetings/index.html",
+            community=community,
+            bodies=[b for b in service.list_bodies(community) if b.current_members],
+            meetings=service.list_meetings(community),
+            candidates=service.agenda_candidates(community, now()),
+            form=form or {},
+        ),
+        status,
+    )
+
+
 @bp.get(f"{COMMITTEE}/meetings")
 @committee_required(Action.MANAGE_MEETINGS)
 def index(community: Community) -> ResponseReturnValue:
-    return render_template(
-        "meetings/index.html",
-        community=community,
-        bodies=[b for b in service.list_bodies(community) if b.current_members],
-        meetings=service.list_meetings(community),
-        candidates=service.agenda_candidates(community, now()),
-    )
+    return _schedule_page(community)
+
+
+def _ids(name: str) -> list[int]:
+    return [int(raw) for raw in request.form.getlist(name) if raw.isascii() and raw.isdigit()
+            and len(raw) < 10]  # fmt: skip
 
 
 @bp.post(f"{COMMITTEE}/meetings")
 @committee_required(Action.MANAGE_MEETINGS)
 def schedule(community: Community) -> ResponseReturnValue:
+    # A refusal shows the form again with everything typed in it (422), and says why.
+    form: dict[str, object] = {
+        "body": _int("body"),
+        "title": _text("title"),
+        "starts_at": _text("starts_at"),
+        "place": _text("place"),
+        "proposals": set(_ids("proposal")),
+        "other_items": _text("other_items"),
+        "secretary": _int("secretary"),
+    }
     body = service.find_body(community, _int("body"))
-    back = redirect(url_for("meetings.index", slug=community.slug))
     if body is None:
         flash(_("Choose the body that meets."), "error")
-        return back
+        return _schedule_page(community, form, 422)
     try:
         starts = to_utc(datetime.fromisoformat(_text("starts_at").strip()))
     except ValueError:
         flash(_("Type the day and time of the meeting, for example 2026-12-03 19:30."), "error")
-        return back
-    proposal_ids = []
-    for raw in request.form.getlist("proposal"):
-        if raw.isascii() and raw.isdigit() and len(raw) < 10:
-            proposal_ids.append(int(raw))
-    others = tuple(line for line in _text("other_items").splitlines() if line.strip())
+        return _schedule_page(community, form, 422)
     data = service.MeetingInput(
         title=_text("title"),
         starts_at=starts,
         place=_text("place"),
-        proposal_ids=tuple(proposal_ids),
-        other_items=others,
+        proposal_ids=tuple(_ids("proposal")),
+        other_items=tuple(line for line in _text("other_items").splitlines() if line.strip()),
+        secretary_id=_int("secretary") or None,
     )
     try:
         meeting = service.schedule_meeting(current_user, body, data, now=now())
     except ServiceError as error:
         flash_error(error)
-        return back
+        return _schedule_page(community, form, 422)
     flash(_("The meeting is scheduled. Mark who is present when it begins."), "success")
     return redirect(url_for("meetings.meeting", slug=community.slug, meeting_id=meeting.id))
 
@@ -232,23 +252,39 @@ def _meeting_view(meeting: Meeting) -> dict[str, object]:
     }
 
 
-@bp.get(f"{COMMITTEE}/meetings/<int:meeting_id>")
-@committee_required(Action.MANAGE_MEETINGS)
-def meeting(community: Community, meeting_id: int) -> ResponseReturnValue:
-    found = _meeting_or_404(community, meeting_id)
+def _meeting_page(
+    community: Community,
+    found: Meeting,
+    agenda_form: dict[str, object] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     is_open = found.status is not MeetingStatus.CANCELLED and found.published_at is None
     qr = None
+    addable = []
     if is_open:
         link = check_in_link(found)
         qr = {"link": link, "svg": segno.make(link, error="m").svg_inline(scale=4, border=2)}
-    return render_template(
-        "meetings/meeting.html",
-        community=community,
-        qr=qr,
-        is_open=is_open,
-        named=found.body.vote_mode is VoteMode.NAMED,
-        **_meeting_view(found),
+        on_agenda = {i.proposal_id for i in found.items}
+        addable = [p for p in service.agenda_candidates(community, now()) if p.id not in on_agenda]
+    return (
+        render_template(
+            "meetings/meeting.html",
+            community=community,
+            qr=qr,
+            is_open=is_open,
+            named=found.body.vote_mode is VoteMode.NAMED,
+            addable=addable,
+            agenda_form=agenda_form or {},
+            **_meeting_view(found),
+        ),
+        status,
     )
+
+
+@bp.get(f"{COMMITTEE}/meetings/<int:meeting_id>")
+@committee_required(Action.MANAGE_MEETINGS)
+def meeting(community: Community, meeting_id: int) -> ResponseReturnValue:
+    return _meeting_page(community, _meeting_or_404(community, meeting_id))
 
 
 def _back(community: Community, meeting: Meeting, anchor: str = "") -> ResponseReturnValue:
@@ -308,6 +344,46 @@ def vote(community: Community, meeting_id: int, item_id: int) -> ResponseReturnV
         _("The vote is recorded and the resolution written."),
     )
     return _back(community, found, f"item-{item.id}")
+
+
+@bp.post(f"{COMMITTEE}/meetings/<int:meeting_id>/agenda")
+@committee_required(Action.MANAGE_MEETINGS)
+def add_items(community: Community, meeting_id: int) -> ResponseReturnValue:
+    found = _meeting_or_404(community, meeting_id)
+    others = tuple(line for line in _text("other_items").splitlines() if line.strip())
+    try:
+        service.add_agenda_items(
+            current_user, found, proposal_ids=_ids("proposal"), other_items=others, now=now()
+        )
+    except ServiceError as error:
+        flash_error(error)
+        form = {"proposals": set(_ids("proposal")), "other_items": _text("other_items")}
+        return _meeting_page(community, found, form, 422)
+    flash(_("The agenda is changed."), "success")
+    return _back(community, found, "agenda")
+
+
+@bp.post(f"{COMMITTEE}/meetings/<int:meeting_id>/items/<int:item_id>/remove")
+@committee_required(Action.MANAGE_MEETINGS)
+def remove_item(community: Community, meeting_id: int, item_id: int) -> ResponseReturnValue:
+    found = _meeting_or_404(community, meeting_id)
+    item = _item_or_404(found, item_id)
+    attempt(
+        lambda: service.remove_agenda_item(current_user, found, item, now=now()),
+        _("The item is off the agenda."),
+    )
+    return _back(community, found, "agenda")
+
+
+@bp.post(f"{COMMITTEE}/meetings/<int:meeting_id>/secretary")
+@committee_required(Action.MANAGE_MEETINGS)
+def secretary(community: Community, meeting_id: int) -> ResponseReturnValue:
+    found = _meeting_or_404(community, meeting_id)
+    attempt(
+        lambda: service.set_secretary(current_user, found, _int("secretary") or None, now=now()),
+        _("The secretary is saved."),
+    )
+    return _back(community, found, "minutes")
 
 
 @bp.post(f"{COMMITTEE}/meetings/<int:meeting_id>/minutes")
