@@ -47,7 +47,9 @@ def _members(app: Any) -> None:
             deliberation.add_member(chair, body, name=name, role="委员", now=utcnow())
 
 
-def test_a_council_meeting_decides_and_its_minutes_print(page, fresh_db, watch, tmp_path):
+def test_a_council_meeting_decides_and_its_minutes_print(
+    page, fresh_db, watch, tmp_path, browser, base_url
+):
     slug, ids = _setting(fresh_db)
     log_in(page, "committee_a")
     page.goto(f"/c/{slug}/committee")
@@ -70,16 +72,46 @@ def test_a_council_meeting_decides_and_its_minutes_print(page, fresh_db, watch, 
     page.get_by_label("会议名称，例如 十二月居务协商会").fill("十二月居务协商会")
     page.get_by_label("日期和时间").fill("2026-12-03T19:30")
     page.get_by_label("地点（可不填）").fill("社区二楼会议室")
-    for title in TITLES:
+    page.get_by_label("记录人（负责会议记录，可不填）").select_option(label="林委员 · 委员")
+    for title in TITLES[:2]:
         page.get_by_label(re.compile(title)).check()
+    page.get_by_label("其他议题，每行一项（可不填）").fill("下季度议事安排")
     page.get_by_role("button", name="安排会议").click()
     main = page.locator("main")
     assert "会议已安排" in main.inner_text()
     assert "应到 11，实到 0，需要 8" in main.inner_text()
+
+    # The agenda changes before the meeting: the third proposal added, the other item taken off.
+    page.locator("summary", has_text="修改议程").click()
+    page.get_by_label(re.compile(TITLES[2])).check()
+    page.get_by_role("button", name="加入议程").click()
+    assert "议程已修改" in main.inner_text()
+    page.locator("summary", has_text="修改议程").click()
+    page.locator("form", has_text="下季度议事安排").get_by_role("button", name="移出议程").click()
+    assert "该议题已从议程中移除" in main.inner_text()
+    assert page.locator(".agenda > li").count() == 3
+    assert page.get_by_label("记录人（负责会议记录）").input_value() != ""
     # The author is recused on each of her proposals, with the reason.
     assert main.inner_text().count("resident_a (提议人)") == 3
+    shot(page, "meeting-agenda")
 
-    # Seven members check in: no quorum; the vote is refused and the page says why.
+    # The author checks in on her phone with the code shown in the room.
+    page.locator("summary", has_text="成员用手机扫码签到").click()
+    link = page.locator(".check-in-link").inner_text().strip()
+    phone = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    ).new_page()
+    log_in(phone, "resident_a")
+    phone.goto(link)
+    phone.get_by_role("button", name="我已到会（签到）").click()
+    assert "您已标记为到会" in phone.locator(".flash-success").inner_text()
+    shot(phone, "meeting-checked-in-phone")
+    phone.context.close()
+    page.reload()
+    assert "应到 11，实到 1，需要 8" in main.inner_text()
+
+    # Six more are ticked by the secretary: seven, no quorum; the vote is refused and the page
+    # says why.
     boxes = page.locator("input[name=present]")
     for i in range(7):
         boxes.nth(i).check()
