@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from ..domain.notices import (
     CODE_DIGITS,
@@ -31,6 +31,7 @@ from ..extensions import db
 from ..models import NoticeSettings, PhoneCode, User
 from . import audit, outbox
 from .errors import ErrorCode, ServiceError
+from .rows import rows_changed
 
 
 def settings_of(user: User) -> NoticeSettings:
@@ -54,11 +55,24 @@ def _hash(user_id: int, phone: str, code: str) -> str:
     return hmac.new(key, f"{user_id}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _hold_number(number: str) -> None:
+    """Requests for one number take their turn until the commit, so that two at once (a double
+    tap, two accounts asking for the same phone) cannot both find no recent code and both send
+    one. PostgreSQL: a transaction-scoped advisory lock on the number. SQLite: a write (that
+    changes nothing) takes the database's write lock, and the reads after it see every commit
+    made before."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext("phone:" + number))))
+    else:
+        rows_changed(update(PhoneCode).where(PhoneCode.id == -1).values(attempts=0))
+
+
 def request_phone_code(user: User, phone: str, *, now: datetime) -> str:
     """Send a confirmation code to ``phone`` for ``user``; returns the number as stored."""
     number = normalize_phone(phone)
     if number is None:
         raise ServiceError(ErrorCode.PHONE_INVALID)
+    _hold_number(number)
     sent = list(
         db.session.scalars(
             select(PhoneCode.created_at).where(
@@ -128,14 +142,28 @@ def confirm_phone(user: User, code: str, *, now: datetime) -> None:
         raise ServiceError(ErrorCode.PHONE_CODE_EXPIRED)
     if latest.attempts >= CODE_TRIES:
         raise ServiceError(ErrorCode.PHONE_CODE_TRIES_USED)
+    # The try is counted before the code is compared, in one statement that refuses when the
+    # tries are used up: guesses sent at once cannot all read the same count and all be tried.
+    counted = rows_changed(
+        update(PhoneCode)
+        .where(PhoneCode.id == latest.id, PhoneCode.attempts < CODE_TRIES)
+        .values(attempts=PhoneCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not counted:
+        db.session.rollback()
+        raise ServiceError(ErrorCode.PHONE_CODE_TRIES_USED)
+    db.session.refresh(latest)
     typed = "".join(ch for ch in code if ch.isdigit())
     if not hmac.compare_digest(latest.code_hash, _hash(user.id, latest.phone, typed)):
-        latest.attempts += 1
         left = CODE_TRIES - latest.attempts
         db.session.commit()
         if left <= 0:
             raise ServiceError(ErrorCode.PHONE_CODE_TRIES_USED)
         raise ServiceError(ErrorCode.PHONE_CODE_WRONG, left=left)
+    if latest.used_at is not None:  # the same right code, sent twice at once: the first used it
+        db.session.rollback()
+        raise ServiceError(ErrorCode.PHONE_CODE_NONE)
     latest.used_at = now
     settings.sms_confirmed_at = now
     settings.sms_on = True

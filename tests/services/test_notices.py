@@ -384,6 +384,74 @@ def test_a_number_gets_one_code_a_minute_and_ten_a_day_whoever_asks(ctx):
     channels.request_phone_code(w.resident_a, "13800138000", now=now + timedelta(days=1, hours=1))
 
 
+def _at_once(app, count: int, body) -> list[str]:
+    """``body`` run by ``count`` threads at the same moment, each in its own app context; what
+    each ended with ("ok" or the refusal's code)."""
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                body()
+                outcomes.append("ok")
+            except ServiceError as error:
+                outcomes.append(error.code)
+            except Exception as error:  # any other error is named, and fails the test
+                outcomes.append(f"{type(error).__name__}: {error}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_asking_at_once_sends_one_code_to_a_number(app, world):
+    """Four requests at the same moment, from two accounts, for one number: one code is sent;
+    the others are told to wait."""
+    sms.LOG_RECORD.clear()
+    askers = iter(["resident_a", "resident_b"] * 2)  # two taps from each account
+
+    def ask() -> None:
+        user = db.session.get(User, world.ids[next(askers)])
+        channels.request_phone_code(user, "13800138000", now=utcnow())
+
+    outcomes = _at_once(app, 4, ask)
+    assert sorted(outcomes) == ["ok"] + ["phone_code_too_soon"] * 3, outcomes
+    with app.app_context():
+        assert row_count(PhoneCode, phone="13800138000") == 1
+        assert row_count(OutgoingMessage, address="13800138000") == 1
+
+
+def test_guesses_sent_at_once_get_five_tries_in_all(app, world):
+    """Eight wrong guesses at the same moment: five are counted and told how many tries are
+    left; the rest are refused without being compared; then even the right code is refused."""
+    with app.app_context():
+        resident = db.session.get(User, world.ids["resident_a"])
+        channels.request_phone_code(resident, "13800138000", now=utcnow())
+        right = _code_sent_to("13800138000")
+    wrong = "000000" if right != "000000" else "111111"
+
+    def guess() -> None:
+        channels.confirm_phone(db.session.get(User, world.ids["resident_a"]), wrong, now=utcnow())
+
+    outcomes = _at_once(app, 8, guess)
+    assert sorted(outcomes) == ["phone_code_tries_used"] * 4 + ["phone_code_wrong"] * 4, outcomes
+    with app.app_context():
+        (code,) = db.session.scalars(select(PhoneCode)).all()
+        assert code.attempts == domain.CODE_TRIES
+        with pytest.raises(ServiceError) as refused:
+            channels.confirm_phone(
+                db.session.get(User, world.ids["resident_a"]), right, now=utcnow()
+            )
+        assert refused.value.code == "phone_code_tries_used"
+
+
 def test_a_number_that_is_not_a_mobile_number_is_refused(ctx):
     w = f.world()
     with pytest.raises(ServiceError) as refused:
