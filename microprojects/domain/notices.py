@@ -101,6 +101,12 @@ def after_failure(attempts: int, now: datetime) -> tuple[MessageStatus, datetime
     return MessageStatus.FAILED, now + backoff(attempts)
 
 
+def code_expired(created_at: datetime, now: datetime) -> bool:
+    """A code sent (or waiting to be sent) since ``created_at`` no longer works: sending it later,
+    or again, would only confuse."""
+    return now >= created_at + CODE_VALID
+
+
 def code_refusal(sent_at: list[datetime], now: datetime) -> timedelta | None:
     """None if a new code may go to a number that was sent codes at ``sent_at``; otherwise how
     long to wait."""

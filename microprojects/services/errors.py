@@ -231,6 +231,9 @@ class ErrorCode(StrEnum):
     AGENDA_LAST_ITEM = "agenda_last_item"
     AGENDA_ALREADY = "agenda_already"
 
+    # Notices
+    PHONE_CODE_NOT_RESENT = "phone_code_not_resent"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

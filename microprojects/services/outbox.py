@@ -24,7 +24,14 @@ from flask import Flask, current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..domain.notices import PHONE_CODE, WAITING, Channel, MessageStatus, after_failure
+from ..domain.notices import (
+    PHONE_CODE,
+    WAITING,
+    Channel,
+    MessageStatus,
+    after_failure,
+    code_expired,
+)
 from ..domain.permissions import Action, can
 from ..extensions import db
 from ..models import Community, OutgoingMessage, User, utcnow
@@ -143,6 +150,11 @@ def deliver(app: Flask, ids: Iterable[int], *, now: datetime) -> Tally:
             message = session.scalar(query)
             if message is None:
                 continue
+            if message.kind == PHONE_CODE and code_expired(message.created_at, now):
+                _expire_code(message)
+                session.commit()
+                counts["given_up"] += 1
+                continue
             if message.channel is Channel.SMS and _over_sms_cap(session, app, now):
                 message.next_attempt_at = now + timedelta(minutes=1)
                 session.commit()
@@ -160,6 +172,15 @@ def deliver(app: Flask, ids: Iterable[int], *, now: datetime) -> Tally:
                 else "failed"
             ] += 1
     return Tally(**counts)
+
+
+def _expire_code(message: OutgoingMessage) -> None:
+    """A confirmation code that could not go out while it worked is not sent at all; its words
+    are dropped."""
+    message.status = MessageStatus.GIVEN_UP
+    message.next_attempt_at = None
+    message.last_error = "code expired before it could be sent"
+    message.params = {}
 
 
 def _over_sms_cap(session: Session, app: Flask, now: datetime) -> bool:
@@ -303,6 +324,10 @@ def retry_now(
         raise PermissionDenied()
     if message.status not in (MessageStatus.FAILED, MessageStatus.GIVEN_UP):
         raise ServiceError(ErrorCode.MESSAGE_NOT_FAILED)
+    if message.kind == PHONE_CODE and (
+        message.status is MessageStatus.GIVEN_UP or code_expired(message.created_at, now)
+    ):
+        raise ServiceError(ErrorCode.PHONE_CODE_NOT_RESENT)
     before = {"status": message.status.value, "attempts": message.attempts}
     message.status = MessageStatus.FAILED
     message.next_attempt_at = now

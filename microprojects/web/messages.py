@@ -769,6 +769,10 @@ SERVICE_MESSAGES.update(
             "This is the agenda's only item. Add another item first, or cancel the meeting."
         ),
         ErrorCode.AGENDA_ALREADY: _l("That proposal is already on this meeting's agenda."),
+        ErrorCode.PHONE_CODE_NOT_RESENT: _l(
+            "A confirmation code is not sent again: it works for 10 minutes only. The resident "
+            "asks for a new code on their notice settings page."
+        ),
     }
 )
 

@@ -195,18 +195,27 @@ def test_a_wrong_secret_is_refused_by_the_provider_and_recorded(app_with, standi
     assert standin.bad_signatures == 1
 
 
+def _notice_by_sms(user: User, phone: str, now) -> int:
+    """A notice to ``user`` by SMS, queued and tried once (after the commit, as every notice is);
+    its id."""
+    outbox.queue(
+        user_id=user.id, channel=Channel.SMS, address=phone, kind="notice",
+        params={"title": "幸福巷路灯"}, community_id=None, now=now,
+    )  # fmt: skip
+    db.session.commit()
+    return _message(address=phone, kind="notice").id
+
+
 def test_a_failed_sms_is_retried_by_the_command_after_its_wait_and_sent(aliyun_app, standin):
     standin.mode = "http500"
     runner = aliyun_app.test_cli_runner()
     with aliyun_app.app_context():
         w = f.world()
         an_hour_ago = utcnow() - timedelta(hours=1)
-        channels.request_phone_code(w.resident_a, "13800138000", now=an_hour_ago)
-        message = _message(kind="phone_code")
-        assert message.status is MessageStatus.FAILED
-        message_id = message.id
+        message_id = _notice_by_sms(w.resident_a, "13800138000", an_hour_ago)
+        assert _message(id=message_id).status is MessageStatus.FAILED
         # Not yet due: a message that failed a moment ago waits.
-        channels.request_phone_code(w.resident_b, "13900139000", now=utcnow())
+        _notice_by_sms(w.resident_b, "13900139000", utcnow())
         fresh = _message(address="13900139000")
         assert fresh.status is MessageStatus.FAILED
     standin.mode = "ok"
@@ -224,15 +233,15 @@ def test_a_message_is_given_up_after_the_last_try_and_shown_to_its_committee(ali
     with aliyun_app.app_context():
         w = f.world()
         moment = utcnow()
-        channels.request_phone_code(w.resident_a, "13800138000", now=moment)
-        message_id = _message(kind="phone_code").id
+        message_id = _notice_by_sms(w.resident_a, "13800138000", moment)
+        db.session.get(OutgoingMessage, message_id).community_id = w.a.id
+        db.session.commit()
         for _ in range(domain.MAX_ATTEMPTS - 1):
             moment += timedelta(hours=3)
             outbox.send_due(aliyun_app, now=moment)
         message = _message(id=message_id)
         assert message.status is MessageStatus.GIVEN_UP
         assert message.attempts == domain.MAX_ATTEMPTS and message.next_attempt_at is None
-        assert message.params == {}
         # The timer leaves it alone from now on.
         assert outbox.send_due(aliyun_app, now=moment + timedelta(days=1)) == outbox.Tally()
         view = outbox.load_outbox(w.committee_a, w.a)
@@ -256,14 +265,49 @@ def test_a_given_up_message_retried_in_vain_is_given_up_again(aliyun_app, standi
     with aliyun_app.app_context():
         w = f.world()
         moment = utcnow()
-        channels.request_phone_code(w.resident_a, "13800138000", now=moment)
-        message_id = _message(kind="phone_code").id
+        message_id = _notice_by_sms(w.resident_a, "13800138000", moment)
+        db.session.get(OutgoingMessage, message_id).community_id = w.a.id
+        db.session.commit()
         for _ in range(domain.MAX_ATTEMPTS - 1):
             moment += timedelta(hours=3)
             outbox.send_due(aliyun_app, now=moment)
         again = outbox.retry_now(w.committee_a, message_id, w.a, now=moment)
         assert again.status is MessageStatus.GIVEN_UP
         assert again.attempts == domain.MAX_ATTEMPTS + 1
+
+
+def test_a_code_that_could_not_go_out_in_time_is_given_up_and_not_resent(aliyun_app, standin):
+    """A code the provider failed to take is tried again while it works; once its 10 minutes
+    are over it is not sent late (it would no longer work), its words are dropped, and nobody
+    can send it again: the resident asks for a new one."""
+    standin.mode = "http500"
+    with aliyun_app.app_context():
+        w = f.world()
+        moment = utcnow()
+        channels.request_phone_code(w.resident_a, "13800138000", now=moment)
+        first = _message(kind="phone_code")
+        assert first.status is MessageStatus.FAILED and first.params
+        standin.mode = "ok"
+        assert outbox.send_due(aliyun_app, now=moment + domain.backoff(1)).sent == 1
+        assert _message(id=first.id).status is MessageStatus.SENT
+
+        standin.mode = "http500"
+        later = moment + timedelta(minutes=20)
+        channels.request_phone_code(w.resident_a, "13800138000", now=later)
+        second = db.session.scalars(
+            select(OutgoingMessage).filter_by(kind="phone_code").order_by(OutgoingMessage.id)
+        ).all()[-1]
+        assert second.status is MessageStatus.FAILED
+        standin.mode = "ok"
+        tally = outbox.send_due(aliyun_app, now=later + domain.CODE_VALID)
+        assert tally == outbox.Tally(given_up=1)
+        message = _message(id=second.id)
+        assert message.status is MessageStatus.GIVEN_UP and message.attempts == 1
+        assert message.params == {} and "expired" in message.last_error
+        with pytest.raises(ServiceError) as refused:
+            outbox.retry_now(w.committee_a, second.id, w.a, now=later + domain.CODE_VALID)
+        assert refused.value.code == "phone_code_not_resent"
+        assert _message(id=second.id).attempts == 1
 
 
 def test_sms_over_the_minute_cap_wait_and_are_not_dropped(app_with):
