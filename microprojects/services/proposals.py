@@ -598,6 +598,7 @@ def approve(actor: User, proposal: Proposal, *, note: str, now: datetime) -> Non
     (``screening.check_approval``)."""
     _lock(proposal)
     _require(actor, proposal, ProposalAction.APPROVE, now)
+    screening.hold_mode(proposal)
     note = clean_text(note)
     screening.check_approval(actor, proposal, note)
     _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=note,
@@ -608,6 +609,7 @@ def approve(actor: User, proposal: Proposal, *, note: str, now: datetime) -> Non
 def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> None:
     _lock(proposal)
     _require(actor, proposal, ProposalAction.REJECT, now)
+    screening.hold_mode(proposal)
     reason = clean_text(reason)
     screening.check_rejection(actor, proposal, reason)
     proposal.rejection_reason = reason

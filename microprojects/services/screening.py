@@ -8,14 +8,14 @@ screened by resolution, approving needs the community's meetings' PASSED resolut
 ``services/proposals.py`` calls these checks inside its use cases, under the proposal's lock;
 the pages call them first, to show a form error before asking for confirmation.
 
-Reads only: nothing here changes a row or commits.
+Nothing here commits; only ``hold_mode`` writes (a lock).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..domain.deliberation import RecusalReason
@@ -29,8 +29,19 @@ from ..domain.screening import (
     decision_conflict,
 )
 from ..extensions import db
-from ..models import Assessment, Body, CoProposer, Meeting, Proposal, Resolution, Support, User
+from ..models import (
+    Assessment,
+    Body,
+    CoProposer,
+    Cycle,
+    Meeting,
+    Proposal,
+    Resolution,
+    Support,
+    User,
+)
 from .errors import ErrorCode, ServiceError
+from .rows import rows_changed
 
 _MISSING = {
     StepName.CONSULT: ErrorCode.RESOLUTION_MISSING_CONSULT,
@@ -70,6 +81,19 @@ def require_no_conflict(user: User, proposal: Proposal) -> None:
     tie = conflict(user, proposal)
     if tie is not None:
         raise ServiceError(ErrorCode(f"screening_conflict_{tie.value}"))
+
+
+def hold_mode(proposal: Proposal) -> None:
+    """Hold the proposal's cycle's row until the commit and read its screening mode as it is:
+    a decision and a change of the mode at once are made one after the other, so that no
+    proposal is decided under a mode that was being replaced (``cycles.set_screening_mode``
+    refuses once a decision is recorded)."""
+    rows_changed(
+        update(Cycle)
+        .where(Cycle.id == proposal.cycle_id)
+        .values(screening_mode=Cycle.screening_mode)
+    )
+    db.session.refresh(proposal.cycle)
 
 
 def is_assessed(proposal: Proposal) -> bool:

@@ -322,3 +322,58 @@ def test_a_rejection_locks_the_mode_too(ctx):
     locked = _error(cycles.set_screening_mode, w.committee_a, c, "resolution", now=utcnow())
     assert locked.code is ErrorCode.SCREENING_MODE_LOCKED
     cycles.set_screening_mode(w.committee_a, other, "resolution", now=utcnow())
+
+
+def test_a_decision_and_a_change_of_mode_at_once_never_both_happen(ctx):
+    """Real concurrent transactions, on SQLite and PostgreSQL: an approval and a switch to
+    screening by resolution race; one waits for the other's commit, and no proposal ends up
+    approved by the committee alone in a cycle screened by resolution."""
+    import threading
+
+    for _ in range(3):
+        w = f.world()
+        c = f.cycle(w.a, w.committee_a, phase="screening")
+        p = _proposal(w.resident_a, c)
+        f.assessed(w.committee_a, p)
+        cycle_id, proposal_id, member_id = c.id, p.id, w.committee_a.id
+        db.session.remove()
+        results: dict[str, object] = {}
+        barrier = threading.Barrier(2)
+
+        def approve() -> None:
+            with ctx.app_context():
+                member = db.session.get(User, member_id)
+                proposal = db.session.get(Proposal, proposal_id)
+                proposals.actions_for(member, proposal, utcnow())
+                barrier.wait()
+                try:
+                    proposals.approve(member, proposal, note="符合要求", now=utcnow())
+                    results["approve"] = "done"
+                except ServiceError as error:
+                    results["approve"] = error.code
+                finally:
+                    db.session.remove()
+
+        def switch() -> None:
+            with ctx.app_context():
+                member = db.session.get(User, member_id)
+                cycle = db.session.get(Cycle, cycle_id)
+                barrier.wait()
+                try:
+                    cycles.set_screening_mode(member, cycle, "resolution", now=utcnow())
+                    results["switch"] = "done"
+                except ServiceError as error:
+                    results["switch"] = error.code
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=approve), threading.Thread(target=switch)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results in (
+            {"approve": "done", "switch": ErrorCode.SCREENING_MODE_LOCKED},
+            {"approve": ErrorCode.RESOLUTION_MISSING_CONSULT, "switch": "done"},
+        ), results
+        f.empty_tables()
