@@ -50,7 +50,7 @@ def opening(now: datetime) -> datetime:
 
 def _cycle(
     actor: User, place: Community | None, title: str, key: str, now: datetime, *,
-    street: Street | None = None, budget_yuan: int = 300_000,
+    street: Street | None = None, budget_yuan: int = 300_000, screening_mode: str = "committee",
 ) -> Cycle:  # fmt: skip
     """The cycle ``key`` of ``PHASES``, in its phase since the time given there, counted from
     the morning of ``now``. ``title`` has ``{year}``, the year it began."""
@@ -73,6 +73,7 @@ def _cycle(
             "每年由居民提出、协商并投票决定的民生小事。"
             "提议征集期间，认证居民和社会组织均可提出提议。"
         ),
+        screening_mode=screening_mode,
         **dates,
     )
     return create_cycle(actor, data, community=place, street=street, now=start - DAY)
@@ -143,7 +144,10 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
     zhenxing = cycle("zhenxing", "zhenxing", "{year} 年振兴社区微实事")
     _screening_story(zhenxing, now)
     told(zhenxing)
-    wenzhuang = cycle("wenzhuang", "wenzhuang", "{year} 年文庄社区微实事")
+    # 文庄社区 screens by resolution (四议两公开): its meetings decide what goes on the ballot.
+    wenzhuang = cycle(
+        "wenzhuang", "wenzhuang", "{year} 年文庄社区微实事", screening_mode="resolution"
+    )
     _simple(wenzhuang, "wenzhuang", now, approve=False)
     told(wenzhuang)
     bailong = cycle("bailong", "bailong", "{year} 年白龙社区微实事")
