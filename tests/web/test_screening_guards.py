@@ -71,6 +71,7 @@ def test_a_missing_assessment_or_reason_keeps_the_typed_text(app, world):
     text = refused.get_data(as_text=True)
     assert "请先按审核清单记录可行性评估，再审核通过或不予采纳。" in text
     assert f">{typed}</textarea>" in text
+    assert text.count(typed) == 1  # in its own form, not in the assessment's "note" too
     refused = post(committee, f"/proposals/{pid}/reject", {"reason": "属于物业职责"})
     assert refused.status_code == 422
     assert ">属于物业职责</textarea>" in refused.get_data(as_text=True)

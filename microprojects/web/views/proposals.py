@@ -256,11 +256,14 @@ def _detail_page(
     user = _user()
     moment = now()
     shown = browsing.read_proposal_page(user, proposal, moment)
-    merge_form = MergeForm()
+    # Shown after a refused decision too: the other forms start empty, not filled from the
+    # refused form's fields (an approval's "note" is not the assessment's).
+    empty = {"formdata": None}
+    merge_form = MergeForm(**empty)
     if ProposalAction.MERGE in shown.actions and shown.merge_targets:
         merge_form.into.choices = _merge_choices(shown.merge_targets)
         merge_form.into.data = 0
-    comment_form = CommentForm()
+    comment_form = CommentForm(**empty)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
@@ -272,13 +275,13 @@ def _detail_page(
         assessments=shown.assessments,
         merged_here=shown.merged_here,
         comment_form=comment_form,
-        photo_form=PhotoForm(),
-        co_form=CoProposerForm(),
-        reason_form=ReasonForm(),
-        report_form=ReportForm(),
-        revise_form=ReviseForm(),
+        photo_form=PhotoForm(**empty),
+        co_form=CoProposerForm(**empty),
+        reason_form=ReasonForm(**empty),
+        report_form=ReportForm(**empty),
+        revise_form=ReviseForm(**empty),
         merge_form=merge_form,
-        assess_form=AssessForm(),
+        assess_form=AssessForm(**empty),
         participation=shown.participation,
         panel=shown.screening,
         typed=typed or {},
