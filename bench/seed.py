@@ -208,7 +208,7 @@ TITLES = ["报刊亭旁放两张石凳", "幸福巷安装路灯", "老年人智�
 
 def _approved_projects(proposals: Any, committee: Any, author: Any, cycle: Any) -> list[int]:
     """Five projects proposed during collection and approved during screening."""
-    from microprojects.domain.cycles import ProjectType
+    from microprojects.domain.cycles import Feasibility, ProjectType
     from microprojects.services.proposals import ProposalInput
 
     made = []
@@ -227,7 +227,10 @@ def _approved_projects(proposals: Any, committee: Any, author: Any, cycle: Any) 
             submit=True,
             now=cycle.collecting_at + timedelta(hours=i + 1),
         )
-        proposals.approve(committee, p, now=cycle.screening_at + timedelta(hours=1))
+        when = cycle.screening_at + timedelta(hours=1)
+        proposals.assess(committee, p, answers=dict.fromkeys(cycle.checklist, True),
+                         feasibility=Feasibility.FEASIBLE, note="", now=when)  # fmt: skip
+        proposals.approve(committee, p, note="经评估可行，列入投票。", now=when)
         made.append(p.id)
     return made
 

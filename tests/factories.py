@@ -211,6 +211,45 @@ def proposal_with_comment(w: Snapshot):
     return p, comment, photo
 
 
+def assessed(committee: User, proposal, *, now: datetime | None = None, note: str = ""):
+    """``proposal`` with the screening checklist answered by ``committee`` (feasible, every
+    item yes), as approving and rejecting need. Returns the assessment."""
+    from microprojects.domain.cycles import Feasibility
+    from microprojects.models import utcnow
+    from microprojects.services import proposals
+
+    return proposals.assess(
+        committee,
+        proposal,
+        answers=dict.fromkeys(proposal.cycle.checklist, True),
+        feasibility=Feasibility.FEASIBLE,
+        note=note,
+        now=now or utcnow(),
+    )
+
+
+def approved(committee: User, proposal, *, now: datetime | None = None, note: str = "符合要求"):
+    """``proposal`` assessed and approved for the ballot by ``committee``, with a public note."""
+    from microprojects.models import utcnow
+    from microprojects.services import proposals
+
+    when = now or utcnow()
+    assessed(committee, proposal, now=when)
+    proposals.approve(committee, proposal, note=note, now=when)
+    return proposal
+
+
+def rejected(committee: User, proposal, *, reason: str, now: datetime | None = None):
+    """``proposal`` assessed and rejected by ``committee`` with the public ``reason``."""
+    from microprojects.models import utcnow
+    from microprojects.services import proposals
+
+    when = now or utcnow()
+    assessed(committee, proposal, now=when)
+    proposals.reject(committee, proposal, reason=reason, now=when)
+    return proposal
+
+
 def voting_cycle(place: Community, committee: User, *titles: str, **overrides: object):
     """A cycle of ``place`` in its voting phase now, with the given approved projects (made
     at moments of its past phases, as real use would have). Returns (cycle, proposals)."""
@@ -230,7 +269,7 @@ def voting_cycle(place: Community, committee: User, *titles: str, **overrides: o
             author, c, proposal_input(title=title, estimated_cost_fen=(i + 1) * 10_000_00),
             submit=True, now=c.collecting_at + timedelta(hours=i + 1),
         )  # fmt: skip
-        proposals.approve(committee, p, now=c.screening_at + timedelta(hours=1))
+        approved(committee, p, now=c.screening_at + timedelta(hours=1))
         made.append(p)
     return c, made
 
@@ -318,3 +357,36 @@ def implemented_project(place: Community, committee: User):
     impl.post_update(committee, record, body="已完工，等待验收。", status="completed",
                      progress_pct=100, photos=after, now=utcnow())  # fmt: skip
     return project, record
+
+
+def resolution(committee: User, proposal, kind, *, passed: bool = True, held_at=None):
+    """A resolution on ``proposal`` by its community's body of ``kind`` (made with three named
+    members the first time): a meeting held at ``held_at`` (default: now), everyone present,
+    three votes for (or against when not ``passed``). Returns the resolution."""
+    from sqlalchemy import select
+
+    from microprojects.domain.deliberation import BodyKind
+    from microprojects.models import Body, utcnow
+    from microprojects.services import deliberation as d
+
+    kind = BodyKind(kind)
+    now = utcnow()
+    body = db.session.scalar(
+        select(Body).filter_by(community_id=proposal.community_id, kind=kind).order_by(Body.id)
+    )
+    if body is None:
+        body = d.create_body(
+            committee, proposal.community, d.default_body_input(kind, f"{kind.value}议事"), now=now
+        )
+        for name in ("陈代表", "林代表", "黄代表"):
+            d.add_member(committee, body, name=name, now=now)
+    meeting = d.schedule_meeting(
+        committee,
+        body,
+        d.MeetingInput(title="议事会议", starts_at=held_at or now, proposal_ids=(proposal.id,)),
+        now=now,
+    )
+    d.record_attendance(committee, meeting, {a.member_id: "present" for a in meeting.attendance},
+                        now=now)  # fmt: skip
+    votes = d.VoteInput(3, 0, 0) if passed else d.VoteInput(0, 3, 0)
+    return d.record_vote(committee, meeting, meeting.items[0], votes, now=now)

@@ -50,7 +50,7 @@ def opening(now: datetime) -> datetime:
 
 def _cycle(
     actor: User, place: Community | None, title: str, key: str, now: datetime, *,
-    street: Street | None = None, budget_yuan: int = 300_000,
+    street: Street | None = None, budget_yuan: int = 300_000, screening_mode: str = "committee",
 ) -> Cycle:  # fmt: skip
     """The cycle ``key`` of ``PHASES``, in its phase since the time given there, counted from
     the morning of ``now``. ``title`` has ``{year}``, the year it began."""
@@ -73,6 +73,7 @@ def _cycle(
             "每年由居民提出、协商并投票决定的民生小事。"
             "提议征集期间，认证居民和社会组织均可提出提议。"
         ),
+        screening_mode=screening_mode,
         **dates,
     )
     return create_cycle(actor, data, community=place, street=street, now=start - DAY)
@@ -143,7 +144,10 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
     zhenxing = cycle("zhenxing", "zhenxing", "{year} 年振兴社区微实事")
     _screening_story(zhenxing, now)
     told(zhenxing)
-    wenzhuang = cycle("wenzhuang", "wenzhuang", "{year} 年文庄社区微实事")
+    # 文庄社区 screens by resolution (四议两公开): its meetings decide what goes on the ballot.
+    wenzhuang = cycle(
+        "wenzhuang", "wenzhuang", "{year} 年文庄社区微实事", screening_mode="resolution"
+    )
     _simple(wenzhuang, "wenzhuang", now, approve=False)
     told(wenzhuang)
     bailong = cycle("bailong", "bailong", "{year} 年白龙社区微实事")
@@ -343,7 +347,11 @@ def _simple(cycle: Cycle, slug: str, now: datetime, *, approve: bool) -> None:
         for n, supporter in enumerate(people[i + 1 : i + 6]):
             proposals.support(supporter, p, now=start + (i + 1.5) * step + n * timedelta(minutes=7))
         if approve:
-            proposals.approve(chair, p, now=cycle.screening_at + DAY)
+            proposals.assess(chair, p, answers=dict.fromkeys(cycle.checklist, True),
+                             feasibility=Feasibility.FEASIBLE, note="",
+                             now=cycle.screening_at + DAY)  # fmt: skip
+            proposals.approve(chair, p, note="经评估可行，费用在本轮上限之内，列入投票。",
+                              now=cycle.screening_at + DAY)  # fmt: skip
 
 
 def _votes(cycle: Cycle, slug: str, until: datetime, *, paper_pending: bool = False) -> int:
@@ -512,14 +520,16 @@ def _screening_story(cycle: Cycle, now: datetime) -> None:
                      note="园林部门同意在该空地安放。", now=s0)  # fmt: skip
     proposals.revise(zhang, bench, cost_fen=None, ballot_title="振兴路报刊亭旁安放石凳",
                      note="标题写明地点，方便投票时辨认。", now=s0)  # fmt: skip
-    proposals.approve(zhang, bench, now=s0 + timedelta(hours=1))
+    proposals.approve(zhang, bench, note="场地可用，园林部门已同意，列入投票。",
+                      now=s0 + timedelta(hours=1))  # fmt: skip
     proposals.assess(lin, lamp, answers=checklist, feasibility=Feasibility.NEEDS_CHANGES,
                      note="供电部门报价 38,000 元（含 6 盏 LED 灯）。", now=s0)  # fmt: skip
     proposals.revise(lin, lamp, cost_fen=38_000_00, ballot_title=None,
                      note="按供电部门报价核定为 38,000 元。", now=s0 + timedelta(hours=1))  # fmt: skip
     proposals.merge(zhang, lamp_dup, lamp, note="与“幸福巷安装路灯”内容相同，合并办理。",
                     now=s0 + timedelta(hours=2))  # fmt: skip
-    proposals.approve(zhang, lamp, now=s0 + timedelta(hours=3))
+    proposals.approve(zhang, lamp, note="按供电部门报价核定费用后可行，列入投票。",
+                      now=s0 + timedelta(hours=3))  # fmt: skip
     proposals.return_for_revision(lin, gym, message="请写明是哪几件器材、坏在哪里，并附照片。",
                                   now=s0 + timedelta(hours=4))  # fmt: skip
     no = dict(checklist)

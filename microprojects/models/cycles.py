@@ -13,6 +13,7 @@ from ..domain.ballots import BallotKind, BallotRule
 from ..domain.counting import TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
+from ..domain.screening import ScreeningMode
 from ..domain.tally import STORED_RULES
 from .base import Model, enum_check, enum_type, in_check, utcnow
 from .places import Community, Street
@@ -65,6 +66,7 @@ class Cycle(Model):
         CheckConstraint(
             "tally_threshold IS NULL OR tally_threshold >= 0", name="tally_threshold_positive"
         ),
+        CheckConstraint(enum_check("screening_mode", ScreeningMode), name="screening_mode_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +113,13 @@ class Cycle(Model):
     # Where and when paper ballots are cast, in the committee's words, printed on the paper
     # ballot (e.g. "社区党群服务中心一楼，每天 8:30–17:30"); None until the committee says.
     paper_where: Mapped[str | None] = mapped_column(Text)
+    # How proposals are put on the ballot: by the committee's decision, or (四议两公开) only
+    # after the community's meetings resolved it in order (``domain/screening.py``).
+    screening_mode: Mapped[ScreeningMode] = mapped_column(
+        enum_type(ScreeningMode, 10),
+        default=ScreeningMode.COMMITTEE,
+        server_default=ScreeningMode.COMMITTEE.value,
+    )
     # The count, fixed with the voting settings before voting opens.
     tally_rule: Mapped[str] = mapped_column(String(30), default="greedy")
     tally_threshold: Mapped[int | None]
@@ -210,6 +219,7 @@ class Cycle(Model):
             "min_age": self.min_age,
             "allow_work": self.allow_work,
             "allow_study": self.allow_study,
+            "screening_mode": self.screening_mode.value,
             "schedule": {p: getattr(self, f"{p}_at").isoformat(sep=" ") for p in (
                 "collecting", "screening", "voting", "publication", "implementation", "closed"
             )},

@@ -38,6 +38,7 @@ from ..models import (
 from .cycles import participation_problem
 from .proposals import actions_for, can_screen, support_counts, viewer_for
 from .rows import contains_pattern
+from .screening import ScreeningPanel, read_panel
 
 PAGE_SIZE = 20
 SORTS = ("newest", "supported", "cost")
@@ -232,6 +233,8 @@ class ProposalPage:
     # The proposals this one may be merged into, when the viewer may merge it.
     merge_targets: list[Proposal]
     participation: str | None
+    # For a committee member who may screen it: the guards and the resolutions' steps.
+    screening: ScreeningPanel | None = None
 
 
 def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> ProposalPage:
@@ -283,6 +286,7 @@ def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> 
         merged_here=list(merged_here),
         merge_targets=targets,
         participation=participation_problem(user, proposal.cycle, now),
+        screening=read_panel(user, proposal) if viewer.is_committee else None,
     )
 
 

@@ -14,8 +14,9 @@ from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
 from ..domain.phases import DATED, Phase, close_early, extend, phase_end
+from ..domain.screening import ScreeningMode
 from ..extensions import db
-from ..models import Community, Cycle, Street, User
+from ..models import AuditEntry, Community, Cycle, Proposal, Street, User
 from . import audit
 from .accounts import actor_for
 from .errors import ErrorCode, PermissionDenied, ServiceError
@@ -63,6 +64,7 @@ class CycleInput:
     allow_work: bool = True
     allow_study: bool = True
     comment_report_threshold: int = 3
+    screening_mode: str = ScreeningMode.COMMITTEE.value
 
 
 def can_manage(user: User | None, cycle: Cycle) -> bool:
@@ -90,6 +92,7 @@ def create_cycle(
         raise ServiceError(ErrorCode.CATEGORIES_REQUIRED)
     if data.budget_fen <= 0:
         raise ServiceError(ErrorCode.BUDGET_REQUIRED)
+    mode = _screening_mode(data.screening_mode)
     cycle = Cycle(
         title=title,
         description=clean_text(data.description),
@@ -106,6 +109,7 @@ def create_cycle(
         allow_work=data.allow_work,
         allow_study=data.allow_study,
         comment_report_threshold=max(1, data.comment_report_threshold),
+        screening_mode=mode,
         collecting_at=data.collecting_at,
         screening_at=data.screening_at,
         voting_at=data.voting_at,
@@ -324,6 +328,60 @@ def update_voting_settings(
             "tie_break": tie_break,
             "grid_workers_enter_paper": cycle.grid_workers_enter_paper,
         },
+        now=now,
+    )
+    db.session.commit()
+
+
+# --- screening mode ---------------------------------------------------------------------------
+
+
+def _screening_mode(value: str) -> ScreeningMode:
+    try:
+        return ScreeningMode(value)
+    except ValueError:
+        raise ServiceError(ErrorCode.SCREENING_MODE_UNKNOWN) from None
+
+
+def screening_decided(cycle: Cycle) -> bool:
+    """Whether any proposal of ``cycle`` has ever been approved or rejected (taken back to
+    revision since or not): its screening has then begun under the mode it had."""
+    ids = [str(i) for i in db.session.scalars(select(Proposal.id).filter_by(cycle_id=cycle.id))]
+    if not ids:
+        return False
+    found = db.session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.subject_type == "proposal",
+            AuditEntry.subject_id.in_(ids),
+            AuditEntry.action.in_(("proposal.approve", "proposal.reject")),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def set_screening_mode(actor: User, cycle: Cycle, mode: str, *, now: datetime) -> None:
+    """Screen the cycle's proposals by the committee's decision or by resolution (四议两公开).
+    Only while no proposal has been approved or rejected: nobody is screened under two rules."""
+    if not can_manage(actor, cycle):
+        raise PermissionDenied()
+    chosen = _screening_mode(mode)
+    _claim_schedule(cycle)
+    if chosen is cycle.screening_mode:
+        raise ServiceError(ErrorCode.NOTHING_CHANGED)
+    if screening_decided(cycle):
+        raise ServiceError(ErrorCode.SCREENING_MODE_LOCKED)
+    before = cycle.screening_mode.value
+    cycle.screening_mode = chosen
+    audit.record(
+        actor,
+        "cycle.screening_mode",
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        before={"screening_mode": before},
+        after={"screening_mode": chosen.value},
         now=now,
     )
     db.session.commit()

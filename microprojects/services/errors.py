@@ -234,6 +234,19 @@ class ErrorCode(StrEnum):
     # Notices
     PHONE_CODE_NOT_RESENT = "phone_code_not_resent"
 
+    # Screening guards and screening by resolution (四议两公开)
+    SCREENING_CONFLICT_AUTHOR = "screening_conflict_author"
+    SCREENING_CONFLICT_CO_PROPOSER = "screening_conflict_co_proposer"
+    SCREENING_CONFLICT_SUPPORTER = "screening_conflict_supporter"
+    ASSESSMENT_REQUIRED = "assessment_required"
+    APPROVAL_NOTE_REQUIRED = "approval_note_required"
+    RESOLUTION_MISSING_CONSULT = "resolution_missing_consult"
+    RESOLUTION_MISSING_REVIEW = "resolution_missing_review"
+    RESOLUTION_MISSING_RESOLVE = "resolution_missing_resolve"
+    REJECTION_NEEDS_FAILED_RESOLUTION = "rejection_needs_failed_resolution"
+    SCREENING_MODE_UNKNOWN = "screening_mode_unknown"
+    SCREENING_MODE_LOCKED = "screening_mode_locked"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

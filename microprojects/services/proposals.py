@@ -40,7 +40,7 @@ from ..models import (
     Support,
     User,
 )
-from . import audit
+from . import audit, screening
 from .accounts import actor_for
 from .cycles import participation_problem
 from .errors import ErrorCode, PermissionDenied, ServiceError
@@ -506,6 +506,7 @@ def assess(
     now: datetime,
 ) -> Assessment:
     _require(actor, proposal, ProposalAction.ASSESS, now)
+    screening.require_no_conflict(actor, proposal)
     checklist = proposal.cycle.checklist
     unknown = set(answers) - set(checklist)
     if unknown:
@@ -581,6 +582,7 @@ def revise(
 def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: datetime) -> None:
     _lock(proposal)
     _require(actor, proposal, ProposalAction.RETURN, now)
+    screening.require_no_conflict(actor, proposal)
     message = clean_text(message)
     if not message:
         raise ServiceError(ErrorCode.REASON_REQUIRED)
@@ -590,10 +592,16 @@ def return_for_revision(actor: User, proposal: Proposal, *, message: str, now: d
     db.session.commit()
 
 
-def approve(actor: User, proposal: Proposal, *, note: str = "", now: datetime) -> None:
+def approve(actor: User, proposal: Proposal, *, note: str, now: datetime) -> None:
+    """Put the proposal on the ballot. ``note``, the public reason, is required, and so are an
+    assessment and, in a cycle screened by resolution, the meetings' resolutions
+    (``screening.check_approval``)."""
     _lock(proposal)
     _require(actor, proposal, ProposalAction.APPROVE, now)
-    _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=clean_text(note),
+    screening.hold_mode(proposal)
+    note = clean_text(note)
+    screening.check_approval(actor, proposal, note)
+    _transition(actor, proposal, ProposalAction.APPROVE, now=now, note=note,
                 notify_kind="approved")  # fmt: skip
     db.session.commit()
 
@@ -601,9 +609,9 @@ def approve(actor: User, proposal: Proposal, *, note: str = "", now: datetime) -
 def reject(actor: User, proposal: Proposal, *, reason: str, now: datetime) -> None:
     _lock(proposal)
     _require(actor, proposal, ProposalAction.REJECT, now)
+    screening.hold_mode(proposal)
     reason = clean_text(reason)
-    if not reason:
-        raise ServiceError(ErrorCode.REASON_REQUIRED)
+    screening.check_rejection(actor, proposal, reason)
     proposal.rejection_reason = reason
     _transition(
         actor, proposal, ProposalAction.REJECT, now=now, note=reason, notify_kind="rejected"
@@ -617,12 +625,14 @@ def merge(actor: User, proposal: Proposal, into: Proposal, *, note: str, now: da
     the proposer and the supporters read why their proposal was folded into another."""
     _lock(proposal)
     _require(actor, proposal, ProposalAction.MERGE, now)
+    screening.require_no_conflict(actor, proposal)
     if into.id == proposal.id or into.cycle_id != proposal.cycle_id:
         raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
     if into.state not in (ProposalState.SUBMITTED, ProposalState.RETURNED, ProposalState.APPROVED):
         raise ServiceError(ErrorCode.MERGE_TARGET_INVALID)
     if not can_screen(actor, into):
         raise PermissionDenied()
+    screening.require_no_conflict(actor, into)  # merging into one's own proposal gains it supports
     note = clean_text(note)
     if not note:
         raise ServiceError(ErrorCode.REASON_REQUIRED)

@@ -831,3 +831,79 @@ CHOICE_LABELS: dict[str, Any] = {
     "against": _l("against"),
     "abstain": _l("abstain"),
 }
+
+# Screening guards and screening by resolution (四议两公开)
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.SCREENING_CONFLICT_AUTHOR: _l(
+            "You wrote this proposal: you must stand aside, and other committee members decide "
+            "on it."
+        ),
+        ErrorCode.SCREENING_CONFLICT_CO_PROPOSER: _l(
+            "You are a co-proposer of this proposal: you must stand aside, and other committee "
+            "members decide on it."
+        ),
+        ErrorCode.SCREENING_CONFLICT_SUPPORTER: _l(
+            "You supported this proposal: you must stand aside, and other committee members "
+            "decide on it."
+        ),
+        ErrorCode.ASSESSMENT_REQUIRED: _l(
+            "Answer the screening checklist first: record the feasibility assessment, then "
+            "approve or reject."
+        ),
+        ErrorCode.APPROVAL_NOTE_REQUIRED: _l(
+            "Write the reason for approval: it is published in the proposal's decision log."
+        ),
+        ErrorCode.RESOLUTION_MISSING_CONSULT: _l(
+            "This cycle is screened by resolution: the joint meeting of the two committees has "
+            "not yet passed a resolution on the proposal (step 1, consultation)."
+        ),
+        ErrorCode.RESOLUTION_MISSING_REVIEW: _l(
+            "This cycle is screened by resolution: the party members' assembly has not yet passed "
+            "a resolution on the proposal after the two committees' (step 2, review)."
+        ),
+        ErrorCode.RESOLUTION_MISSING_RESOLVE: _l(
+            "This cycle is screened by resolution: the residents' representatives have not yet "
+            "passed a resolution on the proposal after the party members' assembly (step 3, "
+            "resolution)."
+        ),
+        ErrorCode.REJECTION_NEEDS_FAILED_RESOLUTION: _l(
+            "This cycle is screened by resolution: the proposal can be rejected "
+            "only after a meeting's resolution on it did not pass. Until then, return it for "
+            "revision or put it on a meeting's agenda."
+        ),
+        ErrorCode.SCREENING_MODE_UNKNOWN: _l("Choose how the proposals are screened."),
+        ErrorCode.SCREENING_MODE_LOCKED: _l(
+            "A proposal of this cycle has already been approved or rejected: the way proposals "
+            "are screened can no longer change."
+        ),
+    }
+)
+
+AUDIT_ACTIONS["cycle.screening_mode"] = _l("Changed how the cycle's proposals are screened")
+
+SCREENING_MODE_LABELS: dict[str, Any] = {
+    "committee": _l("By the committee's decision"),
+    "resolution": _l(
+        "By resolution (四议两公开): 两委会, then 党员大会, then 居民代表会议 must pass it"
+    ),
+}
+
+SCREENING_STEP_LABELS: dict[str, Any] = {
+    "consult": _l("Step 1, 商议: the 两委会"),
+    "review": _l("Step 2, 审议: the 党员大会"),
+    "resolve": _l("Step 3, 决议: the 居民代表会议"),
+}
+
+CONFLICT_LABELS: dict[str, Any] = {
+    "author": _l(
+        "You wrote this proposal: you stand aside (回避), other committee members decide."
+    ),
+    "co_proposer": _l(
+        "You are a co-proposer of this proposal: you stand aside (回避), other committee "
+        "members decide."
+    ),
+    "supporter": _l(
+        "You supported this proposal: you stand aside (回避), other committee members decide."
+    ),
+}

@@ -88,7 +88,7 @@ def _ballot_cycle(app: Any, n: int, **overrides: Any) -> tuple[int, str, list[tu
                                  description=f"{title}：居民反映多年，问题集中在早晚高峰。"),
                 submit=True, now=c.collecting_at + timedelta(hours=i + 1),
             )  # fmt: skip
-            proposals.approve(w.committee_a, p, now=c.screening_at + timedelta(hours=1))
+            f.approved(w.committee_a, p, now=c.screening_at + timedelta(hours=1))
             made.append((title, (i + 1) * 3_000))
         return c.id, w.a.slug, made
 
@@ -160,10 +160,10 @@ def test_shortlist_notice_lists_the_ballot_and_the_reasons(page, fresh_db, watch
         kept, lamp, dup, far = (propose(t, i) for i, t in enumerate(
             ("报刊亭旁放两张石凳", "幸福巷安装路灯", "幸福巷路灯", "跨区修路")))  # fmt: skip
         when = c.screening_at + timedelta(hours=1)
-        proposals.approve(w.committee_a, kept, now=when)
-        proposals.approve(w.committee_a, lamp, now=when)
+        f.approved(w.committee_a, kept, now=when)
+        f.approved(w.committee_a, lamp, now=when)
         proposals.merge(w.committee_a, dup, lamp, note="与幸福巷安装路灯重复", now=when)
-        proposals.reject(w.committee_a, far, reason="超出本社区范围，已转街道", now=when)
+        f.rejected(w.committee_a, far, reason="超出本社区范围，已转街道", now=when)
         cycle_id = c.id
     page.goto(f"/cycles/{cycle_id}/print/shortlist")
     pages, text = printed(page, "shortlist", tmp_path)

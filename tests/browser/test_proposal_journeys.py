@@ -60,13 +60,21 @@ def test_a_bench_from_idea_to_the_ballot(browser, base_url, fresh_db, page, watc
     committee_page = browser.new_context(base_url=base_url, locale="zh-CN").new_page()
     log_in(committee_page, "committee_a")
     committee_page.goto(proposal_url)
+    # Approving before the checklist is answered is refused, and the reason typed stays.
+    reason = "场地可用，费用在上限之内，列入投票。"
+    committee_page.get_by_label("通过理由（公开）").fill(reason)
+    committee_page.get_by_role("button", name="审核通过，列入投票").click()
+    assert "请先按审核清单记录可行性评估" in committee_page.locator("main").inner_text()
+    assert committee_page.get_by_label("通过理由（公开）").input_value() == reason
     committee_page.get_by_role("radio", name="可行", exact=True).check()
     committee_page.get_by_role("button", name="记录评估").click()
+    committee_page.get_by_label("通过理由（公开）").fill(reason)
     committee_page.get_by_role("button", name="审核通过，列入投票").click()
     committee_page.get_by_role("button", name="确定，审核通过并列入投票").click()
     text = committee_page.locator("main").inner_text()
     assert "已列入投票" in text
     assert "记录了可行性评估" in committee_page.locator("#decisions").inner_text()
+    assert reason in committee_page.locator("#decisions").inner_text()
     shot(committee_page, "proposal-approved")
 
     # 王秀英 sees what happened in her notices.

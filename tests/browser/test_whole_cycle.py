@@ -189,6 +189,7 @@ def test_the_whole_cycle(browser, base_url, fresh_db, page, watch, tmp_path: Pat
         page.goto(f"/proposals/{proposal}")
         page.get_by_role("radio", name="可行", exact=True).check()
         page.get_by_role("button", name="记录评估").click()
+        page.get_by_label("通过理由（公开）").fill("经评估可行，列入投票。")
         page.get_by_role("button", name="审核通过，列入投票").click()
         page.get_by_role("button", name="确定，审核通过并列入投票").click()
         assert "已列入投票" in page.locator("main").inner_text()

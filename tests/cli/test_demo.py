@@ -209,6 +209,10 @@ def test_each_cycle_is_in_the_phase_the_readme_says(demo):
             # Still so an hour later: nobody finds a phase just ended on opening the demo.
             assert cycle.phase(demo.done + timedelta(hours=1)) == cycle.phase(demo.done)
         assert {place: sorted(found) for place, found in phases.items()} == README_PHASES
+        # The README says which cycle is screened by resolution (四议两公开); only that one is.
+        assert "文庄社区 collecting proposals (to be screened by\nresolution, 四议两公开)" in text
+        modes = {c.scope_name: c.screening_mode.value for c in db.session.scalars(select(Cycle))}
+        assert {place for place, mode in modes.items() if mode == "resolution"} == {"文庄社区"}
 
 
 # --- the README's table: each account does what it says -------------------------------------

@@ -134,7 +134,7 @@ def test_only_eligible_people_comment_on_open_proposals(ctx):
     proposals.return_for_revision(w.committee_a, p, message="x", now=utcnow())
     _post(w.resident_a, p)
     proposals.submit_proposal(w.resident_a, p, now=utcnow())
-    proposals.approve(w.committee_a, p, now=utcnow())
+    f.approved(w.committee_a, p)
     _post(w.committee_a, p)
     proposals.return_for_revision(w.committee_a, p, message="x", now=utcnow())
     proposals.withdraw_proposal(w.resident_a, p, now=utcnow())

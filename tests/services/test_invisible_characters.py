@@ -120,6 +120,7 @@ def test_titles_of_cycles_proposals_and_ballots_and_what_is_said_about_them(ctx)
         note=reordered("标题更短"), now=screening,
     )  # fmt: skip
     assert proposal.ballot_title == "两张石凳"
+    f.assessed(w.committee_a, entered, now=screening)
     proposals.reject(w.committee_a, entered, reason=reordered("重复"), now=screening)
     assert entered.rejection_reason == "重复\n第二行"
 

@@ -190,7 +190,7 @@ def test_a_streets_cycle_counts_the_residents_of_every_community_of_the_street(c
     p = proposals.create_proposal(
         author, wide, f.proposal_input(), submit=True, now=wide.collecting_at + timedelta(hours=1)
     )
-    proposals.approve(admin, p, now=wide.screening_at + timedelta(hours=1))
+    f.approved(admin, p, now=wide.screening_at + timedelta(hours=1))
     resident = db.session.get(User, world.ids["resident_a"])
     voting.cast_ballot(resident, wide, [Choice(str(p.id))], now=wide.voting_at + timedelta(hours=1))
     [row] = _figures(street_id=a.street_id).cycles

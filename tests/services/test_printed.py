@@ -156,7 +156,11 @@ def test_the_archive_holds_the_whole_cycle_and_nothing_secret(ctx, world):
         o.proposal_id for o in count.outcomes
     )
     first = archive.proposals[0]
-    assert [e.action for e in first.decisions] == ["proposal.submit", "proposal.approve"]
+    assert [e.action for e in first.decisions] == [
+        "proposal.submit",
+        "proposal.assess",
+        "proposal.approve",
+    ]
     assert archive.meetings == []
     assert [k.number for k in archive.counts] == [1]
     assert archive.counts[0].ballots_digest == count.ballots_digest

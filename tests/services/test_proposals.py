@@ -358,6 +358,7 @@ def test_approve_then_return_an_approved_proposal(ctx):
     for fan in fans:
         proposals.support(fan, p, now=_at(c, "collecting"))
     now = utcnow()
+    f.assessed(w.committee_a, p, now=now)
     proposals.approve(w.committee_a, p, note="  符合要求 ", now=now)
     p = _reload(p)
     assert p.state is ProposalState.APPROVED and p.decided_at == now
@@ -366,11 +367,15 @@ def test_approve_then_return_an_approved_proposal(ctx):
     assert _notified(p, "approved") == {w.resident_a.id, *(u.id for u in fans)}
     assert w.committee_a.id not in _notified(p, "approved")
     # A second approval is not a transition.
-    assert _error(proposals.approve, w.committee_a, p, now=utcnow()).code == "action_not_allowed"
+    assert _error(proposals.approve, w.committee_a, p, note="x", now=utcnow()).code == (
+        "action_not_allowed"
+    )
     proposals.return_for_revision(w.committee_a, p, message="预算需要重新核算", now=utcnow())
     assert _reload(p).state is ProposalState.RETURNED
     # A returned proposal is not approved before it is submitted again.
-    assert _error(proposals.approve, w.committee_a, p, now=utcnow()).code == "action_not_allowed"
+    assert _error(proposals.approve, w.committee_a, p, note="x", now=utcnow()).code == (
+        "action_not_allowed"
+    )
 
 
 @pytest.mark.parametrize("who", ["resident_a", "resident_b", "committee_b", "organization"])
@@ -379,7 +384,9 @@ def test_only_the_communitys_committee_screens(ctx, who):
     c = f.cycle(w.a, w.committee_a, phase="screening")
     p = _new(w, c)
     actor = getattr(w, who)
-    assert _error(proposals.approve, actor, p, now=utcnow()).code == "action_not_allowed"
+    assert _error(proposals.approve, actor, p, note="x", now=utcnow()).code == (
+        "action_not_allowed"
+    )
     assert _error(proposals.reject, actor, p, reason="x", now=utcnow()).code == (
         "action_not_allowed"
     )
@@ -401,7 +408,7 @@ def test_the_administrator_may_screen_everywhere(ctx):
     w = f.world()
     c = f.cycle(w.a, w.committee_a, phase="screening")
     p = _new(w, c)
-    proposals.approve(w.admin, p, now=utcnow())
+    f.approved(w.admin, p)
     assert _reload(p).state is ProposalState.APPROVED
 
 
@@ -412,7 +419,7 @@ def test_no_screening_once_voting_started(ctx, phase):
     p = _new(w, c)
     q = _new(w, c)
     for call, kwargs in [
-        (proposals.approve, {}),
+        (proposals.approve, {"note": "x"}),
         (proposals.reject, {"reason": "x"}),
         (proposals.return_for_revision, {"message": "x"}),
         (proposals.merge, {"into": q, "note": ""}),
@@ -434,6 +441,7 @@ def test_reject_needs_a_reason_that_is_kept_and_public(ctx):
     c = f.cycle(w.a, w.committee_a, phase="screening")
     p = _new(w, c)
     proposals.support(fan, p, now=_at(c, "collecting"))
+    f.assessed(w.committee_a, p)
     assert _error(proposals.reject, w.committee_a, p, reason=" ", now=utcnow()).code == (
         "reason_required"
     )
@@ -451,7 +459,9 @@ def test_reject_needs_a_reason_that_is_kept_and_public(ctx):
     assert _error(proposals.withdraw_proposal, w.resident_a, p, now=utcnow()).code == (
         "action_not_allowed"
     )
-    assert _error(proposals.approve, w.committee_a, p, now=utcnow()).code == "action_not_allowed"
+    assert _error(proposals.approve, w.committee_a, p, note="x", now=utcnow()).code == (
+        "action_not_allowed"
+    )
 
 
 def test_the_database_requires_a_reason_for_a_rejection(ctx):
@@ -540,7 +550,7 @@ def test_invalid_merges_are_refused(ctx):
     elsewhere = _new(w, other_cycle)
     draft = _new(w, c, submit=False)
     rejected = _new(w, c)
-    proposals.reject(w.committee_a, rejected, reason="重复", now=utcnow())
+    f.rejected(w.committee_a, rejected, reason="重复")
     withdrawn = _new(w, c)
     proposals.withdraw_proposal(w.resident_a, withdrawn, now=utcnow())
     merged = _new(w, c)
@@ -551,7 +561,7 @@ def test_invalid_merges_are_refused(ctx):
         assert error.code == "merge_target_invalid", into.id
     # A closed proposal is not merged anywhere either, and neither is an approved one.
     approved = _new(w, c)
-    proposals.approve(w.committee_a, approved, now=utcnow())
+    f.approved(w.committee_a, approved)
     for source in (rejected, merged, approved):
         error = _error(proposals.merge, w.committee_a, source, target, note="", now=utcnow())
         assert error.code == "action_not_allowed"
@@ -597,7 +607,7 @@ def test_withdraw_from_each_open_state(ctx, state):
     if state == "returned":
         proposals.return_for_revision(w.committee_a, p, message="x", now=utcnow())
     if state == "approved":
-        proposals.approve(w.committee_a, p, now=utcnow())
+        f.approved(w.committee_a, p)
     proposals.withdraw_proposal(w.resident_a, p, now=utcnow())
     assert _reload(p).state is ProposalState.WITHDRAWN
 
@@ -781,7 +791,8 @@ def test_every_state_change_writes_an_audit_row(ctx):
         lambda: proposals.submit_proposal(w.resident_a, p, now=utcnow()),
         lambda: proposals.return_for_revision(w.committee_a, p, message="补充", now=utcnow()),
         lambda: proposals.submit_proposal(w.resident_a, p, now=utcnow()),
-        lambda: proposals.approve(w.committee_a, p, now=utcnow()),
+        lambda: f.assessed(w.committee_a, p),
+        lambda: proposals.approve(w.committee_a, p, note="符合要求", now=utcnow()),
         lambda: proposals.return_for_revision(w.committee_a, p, message="再议", now=utcnow()),
         lambda: proposals.withdraw_proposal(w.resident_a, p, now=utcnow()),
     ]
@@ -793,6 +804,8 @@ def test_every_state_change_writes_an_audit_row(ctx):
         assert len(entries) == before + 1
         assert entries[-1].subject_type == "proposal"
         assert entries[-1].community_id == w.a.id
+        if entries[-1].action == "proposal.assess":  # a record the approval needs, no state
+            continue
         assert entries[-1].after["state"] == _reload(p).state
         states.append(entries[-1].after["state"])
     assert states == ["submitted", "returned", "submitted", "approved", "returned", "withdrawn"]
@@ -801,12 +814,13 @@ def test_every_state_change_writes_an_audit_row(ctx):
         "proposal.submit",
         "proposal.return",
         "proposal.submit",
+        "proposal.assess",
         "proposal.approve",
         "proposal.return",
         "proposal.withdraw",
     ]
-    # Each row's "before" is the previous row's "after".
-    entries = _log(p)
+    # Each change's "before" is the previous change's "after".
+    entries = [e for e in _log(p) if e.action != "proposal.assess"]
     for previous, entry in itertools.pairwise(entries):
         if entry.before is not None:
             assert entry.before["state"] == previous.after["state"]
@@ -862,7 +876,7 @@ def test_support_is_refused_in_states_and_to_people_that_may_not(ctx):
     returned = _new(w, c)
     proposals.return_for_revision(w.committee_a, returned, message="x", now=utcnow())
     rejected = _new(w, c)
-    proposals.reject(w.committee_a, rejected, reason="x", now=utcnow())
+    f.rejected(w.committee_a, rejected, reason="x")
     for p in (draft, returned, rejected):
         assert _error(proposals.support, fan, p, now=utcnow()).code == "action_not_allowed"
     p = _new(w, c)
@@ -870,7 +884,7 @@ def test_support_is_refused_in_states_and_to_people_that_may_not(ctx):
         assert _error(proposals.support, who, p, now=utcnow()).code == "action_not_allowed"
     assert _supporters(p) == []
     approved = _new(w, c)
-    proposals.approve(w.committee_a, approved, now=utcnow())
+    f.approved(w.committee_a, approved)
     assert proposals.support(fan, approved, now=utcnow()) is True
 
 
@@ -932,7 +946,7 @@ def test_followers_are_author_co_proposers_and_supporters(ctx):
     proposals.support(fan, p, now=utcnow())
     assert proposals.followers(p) == sorted([w.resident_a.id, partner.id, fan.id])
     assert proposals.followers(p, exclude=fan) == sorted([w.resident_a.id, partner.id])
-    proposals.approve(w.committee_a, p, now=utcnow())
+    f.approved(w.committee_a, p)
     assert _notified(p, "approved") == {w.resident_a.id, partner.id, fan.id}
 
 

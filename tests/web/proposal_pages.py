@@ -179,3 +179,9 @@ def confirmed(client, path: str, data: dict | None = None, **kwargs):
     asked = post(client, path, data)
     assert asked.status_code == 200, (asked.status_code, asked.headers.get("Location"))
     return post(client, path, {"confirm_token": confirmation(asked)}, **kwargs)
+
+
+def _assess(app, proposal_id: int, committee: str = "committee_a") -> None:
+    """The screening checklist answered for the proposal, as approving and rejecting need."""
+    with app.app_context():
+        f.assessed(_user(committee), db.session.get(Proposal, proposal_id))

@@ -323,6 +323,7 @@ ROUTES: dict[str, Route] = {
     ),
     "committee.cycles": Route("GET", COMMITTEE),
     "committee.cycle": Route("GET", COMMITTEE),
+    "committee.screening_mode": Route("POST", COMMITTEE),
     "committee.screening": Route("GET", COMMITTEE),
     "committee.enter": Route("GET", COMMITTEE),
     "committee.moderation": Route("GET", COMMITTEE),

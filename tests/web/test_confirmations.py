@@ -7,6 +7,7 @@ import factories as f
 from helpers import row_count
 from proposal_pages import (
     _as,
+    _assess,
     _cycle,
     _neighbours,
     _page,
@@ -91,7 +92,8 @@ def test_a_confirmation_goes_stale_when_the_proposal_changes(app, world):
     author = _as(app, "resident_a")
     token = confirmation(post(author, f"/proposals/{pid}/withdraw", {}))
     committee = _as(app, "committee_a")
-    approve = confirmation(post(committee, f"/proposals/{pid}/approve", {}))
+    _assess(app, pid)
+    approve = confirmation(post(committee, f"/proposals/{pid}/approve", {"note": "符合要求"}))
     post(committee, f"/proposals/{pid}/approve", {"confirm_token": approve})
     assert _state(app, pid) == "approved"
     late = post(
@@ -108,9 +110,12 @@ def test_approve_and_reject_ask_first_and_happen_once(app, world):
     cycle_id = _cycle(app, world, phase="screening")
     kept, dropped = _propose(app, cycle_id, title="门口减速带"), _propose(app, cycle_id)
     committee = _as(app, "committee_a")
-    asked = post(committee, f"/proposals/{kept}/approve", {})
+    _assess(app, kept)
+    _assess(app, dropped)
+    asked = post(committee, f"/proposals/{kept}/approve", {"note": "经评估可行"})
     page = asked.get_data(as_text=True)
     assert "把“门口减速带”列入投票？" in page and "<dt>费用</dt><dd>3,000 元</dd>" in page
+    assert "经评估可行" in page  # the public reason, before anything is done
     assert _state(app, kept) == "submitted"
     token = confirmation(asked)
     for _ in range(2):  # a double tap
@@ -298,7 +303,8 @@ def test_an_approved_proposal_is_closed_to_its_author_with_the_reason(app, world
     cycle_id = _cycle(app, world)  # still collecting: approved early
     pid = _propose(app, cycle_id)
     committee = _as(app, "committee_a")
-    token = confirmation(post(committee, f"/proposals/{pid}/approve", {}))
+    _assess(app, pid)
+    token = confirmation(post(committee, f"/proposals/{pid}/approve", {"note": "符合要求"}))
     post(committee, f"/proposals/{pid}/approve", {"confirm_token": token})
     assert _state(app, pid) == "approved"
     page = _page(_as(app, "resident_a"), f"/proposals/{pid}/edit")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from proposal_pages import (
     _as,
+    _assess,
     _cycle,
     _escaped,
     _neighbours,
@@ -87,6 +88,8 @@ def test_screening_texts_are_escaped(app, client, world):
     rejected = _propose(app, cycle_id)
     revised = _propose(app, cycle_id, title="<script>O1</script>")
     committee = _as(app, "committee_a")
+    _assess(app, rejected)
+    _assess(app, revised)
     # The confirmation page shows the reason, escaped, before anything is done.
     asked = post(committee, f"/proposals/{rejected}/reject", {"reason": "<script>X1</script>"})
     _escaped(asked.get_data(as_text=True), "X1")
@@ -100,8 +103,19 @@ def test_screening_texts_are_escaped(app, client, world):
     page = _page(client, f"/proposals/{rejected}")
     _escaped(page, "X1")
     _no_script(page)
+    # The public reason for an approval: escaped on the confirmation and in the decision log.
+    asked = post(committee, f"/proposals/{revised}/approve", {"note": "<script>AN1</script>"})
+    _escaped(asked.get_data(as_text=True), "AN1")
+    _no_script(asked.get_data(as_text=True))
+    post(committee, f"/proposals/{revised}/approve", {"confirm_token": confirmation(asked)})
+    # A refused one (not assessed), typed back into its form, escaped too.
+    pending = _propose(app, cycle_id)
+    refused = post(committee, f"/proposals/{pending}/approve", {"note": "<script>RN1</script>"})
+    assert refused.status_code == 422
+    _escaped(refused.get_data(as_text=True), "RN1")
+    _no_script(refused.get_data(as_text=True))
     page = _page(client, f"/proposals/{revised}")
-    for marker in ("O1", "BT1", "N1"):
+    for marker in ("O1", "BT1", "N1", "AN1"):
         _escaped(page, marker)
     assert "原标题：&lt;script&gt;O1" in page
     _no_script(page)
@@ -109,7 +123,9 @@ def test_screening_texts_are_escaped(app, client, world):
     for marker in ("X1", "BT1", "N1"):
         _escaped(notices, marker)
     _no_script(notices)
-    queue = _page(committee, f"/c/{world.a_slug}/committee/cycles/{cycle_id}/screening")
+    queue = _page(
+        committee, f"/c/{world.a_slug}/committee/cycles/{cycle_id}/screening?state=approved"
+    )
     _escaped(queue, "BT1")
     _no_script(queue)
     # The merge form lists the other proposals by their titles.

@@ -58,7 +58,7 @@ def test_filters_by_category_and_state(app, client, world):
     rejected = _propose(app, cycle_id, category="设施维修")
     with app.app_context():
         committee = db.session.get(User, world.ids["committee_a"])
-        proposals.reject(committee, db.session.get(Proposal, rejected), reason="重复", now=utcnow())
+        f.rejected(committee, db.session.get(Proposal, rejected), reason="重复")
     assert sorted(_listed(client, cycle_id)) == sorted([repair, elderly, rejected])
     assert sorted(_listed(client, cycle_id, category="设施维修")) == sorted([repair, rejected])
     assert _listed(client, cycle_id, category="养老助老") == [elderly]

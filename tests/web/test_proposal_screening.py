@@ -4,10 +4,12 @@ proposal entered on behalf of a resident)."""
 
 from datetime import timedelta
 
+import factories as f
 import pytest
 from helpers import row_count
 from proposal_pages import (
     _as,
+    _assess,
     _cycle,
     _listed,
     _neighbours,
@@ -26,7 +28,7 @@ from webclient import post
 from microprojects.domain.cycles import Stance
 from microprojects.extensions import db
 from microprojects.models import Comment, Cycle, Proposal, User, utcnow
-from microprojects.services import comments, proposals
+from microprojects.services import comments
 
 # --- screening through the pages -----------------------------------------------------------
 
@@ -111,15 +113,14 @@ def test_the_committee_screens_through_the_page(app, world):
     assert _state(app, other) == "merged"
     assert f"#{other} 减速带（重复）" in _page(committee, f"/proposals/{pid}")
     # A reason is needed to reject; the page says so and nothing changes.
-    page = post(
-        committee, f"/proposals/{pid}/reject", {"reason": ""}, follow_redirects=True
-    ).get_data(as_text=True)
-    assert "请填写理由。" in page
+    refused = post(committee, f"/proposals/{pid}/reject", {"reason": ""})
+    assert refused.status_code == 422
+    assert "请填写理由。" in refused.get_data(as_text=True)
     assert _state(app, pid) == "submitted"
-    # Approve, then return it to the author with a message in the decision log.
-    page = confirmed(committee, f"/proposals/{pid}/approve", {}, follow_redirects=True).get_data(
-        as_text=True
-    )
+    # Approve with its public reason, then return it to the author with a message.
+    page = confirmed(
+        committee, f"/proposals/{pid}/approve", {"note": "交警已同意设置"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "提议已列入投票。" in page and "已列入投票" in page
     page = post(
         committee, f"/proposals/{pid}/return", {"reason": "请补充交警意见"},
@@ -129,7 +130,7 @@ def test_the_committee_screens_through_the_page(app, world):
     assert _state(app, pid) == "returned"
     log = page.split('id="decisions"')[1].split("</section>")[0]
     for line in ("提交了提议", "记录了可行性评估", "修改了费用或投票标题", "审核通过，已列入投票",
-                 "退回提议人修改", "请补充交警意见", "按询价核减"):  # fmt: skip
+                 "交警已同意设置", "退回提议人修改", "请补充交警意见", "按询价核减"):  # fmt: skip
         assert line in log, line
     # The author sees the message and may resubmit during screening.
     author = _page(_as(app, "resident_a"), f"/proposals/{pid}")
@@ -141,6 +142,7 @@ def test_a_rejection_reason_is_public(app, client, world):
     cycle_id = _cycle(app, world, phase="screening")
     pid = _propose(app, cycle_id)
     committee = _as(app, "committee_a")
+    _assess(app, pid)
     confirmed(committee, f"/proposals/{pid}/reject", {"reason": "属于物业公司职责"})
     page = _page(client, f"/proposals/{pid}")
     assert "未采纳。理由： 属于物业公司职责" in page
@@ -156,7 +158,7 @@ def test_screening_queue_lists_by_state(app, world):
     _support(app, approved, *fans)
     with app.app_context():
         committee_user = db.session.get(User, world.ids["committee_a"])
-        proposals.approve(committee_user, db.session.get(Proposal, approved), now=utcnow())
+        f.approved(committee_user, db.session.get(Proposal, approved))
     committee = _as(app, "committee_a")
     path = f"/c/{world.a_slug}/committee/cycles/{cycle_id}/screening"
     queue = _page(committee, path)

@@ -29,8 +29,14 @@ from wtforms.validators import (
 
 from ...domain.cycles import Feasibility, ProjectType, Stance
 from ...domain.money import parse_yuan
+from ...domain.screening import ScreeningMode
 from ...services.proposals import ProposalInput
-from ..messages import FEASIBILITY_LABELS, PROJECT_TYPE_LABELS, STANCE_LABELS
+from ..messages import (
+    FEASIBILITY_LABELS,
+    PROJECT_TYPE_LABELS,
+    SCREENING_MODE_LABELS,
+    STANCE_LABELS,
+)
 
 
 class YuanField(StringField):
@@ -185,6 +191,21 @@ class AssessForm(FlaskForm):
     note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)], id="assess-note")
 
 
+def _screening_mode_field() -> RadioField:
+    return RadioField(
+        _l("How proposals are put on the ballot"),
+        choices=[SelectChoice(m.value, SCREENING_MODE_LABELS[m.value]) for m in ScreeningMode],
+        default=ScreeningMode.COMMITTEE.value,
+        validators=[DataRequired(message=_l("Choose how the proposals are screened."))],
+    )
+
+
+class ScreeningModeForm(FlaskForm):
+    """How a cycle's proposals are screened, changed while none has been approved or rejected."""
+
+    screening_mode = _screening_mode_field()
+
+
 class CycleForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -204,6 +225,7 @@ class CycleForm(FlaskForm):
     )
     allow_work = BooleanField(_l("People who work here take part"), default=True)
     allow_study = BooleanField(_l("People who study here take part"), default=True)
+    screening_mode = _screening_mode_field()
     whole_street = BooleanField(
         _l("A street-level cycle for every community of the street (administrators)")
     )

@@ -43,6 +43,7 @@ from ..forms.proposals import (
     OnBehalfForm,
     PhaseChangeForm,
     ReasonForm,
+    ScreeningModeForm,
     proposal_input,
 )
 from ..forms.residency import ApproveForm, IssueCodesForm, RejectForm, RosterImportForm
@@ -369,6 +370,7 @@ def cycles(community: Community) -> ResponseReturnValue:
             min_age=form.min_age.data or 0,
             allow_work=bool(form.allow_work.data),
             allow_study=bool(form.allow_study.data),
+            screening_mode=form.screening_mode.data or "",
             collecting_at=to_utc(form.collecting_at.data),
             screening_at=to_utc(form.screening_at.data),
             voting_at=to_utc(form.voting_at.data),
@@ -504,17 +506,56 @@ def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
         else:
             flash(_("The schedule has been changed; the reason is public."), "success")
             return redirect(back)
-    counts = committee_service.count_proposals_by_state(found.id, community.id)
+    return _cycle_page(community, found, form), (400 if form.errors else 200)
+
+
+def _cycle_page(
+    community: Community,
+    cycle: Cycle,
+    form: PhaseChangeForm,
+    mode_form: ScreeningModeForm | None = None,
+) -> str:
+    if mode_form is None:
+        mode_form = ScreeningModeForm(formdata=None, screening_mode=cycle.screening_mode.value)
     return render_template(
         "committee/cycle.html",
         community=community,
-        cycle=found,
+        cycle=cycle,
         form=form,
-        counts=counts,
+        mode_form=mode_form,
+        mode_locked=cycle_service.screening_decided(cycle),
+        counts=committee_service.count_proposals_by_state(cycle.id, community.id),
         now=now(),
-        current_end=phase_end(found.schedule, found.phase(now())),
-        may_manage=cycle_service.can_manage(current_user, found),
-    ), (400 if form.errors else 200)
+        current_end=phase_end(cycle.schedule, cycle.phase(now())),
+        may_manage=cycle_service.can_manage(current_user, cycle),
+    )
+
+
+@bp.post("/cycles/<int:cycle_id>/screening-mode")
+@committee_required(Action.VIEW_COMMITTEE)
+def screening_mode(community: Community, cycle_id: int) -> ResponseReturnValue:
+    """Screen the cycle by the committee's decision or by resolution (四议两公开)."""
+    found = community_cycle_or_404(community, cycle_id)
+    if not cycle_service.can_manage(current_user, found):
+        abort(403)
+    form = ScreeningModeForm()
+    if form.validate_on_submit():
+        try:
+            cycle_service.set_screening_mode(
+                current_user, found, form.screening_mode.data or "", now=now()
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("How the cycle's proposals are screened has been changed."), "success")
+            return redirect(
+                url_for("committee.cycle", slug=community.slug, cycle_id=found.id, _anchor="mode")
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    return _cycle_page(community, found, PhaseChangeForm(formdata=None), form), 422
 
 
 @bp.get("/cycles/<int:cycle_id>/screening")

@@ -17,11 +17,13 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ...domain.characters import clean_text
 from ...domain.cycles import Feasibility, Stance
 from ...domain.lifecycle import ProposalAction, ProposalState
 from ...domain.money import format_yuan
@@ -31,6 +33,7 @@ from ...models import Comment, Cycle, Proposal
 from ...services import browsing, home
 from ...services import comments as comment_service
 from ...services import proposals as proposal_service
+from ...services import screening as screening_service
 from ...services.accounts import find_login
 from ...services.errors import ErrorCode, ServiceError
 from ..forms.proposals import (
@@ -45,13 +48,30 @@ from ..forms.proposals import (
     ReviseForm,
     proposal_input,
 )
-from ..messages import STATE_LABELS
+from ..messages import (
+    CONFLICT_LABELS,
+    SCREENING_MODE_LABELS,
+    SCREENING_STEP_LABELS,
+    STATE_LABELS,
+    service_message,
+)
 from . import confirm
 from .confirm import Ask
 from .helpers import attempt, current_actor, cycle_or_404, flash_error, now, yuan
 from .implementation import story
 
 bp = Blueprint("proposals", __name__)
+NOTE_MAX = 1000  # a public reason for a screening decision, as the other reasons' forms take
+
+
+@bp.record_once
+def _labels(state: BlueprintSetupState) -> None:
+    # Globals, as the app's other labels: the committee's cycle page names the modes too.
+    state.app.jinja_env.globals.update(
+        screening_mode_labels=SCREENING_MODE_LABELS,
+        screening_step_labels=SCREENING_STEP_LABELS,
+        conflict_labels=CONFLICT_LABELS,
+    )
 
 
 def proposal_or_404(proposal_id: int) -> Proposal:
@@ -222,15 +242,28 @@ def _edit_closed_reason(proposal: Proposal) -> str:
 
 @bp.get("/proposals/<int:proposal_id>")
 def detail(proposal_id: int) -> ResponseReturnValue:
-    proposal = proposal_or_404(proposal_id)
+    return _detail_page(proposal_or_404(proposal_id))
+
+
+def _detail_page(
+    proposal: Proposal,
+    *,
+    typed: dict[str, str] | None = None,
+    refused: dict[str, str] | None = None,
+) -> str:
+    """The proposal's page; after a refused screening decision, with what was typed kept in
+    its form (``typed``: form -> text) and why it was refused beside it (``refused``)."""
     user = _user()
     moment = now()
     shown = browsing.read_proposal_page(user, proposal, moment)
-    merge_form = MergeForm()
+    # Shown after a refused decision too: the other forms start empty, not filled from the
+    # refused form's fields (an approval's "note" is not the assessment's).
+    empty = {"formdata": None}
+    merge_form = MergeForm(**empty)
     if ProposalAction.MERGE in shown.actions and shown.merge_targets:
         merge_form.into.choices = _merge_choices(shown.merge_targets)
         merge_form.into.data = 0
-    comment_form = CommentForm()
+    comment_form = CommentForm(**empty)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
@@ -242,14 +275,17 @@ def detail(proposal_id: int) -> ResponseReturnValue:
         assessments=shown.assessments,
         merged_here=shown.merged_here,
         comment_form=comment_form,
-        photo_form=PhotoForm(),
-        co_form=CoProposerForm(),
-        reason_form=ReasonForm(),
-        report_form=ReportForm(),
-        revise_form=ReviseForm(),
+        photo_form=PhotoForm(**empty),
+        co_form=CoProposerForm(**empty),
+        reason_form=ReasonForm(**empty),
+        report_form=ReportForm(**empty),
+        revise_form=ReviseForm(**empty),
         merge_form=merge_form,
-        assess_form=AssessForm(),
+        assess_form=AssessForm(**empty),
         participation=shown.participation,
+        panel=shown.screening,
+        typed=typed or {},
+        refused=refused or {},
         now=moment,
         **story(proposal, user),
     )
@@ -536,17 +572,51 @@ def return_(proposal_id: int) -> ResponseReturnValue:
     )
 
 
+def _decision_refused(
+    proposal: Proposal, action: ProposalAction, text: str, check: Any
+) -> ResponseReturnValue | None:
+    """Before asking to confirm a decision, its guards (``check``, a ``services.screening``
+    check): refused, the page again with the form's text kept and why beside it (422)."""
+    if action not in proposal_service.actions_for(current_user, proposal, now()):
+        return None  # the confirmation's own check says so
+    try:
+        if len(text) > NOTE_MAX:
+            raise ServiceError(ErrorCode.TOO_LONG, field="note", max=NOTE_MAX)
+        check(current_user, proposal, clean_text(text))
+    except ServiceError as error:
+        flash_error(error)
+        message = service_message(error.code, error.params)
+        return _detail_page(
+            proposal, typed={action.value: text}, refused={action.value: message}
+        ), 422
+    return None
+
+
 @bp.post("/proposals/<int:proposal_id>/approve")
 @login_required
 def approve(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
+    if confirm.read("proposal.approve", proposal.id) is None:
+        note = request.form.get("note", "")
+        refused = _decision_refused(
+            proposal, ProposalAction.APPROVE, note, screening_service.check_approval
+        )
+        if refused is not None:
+            return refused
+    else:
+        note = ""
     page = Ask(
         heading=_("Put “%(title)s” on the ballot?", title=proposal.display_title),
         button=_("Yes, approve it for the ballot"),
         back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="screening"),
-        facts=[*_facts(proposal), (_("Cost"), yuan(proposal.cost_fen))],
+        facts=[
+            *_facts(proposal),
+            (_("Cost"), yuan(proposal.cost_fen)),
+            (_("Reason for approval (public)"), note),
+        ],
         happens=[
             _("Residents will vote on it under this title and at this cost."),
+            _("The reason is published in its decision log."),
             _("Its proposer and supporters are told at once."),
         ],
         final=_(
@@ -558,9 +628,11 @@ def approve(proposal_id: int) -> ResponseReturnValue:
     return _confirming(
         proposal,
         ProposalAction.APPROVE,
-        {},
+        {"note": note},
         page,
-        lambda data: proposal_service.approve(current_user, proposal, now=now()),
+        lambda data: proposal_service.approve(
+            current_user, proposal, note=str(data.get("note", "")), now=now()
+        ),
         _("The proposal is on the ballot."),
         "decisions",
     )
@@ -570,11 +642,15 @@ def approve(proposal_id: int) -> ResponseReturnValue:
 @login_required
 def reject(proposal_id: int) -> ResponseReturnValue:
     proposal = _screening(proposal_id)
-    form = ReasonForm()
-    if confirm.read("proposal.reject", proposal.id) is None and not form.validate_on_submit():
-        flash(_("Give a reason."), "error")
-        return _back(proposal, "screening")
-    reason = form.reason.data or ""
+    if confirm.read("proposal.reject", proposal.id) is None:
+        reason = request.form.get("reason", "")
+        refused = _decision_refused(
+            proposal, ProposalAction.REJECT, reason, screening_service.check_rejection
+        )
+        if refused is not None:
+            return refused
+    else:
+        reason = ""
     page = Ask(
         heading=_("Reject “%(title)s”?", title=proposal.display_title),
         button=_("Yes, reject the proposal"),
