@@ -78,8 +78,9 @@ class Correction:
             raise ValueError(f"unknown correction {self.kind!r}")
         if (self.kind == "cost") != (self.cost_fen is not None):
             raise ValueError("a cost correction has a cost, a withdrawal none")
-        if self.cost_fen is not None and self.cost_fen <= 0:
-            raise ValueError("a corrected cost is positive")
+        if self.cost_fen is not None and not 0 < self.cost_fen < WITHDRAWN_COST:
+            # At or past the export's withdrawn marker it would read back as withdrawn.
+            raise ValueError("a corrected cost is positive, below the withdrawn marker")
 
     def to_dict(self) -> dict[str, int | str | None]:
         return {"project": self.project_id, "kind": self.kind, "cost_fen": self.cost_fen}

@@ -173,7 +173,10 @@ def remedies(cycle: Cycle) -> list[Remedy]:
     """Every remedy of the cycle, applied or waiting, the newest first."""
     return list(
         db.session.scalars(
-            select(Remedy).where(Remedy.cycle_id == cycle.id).order_by(Remedy.id.desc())
+            select(Remedy)
+            .where(Remedy.cycle_id == cycle.id)
+            .order_by(Remedy.id.desc())
+            .options(selectinload(Remedy.proposal), selectinload(Remedy.applied_count))
         )
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.characters import clean_text
 from ..domain.counting import CORRECTION_KINDS
 from ..domain.implementation import ObjectionStatus, ResultsStatus
+from ..domain.pabulib import WITHDRAWN_COST
 from ..extensions import db
 from ..models import Cycle, Objection, Remedy, User
 from . import audit
@@ -20,9 +21,9 @@ from .cycles import can_manage
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .publication import MAX_REASON, status_of
 
-# Ten hundred million yuan: more than any 微实事 project, and far from what the export's
-# withdrawn marker means.
-MAX_COST_FEN = 100_000_000_000
+# Just under ten million yuan, more than any 微实事 project: a cost at the Pabulib export's
+# withdrawn marker, in fen or in yuan, would read back as a withdrawn project.
+MAX_COST_FEN = WITHDRAWN_COST - 1
 
 
 def add_remedy(
