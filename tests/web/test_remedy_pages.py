@@ -131,6 +131,13 @@ def test_the_committee_corrects_a_cost_and_counts_again(app, client, world, uphe
     assert "第 2 次计票；理由：采纳异议：报价有误" in public
     assert "本次计票的更正： “老年人智能手机课堂”的费用更正为 5,000 元" in public
     assert "此前的计票" in public
+    # The printed notice and the archive list the correction with its reason.
+    for paper in ("results", "archive"):
+        printed = _text(client.get(f"/cycles/{cycle_id}/print/{paper}"))
+        assert "本次计票的更正：" in printed, paper
+        assert (
+            "费用更正为 5,000 元（原为 30,000 元） — 报价单多写了一个零，实为 5,000 元" in printed
+        )
     # The objector's notice.
     resident = app.test_client()
     login(resident, "resident_a")
