@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from typing import Literal, TypeAlias
@@ -58,6 +58,69 @@ class CountProject:
     name: str = ""
     category: str = ""
     withdrawn: bool = False
+
+
+CORRECTION_KINDS = ("withdraw", "cost")
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What a count corrects of a project, in answer to an upheld objection: ``withdraw`` takes
+    it out of the result (its ballots' choices of it count for nothing), ``cost`` counts it at
+    ``cost_fen`` (positive) instead of the proposal's cost."""
+
+    project_id: int
+    kind: str
+    cost_fen: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in CORRECTION_KINDS:
+            raise ValueError(f"unknown correction {self.kind!r}")
+        if (self.kind == "cost") != (self.cost_fen is not None):
+            raise ValueError("a cost correction has a cost, a withdrawal none")
+        if self.cost_fen is not None and not 0 < self.cost_fen < WITHDRAWN_COST:
+            # At or past the export's withdrawn marker it would read back as withdrawn.
+            raise ValueError("a corrected cost is positive, below the withdrawn marker")
+
+    def to_dict(self) -> dict[str, int | str | None]:
+        return {"project": self.project_id, "kind": self.kind, "cost_fen": self.cost_fen}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, int | str | None]) -> Correction:
+        cost = data.get("cost_fen")
+        return cls(
+            int(data["project"] or 0), str(data["kind"]), None if cost is None else int(cost)
+        )
+
+
+def merge_corrections(
+    earlier: Iterable[Correction], later: Iterable[Correction]
+) -> tuple[Correction, ...]:
+    """The corrections a count applies: the earlier count's, each replaced by a later one of the
+    same project; by project id."""
+    merged = {c.project_id: c for c in earlier}
+    merged.update((c.project_id, c) for c in later)
+    return tuple(merged[pid] for pid in sorted(merged))
+
+
+def corrected(
+    projects: Sequence[CountProject], corrections: Iterable[Correction]
+) -> list[CountProject]:
+    """The projects as the count sees them once corrected: a withdrawn project is withdrawn, a
+    corrected cost replaces the proposal's. Projects no correction names are unchanged; a
+    correction of a project not among them changes nothing."""
+    by_project = {c.project_id: c for c in corrections}
+    result = []
+    for p in projects:
+        c = by_project.get(p.id)
+        if c is None:
+            result.append(p)
+        elif c.kind == "withdraw":
+            result.append(replace(p, withdrawn=True))
+        else:
+            assert c.cost_fen is not None
+            result.append(replace(p, cost_fen=c.cost_fen))
+    return result
 
 
 @dataclass(frozen=True, slots=True)

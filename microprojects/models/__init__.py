@@ -38,6 +38,7 @@ from .proposals import (
     ProposalPhoto,
     Support,
 )
+from .remedies import Remedy
 from .residency import (
     Household,
     HouseholdCode,
@@ -101,6 +102,7 @@ __all__ = [
     "ProposalPhoto",
     "PublishedReceipt",
     "Rating",
+    "Remedy",
     "Residency",
     "ResidencyStatus",
     "Resolution",

@@ -25,13 +25,16 @@ from ..domain.ballots import BallotKind, tally_vote_type
 from ..domain.characters import clean_line, clean_text
 from ..domain.counting import (
     FEN_PER,
+    Correction,
     CountProject,
     CountSettings,
     CountSetup,
     canonical_pb,
+    corrected,
     count_meta,
     count_setup,
     digest,
+    merge_corrections,
 )
 from ..domain.lifecycle import ProposalState
 from ..domain.pabulib import (
@@ -52,11 +55,13 @@ from ..models import (
     PaperEntry,
     Participation,
     Proposal,
+    Remedy,
     User,
 )
 from . import announcements, audit, mixing
 from .cycles import can_manage
 from .errors import ErrorCode, PermissionDenied, ServiceError
+from .notifications import notify
 from .voting import Turnout, turnout
 
 COUNTED_PHASES = (Phase.PUBLICATION, Phase.IMPLEMENTATION, Phase.CLOSED)
@@ -128,18 +133,61 @@ def _meta(cycle: Cycle, setup: CountSetup) -> dict[str, Any]:
     )
 
 
-def canonical_export(cycle: Cycle) -> Export:
-    """The cycle's ballots as the canonical Pabulib text that a count counts."""
+def canonical_export(cycle: Cycle, corrections: Sequence[Correction] = ()) -> Export:
+    """The cycle's ballots as the canonical Pabulib text that a count counts, its projects
+    corrected as ``corrections`` say (withdrawn, or at their corrected cost)."""
     ballots = _ballot_rows(cycle)
     setup = count_setup(
         budget_fen=cycle.budget_fen,
-        projects=count_projects(cycle, ballots),
+        projects=corrected(count_projects(cycle, ballots), corrections),
         ballots=ballots,
         settings=count_settings(cycle),
     )
     meta = _meta(cycle, setup)
     text = canonical_pb(setup, meta)
     return Export(setup=setup, meta=meta, text=text, digest=digest(text))
+
+
+# --- corrections ----------------------------------------------------------------------------
+
+
+def count_corrections(count: Count | None) -> tuple[Correction, ...]:
+    """The corrections a stored count counted with (none for a count made without)."""
+    if count is None:
+        return ()
+    return tuple(Correction.from_dict(c) for c in count.params.get("corrections") or ())
+
+
+def pending_remedies(cycle: Cycle) -> list[Remedy]:
+    """The cycle's remedies that the next count will apply, in the order they were made."""
+    return list(
+        db.session.scalars(
+            select(Remedy)
+            .where(Remedy.cycle_id == cycle.id, Remedy.applied_count_id.is_(None))
+            .order_by(Remedy.id)
+        )
+    )
+
+
+def remedies(cycle: Cycle) -> list[Remedy]:
+    """Every remedy of the cycle, applied or waiting, the newest first."""
+    return list(
+        db.session.scalars(
+            select(Remedy)
+            .where(Remedy.cycle_id == cycle.id)
+            .order_by(Remedy.id.desc())
+            .options(selectinload(Remedy.proposal), selectinload(Remedy.applied_count))
+        )
+    )
+
+
+def corrections(previous: Count | None, pending: Sequence[Remedy]) -> tuple[Correction, ...]:
+    """What the next count corrects: what the latest count corrected, and the remedies waiting
+    (a later one of a project replaces the earlier)."""
+    return merge_corrections(
+        count_corrections(previous),
+        (Correction(r.proposal_id, r.kind, r.cost_fen) for r in pending),
+    )
 
 
 # --- the count ------------------------------------------------------------------------------
@@ -247,11 +295,14 @@ def run_count(
     reason = clean_text(reason)
     if previous is not None and not reason:
         raise ServiceError(ErrorCode.RECOUNT_NEEDS_REASON)
-    export = canonical_export(cycle)
+    pending = pending_remedies(cycle)
+    applied = corrections(previous, pending)
+    export = canonical_export(cycle, applied)
     setup = export.setup
     if not setup.projects:
         raise ServiceError(ErrorCode.COUNT_NO_PROJECTS)
     result = setup.run()
+    cost_of = {c.project_id: c.cost_fen for c in applied if c.cost_fen is not None}
     per = FEN_PER[setup.unit]
     params = setup.params
     count = Count(
@@ -269,6 +320,7 @@ def run_count(
             "mes_completion": params.mes_completion,
             "add1_step": params.add1_step,
             "pabulib_rule": setup.pabulib_rule,
+            "corrections": [c.to_dict() for c in applied],
         },
         unit=setup.unit,
         ballots_digest=export.digest,
@@ -288,7 +340,9 @@ def run_count(
                 position=position,
                 rank=outcome.rank,
                 score=outcome.score,
-                cost_fen=_proposal(outcome.project_id).cost_fen,
+                cost_fen=cost_of.get(
+                    int(outcome.project_id), _proposal(outcome.project_id).cost_fen
+                ),
                 funded=outcome.funded,
                 explanation=outcome.explanation.to_dict(),
             )
@@ -300,8 +354,21 @@ def run_count(
         # Another count of this cycle was stored meanwhile (unique cycle + number).
         db.session.rollback()
         raise ServiceError(ErrorCode.COUNT_TAKEN_MEANWHILE) from None
+    for remedy in pending:
+        remedy.applied_count_id = count.id
     # The result is public from now on: its proposers and supporters hear of it.
     announcements.notify_outcomes(count, now=now)
+    # Whoever objected, and was upheld by a remedy applied now, hears that it was counted.
+    objectors = sorted({r.objection.author_id for r in pending if r.objection.author_id})
+    if objectors:
+        notify(
+            objectors,
+            "recounted",
+            None,
+            {"cycle_id": cycle.id, "cycle": cycle.title, "count": count.number},
+            now=now,
+            once_key=f"recounted:{count.id}",
+        )
     audit.record(
         actor,
         "cycle.counted",
@@ -316,6 +383,7 @@ def run_count(
             "digest": count.ballots_digest,
             "funded": list(result.selected),
             "reason": reason,
+            "remedies": [r.id for r in pending],
         },
         now=now,
     )
@@ -340,7 +408,7 @@ def export_pb(cycle: Cycle, *, canonical: bool = False) -> str:
     count = latest_count(cycle)
     if count is None:
         raise ServiceError(ErrorCode.EXPORT_NOT_COUNTED)
-    export = canonical_export(cycle)
+    export = canonical_export(cycle, count_corrections(count))
     if export.digest != count.ballots_digest:
         raise ServiceError(ErrorCode.EXPORT_BALLOTS_CHANGED)
     if canonical:

@@ -246,6 +246,15 @@ class ErrorCode(StrEnum):
     REJECTION_NEEDS_FAILED_RESOLUTION = "rejection_needs_failed_resolution"
     SCREENING_MODE_UNKNOWN = "screening_mode_unknown"
     SCREENING_MODE_LOCKED = "screening_mode_locked"
+    # remedies
+    REMEDY_OBJECTION_OTHER_CYCLE = "remedy_objection_other_cycle"
+    REMEDY_NOT_PROVISIONAL = "remedy_not_provisional"
+    REMEDY_OBJECTION_NOT_UPHELD = "remedy_objection_not_upheld"
+    REMEDY_KIND_UNKNOWN = "remedy_kind_unknown"
+    REMEDY_PROJECT_UNKNOWN = "remedy_project_unknown"
+    REMEDY_COST_INVALID = "remedy_cost_invalid"
+    REMEDY_DUPLICATE = "remedy_duplicate"
+    REMEDY_APPLIED = "remedy_applied"
 
 
 class ServiceError(Exception):

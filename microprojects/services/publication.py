@@ -14,7 +14,7 @@ from ..domain.characters import clean_text
 from ..domain.implementation import ObjectionStatus, ResultsStatus, results_status
 from ..domain.phases import Schedule, current_phase
 from ..extensions import db
-from ..models import Count, Cycle, Objection, Proposal, User
+from ..models import Count, Cycle, Objection, Proposal, Remedy, User
 from . import audit
 from .counting import latest_count
 from .cycles import can_manage, participation_problem
@@ -151,7 +151,7 @@ def find_objection(objection_id: int, community_id: int) -> Objection | None:
 def _changes() -> Any:
     """What the visitors' results page depends on, beside the language and the clock: one row
     of a cycle, with its latest count, its objections and their answers, its proposals'
-    revisions."""
+    revisions, its remedies."""
     objections = select(Objection).where(Objection.cycle_id == Cycle.id)
     return select(
         Cycle.title,
@@ -164,6 +164,9 @@ def _changes() -> Any:
         select(func.max(Proposal.updated_at))
         .where(Proposal.cycle_id == Cycle.id)
         .scalar_subquery(),
+        # Remedies: added (a higher id), taken back (fewer) or applied (by the count, above).
+        select(func.count(Remedy.id)).where(Remedy.cycle_id == Cycle.id).scalar_subquery(),
+        select(func.max(Remedy.id)).where(Remedy.cycle_id == Cycle.id).scalar_subquery(),
     ).where(Cycle.id == bindparam("cycle_id"))  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from ..domain.money import format_yuan
-from ..models import Count, CountOutcome
+from ..models import Count, CountOutcome, Remedy
 
 # Keyed by the names of domain.tally.RULES; a test holds every registered rule to its words.
 RULE_NAMES: dict[str, Any] = {
@@ -384,3 +384,20 @@ def unspent_text(
             pct=pct,
         )
     return gettext("%(left)s (%(pct)s of the budget) is left unspent.", left=left, pct=pct)
+
+
+def _yuan(fen: int | None) -> str:
+    return gettext("%(amount)s yuan", amount=format_yuan(fen or 0))
+
+
+def remedy_text(remedy: Remedy) -> str:
+    """What a remedy corrects, in words: the project and the correction."""
+    title = remedy.proposal.display_title
+    if remedy.kind == "withdraw":
+        return gettext("“%(title)s” withdrawn from the result", title=title)
+    return gettext(
+        "cost of “%(title)s” corrected to %(cost)s (was %(was)s)",
+        title=title,
+        cost=_yuan(remedy.cost_fen),
+        was=_yuan(remedy.proposal.cost_fen),
+    )

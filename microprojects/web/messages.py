@@ -880,6 +880,35 @@ SERVICE_MESSAGES.update(
     }
 )
 
+# Remedies of upheld objections and the corrected count.
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.REMEDY_OBJECTION_OTHER_CYCLE: _l(
+            "That objection is about another cycle's results."
+        ),
+        ErrorCode.REMEDY_NOT_PROVISIONAL: _l(
+            "The results can be corrected only while they are provisional."
+        ),
+        ErrorCode.REMEDY_OBJECTION_NOT_UPHELD: _l(
+            "Only an objection the committee upheld can lead to a correction."
+        ),
+        ErrorCode.REMEDY_KIND_UNKNOWN: _l(
+            "Choose to correct the project's cost or to withdraw it."
+        ),
+        ErrorCode.REMEDY_PROJECT_UNKNOWN: _l(
+            "Choose a project that was on the ballot and is not withdrawn."
+        ),
+        ErrorCode.REMEDY_COST_INVALID: _l("Enter the corrected cost in yuan, more than zero."),
+        ErrorCode.REMEDY_DUPLICATE: _l(
+            "This project already has a correction waiting for the next count: take it back"
+            " first to change it."
+        ),
+        ErrorCode.REMEDY_APPLIED: _l(
+            "This correction has been counted already; it stays in the public record."
+        ),
+    }
+)
+
 AUDIT_ACTIONS["cycle.screening_mode"] = _l("Changed how the cycle's proposals are screened")
 
 SCREENING_MODE_LABELS: dict[str, Any] = {
@@ -907,3 +936,17 @@ CONFLICT_LABELS: dict[str, Any] = {
         "You supported this proposal: you stand aside (回避), other committee members decide."
     ),
 }
+AUDIT_ACTIONS.update(
+    {
+        "remedy.add": _l("Recorded a correction after an objection"),
+        "remedy.cancel": _l("Took back a correction not yet counted"),
+    }
+)
+
+NOTICE_LABELS.update(
+    {
+        "recounted": _l(
+            "The committee corrected the results after your objection and counted again."
+        ),
+    }
+)

@@ -26,7 +26,7 @@ from microprojects.models import (
     User,
     utcnow,
 )
-from microprojects.services import counting, cycles, voting
+from microprojects.services import counting, cycles, publication, remedies, voting
 from microprojects.services.errors import PermissionDenied, ServiceError
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
@@ -101,8 +101,18 @@ def test_a_recount_needs_a_reason_and_keeps_the_earlier_snapshot(ctx, world):
     with pytest.raises(ServiceError) as error:
         counting.run_count(committee, cycle, now=utcnow(), reason="  ")
     assert error.value.code == "recount_needs_reason"
-    made[2].revised_cost_fen = 5_000_00
-    db.session.commit()
+    # The correction comes from an upheld objection's remedy, not from the proposal's row.
+    resident = db.session.get(User, world.ids["resident_a"])
+    objection = publication.file_objection(
+        resident, cycle, reason="报价有误", proposal_id=made[2].id, now=utcnow()
+    )
+    publication.answer_objection(
+        committee, objection, decision="upheld", answer="已核实", now=utcnow()
+    )
+    remedies.add_remedy(
+        committee, cycle, objection, proposal_id=made[2].id, kind="cost", cost_fen=5_000_00,
+        reason="报价单实为 5,000 元", now=utcnow(),
+    )  # fmt: skip
     second = counting.run_count(committee, cycle, now=utcnow(), reason="第三个项目的报价有误")
     assert second.number == 2 and second.reason == "第三个项目的报价有误"
     assert [c.number for c in counting.counts(cycle)] == [2, 1]

@@ -22,7 +22,7 @@ from microprojects.models import (
     User,
     utcnow,
 )
-from microprojects.services import counting, cycles, publication
+from microprojects.services import counting, cycles, publication, remedies
 from microprojects.services import implementation as impl
 from microprojects.services.errors import PermissionDenied, ServiceError
 
@@ -85,9 +85,12 @@ def test_residents_object_while_provisional_and_the_committee_answers(ctx, world
     )
     notice = db.session.scalar(select(Notification).filter_by(kind="objection_answered"))
     assert notice.user_id == resident.id
-    # The correction: the cost is revised and the count run again; both counts are kept.
-    made[2].revised_cost_fen = 5_000_00
-    db.session.commit()
+    # The correction: the cost is corrected by a remedy and the count run again; both counts
+    # are kept.
+    remedies.add_remedy(
+        committee, cycle, objection, proposal_id=made[2].id, kind="cost", cost_fen=5_000_00,
+        reason="报价改为 5,000 元", now=utcnow(),
+    )  # fmt: skip
     second = counting.run_count(committee, cycle, now=utcnow(), reason="采纳异议：报价有误")
     assert second.number == 2 and {o.funded for o in second.outcomes} == {True}
     assert db.session.scalar(select(func.count()).select_from(Count)) == 2

@@ -59,6 +59,7 @@ from microprojects.models import (
     Proposal,
     ProposalPhoto,
     Rating,
+    Remedy,
     Resolution,
     RosterEntry,
     Support,
@@ -71,6 +72,7 @@ from microprojects.services import (
     implementation,
     proposals,
     publication,
+    remedies,
     residency,
     stations,
     voting,
@@ -380,6 +382,21 @@ ROUTES: dict[str, Route] = {
         effect=count(Objection),
     ),
     "results.answer": Route("POST", COMMITTEE),
+    "results.add_remedy": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {
+            f"remedy-{t['upheld_id']}-{name}": value
+            for name, value in (
+                ("project", str(t["remedied_project_id"])),
+                ("kind", "cost"),
+                ("cost", "5,000"),
+                ("reason", "报价有误"),
+            )
+        },
+        effect=count(Remedy),
+    ),
+    "results.cancel_remedy": Route("POST", COMMITTEE, effect=count(Remedy)),
     "implementation.follow": Route("POST", LOGIN, effect=count(Follow)),
     "implementation.unfollow": Route("POST", LOGIN, effect=count(Follow)),  # follow came first
     "implementation.rate": Route(
@@ -562,10 +579,19 @@ def targets(app, world):
         station = stations.open_station(
             admin, voting_cycle, a.id, name="振兴小学", place="", now=utcnow()
         )
-        counted, _, _ = f.counted_cycle(a, admin)
+        counted, counted_made, _ = f.counted_cycle(a, admin)
         objection = publication.file_objection(
             resident_a, counted, reason="报价偏高", proposal_id=None, now=utcnow()
         )
+        # An upheld objection with a remedy waiting, and a project without one.
+        upheld = publication.file_objection(
+            resident_a, counted, reason="重复立项", proposal_id=None, now=utcnow()
+        )
+        publication.answer_objection(admin, upheld, decision="upheld", answer="是", now=utcnow())
+        remedy = remedies.add_remedy(
+            admin, counted, upheld, proposal_id=counted_made[0].id, kind="withdraw",
+            cost_fen=None, reason="重复立项", now=utcnow(),
+        )  # fmt: skip
         built, record = f.implemented_project(a, admin)
         problem = implementation.report_problem(
             resident_a, built, body="灯不亮", photo=None, now=utcnow()
@@ -621,6 +647,7 @@ def targets(app, world):
                 "results.counted_ballots": {"cycle_id": counted.id},
                 "results.results_table": {"cycle_id": counted.id},
                 "results.object_to": {"cycle_id": counted.id},
+                "results.add_remedy": {"objection_id": upheld.id},
                 "api.cycle_results": {"cycle_id": counted.id},
                 "api.cycle_results_csv": {"cycle_id": counted.id},
                 "api.project": {"proposal_id": built.id},
@@ -638,6 +665,9 @@ def targets(app, world):
             "voting_id": voting_cycle.id,
             "ballot_project_id": on_ballot[0].id,
             "objection_id": objection.id,
+            "upheld_id": upheld.id,
+            "remedy_id": remedy.id,
+            "remedied_project_id": counted_made[1].id,
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
             "report_id": problem.id,

@@ -477,10 +477,21 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         walk_in = f.verified_resident("walk_in", a, admin, "赵大爷", "8栋1单元102")
         station = stations.open_station(admin, vc, a.id, name="振兴小学", place="", now=utcnow())
         moving = resident.residency.roster_entry_id  # a new phone: the form to move her account
-        counted, _, _ = f.counted_cycle(a, admin)
+        counted, counted_made, _ = f.counted_cycle(a, admin)
         objection = publication.file_objection(
             resident, counted, reason="报价偏高", proposal_id=None, now=utcnow()
         )
+        # An upheld objection, with its remedies' form and one remedy waiting to be counted.
+        upheld = publication.file_objection(
+            resident, counted, reason="重复立项", proposal_id=None, now=utcnow()
+        )
+        publication.answer_objection(admin, upheld, decision="upheld", answer="是", now=utcnow())
+        from microprojects.services import remedies
+
+        remedy = remedies.add_remedy(
+            admin, counted, upheld, proposal_id=counted_made[0].id, kind="withdraw",
+            cost_fen=None, reason="重复立项", now=utcnow(),
+        )  # fmt: skip
         built, record = f.implemented_project(a, admin)
         problem = implementation.report_problem(
             resident, built, body="灯不亮", photo=None, now=utcnow()
@@ -567,6 +578,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 )
             },
             "implementation.start": {"proposal_id": second.id},
+            "results.add_remedy": {"objection_id": upheld.id},
             "notices.admin_retry": {"message_id": failed[1].id},
         }  # fmt: skip
         values = {
@@ -584,6 +596,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "membership_id": membership.id,
             "org_id": org.id,
             "objection_id": objection.id,
+            "remedy_id": remedy.id,
             "spending_id": record.spending[0].id,
             "milestone_id": record.milestones[0].id,
             "report_id": problem.id,

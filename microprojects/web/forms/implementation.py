@@ -93,3 +93,34 @@ class ProblemForm(FlaskForm):
 
 class AnswerProblemForm(FlaskForm):
     answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
+
+
+class RemedyForm(FlaskForm):
+    """What the committee corrects in answer to an upheld objection; prefixed with the
+    objection's id, so that each objection's form on the page is its own. Its form token is
+    the page's plain ``csrf_token``, checked for every POST by the app (a prefixed one would
+    be named otherwise)."""
+
+    class Meta:
+        csrf = False
+
+    project = SelectField(_l("Project"), choices=[], validate_choice=True)
+    kind = RadioField(
+        _l("Correction"),
+        choices=[
+            SelectChoice("cost", _l("Correct its cost")),
+            SelectChoice("withdraw", _l("Withdraw it from the result")),
+        ],
+        default="cost",
+        validators=[DataRequired()],
+    )
+    cost = YuanField(
+        _l("Corrected cost (yuan)"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Only for a corrected cost."),
+    )
+    reason = TextAreaField(
+        _l("Reason (public)"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Shown on the results page beside the correction."),
+    )

@@ -26,7 +26,7 @@ from ...services.cycles import can_manage
 from ...services.errors import ServiceError
 from ...services.proposals import find_proposal
 from ...services.publication import status_of
-from ..explain import explanation
+from ..explain import explanation, remedy_text
 from ..forms.printed import PaperWhereForm
 from ..messages import (
     IMPLEMENTATION_STATUS_LABELS,
@@ -236,6 +236,7 @@ def results_notice(cycle_id: int) -> ResponseReturnValue:
         others=[o for o in ranked if not o.funded],
         explained={o.id: explanation(o, count, names, cycle.currency) for o in ranked},
         per_vote=count.params.get("vote_type") in ("approval", "choose-1"),
+        corrected=_corrected(cycle).get(count.id, []),
         turnout=counting.read_turnout(cycle, count),
         status=status,
         status_labels=RESULTS_STATUS_LABELS,
@@ -246,6 +247,15 @@ def results_notice(cycle_id: int) -> ResponseReturnValue:
         dated=format_date(now(), "long"),
         back=url_for("results.cycle_results", cycle_id=cycle.id),
     )
+
+
+def _corrected(cycle: Cycle) -> dict[int, list[tuple[str, str]]]:
+    """What each count corrected after objections, in words, with the public reasons."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for r in sorted(counting.remedies(cycle), key=lambda r: r.id):
+        if r.applied_count_id is not None:
+            found.setdefault(r.applied_count_id, []).append((remedy_text(r), r.reason))
+    return found
 
 
 @bp.get("/proposals/<int:proposal_id>/print/completion")
@@ -291,6 +301,7 @@ def archive(cycle_id: int) -> ResponseReturnValue:
         latest=record.counts[0] if record.counts else None,
         status_labels=IMPLEMENTATION_STATUS_LABELS,
         objection_labels=OBJECTION_STATUS_LABELS,
+        corrected=_corrected(cycle),
         titles={str(r.proposal.id): r.proposal.display_title for r in record.proposals},
         preview=access is not Access.PUBLIC,
         committee_name=_committee_name(cycle),

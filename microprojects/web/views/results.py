@@ -27,8 +27,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ...domain.permissions import Action
-from ...models import Community, Count, CountOutcome, Cycle
-from ...services import counting, publication
+from ...models import Community, Count, CountOutcome, Cycle, Objection, Remedy
+from ...services import counting, publication, remedies
 from ...services.errors import ErrorCode, ServiceError
 from ..explain import (
     RULE_NAMES,
@@ -37,15 +37,22 @@ from ..explain import (
     mes_method_text,
     mes_text,
     method_step,
+    remedy_text,
     unspent_text,
 )
-from ..forms.implementation import AnswerObjectionForm, ObjectionForm
+from ..forms.implementation import AnswerObjectionForm, ObjectionForm, RemedyForm
 from ..forms.voting import CountForm
-from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS
+from ..messages import OBJECTION_STATUS_LABELS, RESULTS_STATUS_LABELS, service_message
 from . import confirm
 from .api import csv_response, yuan_cell
 from .confirm import Ask
-from .helpers import committee_required, community_cycle_or_404, cycle_or_404, flash_error, now
+from .helpers import (
+    committee_required,
+    community_cycle_or_404,
+    cycle_or_404,
+    flash_error,
+    now,
+)
 
 bp = Blueprint("results", __name__)
 
@@ -65,6 +72,7 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         if o.funded:
             by_category[o.proposal.category] = by_category.get(o.proposal.category, 0) + o.cost_fen
     objections = publication.objections(cycle) if count else []
+    all_remedies = counting.remedies(cycle) if count else []
     return {
         "cycle": cycle,
         "count": count,
@@ -83,7 +91,18 @@ def _context(cycle: Cycle, count: Count | None) -> dict[str, Any]:
         "project_names": project_names,
         "by_category": sorted(by_category.items(), key=lambda kv: -kv[1]),
         "turnout": counting.read_turnout(cycle, count) if count else None,
+        "remedies": all_remedies,
+        "remedies_by_count": _by_count(all_remedies),
+        "remedy_labels": {r.id: remedy_text(r) for r in all_remedies},
     }
+
+
+def _by_count(found: list[Remedy]) -> dict[int | None, list[Remedy]]:
+    """The remedies by the count that applied them (None: waiting for the next count)."""
+    grouped: dict[int | None, list[Remedy]] = {}
+    for r in sorted(found, key=lambda r: r.id):
+        grouped.setdefault(r.applied_count_id, []).append(r)
+    return grouped
 
 
 def _objection_form(cycle: Cycle, ranked: list[CountOutcome]) -> ObjectionForm:
@@ -235,7 +254,8 @@ def count(community: Community, cycle_id: int) -> ResponseReturnValue:
     confirmed = confirm.read("cycle.count", cycle.id) if request.method == "POST" else None
     if confirmed is not None:
         number = int(confirmed.data.get("number", 0))
-        if confirmed.state != str(number) or number != _next_number(cycle):
+        # The state holds the remedies the committee was shown: one added since asks again.
+        if confirmed.state != _count_state(cycle, number) or number != _next_number(cycle):
             confirm.stale()
             return redirect(back)
         try:
@@ -266,21 +286,128 @@ def count(community: Community, cycle_id: int) -> ResponseReturnValue:
             return confirm.ask(
                 "cycle.count",
                 cycle.id,
-                str(number),
+                _count_state(cycle, number),
                 {"number": number, "reason": reason},
                 _count_page(cycle, number, reason, back),
             )
         flash_error(ServiceError(problem))
+    return _count_view(community, cycle, form)
+
+
+def _count_view(
+    community: Community,
+    cycle: Cycle,
+    form: CountForm,
+    refused: tuple[int, RemedyForm] | None = None,
+) -> str:
+    """The committee's count page: the count, the objections with their answers and, for each
+    upheld one, its form of remedies; ``refused`` is an objection's remedy form sent back with
+    its words."""
     latest = counting.load_latest_count(cycle)
+    context = _context(cycle, latest)
+    remedy_forms = {}
+    for o in context["objections"]:
+        if o.status == "upheld" and context["status"] == "provisional":
+            remedy_forms[o.id] = (
+                refused[1]
+                if refused is not None and refused[0] == o.id
+                else _remedy_form(o, context["ranked"], latest, blank=True)
+            )
     return render_template(
         "results/count.html",
         community=community,
         form=form,
         answer_form=AnswerObjectionForm(),
+        remedy_forms=remedy_forms,
+        pending=[r for r in context["remedies"] if r.applied_count_id is None],
         problem=counting.count_problem(cycle, now()),
         now=now(),
         earlier=_earlier(cycle, latest),
-        **_context(cycle, latest),
+        **context,
+    )
+
+
+def _remedy_prefix(objection: Objection) -> str:
+    return f"remedy-{objection.id}-"
+
+
+def _remedy_form(
+    objection: Objection, ranked: list[CountOutcome], count: Count | None, *, blank: bool = False
+) -> RemedyForm:
+    """The remedy form of ``objection``: the projects the count had on the ballot, the one
+    objected to chosen first."""
+    withdrawn = set(count.params.get("withdrawn", ())) if count else set()
+    form = RemedyForm(prefix=_remedy_prefix(objection), formdata=None if blank else request.form)
+    form.project.choices = [
+        (str(o.proposal_id), o.proposal.display_title)
+        for o in ranked
+        if str(o.proposal_id) not in withdrawn
+    ]
+    if blank and objection.proposal_id is not None:
+        form.project.data = str(objection.proposal_id)
+    return form
+
+
+def _count_state(cycle: Cycle, number: int) -> str:
+    """What a count's confirmation was asked about: its number and the remedies it applies."""
+    return ":".join([str(number), *(str(r.id) for r in counting.pending_remedies(cycle))])
+
+
+@bp.post("/c/<slug>/committee/objections/<int:objection_id>/remedies")
+@committee_required(Action.MANAGE_VOTING)
+def add_remedy(community: Community, objection_id: int) -> ResponseReturnValue:
+    objection = publication.find_objection(objection_id, community.id)
+    if objection is None:
+        abort(404)
+    cycle = objection.cycle
+    count = counting.load_latest_count(cycle)
+    ranked = sorted(count.outcomes, key=lambda o: o.rank) if count else []
+    form = _remedy_form(objection, ranked, count)
+    if form.validate_on_submit() and form.kind.data == "cost" and form.cost.fen is None:
+        form.cost.errors = [_("Enter the corrected cost in yuan.")]
+    if form.errors:
+        return _count_view(community, cycle, CountForm(formdata=None), (objection.id, form)), 422
+    try:
+        remedies.add_remedy(
+            current_user,
+            cycle,
+            objection,
+            proposal_id=int(form.project.data),
+            kind=form.kind.data or "",
+            cost_fen=form.cost.fen if form.kind.data == "cost" else None,
+            reason=form.reason.data or "",
+            now=now(),
+        )
+    except ServiceError as error:
+        if error.code in (ErrorCode.REMEDY_COST_INVALID, ErrorCode.REMEDY_DUPLICATE):
+            field = form.cost if error.code is ErrorCode.REMEDY_COST_INVALID else form.project
+            field.errors = [*field.errors, service_message(error.code, error.params)]
+            return _count_view(
+                community, cycle, CountForm(formdata=None), (objection.id, form)
+            ), 422
+        flash_error(error)
+    else:
+        flash(_("The correction is recorded; it is applied when you count again."), "success")
+    return redirect(
+        url_for("results.count", slug=community.slug, cycle_id=cycle.id, _anchor="remedies")
+    )
+
+
+@bp.post("/c/<slug>/committee/remedies/<int:remedy_id>/cancel")
+@committee_required(Action.MANAGE_VOTING)
+def cancel_remedy(community: Community, remedy_id: int) -> ResponseReturnValue:
+    remedy = remedies.find_remedy(remedy_id, community.id)
+    if remedy is None:
+        abort(404)
+    cycle_id = remedy.cycle_id
+    try:
+        remedies.cancel_remedy(current_user, remedy, now=now())
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        flash(_("The correction is taken back; it will not be applied."), "success")
+    return redirect(
+        url_for("results.count", slug=community.slug, cycle_id=cycle_id, _anchor="remedies")
     )
 
 
@@ -307,6 +434,8 @@ def _count_page(cycle: Cycle, number: int, reason: str, back: str) -> Ask:
                 " public reason and listed beside it."
             ),
         )
+    pending = counting.pending_remedies(cycle)
+    applies = "; ".join(remedy_text(r) for r in pending) if pending else _("no new correction")
     return Ask(
         heading=_("Correct the count of “%(title)s”?", title=cycle.title),
         button=_("Yes, count again and correct"),
@@ -315,9 +444,14 @@ def _count_page(cycle: Cycle, number: int, reason: str, back: str) -> Ask:
             *facts,
             (_("Counts so far"), str(number - 1)),
             (_("Reason (public)"), reason),
+            (_("Corrections it applies"), applies),
         ],
         happens=[
-            _("The ballots are counted again; the new result replaces the one shown."),
+            _(
+                "The same ballots are counted again, with the corrections above and those of the"
+                " earlier counts; the new result replaces the one shown."
+            ),
+            _("Whoever raised an objection these corrections answer is told."),
             _("The earlier counts stay listed, and the reason is shown beside the new one."),
         ],
         final=_("A correction is never deleted: it stays in the cycle's public record."),
