@@ -124,7 +124,7 @@ def test_screening_texts_are_escaped(app, client, world):
         _escaped(notices, marker)
     _no_script(notices)
     queue = _page(
-        committee, f"/c/{world.a_slug}/committee/cycles/{cycle_id}/screening?state=approved"
+        committee, f"/c/{world.a_slug}/committee/cycles/{cycle_id}/screening", state="approved"
     )
     _escaped(queue, "BT1")
     _no_script(queue)
