@@ -46,6 +46,7 @@ from .residency import (
     RosterEntry,
     VerificationMethod,
 )
+from .shortlist import ShortlistObjection, ShortlistPublication
 from .voting import (
     Ballot,
     PaperEntry,
@@ -106,6 +107,8 @@ __all__ = [
     "Resolution",
     "RosterEntry",
     "SealedBallot",
+    "ShortlistObjection",
+    "ShortlistPublication",
     "Spending",
     "Street",
     "Support",

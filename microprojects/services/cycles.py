@@ -14,6 +14,7 @@ from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, Eligibility
 from ..domain.people import age_on
 from ..domain.permissions import Action, can
 from ..domain.phases import DATED, Phase, close_early, extend, phase_end
+from ..domain.shortlist import days_valid as shortlist_days_valid
 from ..extensions import db
 from ..models import Community, Cycle, Street, User
 from . import audit
@@ -63,6 +64,7 @@ class CycleInput:
     allow_work: bool = True
     allow_study: bool = True
     comment_report_threshold: int = 3
+    shortlist_days: int = 0
 
 
 def can_manage(user: User | None, cycle: Cycle) -> bool:
@@ -90,6 +92,8 @@ def create_cycle(
         raise ServiceError(ErrorCode.CATEGORIES_REQUIRED)
     if data.budget_fen <= 0:
         raise ServiceError(ErrorCode.BUDGET_REQUIRED)
+    if not shortlist_days_valid(data.shortlist_days):
+        raise ServiceError(ErrorCode.SHORTLIST_DAYS_INVALID)
     cycle = Cycle(
         title=title,
         description=clean_text(data.description),
@@ -106,6 +110,7 @@ def create_cycle(
         allow_work=data.allow_work,
         allow_study=data.allow_study,
         comment_report_threshold=max(1, data.comment_report_threshold),
+        shortlist_days=data.shortlist_days,
         collecting_at=data.collecting_at,
         screening_at=data.screening_at,
         voting_at=data.voting_at,

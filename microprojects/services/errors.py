@@ -226,6 +226,19 @@ class ErrorCode(StrEnum):
     ITEM_RESOLVED = "item_resolved"
     NOTHING_TO_PUBLISH = "nothing_to_publish"
     NOT_A_MEMBER = "not_a_member"
+    # shortlist
+    SHORTLIST_NOT_REQUIRED = "shortlist_not_required"
+    SHORTLIST_NOT_SCREENING = "shortlist_not_screening"
+    SHORTLIST_TOO_LATE = "shortlist_too_late"
+    SHORTLIST_UNDECIDED = "shortlist_undecided"
+    SHORTLIST_ALREADY_PUBLISHED = "shortlist_already_published"
+    SHORTLIST_FROZEN = "shortlist_frozen"
+    SHORTLIST_PENDING = "shortlist_pending"
+    SHORTLIST_DAYS_INVALID = "shortlist_days_invalid"
+    SHORTLIST_OBJECTIONS_CLOSED = "shortlist_objections_closed"
+    SHORTLIST_ANSWERS_CLOSED = "shortlist_answers_closed"
+    SHORTLIST_PROPOSAL_UNKNOWN = "shortlist_proposal_unknown"
+    SHORTLIST_REOPEN_INVALID = "shortlist_reopen_invalid"
 
 
 class ServiceError(Exception):

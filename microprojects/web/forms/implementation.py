@@ -6,7 +6,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -93,3 +101,30 @@ class ProblemForm(FlaskForm):
 
 class AnswerProblemForm(FlaskForm):
     answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ShortlistObjectionForm(FlaskForm):
+    project = SelectField(
+        _l("Which proposal it is about (optional)"), choices=[], validate_choice=True
+    )
+    reason = TextAreaField(
+        _l("Your objection and its reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("It is published with the committee's answer; your name is not shown."),
+    )
+
+
+class AnswerShortlistObjectionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("dismissed", _l("Dismissed: the list stands")),
+            SelectChoice("upheld", _l("Upheld: the objection is right")),
+        ],
+        validators=[DataRequired()],
+    )
+    answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
+    reopen = BooleanField(
+        _l("Reopen the proposal: screen it again before voting"),
+        description=_l("Only with an upheld objection about one proposal."),
+    )

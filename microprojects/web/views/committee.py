@@ -33,6 +33,7 @@ from ...services import committee as committee_service
 from ...services import cycles as cycle_service
 from ...services import proposals as proposal_service
 from ...services import residency as residency_service
+from ...services import shortlist as shortlist_service
 from ...services.cycles import CycleInput
 from ...services.errors import ErrorCode, ServiceError
 from ...services.residency import RosterImportReport
@@ -369,6 +370,7 @@ def cycles(community: Community) -> ResponseReturnValue:
             min_age=form.min_age.data or 0,
             allow_work=bool(form.allow_work.data),
             allow_study=bool(form.allow_study.data),
+            shortlist_days=form.shortlist_days.data or 0,
             collecting_at=to_utc(form.collecting_at.data),
             screening_at=to_utc(form.screening_at.data),
             voting_at=to_utc(form.voting_at.data),
@@ -514,6 +516,7 @@ def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
         now=now(),
         current_end=phase_end(found.schedule, found.phase(now())),
         may_manage=cycle_service.can_manage(current_user, found),
+        shortlist=shortlist_service.read_page(found, now()) if found.shortlist_days else None,
     ), (400 if form.errors else 200)
 
 
@@ -524,7 +527,14 @@ def screening(community: Community, cycle_id: int) -> ResponseReturnValue:
     state = request.args.get("state") or "submitted"
     rows = committee_service.list_screening_queue(found.id, community.id, state)
     return render_template(
-        "committee/screening.html", community=community, cycle=found, rows=rows, state=state
+        "committee/screening.html",
+        community=community,
+        cycle=found,
+        rows=rows,
+        state=state,
+        now=now(),
+        shortlist=shortlist_service.read_page(found, now()) if found.shortlist_days else None,
+        may_manage=cycle_service.can_manage(current_user, found),
     )
 
 

@@ -1,0 +1,129 @@
+"""The shortlist's 公示 before voting (候选项目公示): its public page with the approved and
+rejected proposals and the objections with their answers, residents' objections, the
+committee's answers and its publish button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...domain.permissions import Action
+from ...models import Community, Cycle
+from ...services import cycles as cycle_service
+from ...services import shortlist as shortlist_service
+from ...services.errors import ServiceError
+from ..forms.implementation import AnswerShortlistObjectionForm, ShortlistObjectionForm
+from ..messages import OBJECTION_STATUS_LABELS, STATE_LABELS
+from .helpers import (
+    attempt,
+    committee_required,
+    community_cycle_or_404,
+    cycle_or_404,
+    flash_error,
+    local_time,
+    now,
+)
+
+bp = Blueprint("shortlist", __name__)
+
+
+def _objection_form(cycle: Cycle, page: shortlist_service.ShortlistPage) -> ShortlistObjectionForm:
+    form = ShortlistObjectionForm()
+    form.project.choices = [("", _("The list as a whole"))] + [
+        (str(p.id), f"{p.display_title} · {STATE_LABELS[p.state]}")
+        for p in page.approved + page.rejected
+    ]
+    return form
+
+
+def _render(cycle: Cycle, form: ShortlistObjectionForm | None = None) -> tuple[str, int]:
+    moment = now()
+    page = shortlist_service.read_page(cycle, moment)
+    form = form or _objection_form(cycle, page)
+    context: dict[str, Any] = {
+        "cycle": cycle,
+        "page": page,
+        "now": moment,
+        "objection_form": form,
+        "objection_problem": shortlist_service.objection_problem(current_user, cycle, moment),
+        "objection_labels": OBJECTION_STATUS_LABELS,
+        "state_labels": STATE_LABELS,
+        "may_manage": cycle_service.can_manage(current_user, cycle),
+        "answer_form": AnswerShortlistObjectionForm(),
+        "answers_open": moment < cycle.voting_at,
+    }
+    return render_template("shortlist/page.html", **context), (422 if form.errors else 200)
+
+
+@bp.get("/cycles/<int:cycle_id>/shortlist")
+def page(cycle_id: int) -> ResponseReturnValue:
+    return _render(cycle_or_404(cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/shortlist/objections")
+@login_required
+def object_to(cycle_id: int) -> ResponseReturnValue:
+    cycle = cycle_or_404(cycle_id)
+    form = _objection_form(cycle, shortlist_service.read_page(cycle, now()))
+    if not form.validate_on_submit():
+        return _render(cycle, form)
+    try:
+        shortlist_service.file_objection(
+            current_user,
+            cycle,
+            reason=form.reason.data or "",
+            proposal_id=int(form.project.data) if form.project.data else None,
+            now=now(),
+        )
+    except ServiceError as error:
+        flash_error(error)
+        html, _status = _render(cycle, form)
+        return html, 422
+    flash(_("Your objection has been filed; the committee will answer it here."), "success")
+    return redirect(url_for("shortlist.page", cycle_id=cycle.id, _anchor="objections"))
+
+
+@bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/shortlist/publish")
+@committee_required(Action.MANAGE_CYCLES)
+def publish(community: Community, cycle_id: int) -> ResponseReturnValue:
+    cycle = community_cycle_or_404(community, cycle_id)
+    try:
+        shortlist_service.publish_shortlist(current_user, cycle, now=now())
+    except ServiceError as error:
+        if "latest" in error.params:
+            error.params["latest"] = local_time(error.params["latest"])
+        flash_error(error)
+    else:
+        flash(_("The shortlist is published; residents may object until its window ends."))
+        return redirect(url_for("shortlist.page", cycle_id=cycle.id))
+    return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=cycle.id))
+
+
+@bp.post("/c/<slug>/committee/shortlist-objections/<int:objection_id>/answer")
+@committee_required(Action.MANAGE_CYCLES)
+def answer(community: Community, objection_id: int) -> ResponseReturnValue:
+    objection = shortlist_service.find_objection(objection_id, community.id)
+    if objection is None:
+        abort(404)
+    form = AnswerShortlistObjectionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision and write the public answer."), "error")
+    else:
+        attempt(
+            lambda: shortlist_service.answer_objection(
+                current_user,
+                objection,
+                decision=form.decision.data or "",
+                answer=form.answer.data or "",
+                reopen=bool(form.reopen.data),
+                now=now(),
+            ),
+            _("The answer has been published."),
+        )
+    return redirect(
+        url_for("shortlist.page", cycle_id=objection.cycle_id, _anchor=f"objection-{objection.id}")
+    )
