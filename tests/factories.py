@@ -318,3 +318,31 @@ def implemented_project(place: Community, committee: User):
     impl.post_update(committee, record, body="已完工，等待验收。", status="completed",
                      progress_pct=100, photos=after, now=utcnow())  # fmt: skip
     return project, record
+
+
+def shortlist_cycle(place: Community, committee: User, *, days: int = 5, **overrides: object):
+    """A cycle of ``place`` in screening now (voting in 9 days) with a shortlist 公示 of
+    ``days``, and two proposals submitted while collecting: the first approved, the second
+    rejected by ``committee`` now. Returns (cycle, approved, rejected)."""
+    from datetime import timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services import proposals
+
+    c = cycle(place, committee, phase="screening", shortlist_days=days, **overrides)
+    author = verified_resident(
+        f"slauthor{c.id}", place, committee, f"提议人{c.id}", f"8栋{c.id}单元101"
+    )
+    made = [
+        proposals.create_proposal(
+            author,
+            c,
+            proposal_input(title=title),
+            submit=True,
+            now=c.collecting_at + timedelta(hours=i + 1),
+        )  # fmt: skip
+        for i, title in enumerate(("幸福巷安装路灯", "篮球场换新篮板"))
+    ]
+    proposals.approve(committee, made[0], now=utcnow())
+    proposals.reject(committee, made[1], reason="不属于本社区的公共区域", now=utcnow())
+    return c, made[0], made[1]
