@@ -340,7 +340,7 @@ def shortlist_cycle(place: Community, committee: User, *, days: int = 5, **overr
             proposal_input(title=title),
             submit=True,
             now=c.collecting_at + timedelta(hours=i + 1),
-        )  # fmt: skip
+        )
         for i, title in enumerate(("幸福巷安装路灯", "篮球场换新篮板"))
     ]
     proposals.approve(committee, made[0], now=utcnow())

@@ -45,12 +45,17 @@ def test_publish_once_freezes_the_screening(ctx, world):
     assert _code(lambda: shortlist.publish_shortlist(committee, c, now=utcnow())) == (
         "shortlist_already_published"
     )
-    assert _code(lambda: proposals.return_for_revision(committee, approved, message="再议",
-                                                       now=utcnow())) == "shortlist_frozen"  # fmt: skip
-    assert _code(lambda: proposals.revise(committee, approved, cost_fen=1_000_00,
-                                          ballot_title=None, note="改价", now=utcnow())) == (
-        "shortlist_frozen"
-    )  # fmt: skip
+    assert (
+        _code(
+            lambda: proposals.return_for_revision(committee, approved, message="再议", now=utcnow())
+        )
+        == "shortlist_frozen"
+    )
+    assert _code(
+        lambda: proposals.revise(
+            committee, approved, cost_fen=1_000_00, ballot_title=None, note="改价", now=utcnow()
+        )
+    ) == ("shortlist_frozen")
     entry = db.session.scalar(
         select(AuditEntry).where(AuditEntry.action == "cycle.shortlist_publish")
     )
@@ -58,8 +63,8 @@ def test_publish_once_freezes_the_screening(ctx, world):
 
 
 def test_publish_refusals(ctx, world):
-    a, committee, resident = _people(world)
-    c, approved, _rejected = f.shortlist_cycle(a, committee, days=10)
+    a, committee, _resident = _people(world)
+    c, _approved, _rejected = f.shortlist_cycle(a, committee, days=10)
     with pytest.raises(ServiceError) as error:
         shortlist.publish_shortlist(committee, c, now=utcnow())
     assert error.value.code == "shortlist_too_late"
@@ -70,8 +75,9 @@ def test_publish_refusals(ctx, world):
     c2, _x, _y = f.shortlist_cycle(a, committee)
     author = db.session.get(User, world.ids["resident_a"])
     for title in ("一", "二"):
-        p = proposals.enter_on_behalf(committee, c2, a, f.proposal_input(title=title),
-                                      on_behalf_of="李阿姨", now=utcnow())  # fmt: skip
+        p = proposals.enter_on_behalf(
+            committee, c2, a, f.proposal_input(title=title), on_behalf_of="李阿姨", now=utcnow()
+        )
     with pytest.raises(ServiceError) as error:
         shortlist.publish_shortlist(committee, c2, now=utcnow())
     assert error.value.code == "shortlist_undecided" and error.value.params["count"] == 2
@@ -92,25 +98,46 @@ def test_objection_upheld_reopens_and_the_committee_decides_again(ctx, world):
         resident, c, reason="篮板已经坏了，这是公共区域", proposal_id=rejected.id, now=utcnow()
     )
     outsider = db.session.get(User, world.ids["resident_b"])
-    assert _code(lambda: shortlist.file_objection(outsider, c, reason="x", proposal_id=None,
-                                                  now=utcnow())) == "cannot_object_other_community"  # fmt: skip
+    assert (
+        _code(
+            lambda: shortlist.file_objection(
+                outsider, c, reason="x", proposal_id=None, now=utcnow()
+            )
+        )
+        == "cannot_object_other_community"
+    )
     unverified = db.session.get(User, world.ids["unverified"])
-    assert _code(lambda: shortlist.file_objection(unverified, c, reason="x", proposal_id=None,
-                                                  now=utcnow())) == "cannot_object_not_verified"  # fmt: skip
+    assert (
+        _code(
+            lambda: shortlist.file_objection(
+                unverified, c, reason="x", proposal_id=None, now=utcnow()
+            )
+        )
+        == "cannot_object_not_verified"
+    )
     later = utcnow() + timedelta(days=6)
-    assert _code(lambda: shortlist.file_objection(resident, c, reason="x", proposal_id=None,
-                                                  now=later)) == "shortlist_objections_closed"  # fmt: skip
+    assert (
+        _code(
+            lambda: shortlist.file_objection(resident, c, reason="x", proposal_id=None, now=later)
+        )
+        == "shortlist_objections_closed"
+    )
     other = db.session.get(User, world.ids["committee_b"])
     with pytest.raises(PermissionDenied):
         shortlist.answer_objection(other, objection, decision="upheld", answer="好", now=utcnow())
-    assert _code(lambda: shortlist.answer_objection(committee, objection, decision="dismissed",
-                                                    answer="不", reopen=True, now=utcnow())) == (
-        "shortlist_reopen_invalid"
-    )  # fmt: skip
+    assert _code(
+        lambda: shortlist.answer_objection(
+            committee, objection, decision="dismissed", answer="不", reopen=True, now=utcnow()
+        )
+    ) == ("shortlist_reopen_invalid")
     shortlist.answer_objection(
-        committee, objection, decision="upheld", answer="经核实属于公共区域，重新审核",
-        reopen=True, now=utcnow(),
-    )  # fmt: skip
+        committee,
+        objection,
+        decision="upheld",
+        answer="经核实属于公共区域，重新审核",
+        reopen=True,
+        now=utcnow(),
+    )
     db.session.refresh(rejected)
     assert rejected.state == "submitted" and objection.reopened_at is not None
     assert (
@@ -125,22 +152,36 @@ def test_objection_upheld_reopens_and_the_committee_decides_again(ctx, world):
         db.session.scalars(select(Notification.user_id).where(Notification.kind == "reopened"))
     )
     assert rejected.author_id in told
-    assert _code(lambda: shortlist.answer_objection(committee, objection, decision="dismissed",
-                                                    answer="再答", now=utcnow())) == "objection_answered"  # fmt: skip
+    assert (
+        _code(
+            lambda: shortlist.answer_objection(
+                committee, objection, decision="dismissed", answer="再答", now=utcnow()
+            )
+        )
+        == "objection_answered"
+    )
     # The reopened proposal is screened again; the others stay frozen.
     proposals.approve(committee, rejected, now=utcnow())
     assert rejected.state == "approved"
     assert _code(
         lambda: proposals.return_for_revision(committee, approved, message="再议", now=utcnow())
     ) == ("shortlist_frozen")
-    assert resident.id in set(db.session.scalars(
-        select(Notification.user_id).where(Notification.kind == "shortlist_objection_answered")
-    )) or resident.id in told  # fmt: skip
+    assert (
+        resident.id
+        in set(
+            db.session.scalars(
+                select(Notification.user_id).where(
+                    Notification.kind == "shortlist_objection_answered"
+                )
+            )
+        )
+        or resident.id in told
+    )
 
 
 def test_voting_waits_for_the_shortlist_and_answers_close_when_it_opens(ctx, world):
     a, committee, resident = _people(world)
-    c, _approved, rejected = f.shortlist_cycle(a, committee)
+    c, _approved, _rejected = f.shortlist_cycle(a, committee)
     cycles.change_phase(committee, c, phase=Phase.SCREENING, reason="提前投票", now=utcnow())
     assert c.phase(utcnow()) is Phase.VOTING
     assert voting.voting_problem(resident, c, utcnow()) == "shortlist_pending"
@@ -151,17 +192,18 @@ def test_voting_waits_for_the_shortlist_and_answers_close_when_it_opens(ctx, wor
 
 def test_an_unanswered_objection_holds_voting_and_cannot_be_answered_after_it_opens(ctx, world):
     a, committee, resident = _people(world)
-    c, _approved, rejected = f.shortlist_cycle(a, committee)
+    c, _approved, _rejected = f.shortlist_cycle(a, committee)
     moment = utcnow()
     shortlist.publish_shortlist(committee, c, now=moment)
     objection = shortlist.file_objection(resident, c, reason="不公平", proposal_id=None, now=moment)
     after_window = moment + timedelta(days=5, minutes=1)
     assert shortlist.voting_gate_problem(c.id, 5, after_window) == "shortlist_pending"
     at_voting = c.voting_at + timedelta(minutes=1)
-    assert _code(lambda: shortlist.answer_objection(committee, objection, decision="dismissed",
-                                                    answer="名单不变", now=at_voting)) == (
-        "shortlist_answers_closed"
-    )  # fmt: skip
+    assert _code(
+        lambda: shortlist.answer_objection(
+            committee, objection, decision="dismissed", answer="名单不变", now=at_voting
+        )
+    ) == ("shortlist_answers_closed")
     shortlist.answer_objection(
         committee, objection, decision="dismissed", answer="名单符合规定", now=after_window
     )
