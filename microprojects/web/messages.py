@@ -835,11 +835,11 @@ SERVICE_MESSAGES.update(
         ),
         ErrorCode.SHORTLIST_ALREADY_PUBLISHED: _l("The shortlist has already been published."),
         ErrorCode.SHORTLIST_FROZEN: _l(
-            "候选名单已公示: the published list can no longer be changed, except a proposal"
-            " reopened by an upheld objection."
+            "The shortlist has been published: the list can no longer be changed, except a"
+            " proposal reopened by an upheld objection."
         ),
         ErrorCode.SHORTLIST_PENDING: _l(
-            "The shortlist notice is not complete yet (候选项目公示尚未完成): voting cannot open."
+            "The shortlist notice is not complete yet: voting cannot open."
         ),
         ErrorCode.SHORTLIST_DAYS_INVALID: _l("The shortlist notice lasts from 0 to 30 days."),
         ErrorCode.SHORTLIST_OBJECTIONS_CLOSED: _l(

@@ -18,13 +18,23 @@ branch_labels = None
 depends_on = None
 
 
+DAYS_CHECK = 'shortlist_days >= 0 AND shortlist_days <= 30'
+
+
 def upgrade():
-    with op.batch_alter_table('cycles', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('shortlist_days', sa.Integer(), server_default='0', nullable=False))
-        batch_op.create_check_constraint(
-            op.f('ck_cycles_shortlist_days_range'),
-            'shortlist_days >= 0 AND shortlist_days <= 30',
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite adds a column with its own CHECK in place; copying the table (a batch) would
+        # drop it under the rows that point to it.
+        op.execute(
+            "ALTER TABLE cycles ADD COLUMN shortlist_days INTEGER DEFAULT '0' NOT NULL "
+            f'CONSTRAINT ck_cycles_shortlist_days_range CHECK ({DAYS_CHECK})'
         )
+    else:
+        op.add_column(
+            'cycles',
+            sa.Column('shortlist_days', sa.Integer(), server_default='0', nullable=False),
+        )
+        op.create_check_constraint(op.f('ck_cycles_shortlist_days_range'), 'cycles', DAYS_CHECK)
 
     op.create_table('shortlist_publications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -73,6 +83,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_shortlist_objections_cycle_id'))
     op.drop_table('shortlist_objections')
     op.drop_table('shortlist_publications')
-    with op.batch_alter_table('cycles', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_cycles_shortlist_days_range'), type_='check')
-        batch_op.drop_column('shortlist_days')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE cycles DROP COLUMN shortlist_days')
+    else:
+        op.drop_constraint(op.f('ck_cycles_shortlist_days_range'), 'cycles', type_='check')
+        op.drop_column('cycles', 'shortlist_days')
