@@ -5,7 +5,7 @@ the committee's answer that reopens a proposal, and the ballot page that says wh
 import factories as f
 import pytest
 from sqlalchemy import select
-from webclient import login, post
+from webclient import csrf_token, login, post
 
 from microprojects.domain.phases import Phase
 from microprojects.extensions import db
@@ -31,7 +31,7 @@ def test_the_committee_publishes_and_the_public_reads_both_lists(app, client, li
     login(client, "committee_a")
     page = client.get(f"/c/{slug}/committee/cycles/{cycle_id}").get_data(as_text=True)
     assert "候选项目公示" in page and "发布候选项目公示</button>" in page
-    assert "居委会发布候选项目公示" in page  # what voting waits for
+    assert "居务协商会发布候选项目公示" in page  # what voting waits for
     screening = client.get(f"/c/{slug}/committee/cycles/{cycle_id}/screening")
     assert "发布候选项目公示</button>" in screening.get_data(as_text=True)
     done = post(client, f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/publish")
@@ -85,10 +85,27 @@ def test_a_resident_objects_and_the_committee_reopens_the_proposal(app, client, 
     login(other, "committee_a")
     page = other.get(f"/cycles/{cycle_id}/shortlist").get_data(as_text=True)
     assert "让这个提议在投票前重新审核" in page
+    # Upholding without a reopenable proposal's state is refused with what was typed kept.
+    refused = post(
+        other,
+        f"/c/{slug}/committee/shortlist-objections/{objection_id}/answer",
+        {
+            f"answer{objection_id}-decision": "dismissed",
+            f"answer{objection_id}-answer": "答复草稿不能丢",
+            f"answer{objection_id}-reopen": "y",
+            f"answer{objection_id}-csrf_token": csrf_token(other),
+        },
+    )
+    assert refused.status_code == 422 and "答复草稿不能丢" in refused.get_data(as_text=True)
     answered = post(
         other,
         f"/c/{slug}/committee/shortlist-objections/{objection_id}/answer",
-        {"decision": "upheld", "answer": "核实属实，重新审核", "reopen": "y"},
+        {
+            f"answer{objection_id}-decision": "upheld",
+            f"answer{objection_id}-answer": "核实属实，重新审核",
+            f"answer{objection_id}-reopen": "y",
+            f"answer{objection_id}-csrf_token": csrf_token(other),
+        },
     )
     assert answered.status_code == 302
     with app.app_context():
@@ -115,7 +132,7 @@ def test_the_ballot_says_what_voting_waits_for(app, client, world):
         cycle_id, slug = c.id, place.slug
     login(client, "resident_a")
     page = client.get(f"/cycles/{cycle_id}/vote").get_data(as_text=True)
-    assert "候选项目公示尚未完成" in page and "居委会发布候选项目公示" in page
+    assert "候选项目公示尚未完成" in page and "居务协商会发布候选项目公示" in page
     committee_client = app.test_client()
     login(committee_client, "committee_a")
     page = committee_client.get(f"/c/{slug}/committee/cycles/{cycle_id}").get_data(as_text=True)

@@ -19,7 +19,6 @@ from ...services.errors import ServiceError
 from ..forms.implementation import AnswerShortlistObjectionForm, ShortlistObjectionForm
 from ..messages import OBJECTION_STATUS_LABELS, STATE_LABELS
 from .helpers import (
-    attempt,
     committee_required,
     community_cycle_or_404,
     cycle_or_404,
@@ -40,10 +39,23 @@ def _objection_form(cycle: Cycle, page: shortlist_service.ShortlistPage) -> Shor
     return form
 
 
-def _render(cycle: Cycle, form: ShortlistObjectionForm | None = None) -> tuple[str, int]:
+def _answer_form(objection_id: int) -> AnswerShortlistObjectionForm:
+    return AnswerShortlistObjectionForm(prefix=f"answer{objection_id}")
+
+
+def _render(
+    cycle: Cycle,
+    form: ShortlistObjectionForm | None = None,
+    answered: tuple[int, AnswerShortlistObjectionForm] | None = None,
+) -> tuple[str, int]:
+    """The page; with ``form`` or ``answered`` (an objection's id and its answer form), a
+    refused form shown again as it was typed (422)."""
     moment = now()
     page = shortlist_service.read_page(cycle, moment)
     form = form or _objection_form(cycle, page)
+    answer_forms = {o.id: _answer_form(o.id) for o in page.objections if o.status == "open"}
+    if answered is not None:
+        answer_forms[answered[0]] = answered[1]
     context: dict[str, Any] = {
         "cycle": cycle,
         "page": page,
@@ -53,10 +65,12 @@ def _render(cycle: Cycle, form: ShortlistObjectionForm | None = None) -> tuple[s
         "objection_labels": OBJECTION_STATUS_LABELS,
         "state_labels": STATE_LABELS,
         "may_manage": cycle_service.can_manage(current_user, cycle),
-        "answer_form": AnswerShortlistObjectionForm(),
+        # One form per open objection, each with its own field ids.
+        "answer_forms": answer_forms,
         "answers_open": moment < cycle.voting_at,
     }
-    return render_template("shortlist/page.html", **context), (422 if form.errors else 200)
+    refused = form.errors or answered is not None
+    return render_template("shortlist/page.html", **context), (422 if refused else 200)
 
 
 @bp.get("/cycles/<int:cycle_id>/shortlist")
@@ -109,21 +123,23 @@ def answer(community: Community, objection_id: int) -> ResponseReturnValue:
     objection = shortlist_service.find_objection(objection_id, community.id)
     if objection is None:
         abort(404)
-    form = AnswerShortlistObjectionForm()
+    form = _answer_form(objection.id)
     if not form.validate_on_submit():
         flash(_("Choose a decision and write the public answer."), "error")
-    else:
-        attempt(
-            lambda: shortlist_service.answer_objection(
-                current_user,
-                objection,
-                decision=form.decision.data or "",
-                answer=form.answer.data or "",
-                reopen=bool(form.reopen.data),
-                now=now(),
-            ),
-            _("The answer has been published."),
+        return _render(objection.cycle, answered=(objection.id, form))
+    try:
+        shortlist_service.answer_objection(
+            current_user,
+            objection,
+            decision=form.decision.data or "",
+            answer=form.answer.data or "",
+            reopen=bool(form.reopen.data),
+            now=now(),
         )
+    except ServiceError as error:
+        flash_error(error)
+        return _render(objection.cycle, answered=(objection.id, form))
+    flash(_("The answer has been published."), "success")
     return redirect(
         url_for("shortlist.page", cycle_id=objection.cycle_id, _anchor=f"objection-{objection.id}")
     )
