@@ -193,23 +193,13 @@ def publish_shortlist(actor: User, cycle: Cycle, *, now: datetime) -> ShortlistP
         after={
             "days": published.days,
             "ends_at": published.ends_at.isoformat(sep=" "),
-            "approved": _ids(cycle.id, ProposalState.APPROVED),
-            "rejected": _ids(cycle.id, ProposalState.REJECTED),
+            "approved": [p.id for p in _decided(cycle.id, ProposalState.APPROVED)],
+            "rejected": [p.id for p in _decided(cycle.id, ProposalState.REJECTED)],
         },
         now=now,
     )
     db.session.commit()
     return published
-
-
-def _ids(cycle_id: int, state: ProposalState) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(Proposal.id)
-            .where(Proposal.cycle_id == cycle_id, Proposal.state == state.value)
-            .order_by(Proposal.id)
-        )
-    )
 
 
 # --- residents object -------------------------------------------------------------------------
@@ -445,6 +435,8 @@ class ShortlistPage:
     objections: list[ShortlistObjection]
     latest: datetime
     undecided: int
+    approved_now: list[Proposal]
+    rejected_now: list[Proposal]
 
 
 def read_page(cycle: Cycle, now: datetime) -> ShortlistPage:
@@ -463,4 +455,16 @@ def read_page(cycle: Cycle, now: datetime) -> ShortlistPage:
         objections=objections(cycle) if published is not None else [],
         latest=latest_publication(cycle.voting_at, cycle.shortlist_days),
         undecided=_undecided(cycle.id),
+        approved_now=_decided(cycle.id, ProposalState.APPROVED),
+        rejected_now=_decided(cycle.id, ProposalState.REJECTED),
+    )
+
+
+def _decided(cycle_id: int, state: ProposalState) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.cycle_id == cycle_id, Proposal.state == state.value)
+            .order_by(Proposal.id)
+        )
     )

@@ -48,6 +48,9 @@ def test_publish_object_uphold_reopen_decide_again(browser, base_url, fresh_db, 
     assert "居务协商会发布候选项目公示" in section
     shot(page, "shortlist-committee-before")
     page.get_by_role("button", name="发布候选项目公示").click()
+    assert "不能再改动" in page.locator("main").inner_text()  # what cannot be undone
+    shot(page, "shortlist-confirm")
+    page.get_by_role("button", name="确定，发布候选项目公示").click()
     page.wait_for_url(f"**/cycles/{cycle_id}/shortlist")
     text = page.locator("main").inner_text()
     assert "候选项目公示中，可以提出异议" in text and "不属于本社区的公共区域" in text
@@ -131,6 +134,7 @@ def test_shortlist_pages_have_no_serious_accessibility_violations(browser, base_
             ]
             if publish:
                 page.get_by_role("button", name="发布候选项目公示").click()
+                page.get_by_role("button", name="确定，发布候选项目公示").click()
                 page.wait_for_url(f"**/cycles/{cycle_id}/shortlist")
         if who == "resident_a":
             page.get_by_label("您的异议及理由").fill("名单不公平")

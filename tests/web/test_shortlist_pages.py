@@ -4,6 +4,7 @@ the committee's answer that reopens a proposal, and the ballot page that says wh
 
 import factories as f
 import pytest
+from proposal_pages import confirmation
 from sqlalchemy import select
 from webclient import csrf_token, login, post
 
@@ -34,14 +35,19 @@ def test_the_committee_publishes_and_the_public_reads_both_lists(app, client, li
     assert "居务协商会发布候选项目公示" in page  # what voting waits for
     screening = client.get(f"/c/{slug}/committee/cycles/{cycle_id}/screening")
     assert "发布候选项目公示</button>" in screening.get_data(as_text=True)
-    done = post(client, f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/publish")
+    url = f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/publish"
+    asked = post(client, url)
+    assert asked.status_code == 200 and "确定，发布候选项目公示" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert shortlist.publication_of(cycle_id) is None  # asking does nothing
+    token = confirmation(asked)
+    done = post(client, url, {"confirm_token": token})
     assert done.status_code == 302 and done.headers["Location"].endswith(
         f"/cycles/{cycle_id}/shortlist"
     )
-    again = post(
-        client, f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/publish", follow_redirects=True
-    )
-    assert "候选项目已经公示过了。" in again.get_data(as_text=True)
+    # The same confirmation sent again (a double tap) finds the list published: nothing done.
+    again = post(client, url, {"confirm_token": token}, follow_redirects=True)
+    assert "未做任何操作" in again.get_data(as_text=True)
     public = app.test_client().get(f"/cycles/{cycle_id}/shortlist").get_data(as_text=True)
     assert "幸福巷安装路灯" in public and "篮球场换新篮板" in public
     assert "不属于本社区的公共区域" in public  # the rejection's public reason

@@ -12,12 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...domain.permissions import Action
+from ...domain.shortlist import window_end
 from ...models import Community, Cycle
 from ...services import cycles as cycle_service
 from ...services import shortlist as shortlist_service
 from ...services.errors import ServiceError
 from ..forms.implementation import AnswerShortlistObjectionForm, ShortlistObjectionForm
 from ..messages import OBJECTION_STATUS_LABELS, STATE_LABELS
+from . import confirm
+from .confirm import Ask
 from .helpers import (
     committee_required,
     community_cycle_or_404,
@@ -101,20 +104,68 @@ def object_to(cycle_id: int) -> ResponseReturnValue:
     return redirect(url_for("shortlist.page", cycle_id=cycle.id, _anchor="objections"))
 
 
+def _publish_state(cycle: Cycle) -> str:
+    """What a confirmation to publish was asked about: the cycle unpublished, its days and the
+    start of voting. Publishing, or a change of either, makes the confirmation stale."""
+    published = shortlist_service.publication_of(cycle.id) is not None
+    return f"{published}@{cycle.shortlist_days}@{cycle.voting_at.isoformat()}"
+
+
+def _publish_page(community: Community, cycle: Cycle) -> Ask:
+    moment = now()
+    page = shortlist_service.read_page(cycle, moment)
+    ends = window_end(moment, cycle.shortlist_days)
+    return Ask(
+        heading=_("Publish the shortlist of “%(cycle)s” now?", cycle=cycle.title),
+        button=_("Yes, publish the shortlist"),
+        back=url_for("committee.cycle", slug=community.slug, cycle_id=cycle.id),
+        facts=[
+            (_("Cycle"), cycle.title),
+            (_("On the ballot"), str(len(page.approved_now))),
+            (_("Not accepted"), str(len(page.rejected_now))),
+            (_("Objections until"), local_time(ends)),
+            (_("Voting from"), local_time(cycle.voting_at)),
+        ],
+        happens=[
+            _("The approved and rejected proposals are published, each with its public reason."),
+            _("Residents who take part may object until %(end)s.", end=local_time(ends)),
+            _("The committee answers every objection publicly before voting opens."),
+        ],
+        final=_(
+            "The published list cannot be changed, except a proposal reopened by an upheld"
+            " objection."
+        ),
+    )
+
+
 @bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/shortlist/publish")
 @committee_required(Action.MANAGE_CYCLES)
 def publish(community: Community, cycle_id: int) -> ResponseReturnValue:
     cycle = community_cycle_or_404(community, cycle_id)
+    back = url_for("committee.cycle", slug=community.slug, cycle_id=cycle.id)
+    if not cycle_service.can_manage(current_user, cycle):
+        abort(403)
+    confirmed = confirm.read("cycle.shortlist_publish", cycle.id)
+    if confirmed is None:
+        return confirm.ask(
+            "cycle.shortlist_publish",
+            cycle.id,
+            _publish_state(cycle),
+            {},
+            _publish_page(community, cycle),
+        )
+    if confirmed.state != _publish_state(cycle):
+        confirm.stale()
+        return redirect(back)
     try:
         shortlist_service.publish_shortlist(current_user, cycle, now=now())
     except ServiceError as error:
         if "latest" in error.params:
             error.params["latest"] = local_time(error.params["latest"])
         flash_error(error)
-    else:
-        flash(_("The shortlist is published; residents may object until its window ends."))
-        return redirect(url_for("shortlist.page", cycle_id=cycle.id))
-    return redirect(url_for("committee.cycle", slug=community.slug, cycle_id=cycle.id))
+        return redirect(back)
+    flash(_("The shortlist is published; residents may object until its window ends."), "success")
+    return redirect(url_for("shortlist.page", cycle_id=cycle.id))
 
 
 @bp.post("/c/<slug>/committee/shortlist-objections/<int:objection_id>/answer")
