@@ -239,6 +239,7 @@ class ErrorCode(StrEnum):
     SHORTLIST_ANSWERS_CLOSED = "shortlist_answers_closed"
     SHORTLIST_PROPOSAL_UNKNOWN = "shortlist_proposal_unknown"
     SHORTLIST_REOPEN_INVALID = "shortlist_reopen_invalid"
+    SHORTLIST_DAYS_CLOSED = "shortlist_days_closed"
 
 
 class ServiceError(Exception):

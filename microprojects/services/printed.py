@@ -94,6 +94,7 @@ TRAIL = (
     "proposal.revise",
     "proposal.assess",
     "objection.answer",
+    "cycle.shortlist_days",
     "cycle.shortlist_publish",
     "proposal.reopen",
     "implementation.start",

@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.characters import clean_text
 from ..domain.implementation import ObjectionStatus
 from ..domain.lifecycle import ProposalAction, ProposalState, next_state
+from ..domain.phases import Phase
 from ..domain.shortlist import (
     Missing,
     ShortlistState,
     ShortlistStatus,
+    days_valid,
     in_window,
     latest_publication,
     publish_problem,
@@ -43,6 +45,7 @@ from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .rows import rows_changed
 
+OPEN_FOR_DAYS = frozenset({Phase.UPCOMING, Phase.COLLECTING, Phase.SCREENING})
 MAX_OPEN_PER_PERSON = 3
 MAX_REASON = 2000
 UNDECIDED = (ProposalState.SUBMITTED.value, ProposalState.RETURNED.value)
@@ -138,6 +141,33 @@ def voting_gate_problem(cycle_id: int, days: int, now: datetime) -> ErrorCode | 
 
 
 # --- the committee publishes ------------------------------------------------------------------
+
+
+def set_shortlist_days(actor: User, cycle: Cycle, days: int, *, now: datetime) -> None:
+    """Change how many days the shortlist is published for: before voting, while it is not
+    published yet."""
+    if not can_manage(actor, cycle):
+        raise PermissionDenied()
+    _lock_cycle(cycle)
+    if not days_valid(days):
+        raise ServiceError(ErrorCode.SHORTLIST_DAYS_INVALID)
+    if cycle.phase(now) not in OPEN_FOR_DAYS or publication_of(cycle.id) is not None:
+        raise ServiceError(ErrorCode.SHORTLIST_DAYS_CLOSED)
+    before = cycle.shortlist_days
+    if before == days:
+        raise ServiceError(ErrorCode.NOTHING_CHANGED)
+    cycle.shortlist_days = days
+    audit.record(
+        actor,
+        "cycle.shortlist_days",
+        "cycle",
+        cycle.id,
+        community_id=cycle.community_id,
+        before={"shortlist_days": before},
+        after={"shortlist_days": days},
+        now=now,
+    )
+    db.session.commit()
 
 
 def _lock_cycle(cycle: Cycle) -> None:

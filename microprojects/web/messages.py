@@ -853,6 +853,10 @@ SERVICE_MESSAGES.update(
         ErrorCode.SHORTLIST_REOPEN_INVALID: _l(
             "Only an upheld objection about an approved or rejected proposal can reopen it."
         ),
+        ErrorCode.SHORTLIST_DAYS_CLOSED: _l(
+            "The number of days can only change before voting, while the shortlist is not"
+            " published."
+        ),
     }
 )
 
@@ -874,6 +878,7 @@ SHORTLIST_MISSING_LABELS: dict[str, Any] = {
 AUDIT_ACTIONS.update(
     {
         "cycle.shortlist_publish": _l("Published the shortlist for objections"),
+        "cycle.shortlist_days": _l("Changed the days of the shortlist notice"),
         "shortlist_objection.file": _l("Objected to the shortlist"),
         "shortlist_objection.answer": _l("Answered an objection to the shortlist"),
         "proposal.reopen": _l("Reopened it for screening after an objection"),

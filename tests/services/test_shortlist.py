@@ -237,3 +237,30 @@ def test_two_publications_at_once_make_one(app, world):
     for t in threads:
         t.join()
     assert sorted(codes) == ["ok", "shortlist_already_published"]
+
+
+def test_the_days_change_before_voting_until_the_list_is_published(ctx, world):
+    a, committee, _resident = _people(world)
+    c = f.cycle(a, committee, phase="screening")
+    assert c.shortlist_days == 0
+    shortlist.set_shortlist_days(committee, c, 3, now=utcnow())
+    assert c.shortlist_days == 3
+    assert _code(lambda: shortlist.set_shortlist_days(committee, c, 31, now=utcnow())) == (
+        "shortlist_days_invalid"
+    )
+    assert _code(lambda: shortlist.set_shortlist_days(committee, c, 3, now=utcnow())) == (
+        "nothing_changed"
+    )
+    other = db.session.get(User, world.ids["committee_b"])
+    with pytest.raises(PermissionDenied):
+        shortlist.set_shortlist_days(other, c, 4, now=utcnow())
+    shortlist.publish_shortlist(committee, c, now=utcnow())
+    assert _code(lambda: shortlist.set_shortlist_days(committee, c, 2, now=utcnow())) == (
+        "shortlist_days_closed"
+    )
+    voting_now, _ = f.voting_cycle(a, committee)
+    assert _code(lambda: shortlist.set_shortlist_days(committee, voting_now, 2, now=utcnow())) == (
+        "shortlist_days_closed"
+    )
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cycle.shortlist_days"))
+    assert entry.before == {"shortlist_days": 0} and entry.after == {"shortlist_days": 3}

@@ -389,6 +389,7 @@ ROUTES: dict[str, Route] = {
     ),
     "shortlist.publish": Route("POST", COMMITTEE),
     "shortlist.answer": Route("POST", COMMITTEE),
+    "shortlist.set_days": Route("POST", COMMITTEE),
     "implementation.follow": Route("POST", LOGIN, effect=count(Follow)),
     "implementation.unfollow": Route("POST", LOGIN, effect=count(Follow)),  # follow came first
     "implementation.rate": Route(
@@ -637,6 +638,7 @@ def targets(app, world):
                 "shortlist.page": {"cycle_id": listed.id},
                 "shortlist.object_to": {"cycle_id": listed.id},
                 "shortlist.publish": {"cycle_id": unlisted.id},
+                "shortlist.set_days": {"cycle_id": unlisted.id},
                 "shortlist.answer": {"objection_id": listed_objection.id},
                 "notices.admin_retry": {"message_id": failed_too.id},
             },

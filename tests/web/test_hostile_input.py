@@ -580,6 +580,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "shortlist.page": {"cycle_id": listed.id},
             "shortlist.object_to": {"cycle_id": listed.id},
             "shortlist.publish": {"cycle_id": unlisted.id},
+            "shortlist.set_days": {"cycle_id": unlisted.id},
             "shortlist.answer": {"objection_id": listed_objection.id},
         }  # fmt: skip
         values = {

@@ -176,3 +176,34 @@ def test_a_new_cycle_takes_its_shortlist_days_from_the_form(app, client, world):
         assert (
             db.session.scalar(select(Cycle.shortlist_days).where(Cycle.title == form["title"])) == 7
         )
+
+
+def test_the_committee_sets_the_days_of_an_existing_cycle(app, client, world):
+    with app.app_context():
+        place, committee = _people(world)
+        c = f.cycle(place, committee, phase="screening")
+        cycle_id, slug = c.id, place.slug
+    login(client, "committee_a")
+    page = client.get(f"/c/{slug}/committee/cycles/{cycle_id}").get_data(as_text=True)
+    assert "不设候选项目公示" in page and "保存公示天数" in page
+    refused = post(
+        client,
+        f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/days",
+        {"days": "99"},
+        follow_redirects=True,
+    )
+    assert refused.status_code == 200 and 'class="flash flash-error' in refused.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert cycles.find_cycle(cycle_id).shortlist_days == 0
+    saved = post(
+        client,
+        f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/days",
+        {"days": "4"},
+        follow_redirects=True,
+    )
+    text = saved.get_data(as_text=True)
+    assert "公示天数已修改。" in text and "发布候选项目公示</button>" in text
+    with app.app_context():
+        assert cycles.find_cycle(cycle_id).shortlist_days == 4

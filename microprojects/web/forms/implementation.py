@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.implementation import Status
+from ...domain.shortlist import MAX_DAYS as SHORTLIST_MAX_DAYS
 from ..messages import IMPLEMENTATION_STATUS_LABELS
 from .proposals import YuanField
 
@@ -127,4 +128,16 @@ class AnswerShortlistObjectionForm(FlaskForm):
     reopen = BooleanField(
         _l("Reopen the proposal: screen it again before voting"),
         description=_l("Only with an upheld objection about one proposal."),
+    )
+
+
+class ShortlistDaysForm(FlaskForm):
+    days = IntegerField(
+        _l("Days the shortlist is published before voting (候选项目公示)"),
+        validators=[InputRequired(), NumberRange(0, SHORTLIST_MAX_DAYS)],
+        description=_l(
+            "Before voting, the approved and rejected proposals are published for this many days"
+            " so that residents can object; the committee answers every objection before voting"
+            " opens. 0: no such publication."
+        ),
     )

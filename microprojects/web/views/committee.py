@@ -37,6 +37,7 @@ from ...services import shortlist as shortlist_service
 from ...services.cycles import CycleInput
 from ...services.errors import ErrorCode, ServiceError
 from ...services.residency import RosterImportReport
+from ..forms.implementation import ShortlistDaysForm
 from ..forms.proposals import (
     END_NOW,
     CycleForm,
@@ -516,7 +517,8 @@ def cycle(community: Community, cycle_id: int) -> ResponseReturnValue:
         now=now(),
         current_end=phase_end(found.schedule, found.phase(now())),
         may_manage=cycle_service.can_manage(current_user, found),
-        shortlist=shortlist_service.read_page(found, now()) if found.shortlist_days else None,
+        shortlist=shortlist_service.read_page(found, now()),
+        days_form=ShortlistDaysForm(formdata=None, days=found.shortlist_days),
     ), (400 if form.errors else 200)
 
 

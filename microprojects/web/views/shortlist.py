@@ -17,7 +17,11 @@ from ...models import Community, Cycle
 from ...services import cycles as cycle_service
 from ...services import shortlist as shortlist_service
 from ...services.errors import ServiceError
-from ..forms.implementation import AnswerShortlistObjectionForm, ShortlistObjectionForm
+from ..forms.implementation import (
+    AnswerShortlistObjectionForm,
+    ShortlistDaysForm,
+    ShortlistObjectionForm,
+)
 from ..messages import OBJECTION_STATUS_LABELS, STATE_LABELS
 from . import confirm
 from .confirm import Ask
@@ -193,4 +197,27 @@ def answer(community: Community, objection_id: int) -> ResponseReturnValue:
     flash(_("The answer has been published."), "success")
     return redirect(
         url_for("shortlist.page", cycle_id=objection.cycle_id, _anchor=f"objection-{objection.id}")
+    )
+
+
+@bp.post("/c/<slug>/committee/cycles/<int:cycle_id>/shortlist/days")
+@committee_required(Action.MANAGE_CYCLES)
+def set_days(community: Community, cycle_id: int) -> ResponseReturnValue:
+    cycle = community_cycle_or_404(community, cycle_id)
+    form = ShortlistDaysForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    else:
+        try:
+            shortlist_service.set_shortlist_days(
+                current_user, cycle, form.days.data or 0, now=now()
+            )
+        except ServiceError as error:
+            flash_error(error)
+        else:
+            flash(_("The number of days has been changed."), "success")
+    return redirect(
+        url_for("committee.cycle", slug=community.slug, cycle_id=cycle.id, _anchor="shortlist")
     )
