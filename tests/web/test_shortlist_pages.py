@@ -52,6 +52,8 @@ def test_the_committee_publishes_and_the_public_reads_both_lists(app, client, li
     assert "幸福巷安装路灯" in public and "篮球场换新篮板" in public
     assert "不属于本社区的公共区域" in public  # the rejection's public reason
     assert "怎样提出异议" in public and "登录" in public
+    cycle_page = app.test_client().get(f"/cycles/{cycle_id}").get_data(as_text=True)
+    assert f'href="/cycles/{cycle_id}/shortlist"' in cycle_page
     # Screening is frozen on the pages too: the refusal names it.
     refused = post(
         client, f"/proposals/{approved_id}/return", {"reason": "再议"}, follow_redirects=True
