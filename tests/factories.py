@@ -390,3 +390,31 @@ def resolution(committee: User, proposal, kind, *, passed: bool = True, held_at=
                         now=now)  # fmt: skip
     votes = d.VoteInput(3, 0, 0) if passed else d.VoteInput(0, 3, 0)
     return d.record_vote(committee, meeting, meeting.items[0], votes, now=now)
+
+
+def shortlist_cycle(place: Community, committee: User, *, days: int = 5, **overrides: object):
+    """A cycle of ``place`` in screening now (voting in 9 days) with a shortlist 公示 of
+    ``days``, and two proposals submitted while collecting: the first approved, the second
+    rejected by ``committee`` now. Returns (cycle, approved, rejected)."""
+    from datetime import timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services import proposals
+
+    c = cycle(place, committee, phase="screening", shortlist_days=days, **overrides)
+    author = verified_resident(
+        f"slauthor{c.id}", place, committee, f"提议人{c.id}", f"8栋{c.id}单元101"
+    )
+    made = [
+        proposals.create_proposal(
+            author,
+            c,
+            proposal_input(title=title),
+            submit=True,
+            now=c.collecting_at + timedelta(hours=i + 1),
+        )
+        for i, title in enumerate(("幸福巷安装路灯", "篮球场换新篮板"))
+    ]
+    approved(committee, made[0], now=utcnow())
+    rejected(committee, made[1], reason="不属于本社区的公共区域", now=utcnow())
+    return c, made[0], made[1]

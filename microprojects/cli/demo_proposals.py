@@ -51,6 +51,7 @@ def opening(now: datetime) -> datetime:
 def _cycle(
     actor: User, place: Community | None, title: str, key: str, now: datetime, *,
     street: Street | None = None, budget_yuan: int = 300_000, screening_mode: str = "committee",
+    shortlist_days: int = 0,
 ) -> Cycle:  # fmt: skip
     """The cycle ``key`` of ``PHASES``, in its phase since the time given there, counted from
     the morning of ``now``. ``title`` has ``{year}``, the year it began."""
@@ -74,6 +75,7 @@ def _cycle(
             "提议征集期间，认证居民和社会组织均可提出提议。"
         ),
         screening_mode=screening_mode,
+        shortlist_days=shortlist_days,
         **dates,
     )
     return create_cycle(actor, data, community=place, street=street, now=start - DAY)
@@ -141,7 +143,8 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
         )
         say(f"cycle: {cycle.title}, {cycle.phase(now).value}, {count} proposals")
 
-    zhenxing = cycle("zhenxing", "zhenxing", "{year} 年振兴社区微实事")
+    # 候选项目公示 of 5 days, not published yet: the committee sees its button.
+    zhenxing = cycle("zhenxing", "zhenxing", "{year} 年振兴社区微实事", shortlist_days=5)
     _screening_story(zhenxing, now)
     told(zhenxing)
     # 文庄社区 screens by resolution (四议两公开): its meetings decide what goes on the ballot.

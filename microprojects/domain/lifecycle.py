@@ -40,6 +40,9 @@ class ProposalAction(StrEnum):
     # Residents'
     SUPPORT = "support"
     COMMENT = "comment"
+    # Back to screening after an upheld objection to the shortlist's 公示 (domain.shortlist):
+    # never offered as a button, only done by answering the objection.
+    REOPEN = "reopen"
 
 
 # (state, action) -> the state after. Actions missing here change no state.
@@ -56,6 +59,8 @@ TRANSITIONS: dict[tuple[ProposalState, ProposalAction], ProposalState] = {
     (ProposalState.SUBMITTED, ProposalAction.WITHDRAW): ProposalState.WITHDRAWN,
     (ProposalState.RETURNED, ProposalAction.WITHDRAW): ProposalState.WITHDRAWN,
     (ProposalState.APPROVED, ProposalAction.WITHDRAW): ProposalState.WITHDRAWN,
+    (ProposalState.APPROVED, ProposalAction.REOPEN): ProposalState.SUBMITTED,
+    (ProposalState.REJECTED, ProposalAction.REOPEN): ProposalState.SUBMITTED,
 }
 
 OPEN_STATES = frozenset({ProposalState.SUBMITTED, ProposalState.RETURNED, ProposalState.APPROVED})
@@ -86,6 +91,7 @@ _PHASES: dict[ProposalAction, frozenset[Phase]] = {
     ProposalAction.REVISE: BEFORE_VOTING,
     ProposalAction.SUPPORT: BEFORE_VOTING,
     ProposalAction.COMMENT: BEFORE_VOTING,
+    ProposalAction.REOPEN: frozenset({Phase.SCREENING}),
 }
 
 _AUTHOR = frozenset({ProposalAction.EDIT, ProposalAction.SUBMIT, ProposalAction.WITHDRAW})
@@ -107,7 +113,7 @@ def allowed_actions(
     """Every action ``viewer`` may take on a proposal in ``state`` during ``phase``."""
     allowed: set[ProposalAction] = set()
     for action in ProposalAction:
-        if phase not in _PHASES[action]:
+        if phase not in _PHASES[action] or action is ProposalAction.REOPEN:
             continue
         if action in _AUTHOR and not viewer.is_author:
             continue

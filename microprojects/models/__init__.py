@@ -47,6 +47,7 @@ from .residency import (
     RosterEntry,
     VerificationMethod,
 )
+from .shortlist import ShortlistObjection, ShortlistPublication
 from .voting import (
     Ballot,
     PaperEntry,
@@ -108,6 +109,8 @@ __all__ = [
     "Resolution",
     "RosterEntry",
     "SealedBallot",
+    "ShortlistObjection",
+    "ShortlistPublication",
     "Spending",
     "Street",
     "Support",

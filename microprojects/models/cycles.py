@@ -14,6 +14,7 @@ from ..domain.counting import TIE_BREAKS
 from ..domain.cycles import DEFAULT_CATEGORIES, DEFAULT_CHECKLIST, CostCaps
 from ..domain.phases import Phase, Schedule, current_phase, next_phase
 from ..domain.screening import ScreeningMode
+from ..domain.shortlist import MAX_DAYS as SHORTLIST_MAX_DAYS
 from ..domain.tally import STORED_RULES
 from .base import Model, enum_check, enum_type, in_check, utcnow
 from .places import Community, Street
@@ -67,6 +68,10 @@ class Cycle(Model):
             "tally_threshold IS NULL OR tally_threshold >= 0", name="tally_threshold_positive"
         ),
         CheckConstraint(enum_check("screening_mode", ScreeningMode), name="screening_mode_known"),
+        CheckConstraint(
+            f"shortlist_days >= 0 AND shortlist_days <= {SHORTLIST_MAX_DAYS}",
+            name="shortlist_days_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +95,8 @@ class Cycle(Model):
     allow_work: Mapped[bool] = mapped_column(default=True)
     allow_study: Mapped[bool] = mapped_column(default=True)
     comment_report_threshold: Mapped[int] = mapped_column(default=3)
+    # Days the shortlist is published for objections before voting (候选项目公示); 0: none.
+    shortlist_days: Mapped[int] = mapped_column(default=0, server_default="0")
     # Voting, set by the committee before voting opens.
     ballot_kind: Mapped[BallotKind] = mapped_column(
         enum_type(BallotKind, 12), default=BallotKind.APPROVAL
@@ -220,6 +227,7 @@ class Cycle(Model):
             "allow_work": self.allow_work,
             "allow_study": self.allow_study,
             "screening_mode": self.screening_mode.value,
+            "shortlist_days": self.shortlist_days,
             "schedule": {p: getattr(self, f"{p}_at").isoformat(sep=" ") for p in (
                 "collecting", "screening", "voting", "publication", "implementation", "closed"
             )},

@@ -96,7 +96,7 @@ _CAST_COLUMNS = (
     "id", "community_id", "collecting_at", "screening_at", "voting_at", "publication_at",
     "implementation_at", "closed_at", "ballot_kind", "ballot_min", "ballot_max", "budget_fen",
     "ballot_min_share_pct", "points_total", "points_max", "rank_k", "vote_unit",
-    "allow_revision", "min_age", "allow_work", "allow_study", "title",
+    "allow_revision", "min_age", "allow_work", "allow_study", "title", "shortlist_days",
 )  # fmt: skip
 _cycles = Cycle.__table__.c
 # The cycle's columns, on each of its ballot's projects (one row with none): its id, cost and
@@ -139,6 +139,7 @@ def find_voting_cycle(cycle_id: int) -> VotingCycle | None:
         min_age=row.min_age,
         allow_work=row.allow_work,
         allow_study=row.allow_study,
+        shortlist_days=row.shortlist_days,
         costs={str(r.project_id): int(r.cost) for r in projects},
         titles={str(r.project_id): r.project_title for r in projects},
     )

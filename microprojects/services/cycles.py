@@ -15,6 +15,7 @@ from ..domain.people import age_on
 from ..domain.permissions import Action, can
 from ..domain.phases import DATED, Phase, close_early, extend, phase_end
 from ..domain.screening import ScreeningMode
+from ..domain.shortlist import days_valid as shortlist_days_valid
 from ..extensions import db
 from ..models import AuditEntry, Community, Cycle, Proposal, Street, User
 from . import audit
@@ -65,6 +66,7 @@ class CycleInput:
     allow_study: bool = True
     comment_report_threshold: int = 3
     screening_mode: str = ScreeningMode.COMMITTEE.value
+    shortlist_days: int = 0
 
 
 def can_manage(user: User | None, cycle: Cycle) -> bool:
@@ -93,6 +95,8 @@ def create_cycle(
     if data.budget_fen <= 0:
         raise ServiceError(ErrorCode.BUDGET_REQUIRED)
     mode = _screening_mode(data.screening_mode)
+    if not shortlist_days_valid(data.shortlist_days):
+        raise ServiceError(ErrorCode.SHORTLIST_DAYS_INVALID)
     cycle = Cycle(
         title=title,
         description=clean_text(data.description),
@@ -110,6 +114,7 @@ def create_cycle(
         allow_study=data.allow_study,
         comment_report_threshold=max(1, data.comment_report_threshold),
         screening_mode=mode,
+        shortlist_days=data.shortlist_days,
         collecting_at=data.collecting_at,
         screening_at=data.screening_at,
         voting_at=data.voting_at,

@@ -255,6 +255,20 @@ class ErrorCode(StrEnum):
     REMEDY_COST_INVALID = "remedy_cost_invalid"
     REMEDY_DUPLICATE = "remedy_duplicate"
     REMEDY_APPLIED = "remedy_applied"
+    # shortlist
+    SHORTLIST_NOT_REQUIRED = "shortlist_not_required"
+    SHORTLIST_NOT_SCREENING = "shortlist_not_screening"
+    SHORTLIST_TOO_LATE = "shortlist_too_late"
+    SHORTLIST_UNDECIDED = "shortlist_undecided"
+    SHORTLIST_ALREADY_PUBLISHED = "shortlist_already_published"
+    SHORTLIST_FROZEN = "shortlist_frozen"
+    SHORTLIST_PENDING = "shortlist_pending"
+    SHORTLIST_DAYS_INVALID = "shortlist_days_invalid"
+    SHORTLIST_OBJECTIONS_CLOSED = "shortlist_objections_closed"
+    SHORTLIST_ANSWERS_CLOSED = "shortlist_answers_closed"
+    SHORTLIST_PROPOSAL_UNKNOWN = "shortlist_proposal_unknown"
+    SHORTLIST_REOPEN_INVALID = "shortlist_reopen_invalid"
+    SHORTLIST_DAYS_CLOSED = "shortlist_days_closed"
 
 
 class ServiceError(Exception):

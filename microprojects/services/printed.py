@@ -70,6 +70,7 @@ DECISIONS = (
     "proposal.revise",
     "proposal.assess",
     "proposal.withdraw",
+    "proposal.reopen",
 )
 
 # The audit trail of the archive: the committee's (and the administrator's) actions on the
@@ -93,6 +94,9 @@ TRAIL = (
     "proposal.revise",
     "proposal.assess",
     "objection.answer",
+    "cycle.shortlist_days",
+    "cycle.shortlist_publish",
+    "proposal.reopen",
     "implementation.start",
     "implementation.details",
     "implementation.spend",

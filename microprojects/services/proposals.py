@@ -47,6 +47,7 @@ from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .photos import PhotoError, clean_photo
 from .rows import rows_changed
+from .shortlist import refuse_if_shortlist_frozen
 
 MAX_PHOTOS = 4
 TITLE_MAX = 80
@@ -134,6 +135,7 @@ def _require(user: User | None, proposal: Proposal, action: ProposalAction, now:
             state=proposal.state,
             phase=phase.value,
         )
+    refuse_if_shortlist_frozen(proposal, action)
 
 
 def can_view(user: User | None, proposal: Proposal) -> bool:

@@ -52,6 +52,7 @@ from .accounts import actor_for
 from .casting import find_voting_cycle as find_voting_cycle  # for the cast view
 from .cycles import can_manage, eligibility, participation_problem
 from .errors import ErrorCode, PermissionDenied, ServiceError
+from .shortlist import voting_gate_problem
 from .voting_cycle import CastingCycle
 from .voting_cycle import VotingCycle as VotingCycle
 
@@ -149,10 +150,11 @@ def has_voted(residency: Residency, cycle: CastingCycle) -> bool:
 
 def eligibility_problem(user: User | None, cycle: CastingCycle, now: datetime) -> ErrorCode | None:
     """Why ``user`` may not vote in ``cycle`` now, whether or not they voted (None: they may).
-    Decided on what is loaded already: no query."""
+    Decided on what is loaded already: no query, but for a cycle with a shortlist 公示."""
     if cycle.phase(now) is not Phase.VOTING:
         return ErrorCode.VOTING_CLOSED
-    return participation_problem(user, cycle, now)
+    problem = participation_problem(user, cycle, now)
+    return problem or voting_gate_problem(cycle.id, cycle.shortlist_days, now)
 
 
 def voting_problem(user: User | None, cycle: CastingCycle, now: datetime) -> ErrorCode | None:
@@ -535,7 +537,9 @@ def enter_paper_for(
         _lock_open_station(station, cycle, person.community_id)
     if cycle.phase(now) is not Phase.VOTING:
         raise ServiceError(ErrorCode.VOTING_CLOSED)
-    problem = paper_problem(person, cycle, now)
+    problem = paper_problem(person, cycle, now) or voting_gate_problem(
+        cycle.id, cycle.shortlist_days, now
+    )
     if problem is not None:
         raise ServiceError(problem)
     key = paper_voter_key(person, cycle)

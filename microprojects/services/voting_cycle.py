@@ -38,6 +38,8 @@ class CastingCycle(Protocol):
     @property
     def allow_study(self) -> bool: ...
     @property
+    def shortlist_days(self) -> int: ...
+    @property
     def costs(self) -> Mapping[str, int]:
         """The cost of each project on the ballot, by id."""
 
@@ -64,6 +66,7 @@ class VotingCycle:
     min_age: int
     allow_work: bool
     allow_study: bool
+    shortlist_days: int
     costs: dict[str, int]
     titles: dict[str, str]
 

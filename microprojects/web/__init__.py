@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
         public,
         results,
         roster_upkeep,
+        shortlist,
         stations,
         voting,
     )
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
         stations,
         roster_upkeep,
         meetings,
+        shortlist,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -950,3 +950,81 @@ NOTICE_LABELS.update(
         ),
     }
 )
+
+# The shortlist's 公示 before voting (候选项目公示).
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.SHORTLIST_NOT_REQUIRED: _l(
+            "This cycle has no shortlist notice before voting (0 days)."
+        ),
+        ErrorCode.SHORTLIST_NOT_SCREENING: _l(
+            "The shortlist can only be published during screening."
+        ),
+        ErrorCode.SHORTLIST_TOO_LATE: _l(
+            "Too late: a %(days)s-day notice must be published by %(latest)s to end before"
+            " voting opens. Move the start of voting later, then publish."
+        ),
+        ErrorCode.SHORTLIST_UNDECIDED: _l(
+            "%(count)s proposals are still waiting for a decision (submitted or returned)."
+            " Decide them first."
+        ),
+        ErrorCode.SHORTLIST_ALREADY_PUBLISHED: _l("The shortlist has already been published."),
+        ErrorCode.SHORTLIST_FROZEN: _l(
+            "The shortlist has been published: the list can no longer be changed, except a"
+            " proposal reopened by an upheld objection."
+        ),
+        ErrorCode.SHORTLIST_PENDING: _l(
+            "The shortlist notice is not complete yet: voting cannot open."
+        ),
+        ErrorCode.SHORTLIST_DAYS_INVALID: _l("The shortlist notice lasts from 0 to 30 days."),
+        ErrorCode.SHORTLIST_OBJECTIONS_CLOSED: _l(
+            "Objections to the shortlist are accepted only while it is published."
+        ),
+        ErrorCode.SHORTLIST_ANSWERS_CLOSED: _l(
+            "Voting has opened: objections to the shortlist can no longer be answered here."
+            " Move the start of voting later to answer."
+        ),
+        ErrorCode.SHORTLIST_PROPOSAL_UNKNOWN: _l("Choose a proposal of the published list."),
+        ErrorCode.SHORTLIST_REOPEN_INVALID: _l(
+            "Only an upheld objection about an approved or rejected proposal can reopen it."
+        ),
+        ErrorCode.SHORTLIST_DAYS_CLOSED: _l(
+            "The number of days can only change before voting, while the shortlist is not"
+            " published."
+        ),
+    }
+)
+
+SHORTLIST_STATUS_LABELS: dict[str, Any] = {
+    "not_required": _l("No shortlist notice"),
+    "unpublished": _l("The shortlist is not published yet"),
+    "open": _l("The shortlist is published: objections are open"),
+    "answering": _l("Objections closed; the committee is answering"),
+    "done": _l("The shortlist notice is complete"),
+}
+
+SHORTLIST_MISSING_LABELS: dict[str, Any] = {
+    "unpublished": _l("the committee publishes the shortlist"),
+    "window_running": _l("the objection period ends"),
+    "objections_open": _l("the committee answers every objection"),
+    "undecided": _l("the committee decides the reopened proposals again"),
+}
+
+AUDIT_ACTIONS.update(
+    {
+        "cycle.shortlist_publish": _l("Published the shortlist for objections"),
+        "cycle.shortlist_days": _l("Changed the days of the shortlist notice"),
+        "shortlist_objection.file": _l("Objected to the shortlist"),
+        "shortlist_objection.answer": _l("Answered an objection to the shortlist"),
+        "proposal.reopen": _l("Reopened it for screening after an objection"),
+    }
+)
+
+NOTICE_LABELS.update(
+    {
+        "reopened": _l("After an objection, the proposal is screened again."),
+        "shortlist_objection_answered": _l(
+            "The committee answered your objection to the shortlist."
+        ),
+    }
+)

@@ -267,6 +267,8 @@ def _vote(browser: Any, cycle: Cycle) -> None:
 def _screen(browser: Any, cycle: Cycle) -> None:
     page = browser.get(f"/c/zhenxing/committee/cycles/{cycle.id}/screening")
     assert page.status_code == 200
+    # A 5-day shortlist 公示 not published yet: the committee sees its button, and screens.
+    assert cycle.shortlist_days == 5 and "发布候选项目公示</button>" in page.get_data(as_text=True)
     submitted = [p for p in _proposals(cycle) if p.state.value == "submitted"]
     assert submitted
     detail = browser.get(f"/proposals/{submitted[0].id}").get_data(as_text=True)

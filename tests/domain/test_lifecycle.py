@@ -34,6 +34,9 @@ EXPECTED_TRANSITIONS = {
     (St.SUBMITTED, A.WITHDRAW): St.WITHDRAWN,
     (St.RETURNED, A.WITHDRAW): St.WITHDRAWN,
     (St.APPROVED, A.WITHDRAW): St.WITHDRAWN,
+    # An upheld objection to the shortlist's 公示 sends it back to screening.
+    (St.APPROVED, A.REOPEN): St.SUBMITTED,
+    (St.REJECTED, A.REOPEN): St.SUBMITTED,
 }
 
 AUTHOR = Viewer(is_author=True, is_resident=True)
@@ -74,8 +77,9 @@ def test_state_sets():
     assert set(PUBLIC_STATES) == set(St) - {St.DRAFT}
     assert {St.SUBMITTED, St.RETURNED, St.APPROVED} == OPEN_STATES
     assert {St.REJECTED, St.MERGED, St.WITHDRAWN} == FINAL_STATES
-    # Nothing leaves a final state.
-    assert not [key for key in TRANSITIONS if key[0] in FINAL_STATES]
+    # Nothing leaves a final state, but a rejection reopened by an upheld objection to the
+    # shortlist's 公示 (never a button: the objection's answer does it).
+    assert [key for key in TRANSITIONS if key[0] in FINAL_STATES] == [(St.REJECTED, A.REOPEN)]
 
 
 # What each kind of viewer may do, per state, while proposals are collected and screened.

@@ -62,6 +62,7 @@ from microprojects.models import (
     Remedy,
     Resolution,
     RosterEntry,
+    ShortlistObjection,
     Support,
     User,
     utcnow,
@@ -397,6 +398,17 @@ ROUTES: dict[str, Route] = {
         effect=count(Remedy),
     ),
     "results.cancel_remedy": Route("POST", COMMITTEE, effect=count(Remedy)),
+    "shortlist.page": Route("GET", PUBLIC),
+    "shortlist.object_to": Route(
+        "POST",
+        RESIDENT,
+        DECLINED,
+        form=_form(reason="这个提议被拒的理由不成立", project=""),
+        effect=count(ShortlistObjection),
+    ),
+    "shortlist.publish": Route("POST", COMMITTEE),
+    "shortlist.answer": Route("POST", COMMITTEE),
+    "shortlist.set_days": Route("POST", COMMITTEE),
     "implementation.follow": Route("POST", LOGIN, effect=count(Follow)),
     "implementation.unfollow": Route("POST", LOGIN, effect=count(Follow)),  # follow came first
     "implementation.rate": Route(
@@ -593,6 +605,14 @@ def targets(app, world):
             cost_fen=None, reason="重复立项", now=utcnow(),
         )  # fmt: skip
         built, record = f.implemented_project(a, admin)
+        from microprojects.services import shortlist
+
+        listed, _, _ = f.shortlist_cycle(a, admin)
+        shortlist.publish_shortlist(admin, listed, now=utcnow())
+        listed_objection = shortlist.file_objection(
+            resident_a, listed, reason="名单不公平", proposal_id=None, now=utcnow()
+        )
+        unlisted, _, _ = f.shortlist_cycle(a, admin)
         problem = implementation.report_problem(
             resident_a, built, body="灯不亮", photo=None, now=utcnow()
         )
@@ -656,6 +676,11 @@ def targets(app, world):
                 "printed.shortlist": on_ballot_cycle,
                 "printed.results_notice": {"cycle_id": counted.id},
                 "printed.completion": on_record,
+                "shortlist.page": {"cycle_id": listed.id},
+                "shortlist.object_to": {"cycle_id": listed.id},
+                "shortlist.publish": {"cycle_id": unlisted.id},
+                "shortlist.set_days": {"cycle_id": unlisted.id},
+                "shortlist.answer": {"objection_id": listed_objection.id},
                 "notices.admin_retry": {"message_id": failed_too.id},
                 # Another item than the one voted on (a decided item stays on the agenda).
                 "meetings.remove_item": {"item_id": meeting.items[1].id},

@@ -496,6 +496,15 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         problem = implementation.report_problem(
             resident, built, body="灯不亮", photo=None, now=utcnow()
         )
+        # A shortlist published with an objection to answer; another still to publish.
+        from microprojects.services import shortlist
+
+        listed, _, _ = f.shortlist_cycle(a, admin)
+        shortlist.publish_shortlist(admin, listed, now=utcnow())
+        listed_objection = shortlist.file_objection(
+            neighbour, listed, reason="名单不公平", proposal_id=None, now=utcnow()
+        )
+        unlisted, _, _ = f.shortlist_cycle(a, admin)
         implementation.follow(resident, built, now=utcnow())  # resident_a unfollows, others follow
         proposals.support(resident, p2, now=utcnow())  # resident_a takes it back; supports others
         from microprojects.models import CountOutcome, Proposal
@@ -580,6 +589,11 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "implementation.start": {"proposal_id": second.id},
             "results.add_remedy": {"objection_id": upheld.id},
             "notices.admin_retry": {"message_id": failed[1].id},
+            "shortlist.page": {"cycle_id": listed.id},
+            "shortlist.object_to": {"cycle_id": listed.id},
+            "shortlist.publish": {"cycle_id": unlisted.id},
+            "shortlist.set_days": {"cycle_id": unlisted.id},
+            "shortlist.answer": {"objection_id": listed_objection.id},
         }  # fmt: skip
         values = {
             "slug": world.a_slug,
@@ -621,6 +635,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ("committee_a", f"/c/{world.a_slug}/committee/stations/{station.id}?q=孙秀兰"),
             ("committee_a", f"/c/{world.a_slug}/committee/roster/{moving}?account=target"),
             ("committee_a", f"/c/{world.a_slug}/committee/projects/{second.id}"),
+            ("committee_a", f"/cycles/{listed.id}/shortlist"),
+            ("committee_a", f"/c/{world.a_slug}/committee/cycles/{unlisted.id}"),
             *((role, detail.format(built.id)) for role in ("resident_a", "unverified")),
         ]  # fmt: skip
         action = "/proposals/{}/"

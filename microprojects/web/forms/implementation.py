@@ -6,11 +6,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.implementation import Status
+from ...domain.shortlist import MAX_DAYS as SHORTLIST_MAX_DAYS
 from ..messages import IMPLEMENTATION_STATUS_LABELS
 from .proposals import YuanField
 
@@ -123,4 +132,43 @@ class RemedyForm(FlaskForm):
         _l("Reason (public)"),
         validators=[DataRequired(), Length(max=2000)],
         description=_l("Shown on the results page beside the correction."),
+    )
+
+
+class ShortlistObjectionForm(FlaskForm):
+    project = SelectField(
+        _l("Which proposal it is about (optional)"), choices=[], validate_choice=True
+    )
+    reason = TextAreaField(
+        _l("Your objection and its reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("It is published with the committee's answer; your name is not shown."),
+    )
+
+
+class AnswerShortlistObjectionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("dismissed", _l("Dismissed: the list stands")),
+            SelectChoice("upheld", _l("Upheld: the objection is right")),
+        ],
+        validators=[DataRequired()],
+    )
+    answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
+    reopen = BooleanField(
+        _l("Reopen the proposal: screen it again before voting"),
+        description=_l("Only with an upheld objection about one proposal."),
+    )
+
+
+class ShortlistDaysForm(FlaskForm):
+    days = IntegerField(
+        _l("Days the shortlist is published before voting (候选项目公示)"),
+        validators=[InputRequired(), NumberRange(0, SHORTLIST_MAX_DAYS)],
+        description=_l(
+            "Before voting, the approved and rejected proposals are published for this many days"
+            " so that residents can object; the committee answers every objection before voting"
+            " opens. 0: no such publication."
+        ),
     )

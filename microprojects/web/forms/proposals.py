@@ -30,6 +30,7 @@ from wtforms.validators import (
 from ...domain.cycles import Feasibility, ProjectType, Stance
 from ...domain.money import parse_yuan
 from ...domain.screening import ScreeningMode
+from ...domain.shortlist import MAX_DAYS as SHORTLIST_MAX_DAYS
 from ...services.proposals import ProposalInput
 from ..messages import (
     FEASIBILITY_LABELS,
@@ -226,6 +227,16 @@ class CycleForm(FlaskForm):
     allow_work = BooleanField(_l("People who work here take part"), default=True)
     allow_study = BooleanField(_l("People who study here take part"), default=True)
     screening_mode = _screening_mode_field()
+    shortlist_days = IntegerField(
+        _l("Days the shortlist is published before voting (候选项目公示)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(0, SHORTLIST_MAX_DAYS)],
+        description=_l(
+            "Before voting, the approved and rejected proposals are published for this many days"
+            " so that residents can object; the committee answers every objection before voting"
+            " opens. 0: no such publication."
+        ),
+    )
     whole_street = BooleanField(
         _l("A street-level cycle for every community of the street (administrators)")
     )

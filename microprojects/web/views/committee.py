@@ -33,9 +33,11 @@ from ...services import committee as committee_service
 from ...services import cycles as cycle_service
 from ...services import proposals as proposal_service
 from ...services import residency as residency_service
+from ...services import shortlist as shortlist_service
 from ...services.cycles import CycleInput
 from ...services.errors import ErrorCode, ServiceError
 from ...services.residency import RosterImportReport
+from ..forms.implementation import ShortlistDaysForm
 from ..forms.proposals import (
     END_NOW,
     CycleForm,
@@ -371,6 +373,7 @@ def cycles(community: Community) -> ResponseReturnValue:
             allow_work=bool(form.allow_work.data),
             allow_study=bool(form.allow_study.data),
             screening_mode=form.screening_mode.data or "",
+            shortlist_days=form.shortlist_days.data or 0,
             collecting_at=to_utc(form.collecting_at.data),
             screening_at=to_utc(form.screening_at.data),
             voting_at=to_utc(form.voting_at.data),
@@ -528,6 +531,8 @@ def _cycle_page(
         now=now(),
         current_end=phase_end(cycle.schedule, cycle.phase(now())),
         may_manage=cycle_service.can_manage(current_user, cycle),
+        shortlist=shortlist_service.read_page(cycle, now()),
+        days_form=ShortlistDaysForm(formdata=None, days=cycle.shortlist_days),
     )
 
 
@@ -565,7 +570,14 @@ def screening(community: Community, cycle_id: int) -> ResponseReturnValue:
     state = request.args.get("state") or "submitted"
     rows = committee_service.list_screening_queue(found.id, community.id, state)
     return render_template(
-        "committee/screening.html", community=community, cycle=found, rows=rows, state=state
+        "committee/screening.html",
+        community=community,
+        cycle=found,
+        rows=rows,
+        state=state,
+        now=now(),
+        shortlist=shortlist_service.read_page(found, now()) if found.shortlist_days else None,
+        may_manage=cycle_service.can_manage(current_user, found),
     )
 
 

@@ -45,6 +45,8 @@ from ..messages import (
     PHASE_LABELS,
     PROJECT_TYPE_LABELS,
     ROLE_LABELS,
+    SHORTLIST_MISSING_LABELS,
+    SHORTLIST_STATUS_LABELS,
     STANCE_LABELS,
     STATE_LABELS,
     STATUS_LABELS,
@@ -272,6 +274,8 @@ def register(app: Flask) -> None:
         public_states=[s.value for s in ProposalState if s.value != "draft"],
         ProposalAction=ProposalAction,
         committee_actions=COMMITTEE_PROPOSAL_ACTIONS,
+        shortlist_status_labels=SHORTLIST_STATUS_LABELS,
+        shortlist_missing_labels=SHORTLIST_MISSING_LABELS,
     )
 
     @app.context_processor

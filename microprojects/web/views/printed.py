@@ -22,6 +22,7 @@ from ...domain.printed import Access
 from ...extensions import login_manager
 from ...models import Community, Cycle
 from ...services import counting, printed
+from ...services import shortlist as shortlist_service
 from ...services.cycles import can_manage
 from ...services.errors import ServiceError
 from ...services.proposals import find_proposal
@@ -206,6 +207,8 @@ def shortlist(cycle_id: int) -> ResponseReturnValue:
         "printed/shortlist.html",
         cycle=cycle,
         shortlist=printed.shortlist(cycle),
+        window=shortlist_service.publication_of(cycle.id),
+        window_link=_link("shortlist.page", cycle_id=cycle.id),
         link=link,
         qr=_qr(link),
         preview=access is not Access.PUBLIC,

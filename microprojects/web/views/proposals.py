@@ -30,7 +30,7 @@ from ...domain.money import format_yuan
 from ...domain.permissions import Action, can
 from ...extensions import rate_limit
 from ...models import Comment, Cycle, Proposal
-from ...services import browsing, home
+from ...services import browsing, home, shortlist
 from ...services import comments as comment_service
 from ...services import proposals as proposal_service
 from ...services import screening as screening_service
@@ -126,6 +126,7 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
         standing=home.read_cycle_now(_user(), found, now()),
         now=now(),
         can_propose=_can_propose(found),
+        shortlist=shortlist.publication_of(found.id) if found.shortlist_days else None,
     )
 
 

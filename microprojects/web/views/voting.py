@@ -28,6 +28,7 @@ from ...extensions import csrf, login_manager
 from ...models import Community, Cycle, PaperEntry, Proposal
 from ...services import cycles as cycle_service
 from ...services import home as home_service
+from ...services import shortlist as shortlist_service
 from ...services import voting
 from ...services.errors import ServiceError
 from ...services.voting_cycle import CastingCycle
@@ -141,6 +142,9 @@ def ballot(cycle_id: int) -> ResponseReturnValue:
         problem=problem,
         revise=revise,
         now=moment,
+        shortlist=(
+            shortlist_service.read_page(cycle, moment) if problem == "shortlist_pending" else None
+        ),
     )
 
 
