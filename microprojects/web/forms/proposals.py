@@ -230,7 +230,8 @@ class CycleForm(FlaskForm):
     shortlist_days = IntegerField(
         _l("Days the shortlist is published before voting (候选项目公示)"),
         default=0,
-        validators=[InputRequired(), NumberRange(0, SHORTLIST_MAX_DAYS)],
+        # Left empty, as on a form from before the field: 0, no shortlist 公示.
+        validators=[Optional(), NumberRange(0, SHORTLIST_MAX_DAYS)],
         description=_l(
             "Before voting, the approved and rejected proposals are published for this many days"
             " so that residents can object; the committee answers every objection before voting"
