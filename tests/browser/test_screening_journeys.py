@@ -87,4 +87,4 @@ def test_a_proposal_goes_on_the_ballot_after_its_three_resolutions(
     mode = page.locator("#mode").inner_text()
     assert "按决议（四议两公开）" in mode
     assert "审核方式不能再更改" in mode
-    assert page.get_by_role("button", name="保存").count() == 0
+    assert page.locator("#mode").get_by_role("button", name="保存").count() == 0
