@@ -1,5 +1,7 @@
-"""small wishes (点亮微心愿): residents' needs all year, the committee's answers, and the
-proposal made from a taken wish
+"""small wishes (点亮微心愿) all year, their answers, proposals made from them
+
+Residents' needs sent all year, the committee's one answer to each, and the proposal made
+from a taken wish.
 
 Revision ID: c2d4e6f8a0b1
 Revises: b8f2c4d6e1a3
