@@ -1064,7 +1064,7 @@ WISH_STATUS_LABELS: dict[str, Any] = {
     "open": _l("Waiting for an answer"),
     "taken": _l("Taken into the next cycle"),
     "referred": _l("Referred"),
-    "declined": _l("Declined"),
+    "declined": _l("Not taken up"),
 }
 
 AUDIT_ACTIONS.update(
