@@ -3,6 +3,7 @@ photos checked as proposals' are; answered once by that community's committee, e
 what it needs; a proposal made once from a taken wish, only in a cycle collecting now; the
 resident told each time; the database holding each answer's fields."""
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -266,3 +267,87 @@ def test_the_database_holds_each_answers_fields(ctx, world, values):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def _at_once(app, call) -> list[str]:
+    """``call(i)`` in two threads at once, each with its own session; what each ended with."""
+    codes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def run(i: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                call(i)
+                codes.append("ok")
+            except ServiceError as error:
+                codes.append(str(error.code.value))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(codes)
+
+
+def test_two_answers_at_once_make_one(app, world):
+    with app.app_context():
+        a, committee, resident = _people(world)
+        wish_id = wishes.send_wish(resident, a, text="路灯坏了", now=utcnow()).id
+        committee_id = committee.id
+
+    def answer(i: int) -> None:
+        wishes.answer_wish(
+            db.session.get(User, committee_id), wishes.find_wish(wish_id),
+            status="declined", answer=f"答复{i}", now=utcnow(),
+        )  # fmt: skip
+
+    assert _at_once(app, answer) == ["ok", "wish_already_answered"]
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "wish.answer")
+            )
+            == 1
+        )
+
+
+def test_two_proposals_from_one_wish_at_once_make_one(app, world):
+    with app.app_context():
+        a, committee, resident = _people(world)
+        wish = wishes.send_wish(resident, a, text="楼道装扶手", now=utcnow())
+        wishes.answer_wish(committee, wish, status="taken", answer="", now=utcnow())
+        wish_id, cycle_id, committee_id = wish.id, f.cycle(a, committee).id, committee.id
+
+    def propose(i: int) -> None:
+        from microprojects.services.cycles import find_cycle
+
+        wishes.propose_from_wish(
+            db.session.get(User, committee_id), wishes.find_wish(wish_id), find_cycle(cycle_id),
+            _input(), on_behalf_of="一位居民", now=utcnow(),
+        )  # fmt: skip
+
+    assert _at_once(app, propose) == ["ok", "wish_already_proposed"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1
+
+
+def test_a_sixth_wish_sent_twice_at_once_is_kept_once(app, world):
+    with app.app_context():
+        a, _committee, resident = _people(world)
+        for i in range(MAX_OPEN_PER_PERSON - 1):
+            wishes.send_wish(resident, a, text=f"心愿{i}", now=utcnow())
+        community_id, resident_id = a.id, resident.id
+
+    def send(i: int) -> None:
+        wishes.send_wish(
+            db.session.get(User, resident_id), db.session.get(Community, community_id),
+            text=f"最后一个{i}", now=utcnow(),
+        )  # fmt: skip
+
+    assert _at_once(app, send) == ["ok", "wish_too_many_open"]
