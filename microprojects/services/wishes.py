@@ -10,7 +10,7 @@ photo is served only to its author and the committee (``may_see_photo``)."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
@@ -233,8 +233,7 @@ def propose_from_wish(
     name = clean_line(on_behalf_of)
     if not name:
         raise ServiceError(ErrorCode.REQUIRED, field="on_behalf_of")
-    data.description = wish.text
-    values = validate_proposal(cycle, data)
+    values = validate_proposal(cycle, replace(data, description=wish.text))
     proposal = Proposal(
         cycle_id=cycle.id,
         community_id=wish.community_id,
