@@ -150,12 +150,10 @@ def test_no_collecting_cycle_says_so(app, world):
     client = app.test_client()
     login(client, "committee_a")
     page = client.get(f"/c/{world.a_slug}/committee/wishes").get_data(as_text=True)
-    assert "No cycle of this community is collecting proposals now." in page
+    assert "本社区现在没有正在征集提议的轮次" in page
     refused = client.post(
         f"/c/{world.a_slug}/committee/wishes/{wish_id}/propose",
         data={"csrf_token": csrf_token(client)},
     )
     assert refused.status_code == 422
-    assert "No cycle of this community is collecting proposals now." in refused.get_data(
-        as_text=True
-    )
+    assert "本社区现在没有正在征集提议的轮次" in refused.get_data(as_text=True)
