@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Community, User
 from ..services import accounts, grid_work, places, residency
 from .demo_proposals import PHASES, Progress, load_cycles, proposal_count
+from .demo_wishes import load_wishes
 
 DEMO_PASSWORD = "demo-2026"  # published in the README on purpose
 
@@ -294,5 +295,6 @@ def load_demo(*, now: datetime, seed: int = 2026, progress: Progress | None = No
 
     summary.cycles, summary.ballots = load_cycles(now, say)
     summary.proposals = proposal_count()
+    load_wishes(now, say)
     db.session.commit()
     return summary

@@ -57,6 +57,7 @@ from .voting import (
     PublishedReceipt,
     SealedBallot,
 )
+from .wishes import Wish
 
 __all__ = [
     "AgendaItem",
@@ -116,5 +117,6 @@ __all__ = [
     "Support",
     "User",
     "VerificationMethod",
+    "Wish",
     "utcnow",
 ]

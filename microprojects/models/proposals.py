@@ -95,6 +95,10 @@ class Proposal(Model):
     on_behalf_of: Mapped[str] = mapped_column(String(60), default="")
     entry_channel: Mapped[str | None] = mapped_column(String(6))
     consent_at: Mapped[datetime | None]
+    # A proposal the committee made from a resident's small wish (微心愿), at most one per wish.
+    wish_id: Mapped[int | None] = mapped_column(
+        ForeignKey("wishes.id", ondelete="RESTRICT"), index=True, unique=True
+    )
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="RESTRICT")
     )

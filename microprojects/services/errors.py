@@ -269,6 +269,19 @@ class ErrorCode(StrEnum):
     SHORTLIST_PROPOSAL_UNKNOWN = "shortlist_proposal_unknown"
     SHORTLIST_REOPEN_INVALID = "shortlist_reopen_invalid"
     SHORTLIST_DAYS_CLOSED = "shortlist_days_closed"
+    # wishes
+    CANNOT_WISH_NOT_LOGGED_IN = "cannot_wish_not_logged_in"
+    CANNOT_WISH_NOT_VERIFIED = "cannot_wish_not_verified"
+    CANNOT_WISH_OTHER_COMMUNITY = "cannot_wish_other_community"
+    WISH_TOO_MANY_OPEN = "wish_too_many_open"
+    WISH_TEXT_REQUIRED = "wish_text_required"
+    WISH_ALREADY_ANSWERED = "wish_already_answered"
+    WISH_ANSWER_UNKNOWN = "wish_answer_unknown"
+    WISH_ANSWER_TEXT_REQUIRED = "wish_answer_text_required"
+    WISH_REFERRED_TO_REQUIRED = "wish_referred_to_required"
+    WISH_NOT_TAKEN = "wish_not_taken"
+    WISH_ALREADY_PROPOSED = "wish_already_proposed"
+    WISH_NO_COLLECTING_CYCLE = "wish_no_collecting_cycle"
 
 
 class ServiceError(Exception):

@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
         shortlist,
         stations,
         voting,
+        wishes,
     )
 
     for module in (
@@ -55,6 +56,7 @@ def register(app: Flask) -> None:
         roster_upkeep,
         meetings,
         shortlist,
+        wishes,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

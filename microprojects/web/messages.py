@@ -1028,3 +1028,57 @@ NOTICE_LABELS.update(
         ),
     }
 )
+
+# Small wishes (点亮微心愿)
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.CANNOT_WISH_NOT_LOGGED_IN: _l("Log in to send a wish."),
+        ErrorCode.CANNOT_WISH_NOT_VERIFIED: _l(
+            "Verify your residency first: wishes come from the community's residents."
+        ),
+        ErrorCode.CANNOT_WISH_OTHER_COMMUNITY: _l(
+            "You can send wishes only to the community where you are a verified resident."
+        ),
+        ErrorCode.WISH_TOO_MANY_OPEN: _l(
+            "You already have 5 wishes waiting for an answer. Send another once one is answered."
+        ),
+        ErrorCode.WISH_TEXT_REQUIRED: _l("Write what you wish for."),
+        ErrorCode.WISH_ALREADY_ANSWERED: _l("This wish has already been answered."),
+        ErrorCode.WISH_ANSWER_UNKNOWN: _l("Choose an answer."),
+        ErrorCode.WISH_ANSWER_TEXT_REQUIRED: _l(
+            "Write the public answer: what was said where it was referred, or why it is declined."
+        ),
+        ErrorCode.WISH_REFERRED_TO_REQUIRED: _l("Say where it was referred, e.g. 12345."),
+        ErrorCode.WISH_NOT_TAKEN: _l(
+            "Only a wish taken into the next cycle can become a proposal."
+        ),
+        ErrorCode.WISH_ALREADY_PROPOSED: _l("A proposal has already been made from this wish."),
+        ErrorCode.WISH_NO_COLLECTING_CYCLE: _l(
+            "No cycle of this community is collecting proposals now. Make the proposal when the"
+            " next cycle opens for proposals."
+        ),
+    }
+)
+
+WISH_STATUS_LABELS: dict[str, Any] = {
+    "open": _l("Waiting for an answer"),
+    "taken": _l("Taken into the next cycle"),
+    "referred": _l("Referred"),
+    "declined": _l("Not taken up"),
+}
+
+AUDIT_ACTIONS.update(
+    {
+        "wish.send": _l("Sent a small wish"),
+        "wish.answer": _l("Answered a small wish"),
+        "wish.proposed": _l("Made a proposal from a small wish"),
+        "proposal.from_wish": _l("Entered a proposal from a small wish"),
+    }
+)
+
+NOTICE_LABELS.update(
+    {
+        "wish_answered": _l("The committee answered your small wish."),
+        "wish_proposed": _l("A proposal was made from your small wish:"),
+    }
+)

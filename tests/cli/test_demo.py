@@ -83,6 +83,18 @@ def test_the_load_says_each_step_with_its_counts(demo):
     assert re.search(r"ballots: \d{4} 年白龙社区微实事, \d+", said)
 
 
+def test_zhenxing_has_a_wish_of_each_answer(demo):
+    from microprojects.models import Wish
+
+    with demo.app.app_context():
+        rows = db.session.scalars(select(Wish).order_by(Wish.id)).all()
+        assert {w.community.slug for w in rows} == {"zhenxing"}
+        assert sorted(w.status.value for w in rows) == ["declined", "open", "referred", "taken"]
+        referred = next(w for w in rows if w.status.value == "referred")
+        assert referred.referred_to.startswith("12345")
+        assert [w.status.value for w in rows if w.photo_filename] == ["open"]
+
+
 def test_nothing_is_dated_after_the_load(demo):
     """No record was made, submitted, answered or published after the demo was loaded; only a
     cycle's phases to come and a milestone's planned day lie ahead, as plans."""

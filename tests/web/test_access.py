@@ -65,6 +65,7 @@ from microprojects.models import (
     ShortlistObjection,
     Support,
     User,
+    Wish,
     utcnow,
 )
 from microprojects.services import (
@@ -77,6 +78,7 @@ from microprojects.services import (
     residency,
     stations,
     voting,
+    wishes,
 )
 
 ROLES = [
@@ -409,6 +411,39 @@ ROUTES: dict[str, Route] = {
     "shortlist.publish": Route("POST", COMMITTEE),
     "shortlist.answer": Route("POST", COMMITTEE),
     "shortlist.set_days": Route("POST", COMMITTEE),
+    "wishes.wall": Route("GET", PUBLIC),
+    "wishes.send": Route(
+        "POST", RESIDENT, DECLINED, form=_form(text="楼道装扶手", place="3栋"), effect=count(Wish)
+    ),
+    "wishes.mine": Route("GET", LOGIN),
+    "wishes.detail": Route("GET", PUBLIC),
+    "wishes.photo": Route("GET", AUTHOR_OR_COMMITTEE),
+    "wishes.committee": Route("GET", COMMITTEE),
+    "wishes.answer": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {
+            f"answer{t['wish_id']}-status": "declined",
+            f"answer{t['wish_id']}-answer": "不在微实事范围内",
+        },
+        effect=lambda t: db.session.get(Wish, t["wish_id"]).status,
+    ),
+    "wishes.propose": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {
+            f"propose{t['taken_wish_id']}-{name}": value
+            for name, value in (
+                ("cycle", str(t["cycle_id"])),
+                ("title", "楼道装扶手"),
+                ("category", "设施维修"),
+                ("project_type", "goods"),
+                ("estimated_cost", "2000"),
+                ("on_behalf_of", "一位居民"),
+            )
+        },
+        effect=count(Proposal),
+    ),
     "implementation.follow": Route("POST", LOGIN, effect=count(Follow)),
     "implementation.unfollow": Route("POST", LOGIN, effect=count(Follow)),  # follow came first
     "implementation.rate": Route(
@@ -616,6 +651,10 @@ def targets(app, world):
         problem = implementation.report_problem(
             resident_a, built, body="灯不亮", photo=None, now=utcnow()
         )
+        # resident_a's wish with a photo, open; another already taken into the next cycle.
+        wish = wishes.send_wish(resident_a, a, text="路灯坏了", photo=f.jpeg(), now=utcnow())
+        taken = wishes.send_wish(resident_a, a, text="楼道装扶手", now=utcnow())
+        wishes.answer_wish(admin, taken, status="taken", answer="", now=utcnow())
         # A grid worker of A's first grid; another account's assignment, for the committee to end.
         f.user("grid_worker_a")
         grid_work.give_assignment(admin, a.grids[0], "grid_worker_a", now=utcnow())
@@ -684,7 +723,10 @@ def targets(app, world):
                 "notices.admin_retry": {"message_id": failed_too.id},
                 # Another item than the one voted on (a decided item stays on the agenda).
                 "meetings.remove_item": {"item_id": meeting.items[1].id},
+                "wishes.propose": {"wish_id": taken.id},
             },
+            "wish_id": wish.id,
+            "taken_wish_id": taken.id,
             "resubmit_id": resubmit.id,
             "withdrawable_id": withdrawable.id,
             "voting_id": voting_cycle.id,

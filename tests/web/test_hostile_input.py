@@ -48,6 +48,7 @@ from microprojects.models import (
     ProposalPhoto,
     RosterEntry,
     User,
+    Wish,
     utcnow,
 )
 from microprojects.services import (
@@ -496,6 +497,12 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         problem = implementation.report_problem(
             resident, built, body="灯不亮", photo=None, now=utcnow()
         )
+        # resident_a's wish with a photo, open; another taken, for a proposal to be made of it.
+        from microprojects.services import wishes
+
+        wish = wishes.send_wish(resident, a, text="路灯坏了", photo=f.jpeg(), now=utcnow())
+        taken = wishes.send_wish(resident, a, text="楼道装扶手", now=utcnow())
+        wishes.answer_wish(admin, taken, status="taken", answer="", now=utcnow())
         # A shortlist published with an objection to answer; another still to publish.
         from microprojects.services import shortlist
 
@@ -594,6 +601,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "shortlist.publish": {"cycle_id": unlisted.id},
             "shortlist.set_days": {"cycle_id": unlisted.id},
             "shortlist.answer": {"objection_id": listed_objection.id},
+            "wishes.propose": {"wish_id": taken.id},
         }  # fmt: skip
         values = {
             "slug": world.a_slug,
@@ -625,6 +633,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 meeting.id
             ),
             "filename": "css/app.css",
+            "wish_id": wish.id,
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
         detail = "/proposals/{}"
@@ -1174,6 +1183,9 @@ def _upload_target(app: Flask, world: f.Snapshot, where: str) -> UploadTarget:
                 author, cycle, f.proposal_input(), submit=False, now=utcnow()
             )
             return UploadTarget("resident_a", f"/proposals/{draft.id}/photos", "photo", {})
+        if where == "wish":
+            data = {"text": "楼道装扶手", "place": "3栋"}
+            return UploadTarget("resident_a", f"/c/{world.a_slug}/wishes", "photo", data)
         built, record = f.implemented_project(a, admin)
         if where == "progress":
             path = f"/c/{world.a_slug}/committee/projects/{built.id}/updates"
@@ -1192,7 +1204,19 @@ def _stored(app: Flask) -> set[tuple[str, str]]:
             for r in db.session.scalars(select(ProblemReport))
             if r.photo_filename
         }
+        rows |= {
+            (w.photo_filename, w.photo_mime)
+            for w in db.session.scalars(select(Wish))
+            if w.photo_filename and w.photo_mime
+        }
         return rows
+
+
+def _served_at(app: Flask, stored: str) -> str:
+    """Where a kept photo is served: a wish's to its author and the committee only."""
+    with app.app_context():
+        wish = db.session.scalar(select(Wish).where(Wish.photo_filename == stored))
+        return f"/wishes/{wish.id}/photo" if wish is not None else f"/media/{stored}"
 
 
 def _files(app: Flask) -> set[str]:
@@ -1200,7 +1224,7 @@ def _files(app: Flask) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish"])
 def test_uploads_that_lie_about_their_type(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)
@@ -1234,10 +1258,10 @@ def test_uploads_that_lie_about_their_type(app, world, where):
         [(stored, stored_mime)] = new
         if not re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|webp)", stored) or {stored} != new_files:
             problems.append(f"{vid}: stored as {stored!r}, files {new_files}")
-        with client.get(f"/media/{stored}") as served:
+        with client.get(_served_at(app, stored)) as served:
             body = served.get_data()
             if served.status_code != 200:
-                problems.append(f"{vid}: /media/{stored} answers {served.status_code}")
+                problems.append(f"{vid}: {_served_at(app, stored)} answers {served.status_code}")
             if served.headers.get("Content-Type") != stored_mime or not stored_mime.startswith(
                 "image/"
             ):
@@ -1253,7 +1277,7 @@ def test_uploads_that_lie_about_their_type(app, world, where):
     assert problems == []
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish"])
 def test_uploads_over_the_size_limits(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)

@@ -50,6 +50,7 @@ from ..messages import (
     STANCE_LABELS,
     STATE_LABELS,
     STATUS_LABELS,
+    WISH_STATUS_LABELS,
     ballot_problem,
     service_message,
 )
@@ -276,6 +277,7 @@ def register(app: Flask) -> None:
         committee_actions=COMMITTEE_PROPOSAL_ACTIONS,
         shortlist_status_labels=SHORTLIST_STATUS_LABELS,
         shortlist_missing_labels=SHORTLIST_MISSING_LABELS,
+        wish_labels=WISH_STATUS_LABELS,
     )
 
     @app.context_processor
