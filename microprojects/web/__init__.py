@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     # ``auth`` module (the login cookie) as an attribute of the package.
     from .notice_words import message_words
     from .views import (
+        acceptance,
         account,
         admin,
         api,
@@ -55,6 +56,7 @@ def register(app: Flask) -> None:
         roster_upkeep,
         meetings,
         shortlist,
+        acceptance,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)
