@@ -54,7 +54,7 @@ def _record(actor, record, **kw):
 
 
 def test_an_accepted_inspection_closes_the_project_with_its_documents(ctx, world):
-    committee, project, record = _setup(world)
+    committee, _project, record = _setup(world)
     committee_id = committee.id
     found = _record(
         committee, record,
@@ -77,17 +77,21 @@ def test_an_accepted_inspection_closes_the_project_with_its_documents(ctx, world
     assert log.after["result"] == "accepted" and log.after["documents"] == 2
     # Closed: no more spending, updates, milestones, nor another inspection.
     today = utcnow().date()
-    assert _code(lambda: impl.add_spending(committee, record, amount_fen=100, spent_on=today,
-                                           note="", now=utcnow())) == "project_closed"  # fmt: skip
-    assert _code(lambda: impl.post_update(committee, record, body="又一条", status="accepted",
-                                          progress_pct=100, now=utcnow())) == "project_closed"  # fmt: skip
-    assert _code(lambda: impl.add_milestone(committee, record, title="x", planned_on=None,
-                                            now=utcnow())) == "project_closed"  # fmt: skip
+    closed = [
+        lambda: impl.add_spending(
+            committee, record, amount_fen=100, spent_on=today, note="", now=utcnow()
+        ),
+        lambda: impl.post_update(
+            committee, record, body="又一条", status="accepted", progress_pct=100, now=utcnow()
+        ),
+        lambda: impl.add_milestone(committee, record, title="x", planned_on=None, now=utcnow()),
+    ]
+    assert [_code(call) for call in closed] == ["project_closed"] * 3
     assert _code(lambda: _record(committee, record)) == "project_closed"
 
 
 def test_only_the_communitys_own_committee_records(ctx, world):
-    committee, project, record = _setup(world)
+    _committee, _project, record = _setup(world)
     other = db.session.get(User, world.ids["committee_b"])
     resident = db.session.get(User, world.ids["resident_a"])
     for outsider in (other, resident):
@@ -101,7 +105,7 @@ def test_only_the_communitys_own_committee_records(ctx, world):
 
 
 def test_the_same_form_sent_twice_records_once(ctx, world):
-    committee, project, record = _setup(world)
+    committee, _project, record = _setup(world)
     round_ = acc.next_round(record)
     _record(committee, record, round=round_, result="accepted_with_fixes", fixes="补装一盏灯",
             fixes_due=utcnow().date() + timedelta(days=10))  # fmt: skip
@@ -111,7 +115,7 @@ def test_the_same_form_sent_twice_records_once(ctx, world):
 
 
 def test_not_accepted_sends_the_work_back_and_a_new_inspection_follows(ctx, world):
-    committee, project, record = _setup(world)
+    committee, _project, record = _setup(world)
     first = _record(committee, record, result="not_accepted", redo="三号灯不亮，重新布线。")
     assert record.status == "in_progress" and record.completed_on is None
     # Not yet completed again: no inspection.
@@ -126,7 +130,7 @@ def test_not_accepted_sends_the_work_back_and_a_new_inspection_follows(ctx, worl
 
 
 def test_what_each_result_needs(ctx, world):
-    committee, project, record = _setup(world)
+    committee, _project, record = _setup(world)
     assert _code(lambda: _record(committee, record, result="passed")) == (
         "acceptance_result_unknown"
     )
@@ -143,8 +147,10 @@ def test_what_each_result_needs(ctx, world):
         lambda: _record(committee, record, inspectors=[acc.Inspector("某人", "boss")])
     ) == ("acceptance_role_unknown")
     stranger = db.session.get(User, world.ids["committee_b"]).id
-    assert _code(lambda: _record(committee, record, inspectors=[
-        acc.Inspector("某人", "committee", user_id=stranger)])) == "acceptance_inspector_account"  # fmt: skip
+    linked = [acc.Inspector("某人", "committee", user_id=stranger)]
+    assert _code(lambda: _record(committee, record, inspectors=linked)) == (
+        "acceptance_inspector_account"
+    )
     tomorrow = utcnow().date() + timedelta(days=1)
     assert _code(lambda: _record(committee, record, inspected_on=tomorrow)) == "date_in_future"
     assert record.status == "completed"
@@ -152,7 +158,7 @@ def test_what_each_result_needs(ctx, world):
 
 
 def test_bad_documents_are_refused_and_nothing_is_left_behind(ctx, world):
-    committee, project, record = _setup(world)
+    committee, _project, record = _setup(world)
     before = set(upload_dir().iterdir())
     html = b"<html><script>alert(1)</script></html>"
     assert _code(lambda: _record(committee, record, documents=[
@@ -217,7 +223,7 @@ def test_paper_answers_join_the_online_stars_and_count_once(ctx, world):
 def test_the_database_keeps_one_outright_acceptance_and_named_fixes(ctx, world):
     from sqlalchemy.exc import IntegrityError
 
-    committee, project, record = _setup(world)
+    committee, _project, record = _setup(world)
     _record(committee, record)
     db.session.add(Acceptance(implementation_id=record.id, round=2, inspected_on=date.today(),
                               findings="x", result="accepted"))  # fmt: skip

@@ -110,7 +110,7 @@ def test_another_communitys_committee_cannot_record(app, client, world):
     refused = post(client, f"/c/{slug}/committee/projects/{project_id}/acceptance", _form(round_),
                    content_type="multipart/form-data")  # fmt: skip
     assert refused.status_code == 403
-    refused = post(client, f"/c/{slug}/committee/projects/{project_id}/survey",
-                   {"token": "x", "satisfied": "1", "basically": "0", "dissatisfied": "0"})  # fmt: skip
+    answers = {"token": "x", "satisfied": "1", "basically": "0", "dissatisfied": "0"}
+    refused = post(client, f"/c/{slug}/committee/projects/{project_id}/survey", answers)
     assert refused.status_code == 403
     assert row_count(Acceptance, app=app) == 0 and row_count(PaperSurvey, app=app) == 0

@@ -175,6 +175,14 @@ def survey(community: Community, proposal_id: int) -> ResponseReturnValue:
     return _to_manage(community, proposal.id, "survey")
 
 
+def _download_name(title: str, extension: str) -> str:
+    return title if title.lower().endswith(f".{extension}") else f"{title}.{extension}"
+
+
+def _download_name(title: str, extension: str) -> str:
+    return title if title.lower().endswith(f".{extension}") else f"{title}.{extension}"
+
+
 @bp.get("/acceptance/documents/<name>")
 def document(name: str) -> ResponseReturnValue:
     """A document of an inspection, always as a download of its own type: never shown inline,
@@ -188,11 +196,7 @@ def document(name: str) -> ResponseReturnValue:
         found.filename,
         mimetype=found.mime,
         as_attachment=True,
-        download_name=(
-            found.title
-            if found.title.lower().endswith(f".{extension}")
-            else f"{found.title}.{extension}"
-        ),  # fmt: skip
+        download_name=_download_name(found.title, extension),
         max_age=86400,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
