@@ -1033,7 +1033,7 @@ NOTICE_LABELS.update(
 ACCEPTANCE_RESULT_LABELS: dict[str, Any] = {
     "accepted": _l("Accepted"),
     "accepted_with_fixes": _l("Accepted with fixes"),
-    "not_accepted": _l("Not accepted"),
+    "not_accepted": _l("Not accepted: to be redone"),
 }
 
 INSPECTOR_ROLE_LABELS: dict[str, Any] = {

@@ -54,6 +54,7 @@ def test_the_committee_records_the_acceptance_and_residents_see_it(app, client, 
         content_type="multipart/form-data",
     )  # fmt: skip
     assert bad.status_code == 422
+    assert "文件只能是 PDF，或者 JPEG、PNG、WebP 格式的照片。" in bad.get_data(as_text=True)
     kept = bad.get_data(as_text=True)
     assert "十二盏灯全部点亮，线路规整。" in kept and 'value="王秀英"' in kept
     assert row_count(Acceptance, app=app) == 0
@@ -84,6 +85,10 @@ def test_the_committee_records_the_acceptance_and_residents_see_it(app, client, 
     assert "十二盏灯全部点亮" in public and "2026-01-20" in public
     assert f"/acceptance/documents/{pdf_name}" in public and "验收单.pdf" in public
     assert "95.0%" in public  # 38 of 40 paper answers
+    assert "验收合格" in public and "已验收" in public and "居民代表" in public
+    assert "纸质问卷 40 份（满意 30, 基本满意 8, 不满意 2）" in public.replace(" (", "（").replace(
+        ")", "）"
+    )
     served = app.test_client().get(f"/acceptance/documents/{pdf_name}")
     assert served.mimetype == "application/pdf"
     assert served.headers["Content-Disposition"].startswith("attachment")

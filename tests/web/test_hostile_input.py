@@ -496,6 +496,16 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         problem = implementation.report_problem(
             resident, built, body="灯不亮", photo=None, now=utcnow()
         )
+        # An inspection (验收) with fixes to come, its PDF to download; the form stays open.
+        from microprojects.services import acceptance
+
+        inspected = acceptance.record_acceptance(
+            admin, record, round=1, inspected_on=utcnow().date(),
+            inspectors=[acceptance.Inspector("李主任", "committee")], findings="基本完好",
+            result="accepted_with_fixes", fixes="补装一盏灯",
+            fixes_due=utcnow().date() + timedelta(days=7),
+            documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
+        )  # fmt: skip
         # A shortlist published with an objection to answer; another still to publish.
         from microprojects.services import shortlist
 
@@ -587,6 +597,9 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 )
             },
             "implementation.start": {"proposal_id": second.id},
+            "acceptance.record": on_built,
+            "acceptance.survey": on_built,
+            "acceptance.document": {"name": inspected.documents[0].filename},
             "results.add_remedy": {"objection_id": upheld.id},
             "notices.admin_retry": {"message_id": failed[1].id},
             "shortlist.page": {"cycle_id": listed.id},
