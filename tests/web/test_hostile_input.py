@@ -322,6 +322,9 @@ def response_problems(response: Any) -> list[str]:
     elif mime == "application/json":
         if status >= 400 and "error" not in (response.get_json(silent=True) or {}):
             problems.append(f"status {status} without a JSON error")
+    elif mime == "application/pdf":
+        if not response.headers.get("Content-Disposition", "").startswith("attachment"):
+            problems.append("a PDF served inline")
     elif mime not in ("text/csv", "text/plain", "text/css") and not mime.startswith(
         ("image/", "application/javascript", "text/javascript")
     ):
