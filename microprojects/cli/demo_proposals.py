@@ -17,8 +17,26 @@ from sqlalchemy import func, select
 from ..domain.ballots import Choice
 from ..domain.cycles import Feasibility, ProjectType, Stance
 from ..extensions import db
-from ..models import Community, Cycle, Participation, Proposal, RosterEntry, Street, User
-from ..services import accounts, comments, counting, proposals, publication, stations, voting
+from ..models import (
+    Community,
+    Cycle,
+    Implementation,
+    Participation,
+    Proposal,
+    RosterEntry,
+    Street,
+    User,
+)
+from ..services import (
+    acceptance,
+    accounts,
+    comments,
+    counting,
+    proposals,
+    publication,
+    stations,
+    voting,
+)
 from ..services import implementation as impl
 from ..services.cycles import CycleInput, create_cycle
 from ..services.proposals import ProposalInput
@@ -188,8 +206,11 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
     _objections(longfeng, "longfeng", now)
     _implementation(haida_old, "haida", haida_old.closed_at - DAY, stages=("accepted",) * 4)
     say(f"implementation: {haida_old.title}, 4 projects accepted")
-    _implementation(haida_now, "haida", now, stages=("in_progress", "completed", None))
-    say(f"implementation: {haida_now.title}, one project under way, one completed")
+    _implementation(haida_now, "haida", now, stages=("in_progress", "completed", "inspected"))
+    say(
+        f"implementation: {haida_now.title}, one project under way, one completed, "
+        "one accepted (验收) with its documents and paper survey"
+    )
     street = places["zhenxing"].street
     whole = _cycle(admin, None, "{year} 年和平南街道微实事（街道统筹）", "street", now,
                    street=street, budget_yuan=1_050_000)  # fmt: skip
@@ -323,6 +344,63 @@ def _implementation(
             report = impl.report_problem(people[0], proposal, body=works.problem, photo=None,
                                          now=moment + DAY)  # fmt: skip
             impl.answer_problem(chair, report, answer=works.answer, now=moment + 2 * DAY)
+        if stage == "inspected":
+            _inspection(chair, record, proposal, people, moment + 3 * DAY)
+
+
+def _inspection(
+    chair: User, record: Implementation, proposal: Proposal, people: list[User], moment: datetime
+) -> None:
+    """The acceptance (验收) of a completed project: the chair, two resident representatives
+    and the contractor inspect it; accepted, with the signed form (PDF) and a photo; the paper
+    survey's answers typed in beside the residents' stars."""
+    names = [p.display_name for p in people[6:8]]
+    inspectors = [
+        acceptance.Inspector(chair.display_name, "committee", user_id=chair.id),
+        *(acceptance.Inspector(name, "resident") for name in names),
+        acceptance.Inspector(record.contractor or "施工方", "supplier"),
+    ]
+    day = moment.date()
+    acceptance.record_acceptance(
+        chair, record, round=acceptance.next_round(record), inspected_on=day,
+        inspectors=inspectors,
+        findings="按方案完工，现场查看质量良好；居民代表试用后认可。资料齐全。",
+        result="accepted",
+        documents=[
+            acceptance.Document("验收单.pdf", _pdf(f"Acceptance record {day.isoformat()}")),
+            acceptance.Document("验收现场.jpg", _picture(proposal.id + 2, proposal.title)),
+        ],
+        now=moment,
+    )  # fmt: skip
+    acceptance.enter_survey(
+        chair, record, token=f"demo-{record.id}", satisfied=41, basically=9, dissatisfied=2,
+        note="验收当天收回问卷 52 份", now=moment + timedelta(hours=2),
+    )  # fmt: skip
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF standing in for the signed acceptance form."""
+    stream = f"BT /F1 16 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref,
+    )  # fmt: skip
+    return bytes(out)
 
 
 def _simple(cycle: Cycle, slug: str, now: datetime, *, approve: bool) -> None:

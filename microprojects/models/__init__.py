@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per area. Models hold data and invariants; they never commit."""
 
+from .acceptance import Acceptance, AcceptanceDocument, AcceptanceInspector, PaperSurvey
 from .accounts import CommitteeMembership, Organization, OrganizationMember, User
 from .audit import AuditEntry
 from .base import utcnow
@@ -60,6 +61,9 @@ from .voting import (
 from .wishes import Wish
 
 __all__ = [
+    "Acceptance",
+    "AcceptanceDocument",
+    "AcceptanceInspector",
     "AgendaItem",
     "Announcement",
     "Assessment",
@@ -94,6 +98,7 @@ __all__ = [
     "OutgoingMessage",
     "PaperEntry",
     "PaperKeying",
+    "PaperSurvey",
     "Participation",
     "PhoneCode",
     "PollingStation",

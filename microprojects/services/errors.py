@@ -283,6 +283,22 @@ class ErrorCode(StrEnum):
     WISH_ALREADY_PROPOSED = "wish_already_proposed"
     WISH_NO_COLLECTING_CYCLE = "wish_no_collecting_cycle"
 
+    # acceptance
+    PROJECT_CLOSED = "project_closed"
+    ACCEPTANCE_NOT_COMPLETED = "acceptance_not_completed"
+    ACCEPTANCE_RECORDED = "acceptance_recorded"
+    ACCEPTANCE_RESULT_UNKNOWN = "acceptance_result_unknown"
+    ACCEPTANCE_NO_INSPECTORS = "acceptance_no_inspectors"
+    ACCEPTANCE_ROLE_UNKNOWN = "acceptance_role_unknown"
+    ACCEPTANCE_INSPECTOR_ACCOUNT = "acceptance_inspector_account"
+    ACCEPTANCE_FIXES_REQUIRED = "acceptance_fixes_required"
+    ACCEPTANCE_REDO_REQUIRED = "acceptance_redo_required"
+    ACCEPTANCE_TOO_MANY_DOCUMENTS = "acceptance_too_many_documents"
+    DOCUMENT_NOT_PDF_OR_IMAGE = "document_not_pdf_or_image"
+    DOCUMENT_TOO_LARGE = "document_too_large"
+    SURVEY_NO_ANSWERS = "survey_no_answers"
+    SURVEY_COUNT_RANGE = "survey_count_range"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

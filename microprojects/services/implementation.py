@@ -138,6 +138,12 @@ def _require_committee(actor: User, proposal: Proposal) -> None:
         raise PermissionDenied()
 
 
+def _require_open(record: Implementation) -> None:
+    """An accepted (验收) project is closed: its record takes no more changes."""
+    if Status(record.status) is Status.ACCEPTED:
+        raise ServiceError(ErrorCode.PROJECT_CLOSED)
+
+
 def start(actor: User, proposal: Proposal, *, now: datetime) -> Implementation:
     """Open the implementation record of a project funded by the final result (idempotent)."""
     _require_committee(actor, proposal)
@@ -173,6 +179,7 @@ def update_details(
     actor: User, record: Implementation, *, contractor: str, planned_fen: int, now: datetime
 ) -> None:
     _require_committee(actor, record.proposal)
+    _require_open(record)
     contractor = clean_line(contractor)
     if len(contractor) > 120:
         raise ServiceError(ErrorCode.TOO_LONG)
@@ -197,6 +204,7 @@ def add_spending(
     now: datetime,
 ) -> Spending:  # fmt: skip
     _require_committee(actor, record.proposal)
+    _require_open(record)
     if amount_fen <= 0:
         raise ServiceError(ErrorCode.AMOUNT_NOT_POSITIVE)
     if spent_on > now.date():
@@ -226,6 +234,7 @@ def remove_spending(actor: User, entry: Spending, *, reason: str, now: datetime)
     """Take back an entry made by mistake; the audit log keeps what it said and why."""
     record = entry.implementation
     _require_committee(actor, record.proposal)
+    _require_open(record)
     reason = clean_line(reason)
     if not reason:
         raise ServiceError(ErrorCode.REASON_REQUIRED)
@@ -246,6 +255,7 @@ def add_milestone(
     actor: User, record: Implementation, *, title: str, planned_on: date | None, now: datetime
 ) -> Milestone:
     _require_committee(actor, record.proposal)
+    _require_open(record)
     title = clean_line(title)
     if not title:
         raise ServiceError(ErrorCode.REQUIRED)
@@ -271,6 +281,7 @@ def add_milestone(
 def complete_milestone(actor: User, milestone: Milestone, *, done_on: date, now: datetime) -> None:
     record = milestone.implementation
     _require_committee(actor, record.proposal)
+    _require_open(record)
     if done_on > now.date():
         raise ServiceError(ErrorCode.DATE_IN_FUTURE)
     before = {"done_on": milestone.done_on.isoformat() if milestone.done_on else None}
@@ -318,6 +329,7 @@ def post_update(
     current = Status(record.status)
     if not can_move(current, new):
         raise ServiceError(ErrorCode.STATUS_MOVE, current=current.value, new=new.value)
+    _require_open(record)
     if not 0 <= progress_pct <= 100:
         raise ServiceError(ErrorCode.PROGRESS_RANGE)
     if len(photos) > MAX_PHOTOS_PER_UPDATE:

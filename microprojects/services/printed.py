@@ -45,7 +45,8 @@ from ..models import (
     Proposal,
     User,
 )
-from . import audit
+from . import acceptance, audit
+from .acceptance import AcceptanceStory
 from .accounts import actor_for
 from .counting import latest_count, load_latest_count, read_turnout
 from .cycles import can_manage
@@ -256,6 +257,7 @@ class Completion:
     outcome: CountOutcome | None
     started_on: datetime | None
     photos: list[Any]  # at most two ProgressPhoto, the "after" ones first
+    acceptance: AcceptanceStory | None = None  # its inspections (验收) and satisfaction
 
 
 def load_record(proposal: Proposal) -> Implementation | None:
@@ -291,6 +293,7 @@ def completion(proposal: Proposal, record: Implementation) -> Completion:
         outcome=outcome,
         started_on=first_update,
         photos=photos[:2],
+        acceptance=acceptance.load(record),
     )
 
 

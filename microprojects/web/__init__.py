@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     # ``auth`` module (the login cookie) as an attribute of the package.
     from .notice_words import message_words
     from .views import (
+        acceptance,
         account,
         admin,
         api,
@@ -57,6 +58,7 @@ def register(app: Flask) -> None:
         meetings,
         shortlist,
         wishes,
+        acceptance,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -1082,3 +1082,56 @@ NOTICE_LABELS.update(
         "wish_proposed": _l("A proposal was made from your small wish:"),
     }
 )
+
+# acceptance (验收) and the satisfaction survey
+ACCEPTANCE_RESULT_LABELS: dict[str, Any] = {
+    "accepted": _l("Accepted"),
+    "accepted_with_fixes": _l("Accepted with fixes"),
+    "not_accepted": _l("Not accepted: to be redone"),
+}
+
+INSPECTOR_ROLE_LABELS: dict[str, Any] = {
+    "committee": _l("Committee member"),
+    "resident": _l("Resident representative"),
+    "supplier": _l("Supplier or contractor"),
+}
+
+SURVEY_ANSWER_LABELS: dict[str, Any] = {
+    "satisfied": _l("Satisfied"),
+    "basically": _l("Basically satisfied"),
+    "dissatisfied": _l("Dissatisfied"),
+}
+
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.PROJECT_CLOSED: _l("The project has been accepted and is closed."),
+        ErrorCode.ACCEPTANCE_NOT_COMPLETED: _l(
+            "Acceptance comes after the work: post an update marking it completed first."
+        ),
+        ErrorCode.ACCEPTANCE_RECORDED: _l(
+            "This inspection has already been recorded; the page shows it."
+        ),
+        ErrorCode.ACCEPTANCE_RESULT_UNKNOWN: _l("Choose the result of the inspection."),
+        ErrorCode.ACCEPTANCE_NO_INSPECTORS: _l("Name at least one person who inspected."),
+        ErrorCode.ACCEPTANCE_ROLE_UNKNOWN: _l("Choose each inspector's role."),
+        ErrorCode.ACCEPTANCE_INSPECTOR_ACCOUNT: _l(
+            "A linked account must be one of this community's committee members."
+        ),
+        ErrorCode.ACCEPTANCE_FIXES_REQUIRED: _l("Say which fixes are required and by what date."),
+        ErrorCode.ACCEPTANCE_REDO_REQUIRED: _l("Say what must be redone."),
+        ErrorCode.ACCEPTANCE_TOO_MANY_DOCUMENTS: _l("An inspection has at most %(max)s documents."),
+        ErrorCode.DOCUMENT_NOT_PDF_OR_IMAGE: _l(
+            "A document must be a PDF file or a JPEG, PNG or WebP photo."
+        ),
+        ErrorCode.DOCUMENT_TOO_LARGE: _l("The PDF is too large: at most %(max_mb)s MB."),
+        ErrorCode.SURVEY_NO_ANSWERS: _l("Type how many forms gave each answer; none were given."),
+        ErrorCode.SURVEY_COUNT_RANGE: _l("Each count is a whole number from 0 to %(max)s."),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "acceptance.record": _l("Recorded an acceptance inspection"),
+        "acceptance.survey": _l("Entered paper survey answers"),
+    }
+)

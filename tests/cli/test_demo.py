@@ -402,3 +402,20 @@ def test_phases_change_at_nine_in_the_morning_in_hainan(hour):
     assert now - timedelta(days=1) < morning <= now
     local = morning.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai"))
     assert (local.hour, local.minute) == (9, 0)
+
+
+def test_haidas_implementing_cycle_has_a_project_accepted_with_documents_and_paper_answers(demo):
+    from microprojects.models import Acceptance, PaperSurvey
+
+    with demo.app.app_context():
+        found = db.session.scalars(select(Acceptance)).all()
+        assert len(found) == 1
+        inspection = found[0]
+        record = inspection.implementation
+        assert record.proposal.cycle.community.name == "海达社区"
+        assert record.proposal.cycle.closed_at > utcnow()  # the cycle still implementing
+        assert inspection.result == "accepted" and record.status == "accepted"
+        assert sorted(d.mime for d in inspection.documents) == ["application/pdf", "image/jpeg"]
+        assert {i.role for i in inspection.inspectors} == {"committee", "resident", "supplier"}
+        surveys = db.session.scalars(select(PaperSurvey)).all()
+        assert [s.implementation_id for s in surveys] == [record.id]

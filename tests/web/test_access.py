@@ -462,6 +462,9 @@ ROUTES: dict[str, Route] = {
     "implementation.milestone_done": Route("POST", COMMITTEE),
     "implementation.post_update": Route("POST", COMMITTEE),
     "implementation.answer_problem": Route("POST", COMMITTEE),
+    "acceptance.record": Route("POST", COMMITTEE),
+    "acceptance.survey": Route("POST", COMMITTEE),
+    "acceptance.document": Route("GET", PUBLIC),
     # Paper artefacts: public once settled, counted, completed or closed (the targets are);
     # the archive of a cycle still collecting is the committee's.
     "printed.ballot": Route("GET", PUBLIC),
@@ -640,6 +643,16 @@ def targets(app, world):
             cost_fen=None, reason="重复立项", now=utcnow(),
         )  # fmt: skip
         built, record = f.implemented_project(a, admin)
+        # An inspection (验收) with fixes to come: the project stays open; its PDF to download.
+        from microprojects.services import acceptance
+
+        inspected = acceptance.record_acceptance(
+            admin, record, round=1, inspected_on=utcnow().date(),
+            inspectors=[acceptance.Inspector("李主任", "committee")], findings="基本完好",
+            result="accepted_with_fixes", fixes="补装一盏灯",
+            fixes_due=utcnow().date() + timedelta(days=7),
+            documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
+        )  # fmt: skip
         from microprojects.services import shortlist
 
         listed, _, _ = f.shortlist_cycle(a, admin)
@@ -715,6 +728,9 @@ def targets(app, world):
                 "printed.shortlist": on_ballot_cycle,
                 "printed.results_notice": {"cycle_id": counted.id},
                 "printed.completion": on_record,
+                "acceptance.record": on_record,
+                "acceptance.survey": on_record,
+                "acceptance.document": {"name": inspected.documents[0].filename},
                 "shortlist.page": {"cycle_id": listed.id},
                 "shortlist.object_to": {"cycle_id": listed.id},
                 "shortlist.publish": {"cycle_id": unlisted.id},

@@ -323,6 +323,9 @@ def response_problems(response: Any) -> list[str]:
     elif mime == "application/json":
         if status >= 400 and "error" not in (response.get_json(silent=True) or {}):
             problems.append(f"status {status} without a JSON error")
+    elif mime == "application/pdf":
+        if not response.headers.get("Content-Disposition", "").startswith("attachment"):
+            problems.append("a PDF served inline")
     elif mime not in ("text/csv", "text/plain", "text/css") and not mime.startswith(
         ("image/", "application/javascript", "text/javascript")
     ):
@@ -503,6 +506,16 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
         wish = wishes.send_wish(resident, a, text="路灯坏了", photo=f.jpeg(), now=utcnow())
         taken = wishes.send_wish(resident, a, text="楼道装扶手", now=utcnow())
         wishes.answer_wish(admin, taken, status="taken", answer="", now=utcnow())
+        # An inspection (验收) with fixes to come, its PDF to download; the form stays open.
+        from microprojects.services import acceptance
+
+        inspected = acceptance.record_acceptance(
+            admin, record, round=1, inspected_on=utcnow().date(),
+            inspectors=[acceptance.Inspector("李主任", "committee")], findings="基本完好",
+            result="accepted_with_fixes", fixes="补装一盏灯",
+            fixes_due=utcnow().date() + timedelta(days=7),
+            documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
+        )  # fmt: skip
         # A shortlist published with an objection to answer; another still to publish.
         from microprojects.services import shortlist
 
@@ -594,6 +607,9 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
                 )
             },
             "implementation.start": {"proposal_id": second.id},
+            "acceptance.record": on_built,
+            "acceptance.survey": on_built,
+            "acceptance.document": {"name": inspected.documents[0].filename},
             "results.add_remedy": {"objection_id": upheld.id},
             "notices.admin_retry": {"message_id": failed[1].id},
             "shortlist.page": {"cycle_id": listed.id},

@@ -56,6 +56,9 @@ def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
         problem_form=ProblemForm(),
         funded_final=found.funded_final,
     )
+    from .acceptance import story_context
+
+    context.update(story_context(found.record))
     return context
 
 
@@ -188,7 +191,16 @@ def _to_manage(
 @bp.get("/c/<slug>/committee/projects/<int:proposal_id>")
 @committee_required(Action.MANAGE_CYCLES)
 def manage(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _committee_proposal(community, proposal_id)
+    return manage_page(community, _committee_proposal(community, proposal_id))
+
+
+def manage_page(
+    community: Community, proposal: Proposal, status: int = 200, **forms: Any
+) -> ResponseReturnValue:
+    """The project's management page; ``forms`` replaces the acceptance page's forms (a refused
+    one shown again as it was typed, with ``status`` 422)."""
+    from .acceptance import acceptance_context
+
     record = service.load_record(proposal)
     details = DetailsForm()
     if record is not None:
@@ -216,7 +228,8 @@ def manage(community: Community, proposal_id: int) -> ResponseReturnValue:
         impl_labels=IMPLEMENTATION_STATUS_LABELS,
         photo_kinds=PHOTO_KIND_LABELS,
         now=now(),
-    )
+        **acceptance_context(proposal, record, **forms),
+    ), status
 
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/start")

@@ -30,10 +30,13 @@ from ...services.publication import status_of
 from ..explain import explanation, remedy_text
 from ..forms.printed import PaperWhereForm
 from ..messages import (
+    ACCEPTANCE_RESULT_LABELS,
     IMPLEMENTATION_STATUS_LABELS,
+    INSPECTOR_ROLE_LABELS,
     OBJECTION_STATUS_LABELS,
     PHOTO_KIND_LABELS,
     RESULTS_STATUS_LABELS,
+    SURVEY_ANSWER_LABELS,
 )
 from .helpers import (
     committee_required,
@@ -278,6 +281,9 @@ def completion(proposal_id: int) -> ResponseReturnValue:
         cycle=proposal.cycle,
         proposal=proposal,
         done=printed.completion(proposal, record),
+        result_labels=ACCEPTANCE_RESULT_LABELS,
+        role_labels=INSPECTOR_ROLE_LABELS,
+        answer_labels=SURVEY_ANSWER_LABELS,
         status_labels=IMPLEMENTATION_STATUS_LABELS,
         photo_kinds=PHOTO_KIND_LABELS,
         link=link,
