@@ -75,6 +75,7 @@ def test_a_resident_without_an_account_votes_at_a_station_and_later_sees_it(
     first.get_by_role("button", name="保存，查找下一位").click()
     assert first.url == station_url  # back to the empty search
     assert "已保存：黎阿婆的选票已录入" in first.locator(".flash-success").inner_text()
+    first.wait_for_load_state("load")  # the counts are read as laid out by the stylesheet
     counts = first.locator("ul.stats").inner_text()
     assert "1\n本点已录入" in counts and "1\n等待第二次录入" in counts
     # The search is empty again, and she is shown as waiting if looked up twice.
