@@ -39,6 +39,7 @@ from .cycles import participation_problem
 from .proposals import actions_for, can_screen, support_counts, viewer_for
 from .rows import contains_pattern
 from .screening import ScreeningPanel, read_panel
+from .shortlist import FROZEN_ACTIONS, frozen_actions
 
 PAGE_SIZE = 20
 SORTS = ("newest", "supported", "cost")
@@ -235,10 +236,15 @@ class ProposalPage:
     participation: str | None
     # For a committee member who may screen it: the guards and the resolutions' steps.
     screening: ScreeningPanel | None = None
+    # Screening decisions were withheld because the cycle's shortlist is published.
+    shortlist_frozen: bool = False
 
 
 def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> ProposalPage:
     actions = actions_for(user, proposal, now)
+    # Decisions the published shortlist forbids are not offered (the service refuses them too).
+    frozen = frozen_actions(proposal) & actions if actions & FROZEN_ACTIONS else frozenset()
+    actions = actions - frozen
     viewer = viewer_for(user, proposal, now)
     supports = support_counts([proposal.id]).get(proposal.id, 0)
     comments = db.session.scalars(
@@ -287,6 +293,7 @@ def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> 
         merge_targets=targets,
         participation=participation_problem(user, proposal.cycle, now),
         screening=read_panel(user, proposal) if viewer.is_committee else None,
+        shortlist_frozen=bool(frozen),
     )
 
 

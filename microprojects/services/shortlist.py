@@ -121,14 +121,20 @@ def reopened_ids(cycle_id: int) -> set[int]:
 # --- the freeze and the gate ------------------------------------------------------------------
 
 
+def frozen_actions(proposal: Proposal) -> frozenset[ProposalAction]:
+    """The screening decisions the published shortlist forbids on this proposal: all of
+    ``FROZEN_ACTIONS`` once the shortlist of its cycle is published, none before, and none on a
+    proposal an upheld objection reopened."""
+    if publication_of(proposal.cycle_id) is None or proposal.id in reopened_ids(proposal.cycle_id):
+        return frozenset()
+    return FROZEN_ACTIONS
+
+
 def refuse_if_shortlist_frozen(proposal: Proposal, action: ProposalAction) -> None:
     """Refuse a screening decision on a proposal of a cycle whose shortlist is published
     (``SHORTLIST_FROZEN``), unless an upheld objection reopened that proposal."""
-    if action not in FROZEN_ACTIONS or publication_of(proposal.cycle_id) is None:
-        return
-    if proposal.id in reopened_ids(proposal.cycle_id):
-        return
-    raise ServiceError(ErrorCode.SHORTLIST_FROZEN)
+    if action in FROZEN_ACTIONS and action in frozen_actions(proposal):
+        raise ServiceError(ErrorCode.SHORTLIST_FROZEN)
 
 
 def voting_gate_problem(cycle_id: int, days: int, now: datetime) -> ErrorCode | None:

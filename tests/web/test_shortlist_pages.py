@@ -35,6 +35,9 @@ def test_the_committee_publishes_and_the_public_reads_both_lists(app, client, li
     assert "居务协商会发布候选项目公示" in page  # what voting waits for
     screening = client.get(f"/c/{slug}/committee/cycles/{cycle_id}/screening")
     assert "发布候选项目公示</button>" in screening.get_data(as_text=True)
+    return_form = f'action="/proposals/{approved_id}/return"'
+    before = client.get(f"/proposals/{approved_id}").get_data(as_text=True)
+    assert return_form in before and 'id="shortlist-frozen"' not in before
     url = f"/c/{slug}/committee/cycles/{cycle_id}/shortlist/publish"
     asked = post(client, url)
     assert asked.status_code == 200 and "确定，发布候选项目公示" in asked.get_data(as_text=True)
@@ -54,7 +57,11 @@ def test_the_committee_publishes_and_the_public_reads_both_lists(app, client, li
     assert "怎样提出异议" in public and "登录" in public
     cycle_page = app.test_client().get(f"/cycles/{cycle_id}").get_data(as_text=True)
     assert f'href="/cycles/{cycle_id}/shortlist"' in cycle_page
-    # Screening is frozen on the pages too: the refusal names it.
+    # Screening is frozen on the pages too: the decisions are no longer offered, the page says
+    # why, and a decision sent anyway is refused by name.
+    after = client.get(f"/proposals/{approved_id}").get_data(as_text=True)
+    assert return_form not in after and 'id="shortlist-frozen"' in after
+    assert "审核决定已冻结" in after
     refused = post(
         client, f"/proposals/{approved_id}/return", {"reason": "再议"}, follow_redirects=True
     )
@@ -116,6 +123,10 @@ def test_a_resident_objects_and_the_committee_reopens_the_proposal(app, client, 
     assert answered.status_code == 302
     with app.app_context():
         assert db.session.get(Proposal, rejected_id).state == "submitted"
+    # The reopened proposal is offered for a decision again; the frozen note is gone from it.
+    reopened = other.get(f"/proposals/{rejected_id}").get_data(as_text=True)
+    assert f'action="/proposals/{rejected_id}/approve"' in reopened
+    assert 'id="shortlist-frozen"' not in reopened
     public = app.test_client().get(f"/cycles/{cycle_id}/shortlist").get_data(as_text=True)
     assert "核实属实，重新审核" in public and "因异议成立，重新审核中" in public
     outsider = app.test_client()

@@ -285,6 +285,7 @@ def _detail_page(
         assess_form=AssessForm(**empty),
         participation=shown.participation,
         panel=shown.screening,
+        shortlist_frozen=shown.shortlist_frozen,
         typed=typed or {},
         refused=refused or {},
         now=moment,
