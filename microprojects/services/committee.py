@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..domain.implementation import ObjectionStatus
 from ..domain.lifecycle import ProposalState
 from ..domain.people import Basis
+from ..domain.wishes import WishStatus
 from ..extensions import db
 from ..models import (
     AuditEntry,
@@ -33,7 +34,9 @@ from ..models import (
     Residency,
     ResidencyStatus,
     RosterEntry,
+    ShortlistObjection,
     Support,
+    Wish,
 )
 from .rows import contains_pattern
 
@@ -55,8 +58,8 @@ class DashboardFigures:
 @dataclass(frozen=True)
 class Waiting:
     """Work that waits for the committee: ``kind`` says what (``screen``, ``reports``,
-    ``paper``, ``objections``, ``verifications``), ``count`` how many, ``cycle`` in which cycle
-    (None for the community's own queues)."""
+    ``paper``, ``objections``, ``shortlist_objections``, ``wishes``, ``verifications``),
+    ``count`` how many, ``cycle`` in which cycle (None for the community's own queues)."""
 
     kind: str
     count: int
@@ -113,7 +116,8 @@ def _per_cycle(query: Select[tuple[int, int]]) -> dict[int, int]:
 
 def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
     """What waits for the committee, in the order it is shown: proposals to screen, reports
-    to decide, paper ballots to confirm, objections to answer, verifications to check."""
+    to decide, paper ballots to confirm, objections to a count and to a published shortlist to
+    answer, wishes to answer, verifications to check."""
     to_screen = _per_cycle(
         select(Proposal.cycle_id, func.count())
         .where(
@@ -136,7 +140,21 @@ def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
         .where(Cycle.community_id == community_id, Objection.status == ObjectionStatus.OPEN.value)
         .group_by(Objection.cycle_id)
     )
-    ids = set(to_screen) | set(paper) | set(objections)
+    shortlist_objections = _per_cycle(
+        select(ShortlistObjection.cycle_id, func.count())
+        .join(Cycle, ShortlistObjection.cycle_id == Cycle.id)
+        .where(
+            Cycle.community_id == community_id,
+            ShortlistObjection.status == ObjectionStatus.OPEN.value,
+        )
+        .group_by(ShortlistObjection.cycle_id)
+    )
+    wishes = _count(
+        select(func.count())
+        .select_from(Wish)
+        .where(Wish.community_id == community_id, Wish.status == WishStatus.OPEN.value)
+    )
+    ids = set(to_screen) | set(paper) | set(objections) | set(shortlist_objections)
     cycles = (
         {c.id: c for c in db.session.scalars(select(Cycle).where(Cycle.id.in_(ids)))} if ids else {}
     )
@@ -153,6 +171,9 @@ def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
         waiting.append(Waiting("reports", reports))
     waiting += per_cycle("paper", paper)
     waiting += per_cycle("objections", objections)
+    waiting += per_cycle("shortlist_objections", shortlist_objections)
+    if wishes:
+        waiting.append(Waiting("wishes", wishes))
     if pending_verifications:
         waiting.append(Waiting("verifications", pending_verifications))
     return waiting

@@ -239,3 +239,43 @@ def test_a_refusal_by_a_service_is_the_403_page(app, world):
     # The member cannot use the administrator's confirmation either.
     assert post(client, url, {"confirm_token": token}).status_code == 400
     assert post(admin_client, url, {"confirm_token": token}).status_code == 302
+
+
+def test_the_dashboard_counts_shortlist_objections_and_wishes_until_they_are_answered(
+    app, client, world
+):
+    from microprojects.models import Community, User, utcnow
+    from microprojects.services import cycles, shortlist, wishes
+
+    with app.app_context():
+        place = db.session.get(Community, world.a_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        resident = db.session.get(User, world.ids["resident_a"])
+        c, _approved, rejected = f.shortlist_cycle(place, committee)
+        cycle_id, title = c.id, c.title
+        shortlist.publish_shortlist(committee, cycles.find_cycle(cycle_id), now=utcnow())
+        objection = shortlist.file_objection(
+            resident, c, reason="篮板坏了", proposal_id=rejected.id, now=utcnow()
+        )
+        for text in ("路灯坏了", "楼道装扶手"):
+            wishes.send_wish(resident, place, text=text, now=utcnow())
+        objection_id = objection.id
+    login(client, "committee_a")
+    page = client.get(f"/c/{world.a_slug}/committee").get_data(as_text=True)
+    assert f'href="/cycles/{cycle_id}/shortlist#objections"><strong>1</strong>' in page
+    assert "条候选项目公示异议待答复" in page and title in page
+    assert f'href="/c/{world.a_slug}/committee/wishes"><strong>2</strong> 条微心愿待答复' in page
+    # Another community's dashboard shows none of it.
+    other = app.test_client()
+    login(other, "committee_b")
+    elsewhere = other.get(f"/c/{world.b_slug}/committee").get_data(as_text=True)
+    assert "候选项目公示异议" not in elsewhere and "微心愿待答复" not in elsewhere
+    with app.app_context():
+        committee = db.session.get(User, world.ids["committee_a"])
+        objection = shortlist.find_objection(objection_id, world.a_id)
+        shortlist.answer_objection(
+            committee, objection, decision="dismissed", answer="已核实，维持原决定", now=utcnow()
+        )
+    answered = client.get(f"/c/{world.a_slug}/committee").get_data(as_text=True)
+    assert "候选项目公示异议待答复" not in answered
+    assert "<strong>2</strong> 条微心愿待答复" in answered
