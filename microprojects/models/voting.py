@@ -109,7 +109,8 @@ class PollingStation(Model):
 
     __tablename__ = "polling_stations"
     __table_args__ = (
-        UniqueConstraint("cycle_id", "community_id", "name"),
+        # Named as its migration created it (the convention's name would be longer).
+        UniqueConstraint("cycle_id", "community_id", "name", name="uq_polling_stations_cycle_id"),
         # The reconciliation's numbers are there exactly when the station is closed.
         CheckConstraint(
             "(closed_at IS NULL AND received IS NULL AND spoiled IS NULL AND blank IS NULL)"
@@ -233,7 +234,10 @@ class PaperKeying(Model):
     entry: a second look at the paper by the same person replaces their typing."""
 
     __tablename__ = "paper_keyings"
-    __table_args__ = (UniqueConstraint("entry_id", "keyed_by_id"),)
+    # Named as its migration created it (the convention's name would be longer).
+    __table_args__ = (
+        UniqueConstraint("entry_id", "keyed_by_id", name="uq_paper_keyings_entry_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(
