@@ -120,3 +120,63 @@ def register(
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_label("确认密码").fill(password)
     page.get_by_role("button", name="创建账号").click()
+
+
+# --- the accessibility audit (axe-core, from node_modules) -------------------------------------
+
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+
+
+def need_axe() -> None:
+    """Skip, saying how to install it, where the audit's script is missing."""
+    import pytest
+
+    if not AXE.exists():
+        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+
+
+def axe_problems(page: Any, label: str | None = None) -> list[str]:
+    """The serious and critical violations axe-core finds on the page open in ``page``, each
+    named with ``label`` (the page's address by default) and the first elements at fault. The
+    page's context must bypass the CSP, whose script-src 'self' refuses the injected script."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{label or page.url}: {v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(str(n["target"][0]) for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def audit_pages(
+    browser: Any,
+    base_url: str,
+    visits: Any,
+    *,
+    phone: bool = False,
+    shots: dict[str, str] | None = None,
+) -> list[str]:
+    """Audit each page of ``visits``, a sequence of (username or None, path or paths): every
+    person in a browser context of their own, logged in first, on a phone-sized screen if
+    ``phone``. ``shots`` maps a path to a screenshot's name, taken after its audit."""
+    need_axe()
+    problems: list[str] = []
+    for who, paths in visits:
+        context = browser.new_context(
+            base_url=base_url,
+            locale="zh-CN",
+            bypass_csp=True,
+            **({"viewport": PHONE} if phone else {}),
+        )
+        page = context.new_page()
+        if who:
+            log_in(page, who)
+        for path in [paths] if isinstance(paths, str) else paths:
+            page.goto(path)
+            problems += axe_problems(page, path)
+            if shots and path in shots:
+                shot(page, shots[path])
+        context.close()
+    return problems

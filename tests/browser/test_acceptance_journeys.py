@@ -8,10 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import factories as f
-import pytest
-from webclient import log_in, shot
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from webclient import audit_pages, log_in, need_axe, shot
 
 
 def _completed(app):
@@ -106,8 +103,7 @@ def test_the_committee_accepts_a_project_and_residents_see_it(browser, base_url,
 
 
 def test_acceptance_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     with fresh_db.app_context():
         from microprojects.extensions import db
         from microprojects.models import Implementation, User, utcnow
@@ -126,26 +122,8 @@ def test_acceptance_pages_have_no_serious_accessibility_violations(browser, base
             documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
         )  # fmt: skip
         project_id, slug = project.id, w.a.slug
-    problems: list[str] = []
-    for who, path in (
+    visits = (
         ("committee_a", f"/c/{slug}/committee/projects/{project_id}"),
         (None, f"/proposals/{project_id}"),
-    ):
-        # The strict CSP (script-src 'self') would refuse the injected audit script.
-        context = browser.new_context(
-            base_url=base_url, locale="zh-CN", bypass_csp=True,
-            viewport={"width": 390, "height": 844},
-        )  # fmt: skip
-        page = context.new_page()
-        if who:
-            log_in(page, who)
-        page.goto(path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document)")
-        problems += [
-            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        context.close()
-    assert problems == []
+    )
+    assert audit_pages(browser, base_url, visits, phone=True) == []

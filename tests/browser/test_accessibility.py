@@ -3,20 +3,15 @@ pages: no serious or critical violations."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import factories as f
 import pytest
-from webclient import log_in
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from webclient import axe_problems, log_in, need_axe
 
 
 @pytest.fixture
 def audited(browser, base_url):
     """New pages, each in its own context (its own login), that the audit can be injected into."""
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     contexts = []
 
     def new_page():
@@ -34,15 +29,7 @@ def _audit(page, path: str | None) -> list[str]:
     """The audit of ``path``, or of the page already open (None: a page a POST answered)."""
     if path is not None:
         page.goto(path)
-    path = path or page.url
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{path}: {v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(n["target"][0] for n in v["nodes"][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    return axe_problems(page, path or page.url)
 
 
 def test_pages_have_no_serious_accessibility_violations(audited, fresh_db):

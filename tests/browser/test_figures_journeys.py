@@ -57,16 +57,15 @@ def test_a_phone_reads_the_figures_and_downloads_them(browser, base_url, fresh_d
 
 
 def test_the_figures_pages_pass_the_accessibility_audit(browser, base_url, fresh_db):
-    import pytest
-    from test_accessibility import AXE, _audit
+    from webclient import axe_problems, need_axe
 
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     cycle_id = _city(fresh_db)
     context = browser.new_context(base_url=base_url, locale="zh-CN", bypass_csp=True)
     page = context.new_page()
     problems: list[str] = []
     for path in (f"/cycles/{cycle_id}/results", "/overview", "/open-data"):
-        problems += _audit(page, path)
+        page.goto(path)
+        problems += axe_problems(page, path)
     context.close()
     assert problems == []

@@ -4,12 +4,9 @@ the door, and the committee ending the assignment."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import factories as f
-import pytest
 from sqlalchemy import select
-from webclient import log_in, observe, shot
+from webclient import audit_pages, log_in, need_axe, observe, shot
 
 from microprojects.domain.ballots import Choice
 from microprojects.extensions import db
@@ -119,12 +116,8 @@ def test_a_grid_workers_list_before_and_after(browser, base_url, fresh_db, page,
     shot(phone, "grid-work-refused-phone")
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
 def test_grid_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     with fresh_db.app_context():
         w = f.world()
         residency.import_roster(
@@ -137,28 +130,8 @@ def test_grid_pages_have_no_serious_accessibility_violations(browser, base_url, 
         f.user("someone", display_name="王网格")
         grid_work.give_assignment(w.committee_a, w.a.grids[0], "someone", now=f.NOW)
         grid_id = w.a.grids[0].id
-    problems: list[str] = []
-    for who, paths in (
+    visits = (
         ("someone", ["/grid", f"/grid/{grid_id}", f"/grid/{grid_id}/propose/{collecting_id}"]),
         ("committee_a", ["/c/zhenxing/committee/grid-workers"]),
-    ):
-        # The strict CSP (script-src 'self') would refuse the injected audit script.
-        context = browser.new_context(
-            base_url=base_url,
-            locale="zh-CN",
-            bypass_csp=True,
-            viewport={"width": 390, "height": 844},
-        )
-        page = context.new_page()
-        log_in(page, who)
-        for path in paths:
-            page.goto(path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("async () => await axe.run(document)")
-            problems += [
-                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-        context.close()
-    assert problems == []
+    )
+    assert audit_pages(browser, base_url, visits, phone=True) == []

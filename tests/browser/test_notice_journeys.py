@@ -7,9 +7,8 @@ the committee's 通知发送 page, and "立即重发" sends it."""
 from __future__ import annotations
 
 import factories as f
-import pytest
 import sms_standin
-from webclient import log_in, observe, shot
+from webclient import axe_problems, log_in, need_axe, observe, shot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -95,15 +94,12 @@ def test_a_resident_is_told_by_sms_and_a_failure_is_sent_again(browser, base_url
 def test_the_notice_pages_have_no_serious_accessibility_violation(browser, base_url, fresh_db):
     """axe-core on the settings page with a code waiting, the announcement page and the
     通知发送 page with a failed message."""
-    from pathlib import Path
 
     from microprojects.extensions import db
     from microprojects.models import OutgoingMessage, utcnow
     from microprojects.services import channels
 
-    axe = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-    if not axe.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     with fresh_db.app_context():
         w = f.world()
         c, _projects = f.voting_cycle(w.a, w.committee_a)
@@ -133,13 +129,7 @@ def test_the_notice_pages_have_no_serious_accessibility_violation(browser, base_
         log_in(page, who)
         for path in paths:
             page.goto(path)
-            page.add_script_tag(path=str(axe))
-            result = page.evaluate("async () => await axe.run(document)")
-            problems += [
-                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
+            problems += axe_problems(page, path)
         shot(page, "notices-given-up-phone")
         context.close()
     assert problems == []

@@ -5,13 +5,11 @@ sideways scrolling and no serious accessibility violation; the receipt's copy bu
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import factories as f
 import pytest
-from webclient import log_in, shot
+from webclient import axe_problems, log_in, need_axe, shot
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # 200% zoom on a 390 px phone: page.evaluate cannot zoom, so the viewport is halved and each
@@ -236,8 +234,7 @@ def test_elder_mode_of_a_visitor_and_its_switch(browser, base_url, fresh_db, wat
 
 
 def test_elder_mode_pages_have_no_serious_accessibility_violation(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     ids = _phases(fresh_db)
     context = _context(browser, base_url, viewport=PHONE, bypass_csp=True)
     page = context.new_page()
@@ -245,14 +242,7 @@ def test_elder_mode_pages_have_no_serious_accessibility_violation(browser, base_
 
     def audit(path: str) -> None:
         page.goto(path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document)")
-        problems.extend(
-            f"{path}: {v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(n["target"][0] for n in v["nodes"][:3])
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        )
+        problems.extend(axe_problems(page, path))
 
     page.goto("/")
     _turn_elder_mode_on(page)

@@ -14,7 +14,7 @@ from typing import Any
 
 import factories as f
 import pytest
-from webclient import SHOTS, log_in, shot
+from webclient import SHOTS, axe_problems, log_in, need_axe, shot
 
 TOOLS = ("pdftoppm", "pdftotext", "pdfinfo")
 
@@ -238,9 +238,7 @@ def test_completion_notice_and_archive(page, fresh_db, watch, tmp_path):
 
 
 def test_the_paper_pages_pass_the_accessibility_audit(browser, base_url, fresh_db):
-    axe = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-    if not axe.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     with fresh_db.app_context():
         w = f.world()
         project, _ = f.implemented_project(w.a, w.committee_a)
@@ -255,12 +253,6 @@ def test_the_paper_pages_pass_the_accessibility_audit(browser, base_url, fresh_d
                  f"/cycles/{cycle_id}/print/archive",
                  f"/c/{slug}/committee/cycles/{cycle_id}/print"):  # fmt: skip
         page.goto(path)
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("async () => await axe.run(document)")
-        problems += [
-            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        problems += axe_problems(page, path)
     context.close()
     assert problems == []

@@ -5,13 +5,8 @@ finds the notice."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import factories as f
-import pytest
-from webclient import log_in, shot
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from webclient import audit_pages, log_in, need_axe, shot
 
 
 def _counted(app):
@@ -98,8 +93,7 @@ def test_an_upheld_objection_corrects_the_cost_and_the_count(
 
 
 def test_remedy_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     with fresh_db.app_context():
         from microprojects.extensions import db
         from microprojects.models import Cycle, User, utcnow
@@ -126,26 +120,8 @@ def test_remedy_pages_have_no_serious_accessibility_violations(browser, base_url
             w.committee_a, other, decision="upheld", answer="属实", now=utcnow()
         )
         cycle_id, slug = db.session.get(Cycle, c.id).id, w.a.slug
-    problems: list[str] = []
-    for who, paths in (
+    visits = (
         ("committee_a", [f"/c/{slug}/committee/cycles/{cycle_id}/count"]),
         ("resident_a", [f"/cycles/{cycle_id}/results"]),
-    ):
-        # The strict CSP (script-src 'self') would refuse the injected audit script.
-        context = browser.new_context(
-            base_url=base_url, locale="zh-CN", bypass_csp=True,
-            viewport={"width": 390, "height": 844},
-        )  # fmt: skip
-        page = context.new_page()
-        log_in(page, who)
-        for path in paths:
-            page.goto(path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("async () => await axe.run(document)")
-            problems += [
-                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-        context.close()
-    assert problems == []
+    )
+    assert audit_pages(browser, base_url, visits, phone=True) == []

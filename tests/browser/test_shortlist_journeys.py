@@ -5,13 +5,8 @@ reopened proposal again, and the resident reads both answers. The pages pass an 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import factories as f
-import pytest
-from webclient import log_in, shot
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from webclient import axe_problems, log_in, need_axe, shot
 
 
 def _screening(app):
@@ -108,8 +103,7 @@ def test_publish_object_uphold_reopen_decide_again(browser, base_url, fresh_db, 
 
 
 def test_shortlist_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     cycle_id, _a, _r, slug = _screening(fresh_db)
     problems: list[str] = []
     for who, paths, publish in (
@@ -126,13 +120,7 @@ def test_shortlist_pages_have_no_serious_accessibility_violations(browser, base_
         log_in(page, who)
         for path in paths:
             page.goto(path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("async () => await axe.run(document)")
-            problems += [
-                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
+            problems += axe_problems(page, path)
             if publish:
                 page.get_by_role("button", name="发布候选项目公示").click()
                 page.get_by_role("button", name="确定，发布候选项目公示").click()

@@ -6,9 +6,8 @@ code and is told she voted on paper, with no ballot to cast again."""
 from __future__ import annotations
 
 import factories as f
-import pytest
 from sqlalchemy import select
-from webclient import log_in, register, shot
+from webclient import axe_problems, log_in, need_axe, register, shot
 
 ROSTER = (
     "\ufeff网格,地址,姓名,手机号,出生日期,类别,身份证号\n"
@@ -139,14 +138,11 @@ def test_a_resident_without_an_account_votes_at_a_station_and_later_sees_it(
 def test_the_station_and_roster_pages_have_no_serious_accessibility_violations(
     browser, base_url, fresh_db
 ):
-    from pathlib import Path
 
     from microprojects.extensions import db
     from microprojects.models import Cycle, PollingStation, RosterEntry
 
-    axe = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-    if not axe.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     cycle_id, _code = _election(fresh_db)
     with fresh_db.app_context():
         from microprojects.models import User
@@ -174,13 +170,7 @@ def test_the_station_and_roster_pages_have_no_serious_accessibility_violations(
         f"/c/zhenxing/committee/cycles/{cycle_id}/paper",
     ):
         page.goto(path)
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("async () => await axe.run(document)")
-        problems += [
-            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        problems += axe_problems(page, path)
     shot(page, "station-paper-office")
     page.goto(f"/c/zhenxing/committee/roster/{li}")
     shot(page, "roster-person-upkeep")

@@ -6,13 +6,8 @@ pass an axe audit."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import factories as f
-import pytest
-from webclient import log_in, observe, shot
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from webclient import audit_pages, log_in, need_axe, observe, shot
 
 
 def _collecting(app):
@@ -128,8 +123,7 @@ def test_send_take_propose_refer(browser, base_url, fresh_db, page, watch, tmp_p
 
 
 def test_wish_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     _cycle_id, slug = _collecting(fresh_db)
     from microprojects.extensions import db
     from microprojects.models import Community, User, utcnow
@@ -143,26 +137,8 @@ def test_wish_pages_have_no_serious_accessibility_violations(browser, base_url, 
         taken = wishes.send_wish(resident, a, text="门口加路灯", now=utcnow())
         wishes.answer_wish(committee, taken, status="taken", answer="", now=utcnow())
         wish_id = wish.id
-    problems: list[str] = []
-    for who, paths in (
+    visits = (
         ("resident_a", [f"/c/{slug}/wishes", "/wishes/mine", f"/wishes/{wish_id}"]),
         ("committee_a", [f"/c/{slug}/committee/wishes", f"/wishes/{wish_id}"]),
-    ):
-        # The strict CSP (script-src 'self') would refuse the injected audit script.
-        context = browser.new_context(
-            base_url=base_url, locale="zh-CN", bypass_csp=True,
-            viewport={"width": 390, "height": 844},
-        )  # fmt: skip
-        page = context.new_page()
-        log_in(page, who)
-        for path in paths:
-            page.goto(path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("async () => await axe.run(document)")
-            problems += [
-                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-        context.close()
-    assert problems == []
+    )
+    assert audit_pages(browser, base_url, visits, phone=True) == []
