@@ -397,6 +397,45 @@ def test_a_correction_objections_and_their_answers(app, client, doc, world, coun
     ]
     assert objections[1]["answer"] == "已核实，重新计票" and objections[1]["answered_at"]
     assert objections[0]["answer"] == "" and objections[0]["answered_at"] is None
+    assert body["remedies"] == []
+
+
+def test_the_remedies_of_upheld_objections_applied_and_waiting(app, client, doc, world, counted):
+    from microprojects.services import remedies
+
+    cycle_id, (first, _, third) = counted["cycle"], counted["projects"]
+    with app.app_context():
+        _, committee, _ = _people(world)
+        resident = db.session.get(User, world.ids["resident_a"])
+        cycle = db.session.get(Cycle, cycle_id)
+        upheld = []
+        for proposal_id, reason in ((third, "报价偏高"), (first, "重复立项")):
+            objection = publication.file_objection(
+                resident, cycle, reason=reason, proposal_id=proposal_id, now=utcnow()
+            )
+            publication.answer_objection(
+                committee, objection, decision="upheld", answer="属实", now=utcnow()
+            )
+            upheld.append(objection)
+        remedies.add_remedy(
+            committee, cycle, upheld[0], proposal_id=third, kind="cost", cost_fen=5_000_00,
+            reason="报价有误，按复核价计", now=utcnow(),
+        )  # fmt: skip
+        counting.run_count(committee, cycle, now=utcnow(), reason="按纠正重新计票")
+        remedies.add_remedy(
+            committee, cycle, upheld[1], proposal_id=first, kind="withdraw", cost_fen=None,
+            reason="与上一轮项目重复", now=utcnow(),
+        )  # fmt: skip
+        objection_ids = [o.id for o in upheld]
+    body = api(client, doc, f"/api/v1/cycles/{cycle_id}/results", "/cycles/{cycle_id}/results")
+    assert [
+        (r["objection_id"], r["proposal_id"], r["kind"], r["cost_fen"], r["reason"],
+         r["applied_in_count"])
+        for r in body["remedies"]
+    ] == [
+        (objection_ids[1], first, "withdraw", None, "与上一轮项目重复", None),
+        (objection_ids[0], third, "cost", 5_000_00, "报价有误，按复核价计", 2),
+    ]  # fmt: skip
 
 
 def test_turnout_is_shown_while_voting_only_where_the_cycle_publishes_it(app, client, doc, counted):

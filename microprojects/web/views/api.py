@@ -362,6 +362,19 @@ def cycle_results(cycle_id: int) -> ResponseReturnValue:
             }
             for o in publication.objections(found)
         ],
+        "remedies": [
+            {
+                "id": r.id,
+                "objection_id": r.objection_id,
+                "proposal_id": r.proposal_id,
+                "kind": r.kind,
+                "cost_fen": r.cost_fen,
+                "reason": r.reason,
+                "created_at": _time(r.created_at),
+                "applied_in_count": r.applied_count.number if r.applied_count else None,
+            }
+            for r in counting.remedies(found)
+        ],
         "turnout": _turnout(found, at),
         "links": {
             "cycle": url_for("api.cycle", cycle_id=found.id),
