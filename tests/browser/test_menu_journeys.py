@@ -1,12 +1,17 @@
 """The service menu (服务菜单) in a real browser: an organization's member writes an offer with a
 photo and submits it; the administrator refuses it once with a reason; the member reads the
 reason, edits it and it is approved; a resident on a phone finds it in the menu, proposes from
-it, and the proposal shows where it came from."""
+it, and the proposal shows where it came from. The pages pass an axe audit."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import factories as f
+import pytest
 from webclient import log_in, observe, shot
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _offer_id(app):
@@ -47,6 +52,7 @@ def test_write_refuse_edit_approve_propose(browser, base_url, fresh_db, page, wa
     admin.goto("/admin/offers")
     admin.locator(f"[name='decide{offer_id}-decision'][value=refuse]").check()
     admin.locator(f"[name='decide{offer_id}-reason']").fill("请写明每次服务的时长。")
+    shot(admin, "menu-admin-queue")
     admin.locator(f"#offer-{offer_id} button[type=submit]").click()
     shot(admin, "menu-admin-refused")
 
@@ -79,3 +85,49 @@ def test_write_refuse_edit_approve_propose(browser, base_url, fresh_db, page, wa
     assert "来自服务菜单：长者上门理发" in main
     shot(phone, "menu-proposal-phone")
     assert watch == []
+
+
+def test_menu_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
+    if not AXE.exists():
+        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    from microprojects.domain.cycles import ProjectType
+    from microprojects.models import utcnow
+    from microprojects.services import offers
+
+    with fresh_db.app_context():
+        w = f.world()
+        f.cycle(w.a, w.committee_a)
+        data = offers.OfferInput(
+            title="长者上门理发", description="上门理发", price_fen=30_00, unit="次",
+            project_type=ProjectType.SERVICE, category="养老助老", capacity=2,
+        )  # fmt: skip
+        on_menu = offers.create_offer(w.organization, data, photos=[f.jpeg()], now=utcnow())
+        pending = offers.create_offer(w.organization, data, now=utcnow())
+        for made in (on_menu, pending):
+            offers.submit_offer(w.organization, made, now=utcnow())
+        offers.decide_offer(w.admin, on_menu, approve=True, reason="", now=utcnow())
+        offer_id = on_menu.id
+    problems: list[str] = []
+    for who, paths in (
+        ("resident_a", ["/offers", f"/offers/{offer_id}"]),
+        ("organization", ["/offers/mine", "/offers/new", f"/offers/{offer_id}/edit"]),
+        ("admin", ["/admin/offers"]),
+    ):
+        # The strict CSP (script-src 'self') would refuse the injected audit script.
+        context = browser.new_context(
+            base_url=base_url, locale="zh-CN", bypass_csp=True,
+            viewport={"width": 390, "height": 844},
+        )  # fmt: skip
+        page = context.new_page()
+        log_in(page, who)
+        for path in paths:
+            page.goto(path)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("async () => await axe.run(document)")
+            problems += [
+                f"{path}: {v['id']} ({v['impact']}): {v['help']}"
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+        context.close()
+    assert problems == []

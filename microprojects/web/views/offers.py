@@ -317,12 +317,7 @@ def _render_review(refused: tuple[int, DecideOfferForm] | None = None) -> tuple[
     forms = {o.id: _decide_form(o.id) for o in queue}
     if refused is not None:
         forms[refused[0]] = refused[1]
-    html = render_template(
-        "offers/review.html",
-        queue=queue,
-        forms=forms,
-        prices={o.id: format_yuan(o.price_fen) for o in queue},
-    )
+    html = render_template("offers/review.html", queue=queue, forms=forms)
     return html, (422 if refused is not None else 200)
 
 
