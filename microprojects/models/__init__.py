@@ -28,6 +28,7 @@ from .implementation import (
     Spending,
 )
 from .notices import Announcement, NoticeSettings, OutgoingMessage, PhoneCode
+from .offers import OfferPhoto, ServiceOffer
 from .places import Community, District, Grid, Street
 from .proposals import (
     Assessment,
@@ -93,6 +94,7 @@ __all__ = [
     "NoticeSettings",
     "Notification",
     "Objection",
+    "OfferPhoto",
     "Organization",
     "OrganizationMember",
     "OutgoingMessage",
@@ -115,6 +117,7 @@ __all__ = [
     "Resolution",
     "RosterEntry",
     "SealedBallot",
+    "ServiceOffer",
     "ShortlistObjection",
     "ShortlistPublication",
     "Spending",

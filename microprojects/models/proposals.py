@@ -8,7 +8,7 @@ proposal points to the one it joined, a rejected one has a public reason.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +28,9 @@ from .accounts import Organization, User
 from .base import Model, enum_check, enum_type, utcnow
 from .cycles import Cycle
 from .places import Community
+
+if TYPE_CHECKING:
+    from .offers import ServiceOffer
 
 
 class Proposal(Model):
@@ -99,6 +102,13 @@ class Proposal(Model):
     wish_id: Mapped[int | None] = mapped_column(
         ForeignKey("wishes.id", ondelete="RESTRICT"), index=True, unique=True
     )
+    # A proposal made from an offer of the service menu (点单): the offer, and its price and
+    # the quantity ordered as they were then (the offer may change later; this does not).
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_offers.id", ondelete="RESTRICT"), index=True
+    )
+    offer_price_fen: Mapped[int | None] = mapped_column(BigInteger)
+    offer_quantity: Mapped[int | None]
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="RESTRICT")
     )
@@ -114,6 +124,7 @@ class Proposal(Model):
     organization: Mapped[Organization | None] = relationship()
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     merged_into: Mapped[Proposal | None] = relationship(remote_side=[id])
+    offer: Mapped[ServiceOffer | None] = relationship(viewonly=True)
     photos: Mapped[list[ProposalPhoto]] = relationship(
         back_populates="proposal", order_by="ProposalPhoto.position", cascade="all, delete-orphan"
     )

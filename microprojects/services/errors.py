@@ -299,6 +299,25 @@ class ErrorCode(StrEnum):
     SURVEY_NO_ANSWERS = "survey_no_answers"
     SURVEY_COUNT_RANGE = "survey_count_range"
 
+    # the service menu (服务菜单)
+    OFFER_NOT_MEMBER = "offer_not_member"
+    OFFER_ACTION_NOT_ALLOWED = "offer_action_not_allowed"
+    OFFER_ALREADY_DECIDED = "offer_already_decided"
+    OFFER_TITLE_REQUIRED = "offer_title_required"
+    OFFER_DESCRIPTION_REQUIRED = "offer_description_required"
+    OFFER_UNIT_REQUIRED = "offer_unit_required"
+    OFFER_PRICE_RANGE = "offer_price_range"
+    OFFER_CAPACITY_RANGE = "offer_capacity_range"
+    OFFER_UNKNOWN_CATEGORY = "offer_unknown_category"
+    OFFER_UNKNOWN_STREET = "offer_unknown_street"
+    OFFER_TOO_MANY_PHOTOS = "offer_too_many_photos"
+    OFFER_NOT_APPROVED = "offer_not_approved"
+    OFFER_OUT_OF_SCOPE = "offer_out_of_scope"
+    OFFER_FULL = "offer_full"
+    OFFER_NO_COLLECTING_CYCLE = "offer_no_collecting_cycle"
+    OFFER_CANNOT_PROPOSE = "offer_cannot_propose"
+    OFFER_QUANTITY_RANGE = "offer_quantity_range"
+
 
 class ServiceError(Exception):
     def __init__(self, code: ErrorCode | str, **params: Any) -> None:

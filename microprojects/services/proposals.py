@@ -198,10 +198,13 @@ def _validate(cycle: Cycle, data: ProposalInput) -> dict[str, Any]:
 
 
 def create_proposal(
-    user: User, cycle: Cycle, data: ProposalInput, *, submit: bool, now: datetime
-) -> Proposal:
+    user: User, cycle: Cycle, data: ProposalInput, *, submit: bool, now: datetime,
+    link: dict[str, int] | None = None,
+) -> Proposal:  # fmt: skip
     """A new proposal, kept as a draft or submitted at once. Only while proposals are
-    collected (征集), by an eligible resident or an organization of the cycle's communities."""
+    collected (征集), by an eligible resident or an organization of the cycle's communities.
+    ``link``: the columns that tie it to where it came from (an offer of the service menu),
+    kept with it and in its audit row."""
     if cycle.phase(now) is not Phase.COLLECTING:
         raise ServiceError(ErrorCode.NOT_COLLECTING)
     community_id, organization_id = proposer_community(user, cycle, now)
@@ -216,6 +219,7 @@ def create_proposal(
         created_at=now,
         updated_at=now,
         **values,
+        **(link or {}),
     )
     db.session.add(proposal)
     db.session.flush()
@@ -225,7 +229,7 @@ def create_proposal(
         "proposal",
         proposal.id,
         community_id=community_id,
-        after=proposal.snapshot(),
+        after={**proposal.snapshot(), **(link or {})},
         now=now,
     )
     db.session.commit()
@@ -240,9 +244,11 @@ def enter_on_behalf(
     *,
     on_behalf_of: str,
     now: datetime,
+    link: dict[str, int] | None = None,
 ) -> Proposal:
     """A committee member types in a proposal brought to the office on paper or in person.
-    It is submitted at once, and marked as entered by that member for that person."""
+    It is submitted at once, and marked as entered by that member for that person. ``link``
+    as for :func:`create_proposal`."""
     if not can(actor_for(actor), Action.SCREEN_PROPOSALS, community.id):
         raise PermissionDenied()
     if community.id not in cycle.community_ids:
@@ -265,6 +271,7 @@ def enter_on_behalf(
         created_at=now,
         updated_at=now,
         **values,
+        **(link or {}),
     )
     db.session.add(proposal)
     db.session.flush()
@@ -274,7 +281,7 @@ def enter_on_behalf(
         "proposal",
         proposal.id,
         community_id=community.id,
-        after={**proposal.snapshot(), "on_behalf_of": name},
+        after={**proposal.snapshot(), "on_behalf_of": name, **(link or {})},
         now=now,
     )
     db.session.commit()

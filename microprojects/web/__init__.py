@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
         implementation,
         meetings,
         notices,
+        offers,
         overview,
         printed,
         proposals,
@@ -59,6 +60,7 @@ def register(app: Flask) -> None:
         shortlist,
         wishes,
         acceptance,
+        offers,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

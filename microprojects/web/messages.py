@@ -1135,3 +1135,72 @@ AUDIT_ACTIONS.update(
         "acceptance.survey": _l("Entered paper survey answers"),
     }
 )
+
+# the service menu (服务菜单 / 点单)
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.OFFER_NOT_MEMBER: _l(
+            "Only the members of a registered organization write offers for the service menu."
+        ),
+        ErrorCode.OFFER_ACTION_NOT_ALLOWED: _l("That cannot be done to this offer now."),
+        ErrorCode.OFFER_ALREADY_DECIDED: _l("This offer has already been vetted."),
+        ErrorCode.OFFER_TITLE_REQUIRED: _l("Give the offer a title."),
+        ErrorCode.OFFER_DESCRIPTION_REQUIRED: _l("Describe what the service is and who it is for."),
+        ErrorCode.OFFER_UNIT_REQUIRED: _l("Say what the price is for, e.g. per session."),
+        ErrorCode.OFFER_PRICE_RANGE: _l(
+            "The price must be more than 0 and at most 1,000,000 yuan."
+        ),
+        ErrorCode.OFFER_CAPACITY_RANGE: _l(
+            "The capacity is a whole number of projects from 1 to 1000."
+        ),
+        ErrorCode.OFFER_UNKNOWN_CATEGORY: _l("Choose one of the categories."),
+        ErrorCode.OFFER_UNKNOWN_STREET: _l("Choose the city or one of the streets."),
+        ErrorCode.OFFER_TOO_MANY_PHOTOS: _l("An offer has at most %(max)s photos."),
+        ErrorCode.OFFER_NOT_APPROVED: _l(
+            "This offer is not on the service menu: only vetted offers can be proposed from."
+        ),
+        ErrorCode.OFFER_OUT_OF_SCOPE: _l(
+            "This offer is in another street's library: only that street's communities can"
+            " propose from it."
+        ),
+        ErrorCode.OFFER_FULL: _l(
+            "This offer is full: the organization is delivering as many projects from it as it"
+            " can at once. Propose from it again once one of them is accepted."
+        ),
+        ErrorCode.OFFER_NO_COLLECTING_CYCLE: _l(
+            "No cycle of your community is collecting proposals now. Propose from the menu when"
+            " the next cycle opens for proposals."
+        ),
+        ErrorCode.OFFER_CANNOT_PROPOSE: _l(
+            "Only verified residents and committee members of a community propose from the"
+            " service menu."
+        ),
+        ErrorCode.OFFER_QUANTITY_RANGE: _l("The quantity is a whole number from 1 to %(max)s."),
+    }
+)
+
+OFFER_STATUS_LABELS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "pending": _l("Waiting for vetting"),
+    "approved": _l("On the menu"),
+    "refused": _l("Refused"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+AUDIT_ACTIONS.update(
+    {
+        "offer.create": _l("Wrote an offer for the service menu"),
+        "offer.edit": _l("Edited an offer of the service menu"),
+        "offer.submit": _l("Submitted an offer for vetting"),
+        "offer.withdraw": _l("Withdrew an offer"),
+        "offer.approve": _l("Approved an offer for the service menu"),
+        "offer.refuse": _l("Refused an offer for the service menu"),
+    }
+)
+
+NOTICE_LABELS.update(
+    {
+        "offer_approved": _l("Your organization's offer is on the service menu:"),
+        "offer_refused": _l("Your organization's offer was refused:"),
+    }
+)

@@ -419,3 +419,22 @@ def test_haidas_implementing_cycle_has_a_project_accepted_with_documents_and_pap
         assert {i.role for i in inspection.inspectors} == {"committee", "resident", "supplier"}
         surveys = db.session.scalars(select(PaperSurvey)).all()
         assert [s.implementation_id for s in surveys] == [record.id]
+
+
+def test_the_service_menu_has_offers_of_each_status_and_a_proposal_from_one(demo):
+    from microprojects.models import Proposal, ServiceOffer
+
+    with demo.app.app_context():
+        rows = db.session.scalars(select(ServiceOffer).order_by(ServiceOffer.id)).all()
+        assert sorted(o.status.value for o in rows) == [
+            "approved",
+            "approved",
+            "pending",
+            "refused",
+        ]
+        assert {o.scope for o in rows if o.status.value == "approved"} == {"city", "street"}
+        assert len({o.organization_id for o in rows}) == 2
+        assert all(o.refusal_reason for o in rows if o.status.value == "refused")
+        [made] = db.session.scalars(select(Proposal).where(Proposal.offer_id.is_not(None))).all()
+        assert made.cycle.phase(demo.now).value == "collecting"
+        assert made.estimated_cost_fen == made.offer_price_fen * made.offer_quantity

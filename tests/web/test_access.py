@@ -62,6 +62,7 @@ from microprojects.models import (
     Remedy,
     Resolution,
     RosterEntry,
+    ServiceOffer,
     ShortlistObjection,
     Support,
     User,
@@ -104,6 +105,8 @@ AUTHOR_OR_COMMITTEE = "author_or_committee"
 COMMITTEE = "committee"  # the target community's committee, and the administrator
 ADMIN = "admin"
 GRID_WORKER = "grid_worker"  # a grid worker of the target's grid
+ORG = "org"  # a member of the organization whose offer it is (the service menu)
+RESIDENT_OR_OWN_COMMITTEE = "resident_or_own_committee"  # proposing from the service menu
 
 ALLOWED: dict[str, set[str]] = {
     PUBLIC: set(ROLES),
@@ -116,6 +119,8 @@ ALLOWED: dict[str, set[str]] = {
     COMMITTEE: {"committee_a", "admin"},
     ADMIN: {"admin"},
     GRID_WORKER: {"grid_worker_a"},
+    ORG: {"organization"},
+    RESIDENT_OR_OWN_COMMITTEE: {"resident_a", "committee_a"},
 }
 
 # How a refused (logged-in) role is answered.
@@ -169,6 +174,18 @@ def _proposal_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any
 
 def _door_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
     return {**_proposal_form(app, client, t), "on_behalf_of": "李桂兰", "consent": "y"}
+
+
+def _offer_form(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
+    return {
+        "title": "儿童托管服务", "description": "放学后看护与作业辅导。", "price": "80",
+        "unit": "课时", "project_type": "service", "category": "儿童青少年", "capacity": "2",
+        "library": "city",
+    }  # fmt: skip
+
+
+def _offer_status(key: str) -> Effect:
+    return lambda t: db.session.get(ServiceOffer, t[key]).status
 
 
 def _give_grid(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
@@ -444,6 +461,44 @@ ROUTES: dict[str, Route] = {
         },
         effect=count(Proposal),
     ),
+    "offers.menu": Route("GET", PUBLIC),
+    "offers.detail": Route("GET", PUBLIC),
+    "offers.photo": Route("GET", PUBLIC),
+    "offers.mine": Route("GET", ORG),
+    "offers.new": Route("POST", ORG, form=_offer_form, effect=count(ServiceOffer)),
+    "offers.edit": Route(
+        "POST",
+        ORG,
+        form=_offer_form,
+        effect=lambda t: db.session.get(ServiceOffer, t["draft_offer_id"]).title,
+    ),
+    "offers.submit": Route("POST", ORG, effect=_offer_status("draft_offer_id")),
+    "offers.withdraw": Route("POST", ORG, effect=_offer_status("withdrawable_offer_id")),
+    "offers.review": Route("GET", ADMIN),
+    "offers.decide": Route(
+        "POST",
+        ADMIN,
+        form=lambda app, client, t: {
+            f"decide{t['pending_offer_id']}-decision": "refuse",
+            f"decide{t['pending_offer_id']}-reason": "请写明服务时长",
+        },
+        effect=_offer_status("pending_offer_id"),
+    ),
+    # A street offer of A's street: B's residents and committee are out of its scope.
+    "offers.propose": Route(
+        "POST",
+        RESIDENT_OR_OWN_COMMITTEE,
+        DECLINED,
+        form=lambda app, client, t: {
+            "place": f"{t['cycle_id']}-{t['community_id']}",
+            "title": "长者上门理发",
+            "description": "每月一次",
+            "category": "养老助老",
+            "quantity": "2",
+            "on_behalf_of": "3栋居民",
+        },
+        effect=count(Proposal),
+    ),
     "implementation.follow": Route("POST", LOGIN, effect=count(Follow)),
     "implementation.unfollow": Route("POST", LOGIN, effect=count(Follow)),  # follow came first
     "implementation.rate": Route(
@@ -702,6 +757,30 @@ def targets(app, world):
             ),
             now=utcnow(),
         )  # fmt: skip
+        # The service menu: an approved street offer of A's street with a photo, another to
+        # withdraw, a draft to edit and submit, and one waiting for vetting.
+        from microprojects.domain.cycles import ProjectType
+        from microprojects.services import offers
+
+        org_user = db.session.get(User, world.ids["organization"])
+
+        def offer(title: str, *, street: bool = False, photos: tuple[bytes, ...] = ()):
+            data = offers.OfferInput(
+                title=title, description="上门服务", price_fen=30_00, unit="次",
+                project_type=ProjectType.SERVICE, category="养老助老", capacity=3,
+                street_id=a.street_id if street else None,
+            )  # fmt: skip
+            return offers.create_offer(org_user, data, photos=photos, now=utcnow())
+
+        on_menu = offer("长者上门理发", street=True, photos=(f.jpeg(),))
+        to_withdraw = offer("助浴服务")
+        pending_offer = offer("助餐配送")
+        for made in (on_menu, to_withdraw, pending_offer):
+            offers.submit_offer(org_user, made, now=utcnow())
+        for made in (on_menu, to_withdraw):
+            offers.decide_offer(admin, made, approve=True, reason="", now=utcnow())
+        draft_offer = offer("陪诊服务")
+        on_offer = {"offer_id": on_menu.id}
         on_record = {"proposal_id": built.id}
         on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
@@ -740,7 +819,17 @@ def targets(app, world):
                 # Another item than the one voted on (a decided item stays on the agenda).
                 "meetings.remove_item": {"item_id": meeting.items[1].id},
                 "wishes.propose": {"wish_id": taken.id},
+                "offers.photo": {**on_offer, "photo_id": on_menu.photos[0].id},
+                "offers.edit": {"offer_id": draft_offer.id},
+                "offers.submit": {"offer_id": draft_offer.id},
+                "offers.withdraw": {"offer_id": to_withdraw.id},
+                "offers.decide": {"offer_id": pending_offer.id},
             },
+            "offer_id": on_menu.id,
+            "draft_offer_id": draft_offer.id,
+            "withdrawable_offer_id": to_withdraw.id,
+            "pending_offer_id": pending_offer.id,
+            "community_id": a.id,
             "wish_id": wish.id,
             "taken_wish_id": taken.id,
             "resubmit_id": resubmit.id,
@@ -865,3 +954,51 @@ def test_access_matrix(app, targets, role):
         if endpoint == "auth.logout" and role != "anonymous":
             login(client, role)  # logging out was the point; carry on logged in
     assert failures == []
+
+
+def test_another_organization_changes_nothing_of_an_offer(app, world):
+    """A member of another organization may not edit, submit or withdraw an organization's
+    offer, nor see its drafts; the other community's committee neither."""
+    from microprojects.domain.cycles import ProjectType
+    from microprojects.services import accounts, offers
+
+    with app.app_context():
+        a = db.session.get(Community, world.a_id)
+        admin = db.session.get(User, world.ids["admin"])
+        org_user = db.session.get(User, world.ids["organization"])
+        data = offers.OfferInput(
+            title="陪诊服务", description="陪同就医", price_fen=50_00, unit="次",
+            project_type=ProjectType.SERVICE, category="养老助老", capacity=2,
+        )  # fmt: skip
+        draft = offers.create_offer(org_user, data, now=utcnow())
+        approved = offers.create_offer(org_user, data, now=utcnow())
+        offers.submit_offer(org_user, approved, now=utcnow())
+        offers.decide_offer(admin, approved, approve=True, reason="", now=utcnow())
+        rival = accounts.create_organization(
+            admin, name="彩虹社工服务社", registration_no=None, community=a, now=utcnow()
+        )
+        accounts.add_organization_member(admin, rival, f.user("rival_org"), now=utcnow())
+        ids = (draft.id, approved.id)
+
+    def state() -> list[tuple[str, str]]:
+        with app.app_context():
+            return [
+                (o.title, o.status.value)
+                for o in (db.session.get(ServiceOffer, i) for i in ids)
+                if o is not None
+            ]
+
+    before = state()
+    for who in ("rival_org", "committee_b"):
+        client = app.test_client()
+        login(client, who)
+        assert client.get(f"/offers/{ids[0]}").status_code == 404  # a draft is not public
+        for offer_id in ids:
+            for path, data in (
+                (f"/offers/{offer_id}/edit", _offer_form(app, client, {})),
+                (f"/offers/{offer_id}/submit", {}),
+                (f"/offers/{offer_id}/withdraw", {}),
+            ):
+                response = client.post(path, data={**data, "csrf_token": csrf_token(client)})
+                assert response.status_code == 403, (who, path)
+    assert state() == before

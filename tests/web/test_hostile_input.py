@@ -42,6 +42,7 @@ from microprojects.domain.people import Basis
 from microprojects.extensions import db, limiter
 from microprojects.models import (
     Community,
+    OfferPhoto,
     Organization,
     ProblemReport,
     ProgressPhoto,
@@ -577,6 +578,25 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ),
             now=utcnow(),
         )  # fmt: skip
+        # The service menu: an approved city offer with a photo, a draft to edit and submit, one
+        # waiting for vetting.
+        from microprojects.domain.cycles import ProjectType
+        from microprojects.services import offers
+
+        org_user = db.session.get(User, world.ids["organization"])
+
+        def offer(title: str, photos: tuple[bytes, ...] = ()) -> Any:
+            data = offers.OfferInput(
+                title=title, description="上门服务", price_fen=30_00, unit="次",
+                project_type=ProjectType.SERVICE, category="养老助老", capacity=3,
+            )  # fmt: skip
+            return offers.create_offer(org_user, data, photos=photos, now=utcnow())
+
+        on_menu = offer("长者上门理发", (f.jpeg(),))
+        waiting, draft_offer = offer("助餐配送"), offer("陪诊服务")
+        for made in (on_menu, waiting):
+            offers.submit_offer(org_user, made, now=utcnow())
+        offers.decide_offer(admin, on_menu, approve=True, reason="", now=utcnow())
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
             **{
@@ -618,6 +638,9 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "shortlist.set_days": {"cycle_id": unlisted.id},
             "shortlist.answer": {"objection_id": listed_objection.id},
             "wishes.propose": {"wish_id": taken.id},
+            "offers.photo": {"offer_id": on_menu.id, "photo_id": on_menu.photos[0].id},
+            **{f"offers.{name}": {"offer_id": draft_offer.id} for name in ("edit", "submit")},
+            "offers.decide": {"offer_id": waiting.id},
         }  # fmt: skip
         values = {
             "slug": world.a_slug,
@@ -650,6 +673,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ),
             "filename": "css/app.css",
             "wish_id": wish.id,
+            "offer_id": on_menu.id,
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
         detail = "/proposals/{}"
@@ -663,6 +687,9 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ("committee_a", f"/cycles/{listed.id}/shortlist"),
             ("committee_a", f"/c/{world.a_slug}/committee/cycles/{unlisted.id}"),
             *((role, detail.format(built.id)) for role in ("resident_a", "unverified")),
+            ("organization", "/offers/new"),
+            ("organization", f"/offers/{draft_offer.id}/edit"),
+            ("organization", f"/offers/{draft_offer.id}"),
         ]  # fmt: skip
         action = "/proposals/{}/"
         preferred = {
@@ -688,7 +715,8 @@ ROLES = ("anonymous", "unverified", "resident_a", "committee_a", "admin", "grid_
 # Whose form to attack when several people see one: residents first (what most people send),
 # then the committee, then the administrator.
 FORM_PREFERENCE = (
-    "resident_a", "committee_a", "admin", "grid_worker_a", "unverified", "anonymous"
+    "resident_a", "committee_a", "admin", "grid_worker_a", "unverified", "anonymous",
+    "organization",
 )  # fmt: skip
 ROLE_FOR_FORM = {
     "account.claim": "unverified",
@@ -1202,6 +1230,11 @@ def _upload_target(app: Flask, world: f.Snapshot, where: str) -> UploadTarget:
         if where == "wish":
             data = {"text": "楼道装扶手", "place": "3栋"}
             return UploadTarget("resident_a", f"/c/{world.a_slug}/wishes", "photo", data)
+        if where == "offer":
+            data = {"title": "长者上门理发", "description": "上门服务", "price": "30", "unit": "次",
+                    "project_type": "service", "category": "养老助老", "capacity": "2",
+                    "library": "city"}  # fmt: skip
+            return UploadTarget("organization", "/offers/new", "photo", data)
         built, record = f.implemented_project(a, admin)
         if where == "progress":
             path = f"/c/{world.a_slug}/committee/projects/{built.id}/updates"
@@ -1225,6 +1258,7 @@ def _stored(app: Flask) -> set[tuple[str, str]]:
             for w in db.session.scalars(select(Wish))
             if w.photo_filename and w.photo_mime
         }
+        rows |= {(p.filename, p.mime) for p in db.session.scalars(select(OfferPhoto))}
         return rows
 
 
@@ -1232,6 +1266,9 @@ def _served_at(app: Flask, stored: str) -> str:
     """Where a kept photo is served: a wish's to its author and the committee only."""
     with app.app_context():
         wish = db.session.scalar(select(Wish).where(Wish.photo_filename == stored))
+        offer_photo = db.session.scalar(select(OfferPhoto).where(OfferPhoto.filename == stored))
+        if offer_photo is not None:
+            return f"/offers/{offer_photo.offer_id}/photos/{offer_photo.id}"
         return f"/wishes/{wish.id}/photo" if wish is not None else f"/media/{stored}"
 
 
@@ -1240,7 +1277,7 @@ def _files(app: Flask) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "offer"])
 def test_uploads_that_lie_about_their_type(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)
@@ -1293,7 +1330,7 @@ def test_uploads_that_lie_about_their_type(app, world, where):
     assert problems == []
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "offer"])
 def test_uploads_over_the_size_limits(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)
