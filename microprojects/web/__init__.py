@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
         api,
         auth,
         committee,
+        contracts,
         errors,
         grid,
         helpers,
@@ -59,6 +60,7 @@ def register(app: Flask) -> None:
         shortlist,
         wishes,
         acceptance,
+        contracts,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)
