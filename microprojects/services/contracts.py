@@ -211,7 +211,7 @@ def _clean_terms(terms: ContractTerms, planned: int, paid: int) -> ContractTerms
         raise ServiceError(ErrorCode.CONTRACT_ORGANIZATION_UNKNOWN)
     number = clean_line(terms.number)
     deliverables = clean_text(terms.deliverables)
-    if not deliverables:
+    if not clean_line(deliverables):  # nothing visible
         raise ServiceError(ErrorCode.REQUIRED)
     if len(company) > MAX_COMPANY or len(number) > MAX_NUMBER or len(deliverables) > MAX_TEXT:
         raise ServiceError(ErrorCode.TOO_LONG)
@@ -339,7 +339,7 @@ def post_supplier_update(
     if Status(record.status) is Status.ACCEPTED:
         raise ServiceError(ErrorCode.PROJECT_CLOSED)
     body = clean_text(body)
-    if not body:
+    if not clean_line(body):  # nothing visible
         raise ServiceError(ErrorCode.REQUIRED)
     if len(body) > MAX_TEXT:
         raise ServiceError(ErrorCode.TOO_LONG)
