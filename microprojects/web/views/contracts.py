@@ -66,7 +66,6 @@ def contract_context(
         "contract_open": record.status != "accepted" and not (money and money.fully_paid),
         "pending_updates": service.pending_updates(record),
         "return_form": ReturnUpdateForm(formdata=None),
-        "photo_kinds": PHOTO_KIND_LABELS,
     }
 
 
