@@ -516,6 +516,15 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             fixes_due=utcnow().date() + timedelta(days=7),
             documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
         )  # fmt: skip
+        # A project with its delivery contract with the organization, an update of the
+        # organization's waiting for the committee.
+        from microprojects.services import contracts
+
+        contracted, _, contract = f.contracted_project(a, admin, organization=org)
+        waiting = contracts.post_supplier_update(
+            db.session.get(User, world.ids["organization"]), contract, body="进场施工",
+            progress_pct=20, now=utcnow(),
+        )  # fmt: skip
         # A shortlist published with an objection to answer; another still to publish.
         from microprojects.services import shortlist
 
@@ -610,6 +619,11 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "acceptance.record": on_built,
             "acceptance.survey": on_built,
             "acceptance.document": {"name": inspected.documents[0].filename},
+            "contracts.record": on_built,
+            "contracts.amend": {"contract_id": contract.id},
+            "contracts.post_update": {"contract_id": contract.id},
+            "contracts.approve_update": {"update_id": waiting.id},
+            "contracts.return_update": {"update_id": waiting.id},
             "results.add_remedy": {"objection_id": upheld.id},
             "notices.admin_retry": {"message_id": failed[1].id},
             "shortlist.page": {"cycle_id": listed.id},
@@ -650,6 +664,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ),
             "filename": "css/app.css",
             "wish_id": wish.id,
+            "contract_id": contract.id,
+            "update_id": waiting.id,
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
         detail = "/proposals/{}"
@@ -660,6 +676,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ("committee_a", f"/c/{world.a_slug}/committee/stations/{station.id}?q=孙秀兰"),
             ("committee_a", f"/c/{world.a_slug}/committee/roster/{moving}?account=target"),
             ("committee_a", f"/c/{world.a_slug}/committee/projects/{second.id}"),
+            ("committee_a", f"/c/{world.a_slug}/committee/projects/{contracted.id}"),
+            ("organization", "/organization/contracts"),
             ("committee_a", f"/cycles/{listed.id}/shortlist"),
             ("committee_a", f"/c/{world.a_slug}/committee/cycles/{unlisted.id}"),
             *((role, detail.format(built.id)) for role in ("resident_a", "unverified")),
@@ -688,7 +706,8 @@ ROLES = ("anonymous", "unverified", "resident_a", "committee_a", "admin", "grid_
 # Whose form to attack when several people see one: residents first (what most people send),
 # then the committee, then the administrator.
 FORM_PREFERENCE = (
-    "resident_a", "committee_a", "admin", "grid_worker_a", "unverified", "anonymous"
+    "resident_a", "committee_a", "admin", "grid_worker_a", "organization", "unverified",
+    "anonymous",
 )  # fmt: skip
 ROLE_FOR_FORM = {
     "account.claim": "unverified",
@@ -1202,6 +1221,13 @@ def _upload_target(app: Flask, world: f.Snapshot, where: str) -> UploadTarget:
         if where == "wish":
             data = {"text": "楼道装扶手", "place": "3栋"}
             return UploadTarget("resident_a", f"/c/{world.a_slug}/wishes", "photo", data)
+        if where == "supplier":
+            org = db.session.get(User, world.ids["organization"]).organization_membership
+            _, _, contract = f.contracted_project(a, admin, organization=org.organization)
+            path = f"/organization/contracts/{contract.id}/updates"
+            return UploadTarget(
+                "organization", path, "during", {"body": "进展", "progress_pct": "50"}
+            )
         built, record = f.implemented_project(a, admin)
         if where == "progress":
             path = f"/c/{world.a_slug}/committee/projects/{built.id}/updates"
@@ -1240,7 +1266,7 @@ def _files(app: Flask) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "supplier"])
 def test_uploads_that_lie_about_their_type(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)
@@ -1293,7 +1319,7 @@ def test_uploads_that_lie_about_their_type(app, world, where):
     assert problems == []
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "supplier"])
 def test_uploads_over_the_size_limits(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)
