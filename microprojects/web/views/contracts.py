@@ -5,7 +5,7 @@ contract from ``story_context``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -26,6 +26,18 @@ from .implementation import manage_page
 bp = Blueprint("contracts", __name__)
 
 
+F = TypeVar("F", bound=FlaskForm)
+
+
+def _own_ids(form: F, prefix: str) -> F:
+    """The form's fields with ids of their own (their names unchanged): the project's page
+    holds other forms with fields of the same names, and a label must name its own field."""
+    for item in form:
+        item.id = f"{prefix}-{item.name}"
+        item.label.field_id = item.id
+    return form
+
+
 def _organization_choices(form: ContractForm) -> None:
     form.organization.choices = [("", _("— a company named below —"))] + [
         (str(o.id), o.name) for o in service.organizations()
@@ -33,7 +45,7 @@ def _organization_choices(form: ContractForm) -> None:
 
 
 def _filled(contract: DeliveryContract) -> ContractForm:
-    form = ContractForm(formdata=None)
+    form = _own_ids(ContractForm(formdata=None), "contract")
     form.organization.data = str(contract.organization_id or "")
     form.company_name.data = contract.company_name or ""
     form.number.data = contract.number
@@ -54,7 +66,9 @@ def contract_context(
         return {"contract": None, "contract_form": None}
     contract = service.contract_of(record)
     if contract_form is None:
-        contract_form = _filled(contract) if contract else ContractForm(formdata=None)
+        contract_form = (
+            _filled(contract) if contract else _own_ids(ContractForm(formdata=None), "contract")
+        )
         if contract is None:
             contract_form.amount.data = f"{record.planned_fen / 100:.2f}"
     _organization_choices(contract_form)
@@ -117,7 +131,7 @@ def _refused_form(form: FlaskForm) -> None:
 @committee_required(Action.MANAGE_CYCLES)
 def record(community: Community, proposal_id: int) -> ResponseReturnValue:
     proposal, found = _committee_record(community, proposal_id)
-    form = ContractForm()
+    form = _own_ids(ContractForm(), "contract")
     _organization_choices(form)
     if not form.validate_on_submit() or form.amount.fen is None:
         _refused_form(form)
@@ -138,7 +152,7 @@ def amend(community: Community, contract_id: int) -> ResponseReturnValue:
     if contract is None:
         abort(404)
     proposal = contract.implementation.proposal
-    form = ContractForm()
+    form = _own_ids(ContractForm(), "contract")
     _organization_choices(form)
     if not form.validate_on_submit() or form.amount.fen is None:
         _refused_form(form)
@@ -196,6 +210,12 @@ def _require_organization() -> None:
         abort(403)
 
 
+def _blank_update_form(contract_id: int, progress_pct: int) -> SupplierUpdateForm:
+    form = _own_ids(SupplierUpdateForm(formdata=None), f"contract-{contract_id}")
+    form.progress_pct.data = progress_pct
+    return form
+
+
 def mine_page(
     status: int = 200, form: SupplierUpdateForm | None = None, contract_id: int = 0
 ) -> ResponseReturnValue:
@@ -203,8 +223,8 @@ def mine_page(
         "contracts/mine.html",
         organization=current_user.organization_membership.organization,
         views=service.supplier_contracts(current_user),
-        form=form or SupplierUpdateForm(formdata=None),
-        blank=SupplierUpdateForm(formdata=None),
+        form=form,
+        blank_for=_blank_update_form,
         form_for=contract_id,
         impl_labels=IMPLEMENTATION_STATUS_LABELS,
         review_labels=UPDATE_REVIEW_LABELS,
@@ -226,7 +246,7 @@ def post_update(contract_id: int) -> ResponseReturnValue:
     contract = service.find_own_contract(current_user, contract_id)
     if contract is None:
         abort(403)
-    form = SupplierUpdateForm()
+    form = _own_ids(SupplierUpdateForm(), f"contract-{contract.id}")
     if not form.validate_on_submit():
         _refused_form(form)
         return mine_page(422, form, contract.id)
