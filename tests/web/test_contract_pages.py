@@ -140,3 +140,26 @@ def test_a_returned_update_shows_its_reason_to_the_organization(app, client, wor
 def test_someone_without_an_organization_has_no_contracts_page(app, client, world):
     login(client, "resident_a")
     assert client.get("/organization/contracts").status_code == 403
+
+
+def test_another_organization_changes_nothing_of_a_contract(app, client, world):
+    with app.app_context():
+        place = db.session.get(Community, world.a_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        admin = db.session.get(User, world.ids["admin"])
+        org = db.session.get(User, world.ids["organization"]).organization_membership
+        _, _, contract = f.contracted_project(place, committee, organization=org.organization)
+        from microprojects.services import accounts
+
+        other = accounts.create_organization(
+            admin, name="海甸社工站", registration_no=None, community=place, now=utcnow()
+        )
+        accounts.add_organization_member(admin, other, f.user("stranger"), now=utcnow())
+        contract_id = contract.id
+    login(client, "stranger")
+    page = client.get("/organization/contracts").get_data(as_text=True)
+    assert "ZX-2026-07" not in page
+    before = row_count(ProgressUpdate, app=app)
+    refused = post(client, f"/organization/contracts/{contract_id}/updates",
+                   {"body": "冒名报告", "progress_pct": "90"})  # fmt: skip
+    assert refused.status_code == 403 and row_count(ProgressUpdate, app=app) == before
