@@ -112,6 +112,9 @@ def test_the_contract_from_record_to_an_approved_update(app, client, world):
     assert approved.status_code == 302
     public = client.get(f"/proposals/{project_id}").get_data(as_text=True)
     assert "路灯已安装一半。" in public and "50%" in public
+    # The completion notice (a preview for the committee until the work is completed).
+    notice = client.get(f"/proposals/{project_id}/print/completion").get_data(as_text=True)
+    assert "阳光助老服务中心" in notice and "合同金额" in notice and "合同编号 ZX-2026-07" in notice
 
 
 def test_a_returned_update_shows_its_reason_to_the_organization(app, client, world):
