@@ -444,3 +444,37 @@ def pdf(text: str = "Acceptance record") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def contracted_project(place: Community, committee: User, *, organization=None,
+                       amount_fen: int = 8_000_00):  # fmt: skip
+    """The first funded project of a final cycle, in progress, planned at 10,000 yuan, with a
+    delivery contract of ``amount_fen`` (8,000 yuan) with ``organization``, or with a named
+    company when None. Returns (proposal, implementation, contract)."""
+    from datetime import timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services import contracts
+    from microprojects.services import implementation as impl
+
+    _, made, _ = final_cycle(place, committee)
+    project = made[0]
+    record = impl.start(committee, project, now=utcnow())
+    if record.planned_fen != 10_000_00:
+        impl.update_details(committee, record, contractor="", planned_fen=10_000_00,
+                            now=utcnow())  # fmt: skip
+    impl.post_update(committee, record, body="已进场施工。", status="in_progress",
+                     progress_pct=10, now=utcnow())  # fmt: skip
+    today = utcnow().date()
+    contract = contracts.record_contract(
+        committee, record,
+        contracts.ContractTerms(
+            organization_id=organization.id if organization is not None else None,
+            company_name="" if organization is not None else "海口市美兰区某建筑公司",
+            number="ZX-2026-07", amount_fen=amount_fen, signed_on=today - timedelta(days=5),
+            starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=60),
+            deliverables="更换12盏太阳能路灯，含基座与一年维保。",
+        ),
+        now=utcnow(),
+    )  # fmt: skip
+    return project, record, contract

@@ -4,6 +4,7 @@ from .acceptance import Acceptance, AcceptanceDocument, AcceptanceInspector, Pap
 from .accounts import CommitteeMembership, Organization, OrganizationMember, User
 from .audit import AuditEntry
 from .base import utcnow
+from .contracts import DeliveryContract
 from .counting import Count, CountOutcome
 from .cycles import Cycle
 from .deliberation import (
@@ -81,6 +82,7 @@ __all__ = [
     "Count",
     "CountOutcome",
     "Cycle",
+    "DeliveryContract",
     "District",
     "Follow",
     "Grid",

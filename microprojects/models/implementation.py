@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.contracts import UpdateReview
 from ..domain.implementation import ObjectionStatus, Status
 from .accounts import User
 from .base import Model, enum_check, enum_type, utcnow
@@ -83,10 +84,13 @@ class Implementation(Model):
         order_by="(Milestone.position, Milestone.id)",
         cascade="all, delete-orphan",
     )
+    # Only published updates: a supplier's update waiting for the committee's approval (or
+    # returned) is shown on no public page, report or export.
     updates: Mapped[list[ProgressUpdate]] = relationship(
-        back_populates="implementation",
+        primaryjoin="and_(ProgressUpdate.implementation_id == Implementation.id, "
+        "ProgressUpdate.review_status == 'published')",
         order_by="ProgressUpdate.created_at.desc()",
-        cascade="all, delete-orphan",
+        viewonly=True,
     )
 
 
@@ -103,6 +107,10 @@ class Spending(Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A payment against the project's delivery contract (every entry made once it has one).
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery_contracts.id", ondelete="RESTRICT"), index=True
+    )
 
     implementation: Mapped[Implementation] = relationship(back_populates="spending")
 
@@ -123,9 +131,19 @@ class Milestone(Model):
 
 
 class ProgressUpdate(Model):
-    """A dated public note on the work, with the status and percentage at that moment."""
+    """A dated public note on the work, with the status and percentage at that moment. One
+    posted by the supplier's organization is pending until the committee approves it."""
 
     __tablename__ = "progress_updates"
+    __table_args__ = (
+        CheckConstraint(enum_check("review_status", UpdateReview), name="review_known"),
+        CheckConstraint(
+            "review_status = 'published' OR organization_id IS NOT NULL", name="only_orgs_wait"
+        ),
+        CheckConstraint(
+            "review_status <> 'returned' OR length(return_reason) > 0", name="returned_has_reason"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     implementation_id: Mapped[int] = mapped_column(
@@ -136,8 +154,17 @@ class ProgressUpdate(Model):
     progress_pct: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    review_status: Mapped[UpdateReview] = mapped_column(
+        enum_type(UpdateReview, 10), default=UpdateReview.PUBLISHED, server_default="published"
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    return_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    implementation: Mapped[Implementation] = relationship(back_populates="updates")
+    implementation: Mapped[Implementation] = relationship()
     photos: Mapped[list[ProgressPhoto]] = relationship(
         back_populates="update", order_by="ProgressPhoto.id", cascade="all, delete-orphan"
     )

@@ -317,6 +317,17 @@ class ErrorCode(StrEnum):
     OFFER_NO_COLLECTING_CYCLE = "offer_no_collecting_cycle"
     OFFER_CANNOT_PROPOSE = "offer_cannot_propose"
     OFFER_QUANTITY_RANGE = "offer_quantity_range"
+    # delivery contracts
+    CONTRACT_EXISTS = "contract_exists"
+    CONTRACT_SUPPLIER_ONE = "contract_supplier_one"
+    CONTRACT_ORGANIZATION_UNKNOWN = "contract_organization_unknown"
+    CONTRACT_AMOUNT_NOT_POSITIVE = "contract_amount_not_positive"
+    CONTRACT_ABOVE_PLAN = "contract_above_plan"
+    CONTRACT_BELOW_PAID = "contract_below_paid"
+    CONTRACT_ENDS_BEFORE_START = "contract_ends_before_start"
+    CONTRACT_OVERPAID = "contract_overpaid"
+    CONTRACT_FULLY_PAID = "contract_fully_paid"
+    CONTRACT_UPDATE_NOT_PENDING = "contract_update_not_pending"
 
 
 class ServiceError(Exception):

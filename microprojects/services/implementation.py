@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..domain.characters import clean_line, clean_text
+from ..domain.contracts import payment_problem, payments
 from ..domain.implementation import (
     MilestoneView,
     ResultsStatus,
@@ -30,10 +31,12 @@ from ..domain.implementation import (
     rating_summary,
     spending_summary,
 )
+from ..domain.money import format_yuan
 from ..extensions import db
 from ..models import (
     CountOutcome,
     Cycle,
+    DeliveryContract,
     Follow,
     Implementation,
     Milestone,
@@ -53,6 +56,7 @@ from .notifications import notify
 from .photos import PhotoError, clean_photo
 from .proposals import followers, upload_dir
 from .publication import status_of
+from .rows import rows_changed
 
 MAX_TEXT = 2000
 MAX_PHOTOS_PER_UPDATE = 6
@@ -199,6 +203,45 @@ def update_details(
     db.session.commit()
 
 
+def _contract_for_payment(record: Implementation, amount_fen: int) -> DeliveryContract | None:
+    """The project's delivery contract, its row held until the transaction ends, when
+    ``amount_fen`` may be paid against it: two payments at once are weighed one after the
+    other, the second against what the first paid. None: the project has no contract."""
+    contract_id = db.session.scalar(
+        select(DeliveryContract.id).where(DeliveryContract.implementation_id == record.id)
+    )
+    if contract_id is None:
+        return None
+    rows_changed(
+        update(DeliveryContract)
+        .where(DeliveryContract.id == contract_id)
+        .values(amount_fen=DeliveryContract.amount_fen)
+    )
+    contract = db.session.get(DeliveryContract, contract_id, populate_existing=True)
+    assert contract is not None
+    paid = contract_paid(contract_id)
+    if payment_problem(contract.amount_fen, paid, amount_fen) is not None:
+        left = payments(contract.amount_fen, paid).remaining
+        raise ServiceError(
+            ErrorCode.CONTRACT_OVERPAID, amount=format_yuan(amount_fen),
+            contract=format_yuan(contract.amount_fen), paid=format_yuan(paid),
+            remaining=format_yuan(left),
+        )  # fmt: skip
+    return contract
+
+
+def contract_paid(contract_id: int) -> int:
+    """What has been paid against a contract, in fen."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Spending.amount_fen), 0)).where(
+                Spending.contract_id == contract_id
+            )
+        )
+        or 0
+    )
+
+
 def add_spending(
     actor: User, record: Implementation, *, amount_fen: int, spent_on: date, note: str,
     now: datetime,
@@ -212,9 +255,11 @@ def add_spending(
     note = clean_line(note)
     if len(note) > 300:
         raise ServiceError(ErrorCode.TOO_LONG)
+    contract = _contract_for_payment(record, amount_fen)
     entry = Spending(
         implementation_id=record.id, amount_fen=amount_fen, spent_on=spent_on, note=note,
         created_at=now, created_by_id=actor.id,
+        contract_id=contract.id if contract is not None else None,
     )  # fmt: skip
     db.session.add(entry)
     record.updated_at = now
@@ -223,7 +268,7 @@ def add_spending(
         actor, "implementation.spend", "proposal", record.proposal_id,
         community_id=record.proposal.community_id,
         after={"spending": entry.id, "amount_fen": amount_fen, "on": spent_on.isoformat(),
-               "note": note},
+               "note": note, "contract": entry.contract_id},
         now=now,
     )  # fmt: skip
     db.session.commit()
@@ -304,6 +349,24 @@ def _keep_photo(data: bytes) -> tuple[str, str, int, int, int]:
     return name, photo.mime, photo.width, photo.height, len(photo.content)
 
 
+def attach_photos(
+    update: ProgressUpdate, photos: Sequence[tuple[str, bytes]], kept: list[str]
+) -> None:
+    """Cleans and keeps each (kind, data) photo for ``update``, naming each file kept in
+    ``kept`` so that the caller removes them again if its transaction fails."""
+    if len(photos) > MAX_PHOTOS_PER_UPDATE:
+        raise ServiceError(ErrorCode.TOO_MANY_PHOTOS, max=MAX_PHOTOS_PER_UPDATE)
+    for kind, data in photos:
+        if kind not in ("before", "during", "after"):
+            raise ServiceError(ErrorCode.PHOTO_KIND_UNKNOWN)
+        name, mime, width, height, size = _keep_photo(data)
+        kept.append(name)
+        update.photos.append(
+            ProgressPhoto(kind=kind, filename=name, mime=mime, width=width, height=height,
+                          size=size)
+        )  # fmt: skip
+
+
 def post_update(
     actor: User,
     record: Implementation,
@@ -340,15 +403,7 @@ def post_update(
             implementation_id=record.id, body=body, status=new.value,
             progress_pct=progress_for(new, progress_pct), created_at=now, author_id=actor.id,
         )  # fmt: skip
-        for kind, data in photos:
-            if kind not in ("before", "during", "after"):
-                raise ServiceError(ErrorCode.PHOTO_KIND_UNKNOWN)
-            name, mime, width, height, size = _keep_photo(data)
-            kept.append(name)
-            update.photos.append(
-                ProgressPhoto(kind=kind, filename=name, mime=mime, width=width, height=height,
-                              size=size)
-            )  # fmt: skip
+        attach_photos(update, photos, kept)
         before = {"status": record.status, "progress_pct": record.progress_pct}
         record.status = new
         record.progress_pct = update.progress_pct

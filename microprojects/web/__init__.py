@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
         api,
         auth,
         committee,
+        contracts,
         errors,
         grid,
         helpers,
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
         wishes,
         acceptance,
         offers,
+        contracts,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -1204,3 +1204,49 @@ NOTICE_LABELS.update(
         "offer_refused": _l("Your organization's offer was refused:"),
     }
 )
+
+# --- delivery contracts -------------------------------------------------------------------------
+
+UPDATE_REVIEW_LABELS: dict[str, Any] = {
+    "published": _l("Published"),
+    "pending": _l("Waiting for the committee's approval"),
+    "returned": _l("Returned"),
+}
+
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.CONTRACT_EXISTS: _l("This project already has its contract; amend it instead."),
+        ErrorCode.CONTRACT_SUPPLIER_ONE: _l(
+            "Choose a registered organization or type the company's name: one of the two."
+        ),
+        ErrorCode.CONTRACT_ORGANIZATION_UNKNOWN: _l("That organization is not registered here."),
+        ErrorCode.CONTRACT_AMOUNT_NOT_POSITIVE: _l("The contract's amount must be above zero."),
+        ErrorCode.CONTRACT_ABOVE_PLAN: _l(
+            "The contract's amount, %(amount)s yuan, is above the project's planned budget of "
+            "%(planned)s yuan."
+        ),
+        ErrorCode.CONTRACT_BELOW_PAID: _l(
+            "The contract's amount, %(amount)s yuan, is below the %(paid)s yuan already paid "
+            "against it."
+        ),
+        ErrorCode.CONTRACT_ENDS_BEFORE_START: _l("The contract cannot end before it starts."),
+        ErrorCode.CONTRACT_OVERPAID: _l(
+            "A payment of %(amount)s yuan is more than the contract allows: %(paid)s of its "
+            "%(contract)s yuan are paid, %(remaining)s yuan remain."
+        ),
+        ErrorCode.CONTRACT_FULLY_PAID: _l("The contract is fully paid; it can no longer change."),
+        ErrorCode.CONTRACT_UPDATE_NOT_PENDING: _l(
+            "This update is no longer waiting: it has already been approved or returned."
+        ),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "contract.record": _l("Recorded a delivery contract"),
+        "contract.amend": _l("Amended a delivery contract"),
+        "contract.update_posted": _l("Posted a supplier's progress update"),
+        "contract.update_approved": _l("Approved a supplier's progress update"),
+        "contract.update_returned": _l("Returned a supplier's progress update"),
+    }
+)

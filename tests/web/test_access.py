@@ -48,6 +48,7 @@ from microprojects.models import (
     Community,
     CoProposer,
     Cycle,
+    DeliveryContract,
     Follow,
     GridAssignment,
     Meeting,
@@ -56,6 +57,7 @@ from microprojects.models import (
     OutgoingMessage,
     Participation,
     ProblemReport,
+    ProgressUpdate,
     Proposal,
     ProposalPhoto,
     Rating,
@@ -107,6 +109,7 @@ ADMIN = "admin"
 GRID_WORKER = "grid_worker"  # a grid worker of the target's grid
 ORG = "org"  # a member of the organization whose offer it is (the service menu)
 RESIDENT_OR_OWN_COMMITTEE = "resident_or_own_committee"  # proposing from the service menu
+SUPPLIER = "supplier"  # a member of the organization a delivery contract names
 
 ALLOWED: dict[str, set[str]] = {
     PUBLIC: set(ROLES),
@@ -121,6 +124,7 @@ ALLOWED: dict[str, set[str]] = {
     GRID_WORKER: {"grid_worker_a"},
     ORG: {"organization"},
     RESIDENT_OR_OWN_COMMITTEE: {"resident_a", "committee_a"},
+    SUPPLIER: {"organization"},
 }
 
 # How a refused (logged-in) role is answered.
@@ -205,6 +209,19 @@ def _schedule(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
 
 def _present(app: Flask, client: FlaskClient, t: Targets) -> dict[str, Any]:
     return {"present": str(t["member_id"])}
+
+
+def _contract_form(t: Targets, amount: str = "8000") -> dict[str, Any]:
+    today = utcnow().date()
+    return {
+        "organization": str(t["org_id"]), "company_name": "", "number": "", "amount": amount,
+        "signed_on": today.isoformat(), "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=30)).isoformat(), "deliverables": "更换路灯",
+    }  # fmt: skip
+
+
+def review_of(key: str) -> Effect:
+    return lambda t: db.session.get(ProgressUpdate, t[key]).review_status
 
 
 def present_count(t: Targets) -> object:
@@ -520,6 +537,28 @@ ROUTES: dict[str, Route] = {
     "acceptance.record": Route("POST", COMMITTEE),
     "acceptance.survey": Route("POST", COMMITTEE),
     "acceptance.document": Route("GET", PUBLIC),
+    # Delivery contracts: another community's committee, a resident, another organization change
+    # nothing of a contract or of its supplier's updates.
+    "contracts.record": Route(
+        "POST", COMMITTEE, form=lambda app, c, t: _contract_form(t), effect=count(DeliveryContract)
+    ),
+    "contracts.amend": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, c, t: _contract_form(t, amount="7000"),
+        effect=lambda t: db.session.get(DeliveryContract, t["contract_id"]).amount_fen,
+    ),
+    "contracts.mine": Route("GET", SUPPLIER),
+    "contracts.post_update": Route(
+        "POST",
+        SUPPLIER,
+        form=_form(body="路灯已安装一半", progress_pct="50"),
+        effect=count(ProgressUpdate),
+    ),
+    "contracts.approve_update": Route("POST", COMMITTEE, effect=review_of("approve_update_id")),
+    "contracts.return_update": Route(
+        "POST", COMMITTEE, form=_form(reason="请附现场照片"), effect=review_of("return_update_id")
+    ),
     # Paper artefacts: public once settled, counted, completed or closed (the targets are);
     # the archive of a cycle still collecting is the committee's.
     "printed.ballot": Route("GET", PUBLIC),
@@ -708,6 +747,20 @@ def targets(app, world):
             fixes_due=utcnow().date() + timedelta(days=7),
             documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
         )  # fmt: skip
+        # A project with its delivery contract with A's organization, two updates of the
+        # organization waiting; and a funded project without a contract yet.
+        from microprojects.services import contracts
+
+        _, _, contract = f.contracted_project(a, admin, organization=org)
+        org_user = db.session.get(User, world.ids["organization"])
+        approve_me, return_me = (
+            contracts.post_supplier_update(
+                org_user, contract, body=text, progress_pct=30, now=utcnow()
+            )
+            for text in ("进场施工", "安装一半")
+        )
+        _, uncontracted, _ = f.final_cycle(a, admin)
+        implementation.start(admin, uncontracted[0], now=utcnow())
         from microprojects.services import shortlist
 
         listed, _, _ = f.shortlist_cycle(a, admin)
@@ -810,6 +863,9 @@ def targets(app, world):
                 "acceptance.record": on_record,
                 "acceptance.survey": on_record,
                 "acceptance.document": {"name": inspected.documents[0].filename},
+                "contracts.record": {"proposal_id": uncontracted[0].id},
+                "contracts.approve_update": {"update_id": approve_me.id},
+                "contracts.return_update": {"update_id": return_me.id},
                 "shortlist.page": {"cycle_id": listed.id},
                 "shortlist.object_to": {"cycle_id": listed.id},
                 "shortlist.publish": {"cycle_id": unlisted.id},
@@ -832,6 +888,10 @@ def targets(app, world):
             "community_id": a.id,
             "wish_id": wish.id,
             "taken_wish_id": taken.id,
+            "contract_id": contract.id,
+            "update_id": approve_me.id,
+            "approve_update_id": approve_me.id,
+            "return_update_id": return_me.id,
             "resubmit_id": resubmit.id,
             "withdrawable_id": withdrawable.id,
             "voting_id": voting_cycle.id,

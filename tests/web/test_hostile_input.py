@@ -517,6 +517,15 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             fixes_due=utcnow().date() + timedelta(days=7),
             documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
         )  # fmt: skip
+        # A project with its delivery contract with the organization, an update of the
+        # organization's waiting for the committee.
+        from microprojects.services import contracts
+
+        contracted, _, contract = f.contracted_project(a, admin, organization=org)
+        waiting = contracts.post_supplier_update(
+            db.session.get(User, world.ids["organization"]), contract, body="进场施工",
+            progress_pct=20, now=utcnow(),
+        )  # fmt: skip
         # A shortlist published with an objection to answer; another still to publish.
         from microprojects.services import shortlist
 
@@ -630,6 +639,11 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "acceptance.record": on_built,
             "acceptance.survey": on_built,
             "acceptance.document": {"name": inspected.documents[0].filename},
+            "contracts.record": on_built,
+            "contracts.amend": {"contract_id": contract.id},
+            "contracts.post_update": {"contract_id": contract.id},
+            "contracts.approve_update": {"update_id": waiting.id},
+            "contracts.return_update": {"update_id": waiting.id},
             "results.add_remedy": {"objection_id": upheld.id},
             "notices.admin_retry": {"message_id": failed[1].id},
             "shortlist.page": {"cycle_id": listed.id},
@@ -674,6 +688,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "filename": "css/app.css",
             "wish_id": wish.id,
             "offer_id": on_menu.id,
+            "contract_id": contract.id,
+            "update_id": waiting.id,
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
         detail = "/proposals/{}"
@@ -684,6 +700,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ("committee_a", f"/c/{world.a_slug}/committee/stations/{station.id}?q=孙秀兰"),
             ("committee_a", f"/c/{world.a_slug}/committee/roster/{moving}?account=target"),
             ("committee_a", f"/c/{world.a_slug}/committee/projects/{second.id}"),
+            ("committee_a", f"/c/{world.a_slug}/committee/projects/{contracted.id}"),
+            ("organization", "/organization/contracts"),
             ("committee_a", f"/cycles/{listed.id}/shortlist"),
             ("committee_a", f"/c/{world.a_slug}/committee/cycles/{unlisted.id}"),
             *((role, detail.format(built.id)) for role in ("resident_a", "unverified")),
@@ -1235,6 +1253,13 @@ def _upload_target(app: Flask, world: f.Snapshot, where: str) -> UploadTarget:
                     "project_type": "service", "category": "养老助老", "capacity": "2",
                     "library": "city"}  # fmt: skip
             return UploadTarget("organization", "/offers/new", "photo", data)
+        if where == "supplier":
+            org = db.session.get(User, world.ids["organization"]).organization_membership
+            _, _, contract = f.contracted_project(a, admin, organization=org.organization)
+            path = f"/organization/contracts/{contract.id}/updates"
+            return UploadTarget(
+                "organization", path, "during", {"body": "进展", "progress_pct": "50"}
+            )
         built, record = f.implemented_project(a, admin)
         if where == "progress":
             path = f"/c/{world.a_slug}/committee/projects/{built.id}/updates"
@@ -1277,7 +1302,7 @@ def _files(app: Flask) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "offer"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "offer", "supplier"])
 def test_uploads_that_lie_about_their_type(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)
@@ -1330,7 +1355,7 @@ def test_uploads_that_lie_about_their_type(app, world, where):
     assert problems == []
 
 
-@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "offer"])
+@pytest.mark.parametrize("where", ["proposal", "progress", "problem", "wish", "offer", "supplier"])
 def test_uploads_over_the_size_limits(app, world, where):
     target = _upload_target(app, world, where)
     people = People(app)

@@ -57,8 +57,10 @@ def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
         funded_final=found.funded_final,
     )
     from .acceptance import story_context
+    from .contracts import story_context as contract_story
 
     context.update(story_context(found.record))
+    context.update(contract_story(found.record))
     return context
 
 
@@ -200,7 +202,9 @@ def manage_page(
     """The project's management page; ``forms`` replaces the acceptance page's forms (a refused
     one shown again as it was typed, with ``status`` 422)."""
     from .acceptance import acceptance_context
+    from .contracts import contract_context
 
+    contract_form = forms.pop("contract_form", None)
     record = service.load_record(proposal)
     details = DetailsForm()
     if record is not None:
@@ -229,6 +233,7 @@ def manage_page(
         photo_kinds=PHOTO_KIND_LABELS,
         now=now(),
         **acceptance_context(proposal, record, **forms),
+        **contract_context(proposal, record, contract_form=contract_form),
     ), status
 
 

@@ -38,6 +38,7 @@ from ..messages import (
     RESULTS_STATUS_LABELS,
     SURVEY_ANSWER_LABELS,
 )
+from .contracts import story_context as contract_story
 from .helpers import (
     committee_required,
     community_cycle_or_404,
@@ -281,6 +282,7 @@ def completion(proposal_id: int) -> ResponseReturnValue:
         cycle=proposal.cycle,
         proposal=proposal,
         done=printed.completion(proposal, record),
+        **contract_story(record),
         result_labels=ACCEPTANCE_RESULT_LABELS,
         role_labels=INSPECTOR_ROLE_LABELS,
         answer_labels=SURVEY_ANSWER_LABELS,
