@@ -444,3 +444,15 @@ def pdf(text: str = "Acceptance record") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def funded_records(place: Community, committee: User):
+    """A final cycle of ``place`` (in implementation) with both its funded projects' records
+    opened: planned at their costs of 10,000 and 20,000 yuan, no payment yet.
+    Returns (cycle, [record, record])."""
+    from microprojects.models import utcnow
+    from microprojects.services import implementation as impl
+
+    c, made, _ = final_cycle(place, committee)
+    records = [impl.start(committee, p, now=utcnow()) for p in made[:2]]
+    return c, records

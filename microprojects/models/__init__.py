@@ -28,6 +28,7 @@ from .implementation import (
     Spending,
 )
 from .notices import Announcement, NoticeSettings, OutgoingMessage, PhoneCode
+from .packages import PackageItem, ProcurementPackage
 from .places import Community, District, Grid, Street
 from .proposals import (
     Assessment,
@@ -96,6 +97,7 @@ __all__ = [
     "Organization",
     "OrganizationMember",
     "OutgoingMessage",
+    "PackageItem",
     "PaperEntry",
     "PaperKeying",
     "PaperSurvey",
@@ -103,6 +105,7 @@ __all__ = [
     "PhoneCode",
     "PollingStation",
     "ProblemReport",
+    "ProcurementPackage",
     "ProgressPhoto",
     "ProgressUpdate",
     "Proposal",
