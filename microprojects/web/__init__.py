@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         meetings,
         notices,
         overview,
+        packages,
         printed,
         proposals,
         public,
@@ -59,6 +60,7 @@ def register(app: Flask) -> None:
         shortlist,
         wishes,
         acceptance,
+        packages,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)
