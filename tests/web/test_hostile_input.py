@@ -577,8 +577,21 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ),
             now=utcnow(),
         )  # fmt: skip
+        # Procurement packages in a cycle of their own (the other cycle's second funded project
+        # keeps its record unopened): one holding a project, one open, one empty.
+        packaged_cycle, (packed, _) = f.funded_records(a, admin)
+        package, open_package, empty_package, _ = f.packages_around(admin, packed)
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
+            **{
+                f"packages.{name}": {"cycle_id": packaged_cycle.id}
+                for name in ("public", "manage", "create")
+            },
+            "packages.add_project": {"package_id": open_package.id},
+            "packages.delete": {"package_id": empty_package.id},
+            "packages.remove_project": {
+                "package_id": package.id, "implementation_id": packed.id,
+            },
             **{
                 f"voting.{name}": {"cycle_id": vc.id}
                 for name in (
@@ -650,6 +663,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             ),
             "filename": "css/app.css",
             "wish_id": wish.id,
+            "package_id": package.id,
+            "implementation_id": packed.id,
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
         detail = "/proposals/{}"

@@ -1,6 +1,6 @@
 """Forms of procurement packages (采购包): a package's name, kind, method and note; a project to
 add; the supplier with the awarded amount. On the management page each package's forms carry
-its own prefix (``pkg<id>``)."""
+its own prefix (``pkg<id>``); the page's one CSRF token guards them all."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ def _method_choices() -> list[SelectChoice]:
 
 
 class PackageForm(FlaskForm):
+    class Meta:
+        # The page carries several of these, prefixed; the app-wide check reads the page's
+        # one ``csrf_token``.
+        csrf = False
+
     name = StringField(
         _l("Name of the package"),
         validators=[DataRequired(), Length(max=60)],
@@ -36,10 +41,20 @@ class PackageForm(FlaskForm):
 
 
 class AddProjectForm(FlaskForm):
+    class Meta:
+        # The page carries several of these, prefixed; the app-wide check reads the page's
+        # one ``csrf_token``.
+        csrf = False
+
     project = SelectField(_l("Funded project"), choices=[], validate_choice=False)
 
 
 class SupplierForm(FlaskForm):
+    class Meta:
+        # The page carries several of these, prefixed; the app-wide check reads the page's
+        # one ``csrf_token``.
+        csrf = False
+
     organization = SelectField(_l("A registered organization"), choices=[], validate_choice=False)
     company = StringField(_l("or a company, by its registered name"), validators=[Length(max=120)])
     amount = YuanField(_l("Awarded amount (yuan)"), validators=[Length(max=20)])
