@@ -20,6 +20,7 @@ from ..domain.people import Basis
 from ..extensions import db
 from ..models import Community, User
 from ..services import accounts, grid_work, places, residency
+from .demo_packages import load_packages
 from .demo_proposals import PHASES, Progress, load_cycles, proposal_count
 from .demo_wishes import load_wishes
 
@@ -296,5 +297,6 @@ def load_demo(*, now: datetime, seed: int = 2026, progress: Progress | None = No
     summary.cycles, summary.ballots = load_cycles(now, say)
     summary.proposals = proposal_count()
     load_wishes(now, say)
+    load_packages(now, say)
     db.session.commit()
     return summary

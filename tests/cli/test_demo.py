@@ -419,3 +419,29 @@ def test_haidas_implementing_cycle_has_a_project_accepted_with_documents_and_pap
         assert {i.role for i in inspection.inspectors} == {"committee", "resident", "supplier"}
         surveys = db.session.scalars(select(PaperSurvey)).all()
         assert [s.implementation_id for s in surveys] == [record.id]
+
+
+def test_haida_buys_its_projects_in_two_packages(demo):
+    from microprojects.models import ProcurementPackage
+
+    with demo.app.app_context():
+        rows = db.session.scalars(select(ProcurementPackage).order_by(ProcurementPackage.id)).all()
+        assert [(p.kind.value, len(p.items), p.has_supplier) for p in rows] == [
+            ("engineering", 1, True),
+            ("services", 1, False),
+        ]
+        works = rows[0]
+        assert works.supplier == "美兰区市政工程队"
+        assert works.awarded_fen <= sum(works.planned)
+        assert {p.cycle.community.slug for p in rows} == {"haida"}
+        lights = works.items[0].implementation.proposal_id
+        cycle_id = works.cycle_id
+    client = demo.app.test_client()
+    page = client.get(f"/proposals/{lights}").get_data(as_text=True)
+    assert (
+        "采购包：" in page
+        and "海达社区楼道照明工程包" in page
+        and "供应商： 美兰区市政工程队" in page
+    )
+    listing = client.get(f"/cycles/{cycle_id}/packages").get_data(as_text=True)
+    assert "海达社区长者助餐服务包" in listing and "尚未确定" in listing
