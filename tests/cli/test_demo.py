@@ -441,7 +441,7 @@ def test_haida_buys_its_projects_in_two_packages(demo):
     assert (
         "采购包：" in page
         and "海达社区楼道照明工程包" in page
-        and "供应商： 美兰区市政工程队" in page
+        and "供应商：美兰区市政工程队" in page
     )
     listing = client.get(f"/cycles/{cycle_id}/packages").get_data(as_text=True)
     assert "海达社区长者助餐服务包" in listing and "尚未确定" in listing
