@@ -40,7 +40,7 @@ def test_the_committee_packages_projects_and_a_resident_sees_them(
     browser, base_url, fresh_db, watch
 ):
     cycle_id, slug, projects = _funded(fresh_db)
-    (lights_id, lights), (benches_id, benches) = projects
+    (lights_id, lights), (_, benches) = projects
     desk = browser.new_context(
         base_url=base_url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
     ).new_page()
