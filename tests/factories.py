@@ -491,3 +491,17 @@ def packages_around(committee: User, record):
     )
     empty = packages.create_package(committee, cycle, name="备用包", kind="goods", now=utcnow())
     return package, open_package, empty, spare
+
+
+def street_cycle_in_implementation(admin: User, place: Community):
+    """A cycle of ``place``'s street, made by the administrator, in implementation right now."""
+    from datetime import timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services.cycles import CycleInput, create_cycle
+
+    order = ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+    start = utcnow() - timedelta(days=41)
+    dates = {f"{name}_at": start + timedelta(days=10) * i for i, name in enumerate(order)}
+    data = CycleInput(title="2026 年和平南街道微实事", budget_fen=1_000_000_00, **dates)  # type: ignore[arg-type]
+    return create_cycle(admin, data, street=place.street, now=utcnow())

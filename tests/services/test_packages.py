@@ -308,3 +308,21 @@ def test_the_same_add_sent_twice_at_once_is_kept_once(app, world):
     assert _at_once(app, add) == ["ok", "package_project_taken"]
     with app.app_context():
         assert row_count(PackageItem) == 1
+
+
+def test_a_street_cycles_packages_are_the_administrators(app, world):
+    with app.app_context():
+        admin = db.session.get(User, world.ids["admin"])
+        street_cycle = f.street_cycle_in_implementation(
+            admin, db.session.get(Community, world.a_id)
+        )
+        assert street_cycle.phase(utcnow()) is Phase.IMPLEMENTATION
+        committee = db.session.get(User, world.ids["committee_a"])
+        with pytest.raises(PermissionDenied):
+            pk.create_package(committee, street_cycle, name="街道工程包", kind="engineering",
+                              now=utcnow())  # fmt: skip
+        made = pk.create_package(admin, street_cycle, name="街道工程包", kind="engineering",
+                                 now=utcnow())  # fmt: skip
+        assert made.cycle_id == street_cycle.id
+        entry = db.session.scalar(select(AuditEntry).filter_by(action="package.create"))
+        assert entry.community_id is None and entry.actor_id == admin.id

@@ -169,3 +169,28 @@ def test_another_community_changes_nothing_of_a_package(app, client, world):
         )
         assert post(other, f"{to}/delete").status_code == 403
     assert (row_count(ProcurementPackage, app=app), row_count(PackageItem, app=app)) == before
+
+
+def test_a_community_committee_sees_a_street_cycles_packages_but_changes_nothing(
+    app, client, world
+):
+    with app.app_context():
+        admin = db.session.get(User, world.ids["admin"])
+        street_cycle = f.street_cycle_in_implementation(
+            admin, db.session.get(Community, world.a_id)
+        )
+        package = pk.create_package(admin, street_cycle, name="街道工程包", kind="engineering",
+                                    now=utcnow())  # fmt: skip
+        cycle_id, package_id = street_cycle.id, package.id
+    login(client, "committee_a")
+    base = f"/c/{world.a_slug}/committee/cycles/{cycle_id}/packages"
+    page = client.get(base)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "街道工程包" in text and f'action="{base}"' not in text
+    assert "采购包由本轮的组织者在实施阶段组建。" in text
+    made = post(client, base, {"name": "社区自己的包", "kind": "goods", "method": "", "note": ""})
+    assert made.status_code == 403
+    deleted = post(client, f"/c/{world.a_slug}/committee/packages/{package_id}/delete")
+    assert deleted.status_code == 403
+    assert row_count(ProcurementPackage, app=app) == 1
