@@ -326,3 +326,17 @@ def test_a_street_cycles_packages_are_the_administrators(app, world):
         assert made.cycle_id == street_cycle.id
         entry = db.session.scalar(select(AuditEntry).filter_by(action="package.create"))
         assert entry.community_id is None and entry.actor_id == admin.id
+
+
+def test_the_paid_packages_of_a_page_in_one_look(app, world):
+    with app.app_context():
+        committee, cycle, (lights, benches) = _setup(world)
+        paid, unpaid = _package(committee, cycle), _package(committee, cycle, name="服务包")
+        pk.add_project(committee, paid, lights.id, now=utcnow())
+        pk.add_project(committee, unpaid, benches.id, now=utcnow())
+        impl.add_spending(committee, lights, amount_fen=100_00, spent_on=utcnow().date(),
+                          note="预付款", now=utcnow())  # fmt: skip
+        impl.add_spending(committee, lights, amount_fen=200_00, spent_on=utcnow().date(),
+                          note="二期款", now=utcnow())  # fmt: skip
+        assert pk.paid_ids(pk.packages_of(cycle)) == {paid.id}
+        assert pk.paid_ids([]) == set()

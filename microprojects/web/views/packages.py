@@ -44,12 +44,13 @@ def package_kind_label(kind: str) -> Any:
 
 
 def _views(packages: list[ProcurementPackage]) -> list[dict[str, Any]]:
+    paid = service.paid_ids(packages)
     return [
         {
             "package": p,
             "planned": rules.planned_total(p.planned),
             "over": rules.over_planned(p.awarded_fen, p.planned),
-            "fixed": service.is_fixed(p),
+            "fixed": rules.is_fixed(p.has_supplier, p.id in paid),
         }
         for p in packages
     ]
