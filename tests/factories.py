@@ -478,3 +478,64 @@ def contracted_project(place: Community, committee: User, *, organization=None,
         now=utcnow(),
     )  # fmt: skip
     return project, record, contract
+
+
+def funded_records(place: Community, committee: User):
+    """A final cycle of ``place`` (in implementation) with both its funded projects' records
+    opened: planned at their costs of 10,000 and 20,000 yuan, no payment yet.
+    Returns (cycle, [record, record])."""
+    from microprojects.models import utcnow
+    from microprojects.services import implementation as impl
+
+    c, made, _ = final_cycle(place, committee)
+    records = [impl.start(committee, p, now=utcnow()) for p in made[:2]]
+    return c, records
+
+
+def packages_around(committee: User, record):
+    """Procurement packages in the cycle of ``record`` (a funded project's record, its cycle in
+    implementation): one holding ``record``, one open with nothing in it yet, one empty to be
+    deleted; the cycle's other funded project's record opened, in no package.
+    Returns (package, open_package, empty_package, spare_record)."""
+    from sqlalchemy import select
+
+    from microprojects.models import CountOutcome, Implementation, Proposal, utcnow
+    from microprojects.services import implementation as impl
+    from microprojects.services import packages
+
+    other = db.session.scalar(
+        select(Proposal)
+        .join(CountOutcome, CountOutcome.proposal_id == Proposal.id)
+        .where(
+            Proposal.cycle_id == record.cycle_id,
+            Proposal.id != record.proposal_id,
+            CountOutcome.funded,
+        )
+        .limit(1)
+    )
+    spare = db.session.scalar(select(Implementation).filter_by(proposal_id=other.id))
+    spare = spare or impl.start(committee, other, now=utcnow())
+    cycle = record.proposal.cycle
+    package = packages.create_package(
+        committee, cycle, name="路灯工程包", kind="engineering", now=utcnow()
+    )
+    packages.add_project(committee, package, record.id, now=utcnow())
+    open_package = packages.create_package(
+        committee, cycle, name="保洁服务包", kind="services", now=utcnow()
+    )
+    empty = packages.create_package(committee, cycle, name="备用包", kind="goods", now=utcnow())
+    return package, open_package, empty, spare
+
+
+def street_cycle_in_implementation(admin: User, place: Community):
+    """A cycle of ``place``'s street, made by the administrator, in implementation right now."""
+    from datetime import timedelta
+
+    from microprojects.models import utcnow
+    from microprojects.services.cycles import CycleInput, create_cycle
+
+    order = ["collecting", "screening", "voting", "publication", "implementation", "closed"]
+    start = utcnow() - timedelta(days=41)
+    dates = {f"{name}_at": start + timedelta(days=10) * i for i, name in enumerate(order)}
+    data = CycleInput(title="2026 年和平南街道微实事", budget_fen=1_000_000_00, **dates)  # type: ignore[arg-type]
+    return create_cycle(admin, data, street=place.street, now=utcnow())

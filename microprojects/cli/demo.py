@@ -22,6 +22,7 @@ from ..models import Community, User
 from ..services import accounts, grid_work, places, residency
 from .demo_contracts import load_contracts
 from .demo_offers import load_offers
+from .demo_packages import load_packages
 from .demo_proposals import PHASES, Progress, load_cycles, proposal_count
 from .demo_wishes import load_wishes
 
@@ -299,6 +300,7 @@ def load_demo(*, now: datetime, seed: int = 2026, progress: Progress | None = No
     summary.proposals = proposal_count()
     load_wishes(now, say)
     load_offers(now, say)
+    load_packages(now, say)  # bought first, then contracted and paid
     load_contracts(now, say)
     db.session.commit()
     return summary

@@ -1,5 +1,5 @@
-"""The demo's delivery contract (合同): 海达社区's project under way is delivered by the
-海口市美兰区阳光助老服务中心 under a contract of nine tenths of its plan, with one payment made
+"""The demo's delivery contract (合同): 海达社区's project under way, its meal service for elders,
+bought in a services package from the 海口市美兰区阳光助老服务中心, is delivered by it under a contract of nine tenths of its plan, with one payment made
 against it; the organization reported progress twice: one update approved by 邢军 and public,
 one waiting for the committee."""
 
@@ -33,7 +33,7 @@ def load_contracts(now: datetime, say: Callable[[str], None]) -> int:
     if record is None:
         return 0
     proposal = record.proposal
-    signed = record.created_at + timedelta(hours=2)
+    signed = record.created_at + timedelta(days=3)  # after the package's award
     amount = record.planned_fen * 9 // 10
     last = record.milestones[-1].planned_on if record.milestones else None
     ends_on = last or (now + timedelta(days=20)).date()

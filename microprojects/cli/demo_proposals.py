@@ -206,7 +206,7 @@ def load_cycles(now: datetime, say: Progress) -> tuple[int, int]:
     _objections(longfeng, "longfeng", now)
     _implementation(haida_old, "haida", haida_old.closed_at - DAY, stages=("accepted",) * 4)
     say(f"implementation: {haida_old.title}, 4 projects accepted")
-    _implementation(haida_now, "haida", now, stages=("in_progress", "completed", "inspected"))
+    _implementation(haida_now, "haida", now, stages=("completed", "in_progress", "inspected"))
     say(
         f"implementation: {haida_now.title}, one project under way, one completed, "
         "one accepted (验收) with its documents and paper survey"

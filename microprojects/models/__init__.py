@@ -30,6 +30,7 @@ from .implementation import (
 )
 from .notices import Announcement, NoticeSettings, OutgoingMessage, PhoneCode
 from .offers import OfferPhoto, ServiceOffer
+from .packages import PackageItem, ProcurementPackage
 from .places import Community, District, Grid, Street
 from .proposals import (
     Assessment,
@@ -100,6 +101,7 @@ __all__ = [
     "Organization",
     "OrganizationMember",
     "OutgoingMessage",
+    "PackageItem",
     "PaperEntry",
     "PaperKeying",
     "PaperSurvey",
@@ -107,6 +109,7 @@ __all__ = [
     "PhoneCode",
     "PollingStation",
     "ProblemReport",
+    "ProcurementPackage",
     "ProgressPhoto",
     "ProgressUpdate",
     "Proposal",

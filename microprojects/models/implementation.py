@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.contracts import UpdateReview
@@ -57,6 +65,8 @@ class Implementation(Model):
         CheckConstraint(enum_check("status", Status), name="status_known"),
         CheckConstraint("progress_pct >= 0 AND progress_pct <= 100", name="progress_range"),
         CheckConstraint("planned_fen >= 0", name="planned_positive"),
+        # The target of a procurement package item's (implementation, cycle) key.
+        Index("uq_implementations_id_cycle", "id", "cycle_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -328,6 +328,21 @@ class ErrorCode(StrEnum):
     CONTRACT_OVERPAID = "contract_overpaid"
     CONTRACT_FULLY_PAID = "contract_fully_paid"
     CONTRACT_UPDATE_NOT_PENDING = "contract_update_not_pending"
+    # procurement packages (采购包)
+    PACKAGE_CYCLE_NOT_IMPLEMENTING = "package_cycle_not_implementing"
+    PACKAGE_NAME_TAKEN = "package_name_taken"
+    PACKAGE_KIND_UNKNOWN = "package_kind_unknown"
+    PACKAGE_METHOD_UNKNOWN = "package_method_unknown"
+    PACKAGE_PROJECT_NOT_FUNDED = "package_project_not_funded"
+    PACKAGE_PROJECT_TAKEN = "package_project_taken"
+    PACKAGE_FIXED = "package_fixed"
+    PACKAGE_NOT_EMPTY = "package_not_empty"
+    PACKAGE_NO_PROJECTS = "package_no_projects"
+    PACKAGE_AMOUNT_REQUIRED = "package_amount_required"
+    PACKAGE_AMOUNT_OVER = "package_amount_over"
+    PACKAGE_ONE_SUPPLIER = "package_one_supplier"
+    PACKAGE_SUPPLIER_UNKNOWN = "package_supplier_unknown"
+    PACKAGE_REMOVAL_UNCOVERS = "package_removal_uncovers"
 
 
 class ServiceError(Exception):

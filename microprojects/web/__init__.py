@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
         notices,
         offers,
         overview,
+        packages,
         printed,
         proposals,
         public,
@@ -63,6 +64,7 @@ def register(app: Flask) -> None:
         acceptance,
         offers,
         contracts,
+        packages,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

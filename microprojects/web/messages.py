@@ -1250,3 +1250,74 @@ AUDIT_ACTIONS.update(
         "contract.update_returned": _l("Returned a supplier's progress update"),
     }
 )
+
+# --- procurement packages (采购包) -------------------------------------------------------------
+
+PACKAGE_KIND_LABELS: dict[str, Any] = {
+    "engineering": _l("Engineering (工程)"),
+    "goods": _l("Goods (货物)"),
+    "services": _l("Services (服务)"),
+}
+
+PACKAGE_METHOD_LABELS: dict[str, Any] = {
+    "inquiry": _l("Request for quotations (询价)"),
+    "consultation": _l("Competitive consultation (竞争性磋商)"),
+    "open_tender": _l("Open tender (公开招标)"),
+    "single_source": _l("Single source (单一来源)"),
+    "other": _l("Other method"),
+}
+
+SERVICE_MESSAGES.update(
+    {
+        ErrorCode.PACKAGE_CYCLE_NOT_IMPLEMENTING: _l(
+            "Procurement packages are put together while the cycle is in implementation."
+        ),
+        ErrorCode.PACKAGE_NAME_TAKEN: _l("This cycle already has a package of that name."),
+        ErrorCode.PACKAGE_KIND_UNKNOWN: _l("Choose the kind of the package."),
+        ErrorCode.PACKAGE_METHOD_UNKNOWN: _l("Choose a procurement method from the list."),
+        ErrorCode.PACKAGE_PROJECT_NOT_FUNDED: _l(
+            "Only this cycle's funded projects, with their implementation record, go into its "
+            "packages."
+        ),
+        ErrorCode.PACKAGE_PROJECT_TAKEN: _l(
+            "This project is already in the package “%(name)s”: remove it there first."
+        ),
+        ErrorCode.PACKAGE_FIXED: _l(
+            "The package has a supplier and a project in it has payments: its projects, "
+            "supplier and amount no longer change."
+        ),
+        ErrorCode.PACKAGE_NOT_EMPTY: _l(
+            "Only an empty package can be deleted: remove its projects first."
+        ),
+        ErrorCode.PACKAGE_NO_PROJECTS: _l("Add a project to the package before its supplier."),
+        ErrorCode.PACKAGE_AMOUNT_REQUIRED: _l(
+            "Give the supplier and the awarded amount together: an amount of yuan above 0."
+        ),
+        ErrorCode.PACKAGE_AMOUNT_OVER: _l(
+            "The awarded amount of %(amount)s yuan exceeds the projects' planned total of "
+            "%(planned)s yuan."
+        ),
+        ErrorCode.PACKAGE_ONE_SUPPLIER: _l(
+            "A package has one supplier: choose a registered organization or type a company's "
+            "name, not both."
+        ),
+        ErrorCode.PACKAGE_SUPPLIER_UNKNOWN: _l(
+            "Choose an organization from the list of registered organizations."
+        ),
+        ErrorCode.PACKAGE_REMOVAL_UNCOVERS: _l(
+            "Without this project the package's planned total would be %(planned)s yuan, below "
+            "its awarded amount of %(amount)s yuan: change the amount first."
+        ),
+    }
+)
+
+AUDIT_ACTIONS.update(
+    {
+        "package.create": _l("Created a procurement package"),
+        "package.update": _l("Changed a procurement package"),
+        "package.add": _l("Added a project to a procurement package"),
+        "package.remove": _l("Removed a project from a procurement package"),
+        "package.supplier": _l("Set a procurement package's supplier"),
+        "package.delete": _l("Deleted a procurement package"),
+    }
+)

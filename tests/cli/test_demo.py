@@ -465,3 +465,33 @@ def test_haidas_project_under_way_has_its_contract_paid_in_part_and_an_update_wa
         login(client, "yangguang", DEMO_PASSWORD)
         page = client.get("/organization/contracts").get_data(as_text=True)
         assert record.proposal.title in page and "等待居务协商会审核" in page
+
+
+def test_haida_buys_its_projects_in_two_packages(demo):
+    from microprojects.models import DeliveryContract, ProcurementPackage
+
+    with demo.app.app_context():
+        rows = db.session.scalars(select(ProcurementPackage).order_by(ProcurementPackage.id)).all()
+        assert [(p.kind.value, len(p.items), p.has_supplier) for p in rows] == [
+            ("engineering", 1, True),
+            ("services", 1, True),
+        ]
+        works, meals = rows
+        assert works.supplier == "美兰区市政工程队"
+        # The meal service is bought from the organization its contract then names.
+        [contract] = db.session.scalars(select(DeliveryContract)).all()
+        assert meals.items[0].implementation_id == contract.implementation_id
+        assert meals.supplier == contract.supplier == "海口市美兰区阳光助老服务中心"
+        assert works.awarded_fen <= sum(works.planned)
+        assert {p.cycle.community.slug for p in rows} == {"haida"}
+        lights = works.items[0].implementation.proposal_id
+        cycle_id = works.cycle_id
+    client = demo.app.test_client()
+    page = client.get(f"/proposals/{lights}").get_data(as_text=True)
+    assert (
+        "采购包：" in page
+        and "海达社区楼道照明工程包" in page
+        and "供应商：美兰区市政工程队" in page
+    )
+    listing = client.get(f"/cycles/{cycle_id}/packages").get_data(as_text=True)
+    assert "海达社区长者助餐服务包" in listing and "海口市美兰区阳光助老服务中心" in listing

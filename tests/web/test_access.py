@@ -55,8 +55,10 @@ from microprojects.models import (
     Objection,
     Organization,
     OutgoingMessage,
+    PackageItem,
     Participation,
     ProblemReport,
+    ProcurementPackage,
     ProgressUpdate,
     Proposal,
     ProposalPhoto,
@@ -643,6 +645,46 @@ ROUTES: dict[str, Route] = {
     "meetings.public": Route("GET", PUBLIC),
     # A member checks in with the code shown in the room: resident_a is a member, nobody else.
     "meetings.check_in": Route("POST", RESIDENT, DECLINED, effect=present_count),
+    # Procurement packages (采购包): an add, then its removal, on a package of their own.
+    "packages.public": Route("GET", PUBLIC),
+    "packages.manage": Route("GET", COMMITTEE),
+    "packages.create": Route(
+        "POST",
+        COMMITTEE,
+        form=_form(name="绿化服务包", kind="services", method="", note=""),
+        effect=count(ProcurementPackage),
+    ),
+    "packages.add_project": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {
+            f"pkg{t['open_package_id']}-project": str(t["spare_record_id"])
+        },
+        effect=count(PackageItem),
+    ),
+    "packages.remove_project": Route("POST", COMMITTEE, effect=count(PackageItem)),
+    "packages.supplier": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {
+            f"pkg{t['package_id']}-organization": "",
+            f"pkg{t['package_id']}-company": "海口某建设工程有限公司",
+            f"pkg{t['package_id']}-amount": "9,000",
+        },
+        effect=lambda t: db.session.get(ProcurementPackage, t["package_id"]).supplier_name,
+    ),
+    "packages.update": Route(
+        "POST",
+        COMMITTEE,
+        form=lambda app, client, t: {
+            f"pkg{t['package_id']}-name": "路灯工程包（一标段）",
+            f"pkg{t['package_id']}-kind": "engineering",
+            f"pkg{t['package_id']}-method": "inquiry",
+            f"pkg{t['package_id']}-note": "",
+        },
+        effect=lambda t: db.session.get(ProcurementPackage, t["package_id"]).name,
+    ),
+    "packages.delete": Route("POST", COMMITTEE, effect=count(ProcurementPackage)),
 }
 
 
@@ -834,6 +876,10 @@ def targets(app, world):
             offers.decide_offer(admin, made, approve=True, reason="", now=utcnow())
         draft_offer = offer("陪诊服务")
         on_offer = {"offer_id": on_menu.id}
+        # Procurement packages of the implemented project's cycle: one holding it (its supplier
+        # and name to set), one open for the cycle's other funded project (added, then taken
+        # out again), one empty to delete.
+        package, open_package, empty_package, spare_record = f.packages_around(admin, record)
         on_record = {"proposal_id": built.id}
         on_ballot_cycle = {"cycle_id": voting_cycle.id}
         return {
@@ -880,12 +926,25 @@ def targets(app, world):
                 "offers.submit": {"offer_id": draft_offer.id},
                 "offers.withdraw": {"offer_id": to_withdraw.id},
                 "offers.decide": {"offer_id": pending_offer.id},
+                "packages.public": {"cycle_id": record.cycle_id},
+                "packages.manage": {"cycle_id": record.cycle_id},
+                "packages.create": {"cycle_id": record.cycle_id},
+                "packages.add_project": {"package_id": open_package.id},
+                "packages.remove_project": {
+                    "package_id": open_package.id,
+                    "implementation_id": spare_record.id,
+                },
+                "packages.delete": {"package_id": empty_package.id},
             },
             "offer_id": on_menu.id,
             "draft_offer_id": draft_offer.id,
             "withdrawable_offer_id": to_withdraw.id,
             "pending_offer_id": pending_offer.id,
             "community_id": a.id,
+            "package_id": package.id,
+            "open_package_id": open_package.id,
+            "spare_record_id": spare_record.id,
+            "implementation_id": spare_record.id,
             "wish_id": wish.id,
             "taken_wish_id": taken.id,
             "contract_id": contract.id,

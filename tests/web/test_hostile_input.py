@@ -602,12 +602,25 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             return offers.create_offer(org_user, data, photos=photos, now=utcnow())
 
         on_menu = offer("长者上门理发", (f.jpeg(),))
-        waiting, draft_offer = offer("助餐配送"), offer("陪诊服务")
-        for made in (on_menu, waiting):
+        waiting_offer, draft_offer = offer("助餐配送"), offer("陪诊服务")
+        for made in (on_menu, waiting_offer):
             offers.submit_offer(org_user, made, now=utcnow())
         offers.decide_offer(admin, on_menu, approve=True, reason="", now=utcnow())
+        # Procurement packages in a cycle of their own (the other cycle's second funded project
+        # keeps its record unopened): one holding a project, one open, one empty.
+        packaged_cycle, (packed, _) = f.funded_records(a, admin)
+        package, open_package, empty_package, _ = f.packages_around(admin, packed)
         on_built = {"proposal_id": built.id}
         by_endpoint: dict[str, dict[str, Any]] = {
+            **{
+                f"packages.{name}": {"cycle_id": packaged_cycle.id}
+                for name in ("public", "manage", "create")
+            },
+            "packages.add_project": {"package_id": open_package.id},
+            "packages.delete": {"package_id": empty_package.id},
+            "packages.remove_project": {
+                "package_id": package.id, "implementation_id": packed.id,
+            },
             **{
                 f"voting.{name}": {"cycle_id": vc.id}
                 for name in (
@@ -654,7 +667,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "wishes.propose": {"wish_id": taken.id},
             "offers.photo": {"offer_id": on_menu.id, "photo_id": on_menu.photos[0].id},
             **{f"offers.{name}": {"offer_id": draft_offer.id} for name in ("edit", "submit")},
-            "offers.decide": {"offer_id": waiting.id},
+            "offers.decide": {"offer_id": waiting_offer.id},
         }  # fmt: skip
         values = {
             "slug": world.a_slug,
@@ -690,6 +703,8 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "offer_id": on_menu.id,
             "contract_id": contract.id,
             "update_id": waiting.id,
+            "package_id": package.id,
+            "implementation_id": packed.id,
             "ballot_choice": str(on_ballot[0].id),  # not in a URL: what resident_a votes for
         }
         detail = "/proposals/{}"
