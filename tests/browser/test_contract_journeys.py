@@ -6,7 +6,7 @@ the committee approves it, and then does."""
 from __future__ import annotations
 
 import factories as f
-from webclient import log_in, shot
+from webclient import audit_pages, log_in, shot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -102,3 +102,28 @@ def test_a_contract_paid_against_and_a_supplier_update_approved(browser, base_ur
     assert "已安装6盏路灯" in story and "50%" in story
     assert visitor.locator("#implementation .photos img").count() == 1
     shot(visitor, "contract-public-after-approval-phone")
+
+
+def test_contract_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
+    """The committee's project page with the contract and an update waiting, the
+    organization's contracts page with its report form, and the public page."""
+    with fresh_db.app_context():
+        from microprojects.extensions import db
+        from microprojects.models import User, utcnow
+        from microprojects.services import contracts
+
+        w = f.world()
+        member = db.session.get(User, w.organization.id)
+        project, _record, contract = f.contracted_project(
+            w.a, w.committee_a, organization=member.organization_membership.organization
+        )
+        contracts.post_supplier_update(
+            member, contract, body="已安装6盏路灯。", progress_pct=50, now=utcnow()
+        )
+        project_id, slug = project.id, w.a.slug
+    visits = (
+        ("committee_a", f"/c/{slug}/committee/projects/{project_id}"),
+        ("organization", "/organization/contracts"),
+        (None, f"/proposals/{project_id}"),
+    )
+    assert audit_pages(browser, base_url, visits, phone=True) == []

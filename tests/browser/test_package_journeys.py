@@ -6,13 +6,8 @@ cycle's packages page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import factories as f
-import pytest
-from webclient import log_in, shot
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from webclient import audit_pages, log_in, need_axe, shot
 
 
 def _funded(app):
@@ -116,8 +111,7 @@ def test_the_committee_packages_projects_and_a_resident_sees_them(
 
 
 def test_package_pages_have_no_serious_accessibility_violations(browser, base_url, fresh_db):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: run `npm install --no-save axe-core@4.14.1`")
+    need_axe()
     with fresh_db.app_context():
         from microprojects.models import utcnow
         from microprojects.services import packages
@@ -129,26 +123,9 @@ def test_package_pages_have_no_serious_accessibility_violations(browser, base_ur
         )
         packages.add_project(w.committee_a, package, records[0].id, now=utcnow())
         cycle_id, slug, project_id = cycle.id, w.a.slug, records[0].proposal_id
-    problems: list[str] = []
-    for who, path in (
+    visits = (
         ("committee_a", f"/c/{slug}/committee/cycles/{cycle_id}/packages"),
         (None, f"/cycles/{cycle_id}/packages"),
         (None, f"/proposals/{project_id}"),
-    ):
-        context = browser.new_context(
-            base_url=base_url, locale="zh-CN", bypass_csp=True,
-            viewport={"width": 390, "height": 844},
-        )  # fmt: skip
-        page = context.new_page()
-        if who:
-            log_in(page, who)
-        page.goto(path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document)")
-        problems += [
-            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        context.close()
-    assert problems == []
+    )
+    assert audit_pages(browser, base_url, visits, phone=True) == []
