@@ -3,6 +3,7 @@ photo and types in paper survey answers; a refused form comes back as typed (422
 page shows the result, the inspectors and the satisfaction; documents download, never inline."""
 
 import io
+import re
 
 import factories as f
 from helpers import row_count
@@ -48,6 +49,9 @@ def test_the_committee_records_the_acceptance_and_residents_see_it(app, client, 
     base = f"/c/{slug}/committee/projects/{project_id}"
     page = client.get(base).get_data(as_text=True)
     assert 'action="' + base + '/acceptance"' in page and f'value="{round_}"' in page
+    take_back = re.compile(rf'action="/c/{slug}/committee/spending/\d+/remove"')
+    mark_done = re.compile(rf'action="/c/{slug}/committee/milestones/\d+/done"')
+    assert take_back.search(page) and mark_done.search(page)  # while the work is open
     bad = post(
         client, f"{base}/acceptance",
         _form(round_, documents=[(io.BytesIO(b"<html><script>x</script>"), "form.pdf")]),
@@ -104,7 +108,11 @@ def test_the_committee_records_the_acceptance_and_residents_see_it(app, client, 
     printed = app.test_client().get(f"/proposals/{project_id}/print/completion")
     text = printed.get_data(as_text=True)
     assert printed.status_code == 200 and "95.0%" in text and "李主任" in text
-    # Closed: the update form refuses.
+    # Closed: no form to take back a payment or mark a milestone done is offered, and the
+    # spending form refuses.
+    closed_page = client.get(base).get_data(as_text=True)
+    assert not take_back.search(closed_page) and not mark_done.search(closed_page)
+    assert "项目已结项" in closed_page
     closed = post(client, f"{base}/spending", {"amount": "10", "spent_on": "2026-01-21"})
     assert closed.status_code == 302
 
