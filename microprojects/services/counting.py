@@ -193,8 +193,11 @@ def corrections(previous: Count | None, pending: Sequence[Remedy]) -> tuple[Corr
 # --- the count ------------------------------------------------------------------------------
 
 
-def count_problem(cycle: Cycle, now: datetime) -> ErrorCode | None:
-    """Why the cycle cannot be counted now (None: it can)."""
+def count_problem(cycle: Cycle, now: datetime, *, mixed: bool = False) -> ErrorCode | None:
+    """Why the cycle cannot be counted now (None: it can). Ballots still sealed once voting has
+    closed are the count's own first step (fewer than ``MIX_BATCH`` are left sealed while
+    voting runs), so they stand in the way only ``mixed``: after that step, when they did not
+    open."""
     if cycle.phase(now) not in COUNTED_PHASES:
         return ErrorCode.COUNT_VOTING_OPEN
     pending = db.session.scalar(
@@ -204,7 +207,7 @@ def count_problem(cycle: Cycle, now: datetime) -> ErrorCode | None:
     )
     if pending:
         return ErrorCode.COUNT_PAPER_PENDING
-    if mixing.unmixed(cycle.id):
+    if mixed and mixing.unmixed(cycle.id):
         return ErrorCode.COUNT_UNMIXED
     return None
 
@@ -286,7 +289,7 @@ def run_count(
             mixing.mix(cycle.id, final=True)
         except mixing.BallotKeyError:
             current_app.logger.exception("the sealed ballots of cycle %s do not open", cycle.id)
-    problem = count_problem(cycle, now)
+    problem = count_problem(cycle, now, mixed=True)
     if problem:
         raise ServiceError(problem)
     previous = latest_count(cycle)

@@ -331,3 +331,43 @@ def test_a_title_in_the_results_table_never_starts_a_formula(app, world):
     first = next(r for r in rows[1:] if "HYPERLINK" in r[1])
     assert first[1] == "'" + evil and first[2] == "'+1"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_ballots_left_sealed_at_the_close_are_opened_by_the_count(app, client, world):
+    """Fewer ballots than ``MIX_BATCH`` stay sealed while voting runs: once it closes, the
+    committee counts them through the page as any other (the count opens them first). With a
+    wrong ballot key the count refuses, saying so, and nothing is counted."""
+    from microprojects.domain.ballots import Choice
+    from microprojects.domain.phases import Phase
+    from microprojects.models import SealedBallot, utcnow
+    from microprojects.services import cycles, mixing, voting
+
+    with app.app_context():
+        place, admin = _place_and_admin(world)
+        cycle, projects = f.voting_cycle(place, admin)
+        resident = db.session.get(User, world.ids["resident_a"])
+        voting.cast_ballot(resident, cycle, [Choice(str(projects[0].id))], now=utcnow())
+        assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 1
+        committee = db.session.get(User, world.ids["committee_a"])
+        cycles.change_phase(committee, cycle, phase=Phase.VOTING, reason="结束", now=utcnow())
+        cycle_id, slug = cycle.id, place.slug
+    login(client, "committee_a")
+    url = f"/c/{slug}/committee/cycles/{cycle_id}/count"
+    page = client.get(url).get_data(as_text=True)
+    assert "计票</button>" in page and "BALLOT_KEY" not in page
+    right = app.config["BALLOT_KEY"]
+    app.config["BALLOT_KEY"] = mixing.new_key()  # another server's key
+    try:
+        token = CONFIRM_TOKEN.search(post(client, url).get_data(as_text=True)).group(1)
+        refused = post(client, url, {"confirm_token": token}, follow_redirects=True)
+        assert "BALLOT_KEY" in refused.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Count)) == 0
+    finally:
+        app.config["BALLOT_KEY"] = right
+    token = CONFIRM_TOKEN.search(post(client, url).get_data(as_text=True)).group(1)
+    assert post(client, url, {"confirm_token": token}).status_code == 302
+    with app.app_context():
+        [count] = db.session.scalars(select(Count)).all()
+        assert count.num_ballots == 1
+        assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
