@@ -180,3 +180,15 @@ def audit_pages(
                 shot(page, shots[path])
         context.close()
     return problems
+
+
+def end_phase(page: Any, slug: str, cycle_id: int, reason: str) -> None:
+    """The committee member logged in on ``page`` ends the cycle's current phase now, with a
+    public reason, through the cycle's page and its confirmation."""
+    page.goto(f"/c/{slug}/committee/cycles/{cycle_id}")
+    page.get_by_label("立即结束本阶段").check()
+    page.get_by_label("理由（公开）").fill(reason)
+    page.get_by_role("button", name="继续").click()
+    assert reason in page.locator("main").inner_text()  # the confirmation, which names it
+    page.get_by_role("button", name="确定，立即结束本阶段").click()
+    assert "本阶段已结束，理由将公开。" in page.locator(".flash-success").inner_text()

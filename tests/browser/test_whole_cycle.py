@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import factories as f
-from webclient import log_in, observe, register, shot
+from webclient import end_phase, log_in, observe, register, shot
 
 SLUG = "zhenxing"
 
@@ -36,14 +36,7 @@ def _local(moment: datetime) -> str:
 
 
 def _end_phase(page, cycle_id: int, reason: str) -> None:
-    """The committee ends the current phase now, with a public reason."""
-    page.goto(f"/c/{SLUG}/committee/cycles/{cycle_id}")
-    page.get_by_label("立即结束本阶段").check()
-    page.get_by_label("理由（公开）").fill(reason)
-    page.get_by_role("button", name="继续").click()
-    assert reason in page.locator("main").inner_text()  # the confirmation, which names it
-    page.get_by_role("button", name="确定，立即结束本阶段").click()
-    assert "本阶段已结束，理由将公开。" in page.locator(".flash-success").inner_text()
+    end_phase(page, SLUG, cycle_id, reason)
 
 
 def _people(app) -> None:

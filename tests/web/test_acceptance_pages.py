@@ -90,6 +90,7 @@ def test_the_committee_records_the_acceptance_and_residents_see_it(app, client, 
     assert f"/acceptance/documents/{pdf_name}" in public and "验收单.pdf" in public
     assert "95.0%" in public  # 38 of 40 paper answers
     assert "验收合格" in public and "已验收" in public and "居民代表" in public
+    assert "获资助 · 已验收" in public and "获资助 · 已完工" not in public  # the page's tag
     assert "纸质问卷 40 份（满意 30, 基本满意 8, 不满意 2）" in public.replace(" (", "（").replace(
         ")", "）"
     )
