@@ -254,7 +254,8 @@ def test_from_the_service_menu_to_acceptance_and_a_wish_into_the_next_cycle(
     assert Path(download.value.path()).read_bytes() == f.pdf()
     resident.goto(f"/offers/{offer_id}")
     uses = resident.locator(".offer-uses").inner_text()
-    assert "振兴社区" in uses and "长者上门理发" in uses and "已验收" in uses
+    assert "振兴社区" in uses and "长者上门理发" in uses
+    assert "已列入选票 · 1 票 · 获资助，已验收" in uses
     shot(resident, "chain-offer-uses-phone")
 
     # --- The next cycle collects: the committee makes the wish a proposal of it. --------------
