@@ -1,6 +1,8 @@
 """What the public open-data API reads: cycles filtered by place and year, which of them have
 a count, a count's lines, the projects (every proposal but drafts) and what a list of projects
-needs beyond them: supports, lines of the latest counts, implementation records and ratings.
+needs beyond them: supports, lines of the latest counts, implementation records and ratings, and
+their delivery: the service-menu offer a project came from, its contract and what was paid
+against it, its procurement package, its latest acceptance and the paper survey's answers.
 
 Reads only, nothing about a person: no account, name or voter key is loaded here. Every read
 costs a fixed number of queries, whatever the number of projects or ballots: related rows are
@@ -20,15 +22,22 @@ from sqlalchemy.orm import aliased, selectinload
 from ..domain.lifecycle import ProposalState
 from ..extensions import db
 from ..models import (
+    Acceptance,
     Community,
     Count,
     CountOutcome,
     Cycle,
+    DeliveryContract,
     District,
     Implementation,
+    PackageItem,
+    PaperSurvey,
+    ProcurementPackage,
     ProgressUpdate,
     Proposal,
     Rating,
+    ServiceOffer,
+    Spending,
     Street,
     Support,
 )
@@ -173,6 +182,14 @@ class ProjectExtras:
     records: dict[int, Implementation] = field(default_factory=dict)
     # How many ratings gave each number of stars.
     stars: dict[int, dict[int, int]] = field(default_factory=dict)
+    # Delivery, by implementation record id: the contract with what was paid against it, the
+    # procurement package, the latest acceptance, the paper survey's answers by answer.
+    contracts: dict[int, tuple[DeliveryContract, int]] = field(default_factory=dict)
+    packages: dict[int, ProcurementPackage] = field(default_factory=dict)
+    acceptances: dict[int, Acceptance] = field(default_factory=dict)
+    surveys: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    # The service-menu offers the projects came from, by offer id.
+    offers: dict[int, ServiceOffer] = field(default_factory=dict)
 
 
 def load_project_extras(proposals: Sequence[Proposal]) -> ProjectExtras:
@@ -219,4 +236,81 @@ def load_project_extras(proposals: Sequence[Proposal]) -> ProjectExtras:
         .group_by(Rating.proposal_id, Rating.stars)
     ):
         extras.stars.setdefault(pid, {})[int(stars)] = int(n)
+    _load_delivery(extras, [r.id for r in extras.records.values()])
+    offer_ids = {p.offer_id for p in proposals if p.offer_id is not None}
+    if offer_ids:
+        extras.offers = {
+            o.id: o
+            for o in db.session.scalars(
+                select(ServiceOffer)
+                .where(ServiceOffer.id.in_(offer_ids))
+                .options(selectinload(ServiceOffer.organization))
+            )
+        }
     return extras
+
+
+def _load_delivery(extras: ProjectExtras, record_ids: list[int]) -> None:
+    """The delivery of the implementation records ``record_ids``, in five queries."""
+    if not record_ids:
+        return
+    paid = {
+        contract_id: int(total or 0)
+        for contract_id, total in db.session.execute(
+            select(Spending.contract_id, func.sum(Spending.amount_fen))
+            .join(DeliveryContract, DeliveryContract.id == Spending.contract_id)
+            .where(DeliveryContract.implementation_id.in_(record_ids))
+            .group_by(Spending.contract_id)
+        )
+    }
+    extras.contracts = {
+        c.implementation_id: (c, int(paid.get(c.id) or 0))
+        for c in db.session.scalars(
+            select(DeliveryContract)
+            .where(DeliveryContract.implementation_id.in_(record_ids))
+            .options(selectinload(DeliveryContract.organization))
+        )
+    }
+    extras.packages = {
+        item.implementation_id: item.package
+        for item in db.session.scalars(
+            select(PackageItem)
+            .where(PackageItem.implementation_id.in_(record_ids))
+            .options(
+                selectinload(PackageItem.package).selectinload(ProcurementPackage.organization)
+            )
+        )
+    }
+    latest = (
+        select(Acceptance.implementation_id, func.max(Acceptance.round).label("round"))
+        .where(Acceptance.implementation_id.in_(record_ids))
+        .group_by(Acceptance.implementation_id)
+        .subquery()
+    )
+    extras.acceptances = {
+        a.implementation_id: a
+        for a in db.session.scalars(
+            select(Acceptance)
+            .join(
+                latest,
+                and_(
+                    latest.c.implementation_id == Acceptance.implementation_id,
+                    latest.c.round == Acceptance.round,
+                ),
+            )
+            .options(selectinload(Acceptance.inspectors), selectinload(Acceptance.documents))
+        )
+    }
+    extras.surveys = {
+        record_id: (int(satisfied or 0), int(basically or 0), int(dissatisfied or 0))
+        for record_id, satisfied, basically, dissatisfied in db.session.execute(
+            select(
+                PaperSurvey.implementation_id,
+                func.sum(PaperSurvey.satisfied),
+                func.sum(PaperSurvey.basically),
+                func.sum(PaperSurvey.dissatisfied),
+            )
+            .where(PaperSurvey.implementation_id.in_(record_ids))
+            .group_by(PaperSurvey.implementation_id)
+        )
+    }

@@ -674,8 +674,9 @@ def test_no_private_value_is_reachable(app, client, world):
         assert db.session.scalar(select(HouseholdCode.code)) in private
         cycle_ids = [final.id, counted_cycle.id, voting_now.id, street_wide.id]
         project_ids = list(db.session.scalars(select(Proposal.id)))
-    urls = ["/api/v1/cycles", "/api/v1/cycles.csv", "/api/v1/projects", "/api/v1/projects.csv",
-            "/api/v1/openapi.json"]  # fmt: skip
+    # Every address that serves data (the OpenAPI document is a file of the repository, the same
+    # whatever the data, and names its fields in words a login name may be).
+    urls = ["/api/v1/cycles", "/api/v1/cycles.csv", "/api/v1/projects", "/api/v1/projects.csv"]
     for cid in cycle_ids:
         urls += [f"/api/v1/cycles/{cid}", f"/api/v1/cycles/{cid}/results",
                  f"/api/v1/cycles/{cid}/results.csv", f"/api/v1/projects?cycle={cid}",
@@ -769,3 +770,88 @@ def test_equal_shares_results_carry_its_figures(app, client, doc, world):
         "supporters": 1,
         "supporters_money": "89999/3",
     }
+
+
+def test_a_projects_delivery_its_offer_contract_package_and_acceptance(app, client, doc, world):
+    """The open data follows a project to the end: the service-menu offer it came from, its
+    contract and what was paid against it, its package, the latest acceptance and the survey.
+    Who inspected is given by role only: a resident representative's name is not published."""
+    from microprojects.domain.cycles import ProjectType
+    from microprojects.services import acceptance, offers, packages
+
+    with app.app_context():
+        a, committee, admin = _people(world)
+        member = db.session.get(User, world.ids["organization"])
+        resident = db.session.get(User, world.ids["resident_a"])
+        resident.display_name = "验收代表本名"
+        org = member.organization_membership.organization
+        project, record, _contract = f.contracted_project(a, committee, organization=org)
+        impl.add_spending(committee, record, amount_fen=3_000_00, spent_on=utcnow().date(),
+                          note="首付款", now=utcnow())  # fmt: skip
+        package = packages.create_package(
+            committee, project.cycle, name="照明工程包", kind="engineering", method="inquiry",
+            now=utcnow(),
+        )  # fmt: skip
+        packages.add_project(committee, package, record.id, now=utcnow())
+        packages.set_supplier(committee, package, organization_id=org.id, supplier_name="",
+                              amount_fen=9_000_00, now=utcnow())  # fmt: skip
+        impl.post_update(committee, record, body="完工", status="completed", progress_pct=100,
+                         now=utcnow())  # fmt: skip
+        acceptance.record_acceptance(
+            committee, record, round=1, inspected_on=utcnow().date(),
+            inspectors=[acceptance.Inspector("李主任", "committee"),
+                        acceptance.Inspector(resident.display_name, "resident")],
+            findings="灯具全部点亮", result="accepted", fixes="", fixes_due=None,
+            documents=[acceptance.Document("验收单.pdf", f.pdf())], now=utcnow(),
+        )  # fmt: skip
+        acceptance.enter_survey(committee, record, token="t1", satisfied=8, basically=1,
+                                dissatisfied=1, now=utcnow())  # fmt: skip
+        # A proposal of a collecting cycle, made from an approved offer of the menu.
+        offer = offers.create_offer(member, offers.OfferInput(
+            title="长者上门理发", description="上门理发", price_fen=30_00, unit="次",
+            project_type=ProjectType.SERVICE, category="养老助老", capacity=3,
+        ), now=utcnow())  # fmt: skip
+        offers.submit_offer(member, offer, now=utcnow())
+        offers.decide_offer(admin, offer, approve=True, reason="", now=utcnow())
+        collecting = f.cycle(a, committee)
+        ordered = offers.propose_from_offer(
+            resident, offer, collecting, a,
+            f.proposal_input(title="长者上门理发", category="养老助老",
+                             project_type=ProjectType.SERVICE),
+            quantity=12, now=utcnow(),
+        )  # fmt: skip
+        project_id, ordered_id, offer_id = project.id, ordered.id, offer.id
+        org_name, org_id = org.name, org.id
+    body = api(client, doc, f"/api/v1/projects/{project_id}", "/projects/{proposal_id}")
+    delivery = body["implementation"]
+    assert delivery["contract"] == {
+        "supplier": org_name, "organization_id": org_id, "number": "ZX-2026-07",
+        "amount_fen": 8_000_00, "paid_fen": 3_000_00,
+        "signed_on": delivery["contract"]["signed_on"],
+        "starts_on": delivery["contract"]["starts_on"], "ends_on": delivery["contract"]["ends_on"],
+        "deliverables": "更换12盏太阳能路灯，含基座与一年维保。",
+    }  # fmt: skip
+    assert (
+        delivery["package"]["name"] == "照明工程包" and delivery["package"]["kind"] == "engineering"
+    )
+    assert delivery["package"]["supplier"] == org_name
+    assert delivery["package"]["awarded_fen"] == 9_000_00
+    checked = delivery["acceptance"]
+    assert checked["latest"]["result"] == "accepted"
+    assert checked["latest"]["inspector_roles"] == ["committee", "resident"]
+    assert [d["title"] for d in checked["latest"]["documents"]] == ["验收单.pdf"]
+    served = client.get(checked["latest"]["documents"][0]["url"])
+    assert served.status_code == 200 and served.get_data() == f.pdf()
+    served.close()
+    assert checked["paper_survey"] == {"satisfied": 8, "basically": 1, "dissatisfied": 1}
+    assert checked["satisfaction_pct"] == 90.0
+    assert body["offer"] is None
+    text = json.dumps(body, ensure_ascii=False)
+    assert "验收代表本名" not in text and "李主任" not in text
+    ordered_body = api(client, doc, f"/api/v1/projects/{ordered_id}", "/projects/{proposal_id}")
+    assert ordered_body["offer"] == {
+        "id": offer_id, "title": "长者上门理发", "organization": org_name, "price_fen": 30_00,
+        "unit": "次", "quantity": 12, "links": {"page": f"/offers/{offer_id}"},
+    }  # fmt: skip
+    assert ordered_body["cost_fen"] == 360_00
+    assert ordered_body["implementation"] is None

@@ -24,8 +24,20 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ...domain.acceptance import Answer, satisfaction
 from ...domain.implementation import rating_summary, results_status
-from ...models import Community, Count, CountOutcome, Cycle, Implementation, Proposal
+from ...models import (
+    Acceptance,
+    Community,
+    Count,
+    CountOutcome,
+    Cycle,
+    DeliveryContract,
+    Implementation,
+    ProcurementPackage,
+    Proposal,
+    ServiceOffer,
+)
 from ...services import counting, opendata, publication, voting
 from ...services.cycles import find_cycle
 from ...services.implementation import shown_progress, summary
@@ -407,7 +419,94 @@ def _ratings(stars: dict[int, int]) -> dict[str, Any]:
     return {"number": number, "mean": mean, "counts": {str(k): v for k, v in counts.items()}}
 
 
-def implementation_json(record: Implementation, stars: dict[int, int]) -> dict[str, Any]:
+def contract_json(found: tuple[DeliveryContract, int] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    contract, paid = found
+    return {
+        "supplier": contract.supplier,
+        "organization_id": contract.organization_id,
+        "number": contract.number,
+        "amount_fen": contract.amount_fen,
+        "paid_fen": paid,
+        "signed_on": _day(contract.signed_on),
+        "starts_on": _day(contract.starts_on),
+        "ends_on": _day(contract.ends_on),
+        "deliverables": contract.deliverables,
+    }
+
+
+def package_json(package: ProcurementPackage | None) -> dict[str, Any] | None:
+    if package is None:
+        return None
+    return {
+        "id": package.id,
+        "name": package.name,
+        "kind": package.kind,
+        "method": package.method,
+        "supplier": package.supplier or None,
+        "awarded_fen": package.awarded_fen,
+        "links": {"page": url_for("packages.public", cycle_id=package.cycle_id)},
+    }
+
+
+def acceptance_json(
+    latest: Acceptance | None, paper: tuple[int, int, int] | None, stars: dict[int, int]
+) -> dict[str, Any] | None:
+    if latest is None and paper is None:
+        return None
+    satisfied, basically, dissatisfied = paper or (0, 0, 0)
+    answers = {
+        Answer.SATISFIED: satisfied,
+        Answer.BASICALLY: basically,
+        Answer.DISSATISFIED: dissatisfied,
+    }
+    return {
+        "latest": None
+        if latest is None
+        else {
+            "round": latest.round,
+            "inspected_on": _day(latest.inspected_on),
+            "result": latest.result,
+            # Who inspected, by role only: the API names no person.
+            "inspector_roles": [i.role for i in latest.inspectors],
+            "findings": latest.findings,
+            "fixes": latest.fixes,
+            "fixes_due": _day(latest.fixes_due),
+            "redo": latest.redo,
+            "documents": [
+                {
+                    "title": d.title,
+                    "mime": d.mime,
+                    "size": d.size,
+                    "url": url_for("acceptance.document", name=d.filename),
+                }
+                for d in latest.documents
+            ],
+        },
+        "paper_survey": {a.value: n for a, n in answers.items()},
+        "satisfaction_pct": satisfaction(stars, answers).rate,
+    }
+
+
+def offer_json(p: Proposal, offer: ServiceOffer | None) -> dict[str, Any] | None:
+    if p.offer_id is None or offer is None:
+        return None
+    return {
+        "id": offer.id,
+        "title": offer.title,
+        "organization": offer.organization.name,
+        "price_fen": p.offer_price_fen,
+        "unit": offer.unit,
+        "quantity": p.offer_quantity,
+        "links": {"page": url_for("offers.detail", offer_id=offer.id)},
+    }
+
+
+def implementation_json(
+    record: Implementation, stars: dict[int, int], extras: ProjectExtras | None = None
+) -> dict[str, Any]:
+    delivery = extras or ProjectExtras()
     money = summary(record)
     return {
         "status": record.status,
@@ -448,6 +547,11 @@ def implementation_json(record: Implementation, stars: dict[int, int]) -> dict[s
             for u in record.updates
         ],
         "ratings": _ratings(stars),
+        "contract": contract_json(delivery.contracts.get(record.id)),
+        "package": package_json(delivery.packages.get(record.id)),
+        "acceptance": acceptance_json(
+            delivery.acceptances.get(record.id), delivery.surveys.get(record.id), stars
+        ),
     }
 
 
@@ -497,8 +601,11 @@ def project_json(p: Proposal, extras: ProjectExtras, at: datetime) -> dict[str, 
             {"url": _media(ph.filename), "width": ph.width, "height": ph.height} for ph in p.photos
         ],
         "result": result,
+        "offer": offer_json(p, extras.offers.get(p.offer_id) if p.offer_id else None),
         "implementation": (
-            None if record is None else implementation_json(record, extras.stars.get(p.id, {}))
+            None
+            if record is None
+            else implementation_json(record, extras.stars.get(p.id, {}), extras)
         ),
         "links": {
             "self": url_for("api.project", proposal_id=p.id),

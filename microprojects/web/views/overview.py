@@ -145,8 +145,9 @@ API_EXAMPLES: tuple[tuple[str, Any, str, str], ...] = (
     (
         "/api/v1/projects?cycle={id}",
         _l(
-            "Projects with their supports, photos, count line and implementation: spending, "
-            "milestones, updates and ratings."
+            "Projects with their supports, photos, count line, service-menu offer and "
+            "implementation: spending, milestones, updates, ratings, contract, package and "
+            "acceptance."
         ),
         "GET /api/v1/projects?cycle=5",
         """{"projects": [{"id": 23, "title": "楼道安装声控灯", "state": "approved",
