@@ -3,11 +3,11 @@ budget, amended until fully paid; every later spending entry is a payment agains
 beyond its amount (not even two at once); the supplier's updates wait for approval, and two
 approvals at once publish once."""
 
-import threading
 from datetime import timedelta
 
 import factories as f
 import pytest
+from helpers import at_once
 from sqlalchemy import func, select
 
 from microprojects.domain.contracts import UpdateReview
@@ -272,30 +272,6 @@ def test_a_closed_project_takes_no_contract_and_no_update(ctx, world):
 # --- at once ----------------------------------------------------------------------------------
 
 
-def _at_once(app, call) -> list[str]:
-    """``call(i)`` in two threads at once, each with its own session; what each ended with."""
-    codes: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def run(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                call(i)
-                codes.append("ok")
-            except ServiceError as error:
-                codes.append(str(error.code.value))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(codes)
-
-
 def test_two_payments_at_once_cannot_together_exceed_the_contract(app, world):
     with app.app_context():
         a, committee, _, _ = _people(world)
@@ -308,7 +284,7 @@ def test_two_payments_at_once_cannot_together_exceed_the_contract(app, world):
         _pay(db.session.get(User, committee_id), db.session.get(Implementation, record_id),
              3_000_00, f"第{i}笔")  # fmt: skip
 
-    assert _at_once(app, pay) == ["contract_overpaid", "ok"]
+    assert at_once(app, pay) == ["contract_overpaid", "ok"]
     with app.app_context():
         paid = db.session.scalar(
             select(func.sum(Spending.amount_fen)).where(Spending.contract_id == contract_id)
@@ -329,7 +305,7 @@ def test_two_approvals_at_once_publish_once(app, world):
         who = db.session.get(User, committee_id if i == 0 else admin_id)
         svc.approve_update(who, db.session.get(ProgressUpdate, update_id), now=utcnow())
 
-    assert _at_once(app, approve) == ["contract_update_not_pending", "ok"]
+    assert at_once(app, approve) == ["contract_update_not_pending", "ok"]
     with app.app_context():
         assert db.session.scalar(
             select(func.count()).select_from(AuditEntry)

@@ -12,7 +12,7 @@ from typing import Any
 import factories as f
 import pytest
 import sms_standin
-from helpers import row_count
+from helpers import at_once, row_count
 from sqlalchemy import select
 
 from microprojects.domain import notices as domain
@@ -428,33 +428,6 @@ def test_a_number_gets_one_code_a_minute_and_ten_a_day_whoever_asks(ctx):
     channels.request_phone_code(w.resident_a, "13800138000", now=now + timedelta(days=1, hours=1))
 
 
-def _at_once(app, count: int, body) -> list[str]:
-    """``body`` run by ``count`` threads at the same moment, each in its own app context; what
-    each ended with ("ok" or the refusal's code)."""
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                body()
-                outcomes.append("ok")
-            except ServiceError as error:
-                outcomes.append(error.code)
-            except Exception as error:  # any other error is named, and fails the test
-                outcomes.append(f"{type(error).__name__}: {error}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
 def test_asking_at_once_sends_one_code_to_a_number(app, world):
     """Four requests at the same moment, from two accounts, for one number: one code is sent;
     the others are told to wait."""
@@ -465,7 +438,7 @@ def test_asking_at_once_sends_one_code_to_a_number(app, world):
         user = db.session.get(User, world.ids[next(askers)])
         channels.request_phone_code(user, "13800138000", now=utcnow())
 
-    outcomes = _at_once(app, 4, ask)
+    outcomes = at_once(app, lambda _i: ask(), 4)
     assert sorted(outcomes) == ["ok"] + ["phone_code_too_soon"] * 3, outcomes
     with app.app_context():
         assert row_count(PhoneCode, phone="13800138000") == 1
@@ -484,7 +457,7 @@ def test_guesses_sent_at_once_get_five_tries_in_all(app, world):
     def guess() -> None:
         channels.confirm_phone(db.session.get(User, world.ids["resident_a"]), wrong, now=utcnow())
 
-    outcomes = _at_once(app, 8, guess)
+    outcomes = at_once(app, lambda _i: guess(), 8)
     assert sorted(outcomes) == ["phone_code_tries_used"] * 4 + ["phone_code_wrong"] * 4, outcomes
     with app.app_context():
         (code,) = db.session.scalars(select(PhoneCode)).all()

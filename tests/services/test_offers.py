@@ -4,12 +4,12 @@ verified resident or a committee member proposes from an approved offer in scope
 proposal service, at the menu's price; a full offer, one not approved, one of another street,
 and a time without a collecting cycle are refused."""
 
-import threading
 from pathlib import Path
 
 import factories as f
 import pytest
 from flask import current_app
+from helpers import at_once
 from sqlalchemy import func, select
 
 from microprojects.domain.cycles import ProjectType
@@ -273,29 +273,6 @@ def test_an_offer_is_full_while_its_funded_projects_are_not_accepted(ctx, world)
     assert offers.propose_problem(resident, offer, utcnow()) is None
 
 
-def _at_once(app, call) -> list[str]:
-    codes: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def run(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                call(i)
-                codes.append("ok")
-            except ServiceError as error:
-                codes.append(str(error.code.value))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(codes)
-
-
 def test_two_decisions_at_once_make_one(app, world):
     with app.app_context():
         _a, member, admin = _people(world)
@@ -309,7 +286,7 @@ def test_two_decisions_at_once_make_one(app, world):
             reason="" if i == 0 else "价格偏高", now=utcnow(),
         )  # fmt: skip
 
-    assert _at_once(app, decide) == ["offer_already_decided", "ok"]
+    assert at_once(app, decide) == ["offer_already_decided", "ok"]
     with app.app_context():
         decided = db.session.scalar(
             select(func.count())

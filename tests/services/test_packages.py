@@ -2,12 +2,11 @@
 each from one supplier; a project is in one package at most, of its own cycle; the award never
 exceeds the projects' planned total; a package with a supplier and payments is fixed."""
 
-import threading
 from datetime import timedelta
 
 import factories as f
 import pytest
-from helpers import row_count
+from helpers import at_once, row_count
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -255,30 +254,6 @@ def test_only_whoever_runs_the_cycle_and_only_in_implementation(app, world):
         assert row_count(PackageItem) == 0 and row_count(ProcurementPackage) == 1
 
 
-def _at_once(app, call) -> list[str]:
-    """``call(i)`` in two threads at once, each with its own session; what each ended with."""
-    codes: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def run(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                call(i)
-                codes.append("ok")
-            except ServiceError as error:
-                codes.append(str(error.code.value))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(codes)
-
-
 def test_two_adds_of_one_project_at_once_make_one(app, world):
     with app.app_context():
         committee, cycle, (lights, _) = _setup(world)
@@ -289,7 +264,7 @@ def test_two_adds_of_one_project_at_once_make_one(app, world):
         pk.add_project(db.session.get(User, committee_id), pk.find_package(ids[i]), record_id,
                        now=utcnow())  # fmt: skip
 
-    assert _at_once(app, add) == ["ok", "package_project_taken"]
+    assert at_once(app, add) == ["ok", "package_project_taken"]
     with app.app_context():
         assert row_count(PackageItem) == 1
         assert row_count(AuditEntry, action="package.add") == 1
@@ -305,7 +280,7 @@ def test_the_same_add_sent_twice_at_once_is_kept_once(app, world):
         pk.add_project(db.session.get(User, committee_id), pk.find_package(package_id), record_id,
                        now=utcnow())  # fmt: skip
 
-    assert _at_once(app, add) == ["ok", "package_project_taken"]
+    assert at_once(app, add) == ["ok", "package_project_taken"]
     with app.app_context():
         assert row_count(PackageItem) == 1
 

@@ -3,13 +3,13 @@ photos checked as proposals' are; answered once by that community's committee, e
 what it needs; a proposal made once from a taken wish, only in a cycle collecting now; the
 resident told each time; the database holding each answer's fields."""
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import factories as f
 import pytest
 from flask import current_app
+from helpers import at_once
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -269,30 +269,6 @@ def test_the_database_holds_each_answers_fields(ctx, world, values):
     db.session.rollback()
 
 
-def _at_once(app, call) -> list[str]:
-    """``call(i)`` in two threads at once, each with its own session; what each ended with."""
-    codes: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def run(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                call(i)
-                codes.append("ok")
-            except ServiceError as error:
-                codes.append(str(error.code.value))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(codes)
-
-
 def test_two_answers_at_once_make_one(app, world):
     with app.app_context():
         a, committee, resident = _people(world)
@@ -305,7 +281,7 @@ def test_two_answers_at_once_make_one(app, world):
             status="declined", answer=f"答复{i}", now=utcnow(),
         )  # fmt: skip
 
-    assert _at_once(app, answer) == ["ok", "wish_already_answered"]
+    assert at_once(app, answer) == ["ok", "wish_already_answered"]
     with app.app_context():
         assert (
             db.session.scalar(
@@ -332,7 +308,7 @@ def test_two_proposals_from_one_wish_at_once_make_one(app, world):
             _input(), on_behalf_of="一位居民", now=utcnow(),
         )  # fmt: skip
 
-    assert _at_once(app, propose) == ["ok", "wish_already_proposed"]
+    assert at_once(app, propose) == ["ok", "wish_already_proposed"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1
 
@@ -350,4 +326,4 @@ def test_a_sixth_wish_sent_twice_at_once_is_kept_once(app, world):
             text=f"最后一个{i}", now=utcnow(),
         )  # fmt: skip
 
-    assert _at_once(app, send) == ["ok", "wish_too_many_open"]
+    assert at_once(app, send) == ["ok", "wish_too_many_open"]
