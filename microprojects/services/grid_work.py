@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..domain.characters import clean_line
-from ..domain.lifecycle import ProposalState
 from ..domain.people import RosterStanding, age_on
 from ..domain.permissions import Action, can, works_grid
 from ..domain.phases import Phase
@@ -41,7 +40,7 @@ from . import audit
 from .accounts import actor_for, find_login, require
 from .cycles import can_manage, eligibility, list_community_cycles
 from .errors import ErrorCode, PermissionDenied, ServiceError
-from .proposals import ProposalInput
+from .proposals import ProposalInput, add_entered
 from .proposals import _validate as validate_proposal
 from .rows import rows_changed
 
@@ -391,37 +390,12 @@ def enter_door_proposal(
     name = clean_line(on_behalf_of) or (entry.full_name if entry else "")
     if not name:
         raise ServiceError(ErrorCode.REQUIRED, field="on_behalf_of")
-    values = validate_proposal(cycle, data)
-    proposal = Proposal(
-        cycle_id=cycle.id,
-        community_id=grid.community_id,
-        author_id=None,
-        entered_by_id=actor.id,
-        on_behalf_of=name,
-        entry_channel="door",
-        consent_at=now,
-        state=ProposalState.SUBMITTED.value,
-        submitted_at=now,
-        created_at=now,
-        updated_at=now,
-        **values,
-    )
-    db.session.add(proposal)
-    db.session.flush()
-    audit.record(
-        actor,
-        "proposal.enter_at_door",
-        "proposal",
-        proposal.id,
-        community_id=grid.community_id,
-        after={
-            **proposal.snapshot(),
-            "on_behalf_of": name,
-            "roster_entry_id": entry.id if entry else None,
-            "grid": grid.name,
-            "consent": True,
-        },
+    proposal = add_entered(
+        actor, cycle, grid.community_id, validate_proposal(cycle, data), on_behalf_of=name,
+        channel="door", action="proposal.enter_at_door", columns={"consent_at": now},
+        noted={"roster_entry_id": entry.id if entry else None, "grid": grid.name,
+               "consent": True},
         now=now,
-    )
+    )  # fmt: skip
     db.session.commit()
     return proposal

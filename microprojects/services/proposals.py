@@ -9,6 +9,7 @@ the people who follow the proposal, and commits once.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -258,33 +259,58 @@ def enter_on_behalf(
     name = clean_line(on_behalf_of)
     if not name:
         raise ServiceError(ErrorCode.REQUIRED, field="on_behalf_of")
-    values = _validate(cycle, data)
+    proposal = add_entered(
+        actor, cycle, community.id, _validate(cycle, data), on_behalf_of=name, channel="office",
+        action="proposal.enter_on_behalf", columns=link, noted=link, now=now,
+    )  # fmt: skip
+    db.session.commit()
+    return proposal
+
+
+def add_entered(
+    actor: User,
+    cycle: Cycle,
+    community_id: int,
+    values: Mapping[str, Any],
+    *,
+    on_behalf_of: str,
+    channel: str,
+    action: str,
+    now: datetime,
+    columns: Mapping[str, Any] | None = None,
+    noted: Mapping[str, Any] | None = None,
+) -> Proposal:
+    """A proposal someone typed in for a person who brought it (``on_behalf_of``): at the
+    office, at the door (``channel``), from a wish. Submitted at once, with no author account,
+    marked as entered by ``actor``; ``values`` are its validated fields, ``columns`` what ties
+    it to where it came from. Audited as ``action`` with ``noted`` beside its snapshot. Added
+    and flushed, not committed: the caller commits, with its own rows and notices in the same
+    transaction, after its own checks."""
     proposal = Proposal(
         cycle_id=cycle.id,
-        community_id=community.id,
+        community_id=community_id,
         author_id=None,
         entered_by_id=actor.id,
-        on_behalf_of=name,
-        entry_channel="office",
+        on_behalf_of=on_behalf_of,
+        entry_channel=channel,
         state=ProposalState.SUBMITTED.value,
         submitted_at=now,
         created_at=now,
         updated_at=now,
         **values,
-        **(link or {}),
+        **(columns or {}),
     )
     db.session.add(proposal)
     db.session.flush()
     audit.record(
         actor,
-        "proposal.enter_on_behalf",
+        action,
         "proposal",
         proposal.id,
-        community_id=community.id,
-        after={**proposal.snapshot(), "on_behalf_of": name, **(link or {})},
+        community_id=community_id,
+        after={**proposal.snapshot(), "on_behalf_of": on_behalf_of, **(noted or {})},
         now=now,
     )
-    db.session.commit()
     return proposal
 
 

@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..domain.characters import clean_line, clean_text
-from ..domain.lifecycle import ProposalState
 from ..domain.permissions import Action, can
 from ..domain.phases import Phase
 from ..domain.wishes import (
@@ -37,7 +36,7 @@ from .cycles import list_community_cycles
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
 from .photos import PhotoError, clean_photo
-from .proposals import ProposalInput, upload_dir
+from .proposals import ProposalInput, add_entered, upload_dir
 from .proposals import _validate as validate_proposal
 from .rows import rows_changed
 
@@ -234,31 +233,11 @@ def propose_from_wish(
     if not name:
         raise ServiceError(ErrorCode.REQUIRED, field="on_behalf_of")
     values = validate_proposal(cycle, replace(data, description=wish.text))
-    proposal = Proposal(
-        cycle_id=cycle.id,
-        community_id=wish.community_id,
-        author_id=None,
-        entered_by_id=actor.id,
-        on_behalf_of=name,
-        entry_channel="office",
-        wish_id=wish.id,
-        state=ProposalState.SUBMITTED.value,
-        submitted_at=now,
-        created_at=now,
-        updated_at=now,
-        **values,
-    )
-    db.session.add(proposal)
-    db.session.flush()
-    audit.record(
-        actor,
-        "proposal.from_wish",
-        "proposal",
-        proposal.id,
-        community_id=wish.community_id,
-        after={**proposal.snapshot(), "wish": wish.id, "on_behalf_of": name},
+    proposal = add_entered(
+        actor, cycle, wish.community_id, values, on_behalf_of=name, channel="office",
+        action="proposal.from_wish", columns={"wish_id": wish.id}, noted={"wish": wish.id},
         now=now,
-    )
+    )  # fmt: skip
     audit.record(
         actor,
         "wish.proposed",
