@@ -5,6 +5,7 @@ contract from ``story_context``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -131,17 +132,33 @@ def _refused_form(form: FlaskForm) -> None:
 @committee_required(Action.MANAGE_CYCLES)
 def record(community: Community, proposal_id: int) -> ResponseReturnValue:
     proposal, found = _committee_record(community, proposal_id)
+    return _save_terms(
+        community,
+        proposal,
+        lambda terms: service.record_contract(current_user, found, terms, now=now()),
+        _("The contract has been recorded; payments are now made against it."),
+    )
+
+
+def _save_terms(
+    community: Community,
+    proposal: Proposal,
+    save: Callable[[service.ContractTerms], object],
+    done: str,
+) -> ResponseReturnValue:
+    """The contract form sent to record or amend: saved by ``save``, or the project's page
+    again with the form as typed (422) and why it was refused."""
     form = _own_ids(ContractForm(), "contract")
     _organization_choices(form)
     if not form.validate_on_submit() or form.amount.fen is None:
         _refused_form(form)
         return manage_page(community, proposal, 422, contract_form=form)
     try:
-        service.record_contract(current_user, found, _terms(form), now=now())
+        save(_terms(form))
     except ServiceError as error:
         flash_error(error)
         return manage_page(community, proposal, 422, contract_form=form)
-    flash(_("The contract has been recorded; payments are now made against it."), "success")
+    flash(done, "success")
     return _to_manage(community, proposal.id, "contract")
 
 
@@ -151,19 +168,12 @@ def amend(community: Community, contract_id: int) -> ResponseReturnValue:
     contract = service.find_contract(contract_id, community.id)
     if contract is None:
         abort(404)
-    proposal = contract.implementation.proposal
-    form = _own_ids(ContractForm(), "contract")
-    _organization_choices(form)
-    if not form.validate_on_submit() or form.amount.fen is None:
-        _refused_form(form)
-        return manage_page(community, proposal, 422, contract_form=form)
-    try:
-        service.amend_contract(current_user, contract, _terms(form), now=now())
-    except ServiceError as error:
-        flash_error(error)
-        return manage_page(community, proposal, 422, contract_form=form)
-    flash(_("The contract has been amended; the log keeps what it said before."), "success")
-    return _to_manage(community, proposal.id, "contract")
+    return _save_terms(
+        community,
+        contract.implementation.proposal,
+        lambda terms: service.amend_contract(current_user, contract, terms, now=now()),
+        _("The contract has been amended; the log keeps what it said before."),
+    )
 
 
 @bp.post("/c/<slug>/committee/progress/<int:update_id>/approve")
