@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.contracts import UpdateReview
 from ..domain.implementation import ObjectionStatus
 from ..domain.lifecycle import ProposalState
 from ..domain.people import Basis
@@ -28,8 +29,10 @@ from ..models import (
     Cycle,
     Household,
     HouseholdCode,
+    Implementation,
     Objection,
     PaperEntry,
+    ProgressUpdate,
     Proposal,
     Residency,
     ResidencyStatus,
@@ -58,12 +61,14 @@ class DashboardFigures:
 @dataclass(frozen=True)
 class Waiting:
     """Work that waits for the committee: ``kind`` says what (``screen``, ``reports``,
-    ``paper``, ``objections``, ``shortlist_objections``, ``wishes``, ``verifications``),
-    ``count`` how many, ``cycle`` in which cycle (None for the community's own queues)."""
+    ``paper``, ``objections``, ``shortlist_objections``, ``wishes``, ``supplier_updates``,
+    ``verifications``), ``count`` how many, ``cycle`` in which cycle (None for the community's
+    own queues), ``proposal`` about which project (for a supplier's updates)."""
 
     kind: str
     count: int
     cycle: Cycle | None = None
+    proposal: Proposal | None = None  # the project it is about, for a supplier's updates
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def _per_cycle(query: Select[tuple[int, int]]) -> dict[int, int]:
 def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
     """What waits for the committee, in the order it is shown: proposals to screen, reports
     to decide, paper ballots to confirm, objections to a count and to a published shortlist to
-    answer, wishes to answer, verifications to check."""
+    answer, wishes to answer, suppliers' progress updates to approve, verifications to check."""
     to_screen = _per_cycle(
         select(Proposal.cycle_id, func.count())
         .where(
@@ -174,6 +179,18 @@ def _waiting(community_id: int, pending_verifications: int) -> list[Waiting]:
     waiting += per_cycle("shortlist_objections", shortlist_objections)
     if wishes:
         waiting.append(Waiting("wishes", wishes))
+    supplier_updates = db.session.execute(
+        select(Proposal, func.count())
+        .join(Implementation, Implementation.proposal_id == Proposal.id)
+        .join(ProgressUpdate, ProgressUpdate.implementation_id == Implementation.id)
+        .where(
+            Proposal.community_id == community_id,
+            ProgressUpdate.review_status == UpdateReview.PENDING.value,
+        )
+        .group_by(Proposal.id)
+        .order_by(Proposal.id)
+    ).tuples()
+    waiting += [Waiting("supplier_updates", int(n), proposal=p) for p, n in supplier_updates]
     if pending_verifications:
         waiting.append(Waiting("verifications", pending_verifications))
     return waiting

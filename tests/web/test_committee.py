@@ -279,3 +279,43 @@ def test_the_dashboard_counts_shortlist_objections_and_wishes_until_they_are_ans
     answered = client.get(f"/c/{world.a_slug}/committee").get_data(as_text=True)
     assert "候选项目公示异议待答复" not in answered
     assert "<strong>2</strong> 条微心愿待答复" in answered
+
+
+def test_the_dashboard_lists_suppliers_updates_waiting_for_approval(app, client, world):
+    from microprojects.models import Community, User, utcnow
+    from microprojects.services import contracts
+
+    with app.app_context():
+        place = db.session.get(Community, world.a_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        member = db.session.get(User, world.ids["organization"])
+        project, _record, contract = f.contracted_project(
+            place, committee, organization=member.organization_membership.organization
+        )
+        for body in ("已安装6盏路灯。", "已安装全部路灯。"):
+            contracts.post_supplier_update(member, contract, body=body, progress_pct=50,
+                                           now=utcnow())  # fmt: skip
+        project_id, title = project.id, project.display_title
+    login(client, "committee_a")
+    page = client.get(f"/c/{world.a_slug}/committee").get_data(as_text=True)
+    link = f'href="/c/{world.a_slug}/committee/projects/{project_id}#supplier-updates">'
+    assert link + "<strong>2</strong> 条承接方进展待审核" in page and title in page
+    other = app.test_client()
+    login(other, "committee_b")
+    assert "承接方进展待审核" not in other.get(f"/c/{world.b_slug}/committee").get_data(
+        as_text=True
+    )
+    with app.app_context():
+        committee = db.session.get(User, world.ids["committee_a"])
+        for waiting in contracts.pending_updates(_record_of(project_id)):
+            contracts.approve_update(committee, waiting, now=utcnow())
+    assert "承接方进展待审核" not in client.get(f"/c/{world.a_slug}/committee").get_data(
+        as_text=True
+    )
+
+
+def _record_of(proposal_id):
+    """The implementation record of the project ``proposal_id``."""
+    from microprojects.models import Implementation
+
+    return db.session.scalar(select(Implementation).filter_by(proposal_id=proposal_id))
