@@ -34,6 +34,7 @@ from ..models import (
     DeliveryContract,
     Implementation,
     Organization,
+    OrganizationMember,
     ProgressUpdate,
     Proposal,
     Spending,
@@ -414,6 +415,7 @@ def approve_update(actor: User, posted: ProgressUpdate, *, now: datetime) -> Non
         audience(record.proposal, exclude=actor), "progress", record.proposal,
         {"status": status.value, "progress": pct}, now=now,
     )  # fmt: skip
+    _tell_supplier(posted, "supplier_update_approved", {}, now=now)
     db.session.commit()
 
 
@@ -435,4 +437,20 @@ def return_update(actor: User, posted: ProgressUpdate, *, reason: str, now: date
         community_id=record.proposal.community_id,
         after={"update": posted.id, "reason": reason}, now=now,
     )  # fmt: skip
+    _tell_supplier(posted, "supplier_update_returned", {"reason": reason}, now=now)
     db.session.commit()
+
+
+def _tell_supplier(
+    posted: ProgressUpdate, kind: str, params: dict[str, str], *, now: datetime
+) -> None:
+    """The members of the organization that posted ``posted`` are told what became of it."""
+    if posted.organization_id is None:
+        return
+    members = db.session.scalars(
+        select(OrganizationMember.user_id).where(
+            OrganizationMember.organization_id == posted.organization_id
+        )
+    ).all()
+    proposal = posted.implementation.proposal
+    notify(list(members), kind, proposal, params, now=now)

@@ -1321,3 +1321,11 @@ AUDIT_ACTIONS.update(
         "package.delete": _l("Deleted a procurement package"),
     }
 )
+
+# the supplier is told what became of its progress update
+NOTICE_LABELS.update(
+    {
+        "supplier_update_approved": _l("Your progress update was approved and published:"),
+        "supplier_update_returned": _l("Your progress update was returned by the committee:"),
+    }
+)

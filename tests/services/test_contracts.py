@@ -195,6 +195,10 @@ def test_a_supplier_update_waits_then_is_published_and_told(ctx, world):
     assert (record.status, record.progress_pct) == ("in_progress", 50)
     assert posted.reviewed_by_id == committee.id
     assert db.session.scalar(select(func.count()).select_from(Notification)) > told_before
+    approved = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "supplier_update_approved")
+    ).all()
+    assert approved == [org_user.id]  # the organization is told its report is public
     assert _code(lambda: svc.approve_update(committee, posted, now=utcnow())) == (
         "contract_update_not_pending"
     )
@@ -214,6 +218,11 @@ def test_a_returned_update_keeps_its_reason_for_the_supplier(ctx, world):
     assert mine[0].updates[0].return_reason == "请附上现场照片"
     assert mine[0].updates[0].review_status == UpdateReview.RETURNED
     assert record.progress_pct == 10  # a returned report moves nothing
+    # The organization's members are told, with the reason; nobody else is.
+    told = db.session.scalars(
+        select(Notification).where(Notification.kind == "supplier_update_returned")
+    ).all()
+    assert [(n.user_id, n.params["reason"]) for n in told] == [(org_user.id, "请附上现场照片")]
 
 
 def test_nobody_else_posts_or_reviews(ctx, world):
