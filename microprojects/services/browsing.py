@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.contracts import UpdateReview
 from ..domain.implementation import Status
 from ..domain.lifecycle import PUBLIC_STATES, ProposalAction, Viewer
 from ..extensions import db
@@ -30,6 +31,7 @@ from ..models import (
     Implementation,
     ProblemReport,
     ProgressPhoto,
+    ProgressUpdate,
     Proposal,
     ProposalPhoto,
     Support,
@@ -300,10 +302,12 @@ def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> 
 @dataclass(frozen=True)
 class KeptPhoto:
     """A kept photo's type, and the proposal it belongs to when it is a proposal's photo (who
-    may see it depends on the proposal)."""
+    may see it depends on the proposal); ``unpublished``: the supplier's progress update it
+    belongs to, while that update waits for approval or was returned (not public)."""
 
     mime: str
     proposal: Proposal | None
+    unpublished: ProgressUpdate | None = None
 
 
 def find_kept_photo(name: str) -> KeptPhoto | None:
@@ -315,7 +319,9 @@ def find_kept_photo(name: str) -> KeptPhoto | None:
         return None if proposal is None else KeptPhoto(photo.mime, proposal)
     progress = db.session.scalar(select(ProgressPhoto).filter_by(filename=name))
     if progress is not None:
-        return KeptPhoto(progress.mime, None)
+        update = db.session.get(ProgressUpdate, progress.update_id)
+        published = update is None or update.review_status == UpdateReview.PUBLISHED
+        return KeptPhoto(progress.mime, None, None if published else update)
     problem = db.session.scalar(select(ProblemReport).filter_by(photo_filename=name))
     if problem is not None and problem.photo_mime is not None:
         return KeptPhoto(problem.photo_mime, None)

@@ -196,6 +196,18 @@ def supplier_contracts(user: User) -> list[SupplierContract]:
 # --- the committee: the contract --------------------------------------------------------------
 
 
+def may_see_update(user: User | None, posted: ProgressUpdate) -> bool:
+    """Whether ``user`` may see a supplier's update that is not public (waiting or returned):
+    the committee that reviews it and the members of the organization that posted it."""
+    if user is None or not user.is_authenticated:
+        return False
+    proposal = posted.implementation.proposal
+    if can_manage(user, proposal.cycle):
+        return True
+    membership = user.organization_membership
+    return membership is not None and membership.organization_id == posted.organization_id
+
+
 def _require_committee(actor: User, proposal: Proposal) -> None:
     if not can_manage(actor, proposal.cycle):
         raise PermissionDenied()

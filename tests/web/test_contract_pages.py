@@ -166,3 +166,54 @@ def test_another_organization_changes_nothing_of_a_contract(app, client, world):
     refused = post(client, f"/organization/contracts/{contract_id}/updates",
                    {"body": "冒名报告", "progress_pct": "90"})  # fmt: skip
     assert refused.status_code == 403 and row_count(ProgressUpdate, app=app) == before
+
+
+def test_a_waiting_updates_photo_is_its_committees_and_organizations_only(app, world):
+    """Until the committee approves a supplier's update, its photo is not public either: a
+    visitor, a resident, another community's committee and another organization who have its
+    address get 404; the committee and the organization see it, kept by no cache. Once
+    approved, it is public like any progress photo."""
+    from sqlalchemy import select
+
+    from microprojects.models import ProgressPhoto
+    from microprojects.services import accounts, contracts
+
+    with app.app_context():
+        place = db.session.get(Community, world.a_id)
+        committee = db.session.get(User, world.ids["committee_a"])
+        member = db.session.get(User, world.ids["organization"])
+        admin = db.session.get(User, world.ids["admin"])
+        _, _, contract = f.contracted_project(
+            place, committee, organization=member.organization_membership.organization
+        )
+        posted = contracts.post_supplier_update(
+            member, contract, body="已安装6盏路灯。", progress_pct=50,
+            photos=[("during", f.jpeg())], now=utcnow(),
+        )  # fmt: skip
+        other_org = accounts.create_organization(
+            admin, name="海甸社工站", registration_no=None, community=place, now=utcnow()
+        )
+        accounts.add_organization_member(admin, other_org, f.user("other_org"), now=utcnow())
+        name = db.session.scalar(
+            select(ProgressPhoto.filename).where(ProgressPhoto.update_id == posted.id)
+        )
+        update_id = posted.id
+    url = f"/media/{name}"
+    for who in (None, "resident_a", "committee_b", "other_org"):
+        visitor = app.test_client()
+        if who:
+            login(visitor, who)
+        assert visitor.get(url).status_code == 404, who
+    for who in ("committee_a", "organization"):
+        allowed = app.test_client()
+        login(allowed, who)
+        shown = allowed.get(url)
+        assert shown.status_code == 200 and shown.mimetype == "image/jpeg", who
+        assert "no-store" in shown.headers["Cache-Control"]
+        shown.close()
+    with app.app_context():
+        committee = db.session.get(User, world.ids["committee_a"])
+        contracts.approve_update(committee, db.session.get(ProgressUpdate, update_id), now=utcnow())
+    public = app.test_client().get(url)
+    assert public.status_code == 200 and "no-store" not in public.headers.get("Cache-Control", "")
+    public.close()

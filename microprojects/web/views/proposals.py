@@ -32,6 +32,7 @@ from ...extensions import rate_limit
 from ...models import Comment, Cycle, Proposal
 from ...services import browsing, home, shortlist
 from ...services import comments as comment_service
+from ...services import contracts as contracts_service
 from ...services import proposals as proposal_service
 from ...services import screening as screening_service
 from ...services.accounts import find_login
@@ -536,6 +537,11 @@ def media(name: str) -> ResponseReturnValue:
         if not proposal_service.can_view(_user(), kept.proposal):
             abort(404)
         public = proposal_service.can_view(None, kept.proposal)
+    if kept.unpublished is not None:
+        # A supplier's update not approved yet: its committee's and its organization's only.
+        if not contracts_service.may_see_update(_user(), kept.unpublished):
+            abort(404)
+        public = False
     response = send_from_directory(
         proposal_service.upload_dir(), name, mimetype=kept.mime, max_age=86400 if public else None
     )
