@@ -19,6 +19,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
+from ..domain.acceptance import Answer, satisfaction
 from ..domain.characters import clean_line, clean_text
 from ..domain.cycles import DEFAULT_CATEGORIES, ProjectType
 from ..domain.lifecycle import ProposalState
@@ -47,6 +48,7 @@ from ..models import (
     Implementation,
     OfferPhoto,
     Organization,
+    PaperSurvey,
     Proposal,
     Rating,
     ServiceOffer,
@@ -511,6 +513,10 @@ class Record:
     accepted: int
     ratings: int
     average_stars: float | None
+    # Online ratings and the paper survey's answers at acceptance together, as a project's
+    # page counts them (satisfied and basically satisfied of all answers); None: no answer.
+    paper_answers: int = 0
+    satisfaction_pct: float | None = None
 
 
 def delivery_record(organization_id: int) -> Record:
@@ -518,18 +524,36 @@ def delivery_record(organization_id: int) -> Record:
     mine = or_(Proposal.offer_id.in_(offers), Proposal.organization_id == organization_id)
     rows = _funded_rows(mine)
     ids = [r[0] for r in rows]
-    ratings, average = 0, None
+    stars: dict[int, int] = {}
+    paper = dict.fromkeys(Answer, 0)
     if ids:
-        found = db.session.execute(
-            select(func.count(Rating.id), func.avg(Rating.stars)).where(Rating.proposal_id.in_(ids))
+        stars = {
+            int(n_stars): int(n)
+            for n_stars, n in db.session.execute(
+                select(Rating.stars, func.count())
+                .where(Rating.proposal_id.in_(ids))
+                .group_by(Rating.stars)
+            )
+        }
+        sums = db.session.execute(
+            select(
+                func.sum(PaperSurvey.satisfied),
+                func.sum(PaperSurvey.basically),
+                func.sum(PaperSurvey.dissatisfied),
+            )
+            .join(Implementation, Implementation.id == PaperSurvey.implementation_id)
+            .where(Implementation.proposal_id.in_(ids))
         ).one()
-        ratings = int(found[0] or 0)
-        average = round(float(found[1]), 1) if found[1] is not None else None
+        paper = dict(zip(Answer, (int(n or 0) for n in sums), strict=True))
+    ratings = sum(stars.values())
+    average = round(sum(k * n for k, n in stars.items()) / ratings, 1) if ratings else None
     return Record(
         funded=len(rows),
         accepted=sum(1 for r in rows if r[3] is not None),
         ratings=ratings,
         average_stars=average,
+        paper_answers=sum(paper.values()),
+        satisfaction_pct=satisfaction(stars, paper).rate,
     )
 
 

@@ -256,6 +256,11 @@ def test_from_the_service_menu_to_acceptance_and_a_wish_into_the_next_cycle(
     uses = resident.locator(".offer-uses").inner_text()
     assert "振兴社区" in uses and "长者上门理发" in uses
     assert "已列入选票 · 1 票 · 获资助，已验收" in uses
+    record = resident.locator(".offer-record").first.inner_text()
+    assert (
+        "1 个获资助，1 个已验收" in record
+        and "满意率 100.0%（网上评价和纸质问卷共 20 份）" in record
+    )
     shot(resident, "chain-offer-uses-phone")
 
     # --- The next cycle collects: the committee makes the wish a proposal of it. --------------

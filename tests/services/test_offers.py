@@ -266,11 +266,21 @@ def test_an_offer_is_full_while_its_funded_projects_are_not_accepted(ctx, world)
     from microprojects.services import implementation
 
     record_ = implementation.start(admin, funded, now=utcnow())
-    record_.accepted_on = utcnow().date()
+    record_.status, record_.accepted_on = "accepted", utcnow().date()
     db.session.commit()
     assert offers.in_hand(offer) == 0
     assert offers.delivery_record(offer.organization_id).accepted == 1
     assert offers.propose_problem(resident, offer, utcnow()) is None
+    # Its satisfaction: online ratings and the paper survey's answers together.
+    assert offers.delivery_record(offer.organization_id).satisfaction_pct is None
+    from microprojects.services import acceptance
+
+    implementation.rate(resident, funded, stars=2, comment="", now=utcnow())
+    acceptance.enter_survey(admin, record_, token="s1", satisfied=6, basically=2, dissatisfied=1,
+                            now=utcnow())  # fmt: skip
+    shown = offers.delivery_record(offer.organization_id)
+    assert (shown.ratings, shown.average_stars, shown.paper_answers) == (1, 2.0, 9)
+    assert shown.satisfaction_pct == 80.0  # 8 of 10 answers
 
 
 def test_two_decisions_at_once_make_one(app, world):
