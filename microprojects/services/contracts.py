@@ -43,7 +43,7 @@ from ..models import (
 from . import audit
 from .cycles import can_manage
 from .errors import ErrorCode, PermissionDenied, ServiceError
-from .implementation import MAX_TEXT, attach_photos, audience, contract_paid
+from .implementation import MAX_TEXT, attach_photos, audience, contract_paid, find_of_community
 from .notifications import notify
 from .proposals import upload_dir
 from .rows import rows_changed
@@ -115,18 +115,12 @@ def pending_updates(record: Implementation) -> list[ProgressUpdate]:
 
 def find_contract(contract_id: int, community_id: int) -> DeliveryContract | None:
     """A contract of one of the community's projects (None: none such there)."""
-    found = db.session.get(DeliveryContract, contract_id)
-    if found is None or found.implementation.proposal.community_id != community_id:
-        return None
-    return found
+    return find_of_community(DeliveryContract, contract_id, community_id)
 
 
 def find_update(update_id: int, community_id: int) -> ProgressUpdate | None:
     """A progress update of one of the community's projects (None: none such there)."""
-    found = db.session.get(ProgressUpdate, update_id)
-    if found is None or found.implementation.proposal.community_id != community_id:
-        return None
-    return found
+    return find_of_community(ProgressUpdate, update_id, community_id)
 
 
 def find_own_contract(user: User, contract_id: int) -> DeliveryContract | None:

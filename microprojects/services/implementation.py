@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -611,20 +612,30 @@ def find_community_proposal(proposal_id: int, community_id: int) -> Proposal | N
     return proposal
 
 
+class _OfAProject(Protocol):
+    implementation: Implementation
+
+
+_Row = TypeVar("_Row", bound=_OfAProject)
+
+
+def find_of_community(model: type[_Row], row_id: int, community_id: int) -> _Row | None:
+    """A row of ``model`` (a spending entry, a milestone, a contract, an update…) that belongs
+    to one of the community's projects; None: none such there."""
+    found = db.session.get(model, row_id)
+    if found is None or found.implementation.proposal.community_id != community_id:
+        return None
+    return found
+
+
 def find_spending(spending_id: int, community_id: int) -> Spending | None:
     """A spending entry of one of the community's projects (None: none such there)."""
-    entry = db.session.get(Spending, spending_id)
-    if entry is None or entry.implementation.proposal.community_id != community_id:
-        return None
-    return entry
+    return find_of_community(Spending, spending_id, community_id)
 
 
 def find_milestone(milestone_id: int, community_id: int) -> Milestone | None:
     """A milestone of one of the community's projects (None: none such there)."""
-    found = db.session.get(Milestone, milestone_id)
-    if found is None or found.implementation.proposal.community_id != community_id:
-        return None
-    return found
+    return find_of_community(Milestone, milestone_id, community_id)
 
 
 def find_problem_report(report_id: int, community_id: int) -> ProblemReport | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, send_from_directory, url_for
+from flask import Blueprint, abort, flash, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,13 +15,12 @@ from ...domain.implementation import Status
 from ...domain.permissions import Action
 from ...models import Community, Implementation, Proposal
 from ...services import acceptance as service
-from ...services import implementation as implementation_service
 from ...services.errors import ServiceError
 from ...services.proposals import upload_dir
 from ..forms.acceptance import AcceptanceForm, SurveyForm
 from ..messages import ACCEPTANCE_RESULT_LABELS, INSPECTOR_ROLE_LABELS, SURVEY_ANSWER_LABELS
 from .helpers import committee_required, flash_error, now
-from .implementation import manage_page
+from .implementation import committee_project, manage_page, to_manage
 
 bp = Blueprint("acceptance", __name__)
 
@@ -76,21 +75,6 @@ def story_context(record: Implementation | None) -> dict[str, Any]:
     return {"acceptance": service.load(record), **LABELS}
 
 
-def _committee_record(community: Community, proposal_id: int) -> tuple[Proposal, Implementation]:
-    proposal = implementation_service.find_community_proposal(proposal_id, community.id)
-    record = implementation_service.load_record(proposal) if proposal is not None else None
-    if proposal is None or record is None:
-        abort(404)
-    return proposal, record
-
-
-def _to_manage(community: Community, proposal_id: int, anchor: str) -> ResponseReturnValue:
-    return redirect(
-        url_for("implementation.manage", slug=community.slug, proposal_id=proposal_id,
-                _anchor=anchor)
-    )  # fmt: skip
-
-
 def _int_or_none(raw: str | None) -> int | None:
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
@@ -99,7 +83,7 @@ def _int_or_none(raw: str | None) -> int | None:
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/acceptance")
 @committee_required(Action.MANAGE_CYCLES)
 def record(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal, found = _committee_record(community, proposal_id)
+    proposal, found = committee_project(community, proposal_id)
     form = AcceptanceForm()
     _account_choices(form, proposal)
     if not form.validate_on_submit():
@@ -141,16 +125,16 @@ def record(community: Community, proposal_id: int) -> ResponseReturnValue:
     except ServiceError as error:
         flash_error(error)
         if error.code == "acceptance_recorded":
-            return _to_manage(community, proposal.id, "acceptance")
+            return to_manage(community, proposal.id, "acceptance")
         return manage_page(community, proposal, 422, acceptance_form=form)
     flash(_("The acceptance has been recorded and is shown on the project's page."), "success")
-    return _to_manage(community, proposal.id, "acceptance")
+    return to_manage(community, proposal.id, "acceptance")
 
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/survey")
 @committee_required(Action.MANAGE_CYCLES)
 def survey(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal, found = _committee_record(community, proposal_id)
+    proposal, found = committee_project(community, proposal_id)
     form = SurveyForm()
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
@@ -172,7 +156,7 @@ def survey(community: Community, proposal_id: int) -> ResponseReturnValue:
         flash_error(error)
         return manage_page(community, proposal, 422, survey_form=form)
     flash(_("The paper answers have been added."), "success")
-    return _to_manage(community, proposal.id, "survey")
+    return to_manage(community, proposal.id, "survey")
 
 
 def _download_name(title: str, extension: str) -> str:

@@ -17,12 +17,11 @@ from flask_wtf import FlaskForm
 from ...domain.permissions import Action
 from ...models import Community, DeliveryContract, Implementation, Proposal
 from ...services import contracts as service
-from ...services import implementation as implementation_service
 from ...services.errors import ServiceError
 from ..forms.contracts import ContractForm, ReturnUpdateForm, SupplierUpdateForm
 from ..messages import IMPLEMENTATION_STATUS_LABELS, PHOTO_KIND_LABELS, UPDATE_REVIEW_LABELS
 from .helpers import committee_required, flash_error, now
-from .implementation import manage_page
+from .implementation import committee_project, manage_page, to_manage
 
 bp = Blueprint("contracts", __name__)
 
@@ -93,21 +92,6 @@ def story_context(record: Implementation | None) -> dict[str, Any]:
     }
 
 
-def _committee_record(community: Community, proposal_id: int) -> tuple[Proposal, Implementation]:
-    proposal = implementation_service.find_community_proposal(proposal_id, community.id)
-    record = implementation_service.load_record(proposal) if proposal is not None else None
-    if proposal is None or record is None:
-        abort(404)
-    return proposal, record
-
-
-def _to_manage(community: Community, proposal_id: int, anchor: str) -> ResponseReturnValue:
-    return redirect(
-        url_for("implementation.manage", slug=community.slug, proposal_id=proposal_id,
-                _anchor=anchor)
-    )  # fmt: skip
-
-
 def _terms(form: ContractForm) -> service.ContractTerms:
     raw = form.organization.data or ""
     return service.ContractTerms(
@@ -131,7 +115,7 @@ def _refused_form(form: FlaskForm) -> None:
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/contract")
 @committee_required(Action.MANAGE_CYCLES)
 def record(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal, found = _committee_record(community, proposal_id)
+    proposal, found = committee_project(community, proposal_id)
     return _save_terms(
         community,
         proposal,
@@ -159,7 +143,7 @@ def _save_terms(
         flash_error(error)
         return manage_page(community, proposal, 422, contract_form=form)
     flash(done, "success")
-    return _to_manage(community, proposal.id, "contract")
+    return to_manage(community, proposal.id, "contract")
 
 
 @bp.post("/c/<slug>/committee/contracts/<int:contract_id>/amend")
@@ -189,7 +173,7 @@ def approve_update(community: Community, update_id: int) -> ResponseReturnValue:
         flash_error(error)
     else:
         flash(_("The update is published; followers have been told."), "success")
-    return _to_manage(community, proposal_id, "supplier-updates")
+    return to_manage(community, proposal_id, "supplier-updates")
 
 
 @bp.post("/c/<slug>/committee/progress/<int:update_id>/return")
@@ -209,7 +193,7 @@ def return_update(community: Community, update_id: int) -> ResponseReturnValue:
             flash_error(error)
         else:
             flash(_("The update has been returned with its reason."), "success")
-    return _to_manage(community, proposal_id, "supplier-updates")
+    return to_manage(community, proposal_id, "supplier-updates")
 
 
 # --- the supplier's organization ----------------------------------------------------------------

@@ -175,15 +175,22 @@ def _committee_proposal(community: Community, proposal_id: int) -> Proposal:
 
 
 def _committee_record(community: Community, proposal_id: int) -> Implementation:
-    record = service.load_record(_committee_proposal(community, proposal_id))
-    if record is None:
+    return committee_project(community, proposal_id)[1]
+
+
+def committee_project(community: Community, proposal_id: int) -> tuple[Proposal, Implementation]:
+    """The community's project and its implementation record, or 404."""
+    proposal = service.find_community_proposal(proposal_id, community.id)
+    record = service.load_record(proposal) if proposal is not None else None
+    if proposal is None or record is None:
         abort(404)
-    return record
+    return proposal, record
 
 
-def _to_manage(
+def to_manage(
     community: Community, proposal_id: int, anchor: str | None = None
 ) -> ResponseReturnValue:
+    """Back to the committee's page of the project, at ``anchor``."""
     return redirect(
         url_for("implementation.manage", slug=community.slug, proposal_id=proposal_id,
                 _anchor=anchor)
@@ -245,7 +252,7 @@ def start(community: Community, proposal_id: int) -> ResponseReturnValue:
         lambda: service.start(current_user, proposal, now=now()),
         _("The implementation record is open."),
     )
-    return _to_manage(community, proposal_id)
+    return to_manage(community, proposal_id)
 
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/details")
@@ -267,7 +274,7 @@ def details(community: Community, proposal_id: int) -> ResponseReturnValue:
             ),
             _("Saved."),
         )
-    return _to_manage(community, proposal_id, "details")
+    return to_manage(community, proposal_id, "details")
 
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/spending")
@@ -290,7 +297,7 @@ def spend(community: Community, proposal_id: int) -> ResponseReturnValue:
             ),
             _("The spending has been recorded."),
         )
-    return _to_manage(community, proposal_id, "spending")
+    return to_manage(community, proposal_id, "spending")
 
 
 @bp.post("/c/<slug>/committee/spending/<int:spending_id>/remove")
@@ -310,7 +317,7 @@ def unspend(community: Community, spending_id: int) -> ResponseReturnValue:
             ),
             _("The entry has been taken back; the log keeps it."),
         )
-    return _to_manage(community, proposal_id, "spending")
+    return to_manage(community, proposal_id, "spending")
 
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/milestones")
@@ -331,7 +338,7 @@ def milestone(community: Community, proposal_id: int) -> ResponseReturnValue:
             ),
             _("The milestone has been added."),
         )
-    return _to_manage(community, proposal_id, "milestones")
+    return to_manage(community, proposal_id, "milestones")
 
 
 @bp.post("/c/<slug>/committee/milestones/<int:milestone_id>/done")
@@ -350,7 +357,7 @@ def milestone_done(community: Community, milestone_id: int) -> ResponseReturnVal
             ),
             _("The milestone is marked done."),
         )
-    return _to_manage(community, found.implementation.proposal_id, "milestones")
+    return to_manage(community, found.implementation.proposal_id, "milestones")
 
 
 @bp.post("/c/<slug>/committee/projects/<int:proposal_id>/updates")
@@ -378,7 +385,7 @@ def post_update(community: Community, proposal_id: int) -> ResponseReturnValue:
             ),
             _("The update has been published; followers have been told."),
         )
-    return _to_manage(community, proposal_id, "updates")
+    return to_manage(community, proposal_id, "updates")
 
 
 @bp.post("/c/<slug>/committee/problems/<int:report_id>/answer")
@@ -397,4 +404,4 @@ def answer_problem(community: Community, report_id: int) -> ResponseReturnValue:
             ),
             _("The answer has been published."),
         )
-    return _to_manage(community, found.proposal_id, f"problem-{found.id}")
+    return to_manage(community, found.proposal_id, f"problem-{found.id}")
