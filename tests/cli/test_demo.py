@@ -352,6 +352,9 @@ def _check(name: str, browser: Any) -> None:
         _waiting(browser, "振兴社区")
     elif name == "yangguang":
         _propose(browser, _street_cycle())
+        assert "长者上门理发" in browser.get("/offers/mine").get_data(as_text=True)
+        contracts = browser.get("/organization/contracts").get_data(as_text=True)
+        assert "独居老人助餐服务" in contracts and "等待居务协商会审核" in contracts
     elif name == "visitor":
         _not_verified(browser)
     elif name == "wanggrid":
