@@ -52,6 +52,7 @@ from .residency import (
     VerificationMethod,
 )
 from .shortlist import ShortlistObjection, ShortlistPublication
+from .versions import VERSION_ROW, ContentVersion
 from .voting import (
     Ballot,
     PaperEntry,
@@ -64,6 +65,7 @@ from .voting import (
 from .wishes import Wish
 
 __all__ = [
+    "VERSION_ROW",
     "Acceptance",
     "AcceptanceDocument",
     "AcceptanceInspector",
@@ -80,6 +82,7 @@ __all__ = [
     "CommentReport",
     "CommitteeMembership",
     "Community",
+    "ContentVersion",
     "Count",
     "CountOutcome",
     "Cycle",

@@ -21,10 +21,12 @@ from ..domain.implementation import Status
 from ..domain.lifecycle import PUBLIC_STATES, ProposalAction, Viewer
 from ..extensions import db
 from ..models import (
+    VERSION_ROW,
     Assessment,
     AuditEntry,
     Comment,
     Community,
+    ContentVersion,
     Count,
     CountOutcome,
     Cycle,
@@ -240,6 +242,15 @@ class ProposalPage:
     screening: ScreeningPanel | None = None
     # Screening decisions were withheld because the cycle's shortlist is published.
     shortlist_frozen: bool = False
+
+
+def read_content_version() -> int | None:
+    """The content version, which every write of what a public page shows raises (see
+    ``models/versions.py``); None if its row is missing, when no page may be kept."""
+    found = db.session.execute(
+        select(ContentVersion.version).where(ContentVersion.id == VERSION_ROW)
+    ).scalar()
+    return None if found is None else int(found)
 
 
 def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> ProposalPage:

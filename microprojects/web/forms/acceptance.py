@@ -4,7 +4,6 @@ answers typed in from the forms."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
@@ -22,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..messages import ACCEPTANCE_RESULT_LABELS, INSPECTOR_ROLE_LABELS
+from . import PageForm
 
 INSPECTOR_ROWS = 4
 
@@ -38,7 +38,7 @@ class InspectorForm(Form):
     account = SelectField(_l("Account (optional)"), choices=[], validate_choice=False)
 
 
-class AcceptanceForm(FlaskForm):
+class AcceptanceForm(PageForm):
     round = HiddenField()
     inspected_on = DateField(_l("Date of the inspection"), validators=[InputRequired()])
     inspectors = FieldList(FormField(InspectorForm), min_entries=INSPECTOR_ROWS, max_entries=12)
@@ -61,7 +61,7 @@ class AcceptanceForm(FlaskForm):
     )
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(PageForm):
     token = HiddenField()
     satisfied = IntegerField(
         _l("Satisfied (满意)"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from . import PageForm
 
-class CommitteeMemberForm(FlaskForm):
+
+class CommitteeMemberForm(PageForm):
     community = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
     title = StringField(_l("Title (e.g. 主任, 委员)"), validators=[Optional(), Length(max=40)])
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     registration_no = StringField(
         _l("Registration number"), validators=[Optional(), Length(max=40)]
@@ -21,11 +22,11 @@ class OrganizationForm(FlaskForm):
     community = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
 
 
-class OrganizationMemberForm(FlaskForm):
+class OrganizationMemberForm(PageForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(PageForm):
     district = StringField(_l("District"), validators=[DataRequired(), Length(max=60)])
     street = StringField(_l("Street"), validators=[DataRequired(), Length(max=60)])
     community = StringField(_l("Community"), validators=[DataRequired(), Length(max=60)])

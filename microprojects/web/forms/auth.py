@@ -13,6 +13,7 @@ from ...domain.people import (
     normalize_phone,
     password_problem,
 )
+from . import PageForm
 
 
 def _username(form: FlaskForm, field: StringField) -> None:
@@ -56,13 +57,13 @@ def _new_password(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(_l("The password is too simple; use letters and digits."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     login = StringField(_l("Username or phone number"), validators=[DataRequired(), Length(max=40)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PageForm):
     # The name comes first: it is how the person is known. Logging in needs a phone number or
     # a login name of their choosing, never a name in Latin letters forced on them.
     display_name = StringField(
@@ -109,7 +110,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PageForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=200), _new_password]
@@ -120,7 +121,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(PageForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
     understood = BooleanField(
         _l("I understand that this cannot be undone."), validators=[DataRequired()]

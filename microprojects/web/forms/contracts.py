@@ -4,15 +4,15 @@ committee's return of it."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from . import PageForm
 from .proposals import YuanField
 
 
-class ContractForm(FlaskForm):
+class ContractForm(PageForm):
     organization = SelectField(
         _l("Supplier: a registered organization"), choices=[], validate_choice=True
     )
@@ -31,7 +31,7 @@ class ContractForm(FlaskForm):
     )
 
 
-class SupplierUpdateForm(FlaskForm):
+class SupplierUpdateForm(PageForm):
     body = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=2000)])
     progress_pct = IntegerField(
         _l("Progress (%)"), validators=[InputRequired(), NumberRange(0, 100)]
@@ -40,5 +40,5 @@ class SupplierUpdateForm(FlaskForm):
     after = FileField(_l("Photo of the result (optional)"))
 
 
-class ReturnUpdateForm(FlaskForm):
+class ReturnUpdateForm(PageForm):
     reason = StringField(_l("Why it is returned"), validators=[DataRequired(), Length(max=300)])

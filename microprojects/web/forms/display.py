@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from . import PageForm
 
-class ElderModeForm(FlaskForm):
+
+class ElderModeForm(PageForm):
     elder = BooleanField(
         _l("Turn elder mode on: larger text and buttons, strong contrast, simpler pages"),
         description=_l("Kept with your account, on every phone or computer you log in on."),

@@ -4,14 +4,14 @@ door."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from . import PageForm
 from .proposals import ProposalForm
 
 
-class GiveGridForm(FlaskForm):
+class GiveGridForm(PageForm):
     login = StringField(
         _l("Login name or mobile number of the account"),
         validators=[DataRequired(), Length(max=40)],

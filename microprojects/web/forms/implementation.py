@@ -4,7 +4,6 @@ problem reports."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -21,10 +20,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ...domain.implementation import Status
 from ...domain.shortlist import MAX_DAYS as SHORTLIST_MAX_DAYS
 from ..messages import IMPLEMENTATION_STATUS_LABELS
+from . import PageForm
 from .proposals import YuanField
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(PageForm):
     project = SelectField(
         _l("Which project it is about (optional)"), choices=[], validate_choice=True
     )
@@ -35,7 +35,7 @@ class ObjectionForm(FlaskForm):
     )
 
 
-class AnswerObjectionForm(FlaskForm):
+class AnswerObjectionForm(PageForm):
     decision = RadioField(
         _l("Decision"),
         choices=[
@@ -47,31 +47,31 @@ class AnswerObjectionForm(FlaskForm):
     answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(PageForm):
     contractor = StringField(_l("Responsible unit or contractor"), validators=[Length(max=120)])
     planned = YuanField(_l("Planned budget (yuan)"), validators=[DataRequired()])
 
 
-class SpendingForm(FlaskForm):
+class SpendingForm(PageForm):
     amount = YuanField(_l("Amount (yuan)"), validators=[DataRequired()])
     spent_on = DateField(_l("Date"), validators=[InputRequired()])
     note = StringField(_l("What it paid for"), validators=[Length(max=300)])
 
 
-class RemoveSpendingForm(FlaskForm):
+class RemoveSpendingForm(PageForm):
     reason = StringField(_l("Why it is taken back"), validators=[DataRequired(), Length(max=300)])
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(PageForm):
     title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=120)])
     planned_on = DateField(_l("Planned date"), validators=[Optional()])
 
 
-class MilestoneDoneForm(FlaskForm):
+class MilestoneDoneForm(PageForm):
     done_on = DateField(_l("Done on"), validators=[InputRequired()])
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(PageForm):
     body = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=2000)])
     status = SelectField(
         _l("Status"),
@@ -86,7 +86,7 @@ class UpdateForm(FlaskForm):
     after = FileField(_l("Photo after the work (optional)"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(PageForm):
     stars = RadioField(
         _l("Your rating"),
         choices=[SelectChoice(str(n), _l("%(n)s stars", n=n)) for n in range(5, 0, -1)],
@@ -95,16 +95,16 @@ class RatingForm(FlaskForm):
     comment = StringField(_l("A word on it (optional)"), validators=[Length(max=300)])
 
 
-class ProblemForm(FlaskForm):
+class ProblemForm(PageForm):
     body = TextAreaField(_l("The problem"), validators=[DataRequired(), Length(max=2000)])
     photo = FileField(_l("A photo (optional)"))
 
 
-class AnswerProblemForm(FlaskForm):
+class AnswerProblemForm(PageForm):
     answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=2000)])
 
 
-class RemedyForm(FlaskForm):
+class RemedyForm(PageForm):
     """What the committee corrects in answer to an upheld objection; prefixed with the
     objection's id, so that each objection's form on the page is its own. Its form token is
     the page's plain ``csrf_token``, checked for every POST by the app (a prefixed one would
@@ -135,7 +135,7 @@ class RemedyForm(FlaskForm):
     )
 
 
-class ShortlistObjectionForm(FlaskForm):
+class ShortlistObjectionForm(PageForm):
     project = SelectField(
         _l("Which proposal it is about (optional)"), choices=[], validate_choice=True
     )
@@ -146,7 +146,7 @@ class ShortlistObjectionForm(FlaskForm):
     )
 
 
-class AnswerShortlistObjectionForm(FlaskForm):
+class AnswerShortlistObjectionForm(PageForm):
     decision = RadioField(
         _l("Decision"),
         choices=[
@@ -162,7 +162,7 @@ class AnswerShortlistObjectionForm(FlaskForm):
     )
 
 
-class ShortlistDaysForm(FlaskForm):
+class ShortlistDaysForm(PageForm):
     days = IntegerField(
         _l("Days the shortlist is published before voting (候选项目公示)"),
         validators=[InputRequired(), NumberRange(0, SHORTLIST_MAX_DAYS)],

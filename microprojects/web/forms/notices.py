@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
+from . import PageForm
 
-class ChannelsForm(FlaskForm):
+
+class ChannelsForm(PageForm):
     email_on = BooleanField(_l("Also tell me by e-mail"))
     sms_on = BooleanField(_l("Also tell me by text message (SMS)"))
 
 
-class PhoneForm(FlaskForm):
+class PhoneForm(PageForm):
     phone = StringField(
         _l("Mobile number for text messages"),
         validators=[DataRequired(_l("Enter the mobile number that should get the messages."))],
@@ -22,7 +23,7 @@ class PhoneForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PageForm):
     code = StringField(
         _l("The 6-digit code from the text message"),
         validators=[

@@ -4,7 +4,6 @@ one, and a proposal made from one."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -20,10 +19,11 @@ from ...domain.offers import (
     UNIT_MAX,
 )
 from ..messages import PROJECT_TYPE_LABELS
+from . import PageForm
 from .proposals import YuanField
 
 
-class OfferForm(FlaskForm):
+class OfferForm(PageForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(
         _l("What the service is, who it is for, how it is delivered"),
@@ -62,7 +62,7 @@ class OfferForm(FlaskForm):
     photo = FileField(_l("A photo (optional)"))
 
 
-class DecideOfferForm(FlaskForm):
+class DecideOfferForm(PageForm):
     """The vetting of one offer, prefixed with its id so that each offer's form in the queue is
     its own; its form token is the page's plain one, checked for every POST."""
 
@@ -84,7 +84,7 @@ class DecideOfferForm(FlaskForm):
     )
 
 
-class ProposeFromOfferForm(FlaskForm):
+class ProposeFromOfferForm(PageForm):
     place = SelectField(_l("Cycle collecting proposals"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(

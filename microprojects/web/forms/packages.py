@@ -5,12 +5,12 @@ its own prefix (``pkg<id>``); the page's one CSRF token guards them all."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..messages import PACKAGE_KIND_LABELS, PACKAGE_METHOD_LABELS
+from . import PageForm
 from .proposals import YuanField
 
 
@@ -20,7 +20,7 @@ def _method_choices() -> list[SelectChoice]:
     ]
 
 
-class PackageForm(FlaskForm):
+class PackageForm(PageForm):
     class Meta:
         # The page carries several of these, prefixed; the app-wide check reads the page's
         # one ``csrf_token``.
@@ -40,7 +40,7 @@ class PackageForm(FlaskForm):
     note = StringField(_l("Note (optional)"), validators=[Length(max=300)])
 
 
-class AddProjectForm(FlaskForm):
+class AddProjectForm(PageForm):
     class Meta:
         # The page carries several of these, prefixed; the app-wide check reads the page's
         # one ``csrf_token``.
@@ -49,7 +49,7 @@ class AddProjectForm(FlaskForm):
     project = SelectField(_l("Funded project"), choices=[], validate_choice=False)
 
 
-class SupplierForm(FlaskForm):
+class SupplierForm(PageForm):
     class Meta:
         # The page carries several of these, prefixed; the app-wide check reads the page's
         # one ``csrf_token``.

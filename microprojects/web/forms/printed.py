@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
+from . import PageForm
 
-class PaperWhereForm(FlaskForm):
+
+class PaperWhereForm(PageForm):
     # The length is checked by the service, which says the limit in words.
     paper_where = TextAreaField(
         _l("Where and when to vote on paper"),

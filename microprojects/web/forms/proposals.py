@@ -38,6 +38,7 @@ from ..messages import (
     SCREENING_MODE_LABELS,
     STANCE_LABELS,
 )
+from . import PageForm
 
 
 class YuanField(StringField):
@@ -53,7 +54,7 @@ class YuanField(StringField):
                 raise ValidationError(_l("Enter an amount in yuan, e.g. 12000 or 12,000.50."))
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(PageForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(
         _l("What should be done, and why"),
@@ -105,15 +106,15 @@ class OnBehalfForm(ProposalForm):
     community = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(PageForm):
     photo = FileField(_l("Photo"), validators=[FileRequired()])
 
 
-class CoProposerForm(FlaskForm):
+class CoProposerForm(PageForm):
     username = StringField(_l("Username of a co-proposer"), validators=[DataRequired()])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PageForm):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
     stance = RadioField(
         _l("Your view"),
@@ -125,11 +126,11 @@ class CommentForm(FlaskForm):
     official = BooleanField(_l("Official reply of the committee"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PageForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(PageForm):
     """The committee's decision on a reported or hidden comment."""
 
     decision = RadioField(
@@ -149,13 +150,13 @@ class ModerationForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PageForm):
     reason = StringField(
         _l("Why should the committee look at it?"), validators=[DataRequired(), Length(max=300)]
     )
 
 
-class ReviseForm(FlaskForm):
+class ReviseForm(PageForm):
     cost = YuanField(_l("Revised cost (yuan)"), validators=[Optional(), Length(max=20)])
     ballot_title = StringField(_l("Title on the ballot"), validators=[Optional(), Length(max=80)])
     # The assessment and merge forms on the same page have a "note" too: ids keep labels apart.
@@ -166,7 +167,7 @@ class ReviseForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(PageForm):
     into = SelectField(
         _l("Merge into"),
         coerce=int,
@@ -183,7 +184,7 @@ class MergeForm(FlaskForm):
     )
 
 
-class AssessForm(FlaskForm):
+class AssessForm(PageForm):
     feasibility = RadioField(
         _l("Assessment"),
         choices=[SelectChoice(f.value, FEASIBILITY_LABELS[f.value]) for f in Feasibility],
@@ -201,13 +202,13 @@ def _screening_mode_field() -> RadioField:
     )
 
 
-class ScreeningModeForm(FlaskForm):
+class ScreeningModeForm(PageForm):
     """How a cycle's proposals are screened, changed while none has been approved or rejected."""
 
     screening_mode = _screening_mode_field()
 
 
-class CycleForm(FlaskForm):
+class CycleForm(PageForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     budget = YuanField(_l("Total budget (yuan)"), validators=[DataRequired()])
@@ -255,7 +256,7 @@ END_NOW = "end"
 EXTEND = "extend"
 
 
-class PhaseChangeForm(FlaskForm):
+class PhaseChangeForm(PageForm):
     """End the current phase now, or extend it: an explicit choice. An empty date never means
     "now": extending without a date is an error that names the date."""
 

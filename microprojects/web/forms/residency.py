@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...domain.codes import normalize_code
 from ...domain.people import Basis, normalize_phone
+from . import PageForm
 
 BASIS_LABELS = {
     Basis.LIVE: _l("I live in this community"),
@@ -29,11 +30,11 @@ def _phone(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(_l("Enter an 11-digit mainland mobile number, e.g. 13800138000."))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PageForm):
     code = StringField(_l("Household code"), validators=[DataRequired(), Length(max=30), _code])
 
 
-class VerificationRequestForm(FlaskForm):
+class VerificationRequestForm(PageForm):
     community = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
     basis = RadioField(
         _l("Why you may take part"),
@@ -54,18 +55,18 @@ class VerificationRequestForm(FlaskForm):
     )
 
 
-class RosterImportForm(FlaskForm):
+class RosterImportForm(PageForm):
     file = FileField(_l("Roster file (CSV)"), validators=[FileRequired()])
 
 
-class IssueCodesForm(FlaskForm):
+class IssueCodesForm(PageForm):
     grid = SelectField(_l("Grid"), coerce=int, validators=[Optional()])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(PageForm):
     roster_entry = RadioField(_l("Roster entry"), coerce=int, validators=[Optional()])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=300)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PageForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

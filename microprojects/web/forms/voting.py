@@ -4,7 +4,6 @@ the count form."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -13,9 +12,10 @@ from ...domain.ballots import BallotKind
 from ...domain.tally import OFFERED_RULES
 from ..explain import RULE_NAMES, TIE_BREAK_LABELS
 from ..messages import BALLOT_KIND_LABELS
+from . import PageForm
 
 
-class VotingSettingsForm(FlaskForm):
+class VotingSettingsForm(PageForm):
     ballot_kind = RadioField(
         _l("How residents vote"),
         choices=[SelectChoice(k.value, BALLOT_KIND_LABELS[k.value]) for k in BallotKind],
@@ -76,7 +76,7 @@ class VotingSettingsForm(FlaskForm):
     )
 
 
-class CountForm(FlaskForm):
+class CountForm(PageForm):
     reason = TextAreaField(
         _l("Why count again (shown publicly beside the new result)"),
         validators=[Optional(), Length(max=1000)],

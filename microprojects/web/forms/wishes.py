@@ -4,7 +4,6 @@ proposal the committee makes from a taken wish."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,10 +12,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from ...domain.cycles import ProjectType
 from ...domain.wishes import ANSWER_MAX, PLACE_MAX, REFERRED_TO_MAX, TEXT_MAX
 from ..messages import PROJECT_TYPE_LABELS
+from . import PageForm
 from .proposals import YuanField
 
 
-class WishForm(FlaskForm):
+class WishForm(PageForm):
     text = TextAreaField(
         _l("What do you wish for?"),
         validators=[DataRequired(), Length(max=TEXT_MAX)],
@@ -36,7 +36,7 @@ class WishForm(FlaskForm):
     )
 
 
-class AnswerWishForm(FlaskForm):
+class AnswerWishForm(PageForm):
     """The answer to one wish, prefixed with its id so that each wish's form on the committee's
     page is its own; its form token is the page's plain one, checked for every POST."""
 
@@ -68,7 +68,7 @@ class AnswerWishForm(FlaskForm):
     )
 
 
-class ProposeFromWishForm(FlaskForm):
+class ProposeFromWishForm(PageForm):
     """A proposal made from a taken wish; prefixed with the wish's id, as the answer form is."""
 
     class Meta:

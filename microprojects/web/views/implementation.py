@@ -37,6 +37,7 @@ def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
     found = service.load_story(proposal, user, now())
     outcome = found.outcome
     context: dict[str, Any] = {"outcome": outcome, "record": None}
+    rated = user is not None and found.record is not None
     if outcome is not None:
         context["why"] = explanation(outcome, outcome.count, found.names, proposal.cycle.currency)
     context.update(
@@ -52,8 +53,10 @@ def story(proposal: Proposal, user: User | None) -> dict[str, Any]:
         milestone_late=found.milestone_late,
         impl_labels=IMPLEMENTATION_STATUS_LABELS,
         photo_kinds=PHOTO_KIND_LABELS,
-        rating_form=RatingForm(),
-        problem_form=ProblemForm(),
+        # Made only where they are shown, to who may use them: a form makes a token, and a
+        # token a session (a visitor's page is kept for every visitor without one).
+        rating_form=RatingForm() if rated and found.rating_problem is None else None,
+        problem_form=ProblemForm() if rated and found.report_problem is None else None,
         funded_final=found.funded_final,
     )
     from .acceptance import story_context

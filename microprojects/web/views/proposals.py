@@ -4,6 +4,7 @@ them: propose, edit, submit, withdraw, support, add photos, comment, report a co
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -37,6 +38,7 @@ from ...services import proposals as proposal_service
 from ...services import screening as screening_service
 from ...services.accounts import find_login
 from ...services.errors import ErrorCode, ServiceError
+from .. import kept
 from ..forms.proposals import (
     AssessForm,
     CommentForm,
@@ -60,6 +62,7 @@ from . import confirm
 from .confirm import Ask
 from .helpers import attempt, current_actor, cycle_or_404, flash_error, now, yuan
 from .implementation import story
+from .public import elder_mode
 
 bp = Blueprint("proposals", __name__)
 NOTE_MAX = 1000  # a public reason for a screening decision, as the other reasons' forms take
@@ -102,7 +105,40 @@ def cycles() -> ResponseReturnValue:
 
 @bp.get("/cycles/<int:cycle_id>")
 def cycle(cycle_id: int) -> ResponseReturnValue:
-    found = cycle_or_404(cycle_id)
+    moment = now()
+
+    def render() -> tuple[str, datetime | None]:
+        found = cycle_or_404(cycle_id)
+        until = _next_change(found, moment)
+        return _cycle_page(found, moment, until), until
+
+    return kept.serve(_visitor_key("cycle", cycle_id), render, now=moment)
+
+
+def _cycle_page(found: Cycle, moment: datetime, until: datetime) -> str:
+    """The cycle's page: its parts that are the same for everyone (kept), and around them
+    where the viewer stands."""
+    key = _shared_key("cycle", found.id)
+    head = kept.part(
+        key and (*key, "head"),
+        lambda: render_template("proposals/_cycle_head.html", cycle=found, now=moment),
+        now=moment,
+        until=until,
+    )
+    body = kept.part(
+        key and (*key, "body"), lambda: _cycle_body(found, moment), now=moment, until=until
+    )
+    return render_template(
+        "proposals/cycle.html",
+        cycle=found,
+        head=head,
+        body=body,
+        standing=home.read_cycle_now(_user(), found, moment),
+        now=moment,
+    )
+
+
+def _cycle_body(found: Cycle, moment: datetime) -> str:
     args = request.args
     filters = browsing.ProposalFilters.clean(
         category=args.get("category"),
@@ -114,7 +150,7 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
     page = max(1, args.get("page", 1, type=int) or 1)
     listed = browsing.read_cycle_page(found, filters, page)
     return render_template(
-        "proposals/cycle.html",
+        "proposals/_cycle_body.html",
         cycle=found,
         rows=listed.rows,
         total=listed.total,
@@ -124,22 +160,9 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
         communities=listed.communities,
         changes=listed.changes,
         outcomes=listed.outcomes,
-        standing=home.read_cycle_now(_user(), found, now()),
-        now=now(),
-        can_propose=_can_propose(found),
+        now=moment,
         shortlist=shortlist.publication_of(found.id) if found.shortlist_days else None,
     )
-
-
-def _can_propose(cycle: Cycle) -> bool:
-    user = _user()
-    if user is None or cycle.phase(now()).value != "collecting":
-        return False
-    try:
-        proposal_service.proposer_community(user, cycle, now())
-    except ServiceError:
-        return False
-    return True
 
 
 def _fill_choices(form: ProposalForm, cycle: Cycle) -> None:
@@ -244,7 +267,37 @@ def _edit_closed_reason(proposal: Proposal) -> str:
 
 @bp.get("/proposals/<int:proposal_id>")
 def detail(proposal_id: int) -> ResponseReturnValue:
-    return _detail_page(proposal_or_404(proposal_id))
+    moment = now()
+
+    def render() -> tuple[str, datetime | None]:
+        proposal = proposal_or_404(proposal_id)
+        return _detail_page(proposal), _next_change(proposal.cycle, moment)
+
+    return kept.serve(_visitor_key("proposal", proposal_id), render, now=moment)
+
+
+def _visitor_key(*page: object) -> kept.Key | None:
+    """The key of a visitor's page of proposals: the content version, which every write of
+    what such a page shows raises (one query), and ``page``."""
+    if not kept.for_visitor():
+        return None
+    version = browsing.read_content_version()
+    return None if version is None else kept.key_of(version, *page)
+
+
+def _shared_key(*page: object) -> kept.Key | None:
+    """The key of the parts of a page of proposals that are the same for everyone, in the
+    viewer's language and elder mode."""
+    if request.method != "GET":
+        return None
+    version = browsing.read_content_version()
+    return None if version is None else kept.key_of(version, *page, elder=elder_mode())
+
+
+def _next_change(cycle: Cycle, moment: datetime) -> datetime:
+    """When a visitor's page of ``cycle`` made at ``moment`` expires: at its next phase."""
+    upcoming = cycle.next(moment)
+    return kept.within_a_minute(moment, upcoming[1] if upcoming else None)
 
 
 def _detail_page(
@@ -254,36 +307,38 @@ def _detail_page(
     refused: dict[str, str] | None = None,
 ) -> str:
     """The proposal's page; after a refused screening decision, with what was typed kept in
-    its form (``typed``: form -> text) and why it was refused beside it (``refused``)."""
+    its form (``typed``: form -> text) and why it was refused beside it (``refused``). Only the
+    forms of what the viewer may do are made: a visitor is given none (a form makes a token,
+    and a token a session)."""
     user = _user()
     moment = now()
     shown = browsing.read_proposal_page(user, proposal, moment)
+    actions = shown.actions
     # Shown after a refused decision too: the other forms start empty, not filled from the
     # refused form's fields (an approval's "note" is not the assessment's).
     empty = {"formdata": None}
-    merge_form = MergeForm(**empty)
-    if ProposalAction.MERGE in shown.actions and shown.merge_targets:
+    merge_form = None
+    if ProposalAction.MERGE in actions and shown.merge_targets:
+        merge_form = MergeForm(**empty)
         merge_form.into.choices = _merge_choices(shown.merge_targets)
         merge_form.into.data = 0
-    comment_form = CommentForm(**empty)
+    editing = ProposalAction.EDIT in actions
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
-        actions=shown.actions,
+        actions=actions,
         viewer=shown.viewer,
         supports=shown.supports,
         comments=shown.comments,
         log=shown.log,
         assessments=shown.assessments,
         merged_here=shown.merged_here,
-        comment_form=comment_form,
-        photo_form=PhotoForm(**empty),
-        co_form=CoProposerForm(**empty),
-        reason_form=ReasonForm(**empty),
-        report_form=ReportForm(**empty),
-        revise_form=ReviseForm(**empty),
+        comment_form=CommentForm(**empty) if ProposalAction.COMMENT in actions else None,
+        photo_form=PhotoForm(**empty) if editing else None,
+        co_form=CoProposerForm(**empty) if editing else None,
+        revise_form=ReviseForm(**empty) if ProposalAction.REVISE in actions else None,
         merge_form=merge_form,
-        assess_form=AssessForm(**empty),
+        assess_form=AssessForm(**empty) if ProposalAction.ASSESS in actions else None,
         participation=shown.participation,
         panel=shown.screening,
         shortlist_frozen=shown.shortlist_frozen,

@@ -14,13 +14,10 @@ from werkzeug.local import LocalProxy
 
 from ...extensions import csrf
 from ...services import accounts, browsing, database, home, places
+from ..device import ELDER_COOKIE, ELDER_COOKIE_AGE, elder_device
 from .helpers import community_or_404, now, redirect_next
 
 bp = Blueprint("public", __name__)
-
-# A visitor's elder mode is kept by the device, in this cookie, for a year.
-ELDER_COOKIE = "elder"
-ELDER_COOKIE_AGE = 365 * 24 * 3600
 
 
 def elder_mode() -> bool:
@@ -30,12 +27,6 @@ def elder_mode() -> bool:
         g.elder_mode_shown = shown
         return shown
     return elder_device()
-
-
-def elder_device() -> bool:
-    """The device's choice alone: what a page may use that must read nothing of the account
-    (the receipt, which answers the cast)."""
-    return request.cookies.get(ELDER_COOKIE) == "1"
 
 
 @bp.app_context_processor

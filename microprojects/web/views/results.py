@@ -5,23 +5,19 @@ answers publicly."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -30,6 +26,7 @@ from ...domain.permissions import Action
 from ...models import Community, Count, CountOutcome, Cycle, Objection, Remedy
 from ...services import counting, publication, remedies
 from ...services.errors import ErrorCode, ServiceError
+from .. import kept
 from ..explain import (
     RULE_NAMES,
     comparison_text,
@@ -113,39 +110,20 @@ def _objection_form(cycle: Cycle, ranked: list[CountOutcome]) -> ObjectionForm:
     return form
 
 
-# The results page as anonymous visitors see it, whole, per process, keyed by everything it shows:
-# a count is never recomputed, so the page changes only with a new count, an objection or its
-# answer, a phase change, a revised title, or the language. A visitor's page carries no form
-# token and sets no cookie (they are offered no form), so one rendering serves every visitor;
-# logged-in visitors, and anyone with a message to be shown, get their own.
-_PAGES_MAX = 256
-
-
-def _pages() -> OrderedDict[tuple[object, ...], str]:
-    pages: OrderedDict[tuple[object, ...], str] = current_app.extensions.setdefault(
-        "results_pages", OrderedDict()
-    )
-    return pages
-
-
-def _visitor_key(cycle_id: int) -> tuple[object, ...] | None:
-    """The key of the visitors' page: what it shows of the cycle (one query), its language and
-    its address; None when there is no such cycle."""
-    version = publication.read_results_version(cycle_id, now())
-    if version is None:
-        return None
-    return (*version, str(get_locale()), request.full_path)
-
-
 @bp.get("/cycles/<int:cycle_id>/results")
 def cycle_results(cycle_id: int) -> ResponseReturnValue:
-    cacheable = not current_user.is_authenticated and not session.get("_flashes")
-    key = _visitor_key(cycle_id) if cacheable else None
-    pages = _pages()
-    page = pages.get(key) if key is not None else None
-    if page is not None:
-        pages.move_to_end(key)
-        return page
+    # Kept for visitors under what it shows of the cycle (one query): a count is never
+    # recomputed, so the page changes only with a new count, an objection or its answer, a phase
+    # change or a revised title (see kept.py).
+    moment = now()
+    key = None
+    if kept.for_visitor():
+        version = publication.read_results_version(cycle_id, moment)
+        key = None if version is None else kept.key_of("results", *version)
+    return kept.serve(key, lambda: (_results_page(cycle_id), None), now=moment)
+
+
+def _results_page(cycle_id: int) -> str:
     cycle = cycle_or_404(cycle_id)
     count = counting.load_latest_count(cycle)
     context = _context(cycle, count)
@@ -161,12 +139,7 @@ def cycle_results(cycle_id: int) -> ResponseReturnValue:
             **context,
         )
     )
-    page = render_template("results/cycle.html", title=cycle.title, body=body)
-    if key is not None and "csrf_token" not in page and not session.modified:
-        pages[key] = page
-        while len(pages) > _PAGES_MAX:
-            pages.popitem(last=False)
-    return page
+    return render_template("results/cycle.html", title=cycle.title, body=body)
 
 
 @bp.post("/cycles/<int:cycle_id>/objections")
