@@ -12,6 +12,10 @@ from ..models import User
 from ..services.accounts import find_session_user
 
 
+# Forms whose answer is a page (with the header that shows the user's roles), not a redirect.
+POSTS_THAT_SHOW_A_PAGE = frozenset({"voting.review"})
+
+
 def configure_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
     manager.login_message = _l("Please log in to continue.")  # type: ignore[assignment]
@@ -23,8 +27,10 @@ def configure_login(manager: LoginManager) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        # A page shows the user's roles in its header; an action (a POST) mostly redirects.
-        return find_session_user(int(ident), token, with_roles=request.method == "GET")
+        # A page shows the user's roles in its header; an action (a POST) mostly redirects,
+        # but the review of a ballot is a page.
+        pages = request.method == "GET" or request.endpoint in POSTS_THAT_SHOW_A_PAGE
+        return find_session_user(int(ident), token, with_roles=pages)
 
 
 # What a visitor's session may hand on to the account they log in as: the language they chose,
