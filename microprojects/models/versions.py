@@ -18,6 +18,7 @@ Accounts: a new account, a login or a changed password show nowhere; only a chan
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -169,11 +170,15 @@ def _executed(state: ORMExecuteState) -> None:
             columns = {getattr(k, "key", str(k)) for k in values} or None
         if _shows(name, columns, inserted=state.is_insert):
             _mark(state.session)
-    elif isinstance(statement, TextClause):
-        for name in _WRITTEN_TABLE.findall(statement.text):
-            if _shows(name.lower()):
-                _mark(state.session)
-                return
+    elif isinstance(statement, TextClause) and _text_shows(statement.text):
+        _mark(state.session)
+
+
+@lru_cache(maxsize=256)
+def _text_shows(sql: str) -> bool:
+    """Whether plain SQL writes a table a public page shows (the same few statements come back
+    at every cast: each is read once)."""
+    return any(_shows(name.lower()) for name in _WRITTEN_TABLE.findall(sql))
 
 
 @event.listens_for(Session, "before_commit")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.contracts import UpdateReview
 from ..domain.implementation import Status
-from ..domain.lifecycle import PUBLIC_STATES, ProposalAction, Viewer
+from ..domain.lifecycle import PUBLIC_STATES, ProposalAction, Viewer, allowed_actions
 from ..extensions import db
 from ..models import (
     VERSION_ROW,
@@ -40,7 +40,7 @@ from ..models import (
     User,
 )
 from .cycles import participation_problem
-from .proposals import actions_for, can_screen, support_counts, viewer_for
+from .proposals import can_screen, support_counts, viewer_for
 from .rows import contains_pattern
 from .screening import ScreeningPanel, read_panel
 from .shortlist import FROZEN_ACTIONS, frozen_actions
@@ -254,11 +254,11 @@ def read_content_version() -> int | None:
 
 
 def read_proposal_page(user: User | None, proposal: Proposal, now: datetime) -> ProposalPage:
-    actions = actions_for(user, proposal, now)
+    viewer = viewer_for(user, proposal, now)
+    actions = allowed_actions(proposal.state, viewer, proposal.cycle.phase(now))
     # Decisions the published shortlist forbids are not offered (the service refuses them too).
     frozen = frozen_actions(proposal) & actions if actions & FROZEN_ACTIONS else frozenset()
     actions = actions - frozen
-    viewer = viewer_for(user, proposal, now)
     supports = support_counts([proposal.id]).get(proposal.id, 0)
     comments = db.session.scalars(
         select(Comment)
