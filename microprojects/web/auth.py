@@ -11,7 +11,6 @@ from flask_login import COOKIE_NAME, LoginManager, login_user, logout_user
 from ..models import User
 from ..services.accounts import find_session_user
 
-
 # Forms whose answer is a page (with the header that shows the user's roles), not a redirect.
 POSTS_THAT_SHOW_A_PAGE = frozenset({"voting.review"})
 
