@@ -6,6 +6,9 @@ The binaries come from ``pg_config --bindir`` or ``/usr/lib/postgresql/*/bin``; 
 the tests skip, saying so. ``initdb`` refuses to run as root: as root, every server program runs
 as the ``postgres`` user, in a folder that user owns.
 
+Dynamic shared memory is kept in files of the data folder (``mmap``), which go with it: a
+server killed or stopped at once leaves the ``posix`` kind behind in /dev/shm.
+
 Both servers run with ``fsync=off``: these tests kill server processes, never the machine, and
 what a killed process wrote is in the operating system's hands all the same. Commits still wait
 for the standby when ``synchronous_standby_names`` is set.
@@ -27,7 +30,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from test_faults import free_port
+from test_faults import _alive, free_port
 
 SETTINGS = """
 listen_addresses = '127.0.0.1'
@@ -38,6 +41,7 @@ fsync = off
 full_page_writes = off
 shared_buffers = 16MB
 max_connections = 40
+dynamic_shared_memory_type = mmap
 """
 
 
@@ -120,11 +124,7 @@ class Cluster:
             pid = int((self.data / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return pid if _alive(pid) else None
 
     def kill(self) -> None:
         """SIGKILL to the postmaster, as a crash would; its backends notice and leave."""
@@ -132,12 +132,8 @@ class Cluster:
         assert pid is not None, "the server is not running"
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with suppress(OSError):
-                Path(f"/proc/{pid}/stat").read_text()
-                time.sleep(0.05)
-                continue
-            break
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def standby_of(self, primary: Cluster) -> Cluster:
         """This folder filled by ``pg_basebackup -R`` from ``primary``: a standby to start."""
@@ -215,7 +211,12 @@ def replicated(prepare: Any = None) -> Iterator[Pair]:
     removed at the end, however it comes. ``prepare(primary)`` runs before the base backup."""
     bin = bindir()
     owner = _owner()
-    folder = Path(tempfile.mkdtemp(prefix="pgrepl-"))
+    # In memory when the machine has a tmpfs: removing a cluster's files from a busy disk took
+    # longer than the test that used them.
+    memory = Path("/dev/shm")
+    folder = Path(
+        tempfile.mkdtemp(prefix="pgrepl-", dir=memory if os.access(memory, os.W_OK) else None)
+    )
     primary = Cluster(bin, folder, "primary")
     standby = Cluster(bin, folder, "standby")
     try:

@@ -179,6 +179,22 @@ def test_the_results_page_cache_keeps_no_page_under_a_newer_version(
     assert "改过的标题" in body
 
 
+def test_a_stopped_standby_leaves_the_public_pages_to_the_primary(
+    pair: pgcluster.Pair, app: Flask
+) -> None:
+    with app.app_context():
+        factories.community("bailong", "白龙社区")
+        db.session.remove()
+    pair.standby.stop()
+    try:
+        for _ in range(2):  # the second while the standby rests: not tried again
+            page = app.test_client().get("/c/bailong")
+            assert page.status_code == 200 and "白龙社区" in page.get_data(as_text=True)
+    finally:
+        pair.standby.start()
+        pair.wait_streaming()
+
+
 # --- the failover drill ------------------------------------------------------------------------
 
 VOTERS = 16

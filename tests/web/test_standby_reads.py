@@ -16,11 +16,11 @@ from pathlib import Path
 
 import factories
 import pytest
-from conftest import _migrate
 from flask import Flask
+from test_faults import migrate
 from webclient import post
 
-from microprojects.extensions import db
+from microprojects.extensions import db, limiter
 from microprojects.standby import STANDBY
 from microprojects.web.reads import ACTED_AT, STANDBY_PAGES
 
@@ -33,7 +33,7 @@ def standby_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     folder = tmp_path_factory.mktemp("standby")
     url = f"sqlite:///{folder / 'standby.db'}"
-    _migrate(url, folder)
+    migrate(url, folder)
     app = create_app(TestConfig(url, instance_path=str(folder)))
     with app.app_context():
         factories.community("zhenxing", "振兴社区")
@@ -57,6 +57,7 @@ def sqlite_app_with(sqlite_url: str, instance_dir: Path) -> Iterator[Callable[..
         application = create_app(config)
         with application.app_context():
             factories.empty_tables()
+        limiter.reset()
         made.append(application)
         return application
 
