@@ -5,12 +5,14 @@ and a hot standby made from it by ``pg_basebackup -R``, each on a port of its ow
   replay paused, a resident's comment is on the page they see (they have just acted: the
   primary) and not yet on a visitor's (the standby); once replay resumes, the visitor sees it.
   In a request routed to the standby, a write goes to the primary and what follows reads it.
+- A standby that does not answer leaves the public pages to the primary.
 - The results page's cache stays right: its key is read where the page is, so a page rendered
   from a standby behind the primary is never kept under the primary's newer version.
 - The failover drill: gunicorn on the primary, synchronous replication on, a burst of casts
   from several browsers, the primary killed (SIGKILL to its postmaster) in the middle; the
-  standby promoted, the app restarted with ``DATABASE_URL`` pointing at it, and every cast
-  whose receipt was shown is there, sealed and then opened by the mixer and counted.
+  visitors' pages still served meanwhile, by the standby; the standby promoted, the app
+  restarted with ``DATABASE_URL`` pointing at it, and every cast whose receipt was shown is
+  there, sealed and then opened by the mixer and counted.
 """
 
 from __future__ import annotations
@@ -220,6 +222,11 @@ def test_failover_drill_loses_no_cast_whose_receipt_was_shown(tmp_path: Path) ->
             assert lost, "the burst was over before the kill: nothing was in flight"
             for attempt in lost:  # the database's error page, or no answer at all
                 assert attempt.status in (None, 503), (attempt, server.log_tail())
+
+            # Meanwhile a visitor's public pages are still served, from the standby.
+            page = Browser(server.base).get(f"/cycles/{election.cycle_id}")
+            assert page.status == 200, (page.status, server.log_tail())
+            assert server.status("/healthz") == 503  # which reads the primary
 
             # The standby promoted, the app pointed at it and restarted: no standby any more.
             drill.standby.promote()
