@@ -18,8 +18,9 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, web
-from .config import Config, config_from_environment
+from .config import Config, config_from_environment, normalize_database_url
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .standby import binds_for
 from .web import auth, i18n
 
 
@@ -64,6 +65,11 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    read_url = normalize_database_url(app.config.get("DATABASE_READ_URL") or "")
+    app.config["SQLALCHEMY_BINDS"] = {
+        **app.config.get("SQLALCHEMY_BINDS", {}),
+        **binds_for(read_url),
+    }
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)

@@ -52,6 +52,9 @@ class Config:
             os.environ.get("DATABASE_URL", default_db)
         )
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        # A hot standby of that database (streaming replication): public pages read there.
+        # Empty: everything on DATABASE_URL. See microprojects/standby.py.
+        self.DATABASE_READ_URL = normalize_database_url(os.environ.get("DATABASE_READ_URL", ""))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True

@@ -15,6 +15,7 @@ from ..domain.implementation import ObjectionStatus, ResultsStatus, results_stat
 from ..domain.phases import Schedule, current_phase
 from ..extensions import db
 from ..models import Count, Cycle, Objection, Proposal, Remedy, User
+from ..standby import read_connection
 from . import audit
 from .counting import latest_count
 from .cycles import can_manage, participation_problem
@@ -178,8 +179,10 @@ def read_results_version(cycle_id: int, now: datetime) -> tuple[object, ...] | N
     """All that the visitors' results page shows of the cycle, as a key that changes when the
     page does (its status at ``now`` included), read in one query; None when there is no such
     cycle. One statement needs no transaction: read in autocommit, a page served from a cache
-    costs PostgreSQL one round trip, not BEGIN, the query and ROLLBACK."""
-    with db.engine.connect() as connection:
+    costs PostgreSQL one round trip, not BEGIN, the query and ROLLBACK. Read where the page is
+    read (a visitor's, from the hot standby when there is one): a key read on the primary could
+    file a page rendered from a standby behind it under a version it does not show."""
+    with read_connection() as connection:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         row = autocommit.execute(_CHANGES, {"cycle_id": cycle_id}).one_or_none()
     if row is None:
