@@ -150,10 +150,12 @@ def _environment(**values: str) -> Iterator[None]:
 def load_demo(url: str, uploads: Path) -> None:
     """``flask --app app demo`` into the database at ``url``, photos into ``uploads``."""
     env = {**load.server_env(url), "UPLOAD_FOLDER": str(uploads)}
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "demo"],
-        cwd=load.ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        cwd=load.ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"flask demo failed:\n{done.stdout}\n{done.stderr}")
 
 
 def demo_pages(url: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     """Blueprints, error pages, template helpers, and the words of messages sent out."""
     # Imported here, not at the top: the blueprint ``views.auth`` would shadow this package's
     # ``auth`` module (the login cookie) as an attribute of the package.
+    from . import static_files
     from .notice_words import message_words
     from .views import (
         acceptance,
@@ -69,4 +70,5 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     errors.register(app)
     helpers.register(app)
+    static_files.register(app)
     app.extensions["message_words"] = message_words
