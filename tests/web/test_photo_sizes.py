@@ -75,7 +75,7 @@ def test_a_proposals_photo_variants_follow_the_originals_rules(app, world):
     page = _page(visitor, f"/proposals/{pid}")
     assert (
         f'srcset="/media/{small} 480w, /media/{large} 960w, /media/{name} 1600w" '
-        'sizes="(min-width: 40rem) 20rem, 100vw"'
+        'sizes="(max-width: 22rem) 100vw, (min-width: 40rem) 20rem, 50vw"'
     ) in page
     assert 'width="1600" height="1200"' in page
     listed = _page(visitor, f"/cycles/{cycle_id}")
