@@ -15,7 +15,8 @@ session emulates:
 The demo's photos are small drawings; one proposal is given three photos as a phone takes them
 (:func:`phone_photo`), so that the weight of real photos shows.
 
-Largest Contentful Paint is read after the load event from a buffered PerformanceObserver;
+Largest Contentful Paint is read from a buffered PerformanceObserver once the page has loaded
+and the network has been quiet for 500 ms (lazy photos near the screen have come by then);
 bytes are the CDP Network events' ``encodedDataLength`` of every response finished by then (on
 the wire: headers included, compressed if the app compressed it), summed by type: HTML, CSS, JS,
 images, other (fonts, the icon, ...). Each page is loaded once unmeasured (the server compiles
@@ -344,6 +345,9 @@ class Phone:
                 response = page.goto(path, wait_until="load")
                 if response is None or response.status != 200:
                     raise RuntimeError(f"{path}: {None if response is None else response.status}")
+            # What loads after the load event (lazy photos near the screen, the icon) is the
+            # page's too: counted once the network has been quiet for half a second.
+            page.wait_for_load_state("networkidle")
             lcp = page.evaluate(_LCP_JS)
             totals = dict.fromkeys(KINDS, 0)
             for request_id, size in sizes.items():

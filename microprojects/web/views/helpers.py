@@ -302,7 +302,11 @@ def photo_url(photo: Any, width: int | None = None) -> str:
     if width is not None and width not in photos.variant_widths(photo.width):
         width = None
     if isinstance(photo, OfferPhoto):
-        return url_for("offers.photo", offer_id=photo.offer_id, photo_id=photo.id, width=width)
+        if width is None:
+            return url_for("offers.photo", offer_id=photo.offer_id, photo_id=photo.id)
+        return url_for(
+            "offers.photo_variant", offer_id=photo.offer_id, photo_id=photo.id, width=width
+        )
     name = photo.filename if width is None else photos.variant_name(photo.filename, width)
     return url_for("proposals.media", name=name)
 

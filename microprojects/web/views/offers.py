@@ -122,14 +122,23 @@ def detail(offer_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/offers/<int:offer_id>/photos/<int:photo_id>")
+def photo(offer_id: int, photo_id: int) -> ResponseReturnValue:
+    return _photo(offer_id, photo_id, None)
+
+
 @bp.get("/offers/<int:offer_id>/photos/<int:photo_id>/w<int:width>")
-def photo(offer_id: int, photo_id: int, width: int | None = None) -> ResponseReturnValue:
-    """An offer's photo, or its variant ``width`` pixels wide, behind the same checks."""
+def photo_variant(offer_id: int, photo_id: int, width: int) -> ResponseReturnValue:
+    """An offer's photo ``width`` pixels wide (:data:`photos.VARIANT_WIDTHS`), behind the same
+    checks and with the same cache headers as the photo."""
+    if width not in photos.VARIANT_WIDTHS:
+        abort(404)
+    return _photo(offer_id, photo_id, width)
+
+
+def _photo(offer_id: int, photo_id: int, width: int | None) -> ResponseReturnValue:
     offer = _offer_or_404(offer_id)
     found = service.find_photo(photo_id)
     if found is None or found.offer_id != offer.id:
-        abort(404)
-    if width is not None and width not in photos.VARIANT_WIDTHS:
         abort(404)
     folder = upload_dir()
     served = found.filename if width is None else photos.kept_variant(folder, found.filename, width)
