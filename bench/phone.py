@@ -393,6 +393,7 @@ def run(
         finally:
             phone.close()
     return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "profile": PROFILE,
         "served_by": "gunicorn with the app's production settings, no proxy in front",
         "loads": loads,
@@ -407,7 +408,10 @@ def report(part: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     print(
         f"\nPhone: Chromium, {part['profile']}; new context (empty cache) per load, medians of "
-        f"{part['loads']}; KB on the wire as served by {part['served_by']}"
+        f"{part['loads']}; KB on the wire as served by {part['served_by']}. LCP drifts with "
+        "what else the machine does (load average at the end: "
+        + ", ".join(str(x) for x in part["load_average"])
+        + ")"
     )
     header = (
         f"{'page':<26} {'HTML':>6} {'CSS':>6} {'JS':>6} {'img':>6} {'other':>6} {'total':>7} "
