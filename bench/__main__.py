@@ -16,7 +16,9 @@ every figure stands beside a baseline measured in the same run, on the same serv
   review and cast (:func:`bench.load.cast_ballots`);
 - the public results page of a cycle of 100,000 ballots, its proposal list, a proposal's page;
 - the count on real Pabulib files, from the file and from the database; import and export of the
-  largest file with peak memory (:mod:`bench.count`).
+  largest file with peak memory (:mod:`bench.count`);
+- a resident's phone: each main page's bytes and Largest Contentful Paint in Chromium on a
+  throttled slow 4G connection (:mod:`bench.phone`).
 
 Load: wrk at 32 connections for single requests; for casting, a Python client of 32 threads (a
 resident's session walking three pages), whose own baseline B is measured too. Each figure is the
@@ -25,7 +27,7 @@ taken one after another on an otherwise idle server (:func:`bench.load.settle`).
 B runs twice in a round, just before the cast request and just after baseline C, and the round's
 B is the mean of the two. How busy the machine was with other work before each round is printed
 with the figures. Options:
-``--quick``, ``--only http|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
+``--quick``, ``--only http|count|pabulib|phone`` (repeatable), ``--seconds N``, ``--rounds N``,
 ``--workers N``, ``--backend sqlite|postgresql``.
 """
 
@@ -45,10 +47,11 @@ from typing import Any
 
 from . import count as count_bench
 from . import load
+from . import phone as phone_bench
 from .databases import database, postgres_problem
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("http", "count", "pabulib")
+SECTIONS = ("http", "count", "pabulib", "phone")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -486,6 +489,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
             if counted["note"]:
                 print(f"  {counted['note']}")
 
+    if "phone" in results:
+        goals += phone_bench.report(results["phone"])
+
     if goals:
         print("\nGoals")
         for g in goals:
@@ -546,6 +552,14 @@ def main(argv: list[str]) -> int:
         if "count" in args.only or "pabulib" in args.only:
             print("Count and Pabulib", flush=True)
             results["count"] = count_part(args, backends, workdir)
+        if "phone" in args.only:
+            print("Phone", flush=True)
+            skipped = phone_bench.problem()
+            results["phone"] = (
+                {"skipped": skipped}
+                if skipped
+                else phone_bench.run(workdir, loads=1 if args.quick else 3)
+            )
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["goals"] = report(results, args)
     results["seconds"] = time.perf_counter() - began

@@ -21,18 +21,27 @@ Decisions the callers rely on:
   ``"png"``, ``"webp"``.
 * Animated images (APNG, animated WebP, MPO) keep their first frame only.
 
+Kept photos are also served narrower, at the size a page shows them: :func:`kept_variant` makes
+a variant (:data:`VARIANT_WIDTHS`, never wider than the photo) on its first request and keeps it
+beside the original, under a name derived from the original's (:func:`variant_name`), so that
+nothing in the database records it.
+
 Nothing here imports Flask, SQLAlchemy or any other part of the project; the functions work on
-bytes so they are tested without an app.
+bytes and paths so they are tested without an app.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import re
+import secrets
 import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from PIL import ExifTags, Image, ImageCms
@@ -317,3 +326,86 @@ def _result(content: bytes, extension: str, im: Image.Image) -> CleanPhoto:
         width=im.width,
         height=im.height,
     )
+
+
+# --- variants: a kept photo at the size a page shows it -----------------------------------
+
+VARIANT_WIDTHS: Final = (480, 960)
+"""The widths a kept photo is also served at: a thumbnail or a phone's column (480), a photo
+across a phone's screen at device scale 2 or a desktop column (960). Never wider than the
+photo itself."""
+
+_VARIANT_NAME: Final = re.compile(
+    r"^(?P<stem>[0-9a-z]+)\.w(?P<width>[1-9][0-9]*)\.(?P<ext>jpg|png|webp)$"
+)
+
+
+def variant_name(filename: str, width: int) -> str:
+    """The file name of a kept photo's variant ``width`` pixels wide, beside the original:
+    ``ab12.jpg`` -> ``ab12.w480.jpg``. Kept photos are named by a random hex token, so no
+    original has a name of this shape."""
+    stem, _, extension = filename.rpartition(".")
+    return f"{stem}.w{width}.{extension}"
+
+
+def variant_of(name: str) -> tuple[str, int] | None:
+    """The original's file name and the width of a variant's file name, or None when ``name`` is
+    not the name of a variant of one of :data:`VARIANT_WIDTHS`."""
+    found = _VARIANT_NAME.match(name)
+    if found is None or int(found["width"]) not in VARIANT_WIDTHS:
+        return None
+    return f"{found['stem']}.{found['ext']}", int(found["width"])
+
+
+def variant_widths(width: int) -> list[int]:
+    """The variants worth serving of a photo ``width`` pixels wide: the narrower ones."""
+    return [w for w in VARIANT_WIDTHS if w < width]
+
+
+def resize_photo(data: bytes, width: int) -> bytes:
+    """A kept photo (as :func:`clean_photo` stored it) scaled down to ``width`` pixels wide, in
+    the same format, encoded as :func:`clean_photo` encodes, without any metadata. A photo
+    that is not wider comes back unchanged: never upscaled."""
+    pil_format = _sniff(data)
+    with _pillow_warnings(), Image.open(io.BytesIO(data), formats=[pil_format]) as im:
+        if im.width <= width:
+            return data
+        height = max(1, round(im.height * width / im.width))
+        if pil_format == "JPEG":
+            im.draft(None, (width, height))
+        photo = _normalize_mode(im)
+    photo = photo.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    photo.info.clear()
+    if pil_format == "WEBP":
+        return _save(photo, "WEBP", quality=WEBP_QUALITY, method=4)
+    if pil_format == "PNG":
+        return _save(photo, "PNG", optimize=False, compress_level=6)
+    return _save(photo, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+
+
+def kept_variant(folder: Path, filename: str, width: int) -> str:
+    """The name of the file in ``folder`` to serve for kept photo ``filename`` at ``width``: its
+    variant, made now if it is not on disk yet, or the original itself when the photo is not
+    wider (or is missing: serving it then answers 404). Written to a temporary name and
+    renamed, so that two processes making the same variant at once never serve half a file."""
+    original = folder / filename
+    target = folder / variant_name(filename, width)
+    if target.exists():
+        return target.name
+    try:
+        data = original.read_bytes()
+    except FileNotFoundError:
+        return filename
+    resized = resize_photo(data, width)
+    if resized is data:
+        return filename
+    partial = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}"
+    partial.write_bytes(resized)
+    os.replace(partial, target)
+    return target.name
+
+
+def forget_variants(folder: Path, filename: str) -> None:
+    """Delete the variants of a kept photo that is deleted."""
+    for width in VARIANT_WIDTHS:
+        (folder / variant_name(filename, width)).unlink(missing_ok=True)

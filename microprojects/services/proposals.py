@@ -46,7 +46,7 @@ from .accounts import actor_for
 from .cycles import participation_problem
 from .errors import ErrorCode, PermissionDenied, ServiceError
 from .notifications import notify
-from .photos import PhotoError, clean_photo
+from .photos import PhotoError, clean_photo, forget_variants
 from .rows import rows_changed
 from .shortlist import refuse_if_shortlist_frozen
 
@@ -509,6 +509,7 @@ def remove_photo(user: User, photo: ProposalPhoto, *, now: datetime) -> None:
     _record_photo(user, proposal, "proposal.photo_remove", name, now)
     db.session.commit()
     (upload_dir() / name).unlink(missing_ok=True)
+    forget_variants(upload_dir(), name)
 
 
 # --- co-proposers ------------------------------------------------------------------------

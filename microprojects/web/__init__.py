@@ -12,7 +12,7 @@ def register(app: Flask) -> None:
     """Blueprints, error pages, template helpers, and the words of messages sent out."""
     # Imported here, not at the top: the blueprint ``views.auth`` would shadow this package's
     # ``auth`` module (the login cookie) as an attribute of the package.
-    from . import reads
+    from . import reads, static_files
     from .notice_words import message_words
     from .views import (
         acceptance,
@@ -71,4 +71,5 @@ def register(app: Flask) -> None:
     errors.register(app)
     helpers.register(app)
     reads.register(app)
+    static_files.register(app)
     app.extensions["message_words"] = message_words

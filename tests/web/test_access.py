@@ -483,6 +483,7 @@ ROUTES: dict[str, Route] = {
     "offers.menu": Route("GET", PUBLIC),
     "offers.detail": Route("GET", PUBLIC),
     "offers.photo": Route("GET", PUBLIC),
+    "offers.photo_variant": Route("GET", PUBLIC),
     "offers.mine": Route("GET", ORG),
     "offers.new": Route("POST", ORG, form=_offer_form, effect=count(ServiceOffer)),
     "offers.edit": Route(
@@ -922,6 +923,7 @@ def targets(app, world):
                 "meetings.remove_item": {"item_id": meeting.items[1].id},
                 "wishes.propose": {"wish_id": taken.id},
                 "offers.photo": {**on_offer, "photo_id": on_menu.photos[0].id},
+                "offers.photo_variant": {**on_offer, "photo_id": on_menu.photos[0].id},
                 "offers.edit": {"offer_id": draft_offer.id},
                 "offers.submit": {"offer_id": draft_offer.id},
                 "offers.withdraw": {"offer_id": to_withdraw.id},
@@ -968,6 +970,7 @@ def targets(app, world):
             "proposal_id": proposal.id,
             "comment_id": comment.id,
             "photo_id": photo.id,
+            "width": 480,  # of a photo's variant
             "paper_id": paper.id,
             "station_id": station.id,
             "name": photo.filename,

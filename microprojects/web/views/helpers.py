@@ -25,8 +25,8 @@ from ...domain.money import format_yuan
 from ...domain.permissions import Action, Actor, can
 from ...domain.phases import Phase
 from ...extensions import login_manager
-from ...models import Community, Cycle, utcnow
-from ...services import places
+from ...models import Community, Cycle, OfferPhoto, utcnow
+from ...services import photos, places
 from ...services.accounts import actor_for
 from ...services.cycles import find_cycle
 from ...services.errors import PermissionDenied, ServiceError
@@ -278,6 +278,8 @@ def register(app: Flask) -> None:
         shortlist_status_labels=SHORTLIST_STATUS_LABELS,
         shortlist_missing_labels=SHORTLIST_MISSING_LABELS,
         wish_labels=WISH_STATUS_LABELS,
+        photo_url=photo_url,
+        photo_srcset=photo_srcset,
     )
 
     @app.context_processor
@@ -292,3 +294,24 @@ def register(app: Flask) -> None:
             "is_safe_next": is_safe_next,
             "unread_notices": LocalProxy(_unread_notices),
         }
+
+
+def photo_url(photo: Any, width: int | None = None) -> str:
+    """The address of a kept photo (of a proposal, a progress update or an offer), or of its
+    variant ``width`` pixels wide when the photo is wider than that."""
+    if width is not None and width not in photos.variant_widths(photo.width):
+        width = None
+    if isinstance(photo, OfferPhoto):
+        if width is None:
+            return url_for("offers.photo", offer_id=photo.offer_id, photo_id=photo.id)
+        return url_for(
+            "offers.photo_variant", offer_id=photo.offer_id, photo_id=photo.id, width=width
+        )
+    name = photo.filename if width is None else photos.variant_name(photo.filename, width)
+    return url_for("proposals.media", name=name)
+
+
+def photo_srcset(photo: Any) -> str:
+    """``srcset`` of a kept photo: its narrower variants and itself, each with its width."""
+    widths = [*photos.variant_widths(photo.width), None]
+    return ", ".join(f"{photo_url(photo, w)} {w or photo.width}w" for w in widths)

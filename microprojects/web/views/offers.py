@@ -27,6 +27,7 @@ from ...domain.offers import UNIT_SUGGESTIONS, OfferAction, capacity_left
 from ...domain.permissions import Action
 from ...models import ServiceOffer
 from ...services import offers as service
+from ...services import photos
 from ...services.errors import ErrorCode, ServiceError
 from ...services.proposals import ProposalInput, upload_dir
 from ..forms.offers import DecideOfferForm, OfferForm, ProposeFromOfferForm
@@ -122,11 +123,26 @@ def detail(offer_id: int) -> ResponseReturnValue:
 
 @bp.get("/offers/<int:offer_id>/photos/<int:photo_id>")
 def photo(offer_id: int, photo_id: int) -> ResponseReturnValue:
+    return _photo(offer_id, photo_id, None)
+
+
+@bp.get("/offers/<int:offer_id>/photos/<int:photo_id>/w<int:width>")
+def photo_variant(offer_id: int, photo_id: int, width: int) -> ResponseReturnValue:
+    """An offer's photo ``width`` pixels wide (:data:`photos.VARIANT_WIDTHS`), behind the same
+    checks and with the same cache headers as the photo."""
+    if width not in photos.VARIANT_WIDTHS:
+        abort(404)
+    return _photo(offer_id, photo_id, width)
+
+
+def _photo(offer_id: int, photo_id: int, width: int | None) -> ResponseReturnValue:
     offer = _offer_or_404(offer_id)
     found = service.find_photo(photo_id)
     if found is None or found.offer_id != offer.id:
         abort(404)
-    response = send_from_directory(upload_dir(), found.filename, mimetype=found.mime)
+    folder = upload_dir()
+    served = found.filename if width is None else photos.kept_variant(folder, found.filename, width)
+    response = send_from_directory(folder, served, mimetype=found.mime)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if offer.status.value != "approved":
         response.headers["Cache-Control"] = "private, no-store"

@@ -31,7 +31,7 @@ from ...domain.money import format_yuan
 from ...domain.permissions import Action, can
 from ...extensions import rate_limit
 from ...models import Comment, Cycle, Proposal
-from ...services import browsing, home, shortlist
+from ...services import browsing, home, photos, shortlist
 from ...services import comments as comment_service
 from ...services import contracts as contracts_service
 from ...services import proposals as proposal_service
@@ -581,10 +581,13 @@ def report(comment_id: int) -> ResponseReturnValue:
 @bp.get("/media/<name>")
 def media(name: str) -> ResponseReturnValue:
     """A kept photo: of a proposal (a draft's only for its author), of a progress update, or of
-    a problem report. What everyone may see any cache may keep for a day; a draft's photo no
-    cache may keep, the browser's included: it must not outlive the author's session, nor be
-    handed by a shared cache to someone else."""
-    kept = browsing.find_kept_photo(name)
+    a problem report; or its variant at a narrower width (``<token>.w480.jpg``), behind the
+    same checks as the original's, with the same cache headers. What everyone may see any cache
+    may keep for a day; a draft's photo no cache may keep, the browser's included: it must not
+    outlive the author's session, nor be handed by a shared cache to someone else."""
+    variant = photos.variant_of(name)
+    original = name if variant is None else variant[0]
+    kept = browsing.find_kept_photo(original)
     if kept is None:
         abort(404)
     public = True
@@ -597,8 +600,10 @@ def media(name: str) -> ResponseReturnValue:
         if not contracts_service.may_see_update(_user(), kept.unpublished):
             abort(404)
         public = False
+    folder = proposal_service.upload_dir()
+    served = original if variant is None else photos.kept_variant(folder, original, variant[1])
     response = send_from_directory(
-        proposal_service.upload_dir(), name, mimetype=kept.mime, max_age=86400 if public else None
+        folder, served, mimetype=kept.mime, max_age=86400 if public else None
     )
     if not public:
         response.headers["Cache-Control"] = "private, no-store"
