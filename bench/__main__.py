@@ -35,9 +35,9 @@ taken one after another on an otherwise idle server (:func:`bench.load.settle`).
 B runs twice in a round, just before the cast request and just after baseline C, and the round's
 B is the mean of the two. How busy the machine was with other work before each round is printed
 with the figures, the load average at the start and the end, and the seconds of each section.
-Options: ``--quick`` (one round of 2 s, 20,000 ballots at the mixer's close), ``--only
-http|mixer|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``, ``--workers N``,
-``--backend sqlite|postgresql``, ``--mix-ballots N``.
+Options: ``--quick`` (one round of 2 s, 20,000 ballots on the results page and at the mixer's
+close), ``--only http|mixer|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
+``--workers N``, ``--backend sqlite|postgresql``, ``--ballots N``, ``--mix-ballots N``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--workers", type=int, default=2 * cpus + 1, help=f"gunicorn workers ({2 * cpus + 1})"
     )
     parser.add_argument("--backend", action="append", choices=("sqlite", "postgresql"))
-    parser.add_argument("--ballots", type=int, default=100_000, help="ballots of the results page")
+    parser.add_argument("--ballots", type=int, help="ballots of the results page (100,000)")
     parser.add_argument("--mix-ballots", type=int, help="sealed ballots at the close (100,000)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
@@ -84,6 +84,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.runs = 1 if args.quick else 5  # repetitions of a count from a file (best of)
     args.db_runs = 1 if args.quick else 2  # of a count from the database
+    args.ballots = args.ballots or (20_000 if args.quick else 100_000)
     args.mix_ballots = args.mix_ballots or (20_000 if args.quick else 100_000)
     args.mix_batches = 10 if args.quick else 40  # batches of MIX_BATCH mixed while voting runs
     args.only = args.only or list(SECTIONS)
