@@ -580,7 +580,6 @@ def _capacity(results: dict[str, Any], args: argparse.Namespace) -> None:
         loads,
         {b: p["statements_note"] for b, p in parts.items()},
         results.get("mixer", []),
-        cast_rate=pg["figures"][JOURNEY].rate if pg else None,
         write_rate=pg["figures"][B].rate if pg else None,
         cores=os.cpu_count() or 1,
     )
