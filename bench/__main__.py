@@ -35,8 +35,8 @@ taken one after another on an otherwise idle server (:func:`bench.load.settle`).
 B runs twice in a round, just before the cast request and just after baseline C, and the round's
 B is the mean of the two. How busy the machine was with other work before each round is printed
 with the figures, the load average at the start and the end, and the seconds of each section.
-Options: ``--quick`` (one round of 2 s, 20,000 ballots on the results page and at the mixer's
-close), ``--only http|mixer|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
+Options: ``--quick`` (one round of 2 s, 20,000 ballots on the results page, 10,000 at the
+mixer's close, the count from the database on PostgreSQL alone), ``--only http|mixer|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
 ``--workers N``, ``--backend sqlite|postgresql``, ``--ballots N``, ``--mix-ballots N``.
 """
 
@@ -85,7 +85,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.runs = 1 if args.quick else 5  # repetitions of a count from a file (best of)
     args.db_runs = 1 if args.quick else 2  # of a count from the database
     args.ballots = args.ballots or (20_000 if args.quick else 100_000)
-    args.mix_ballots = args.mix_ballots or (20_000 if args.quick else 100_000)
+    args.mix_ballots = args.mix_ballots or (10_000 if args.quick else 100_000)
     args.mix_batches = 10 if args.quick else 40  # batches of MIX_BATCH mixed while voting runs
     args.only = args.only or list(SECTIONS)
     args.backend = args.backend or ["sqlite", "postgresql"]
@@ -175,7 +175,10 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                 "smallest page: GET /login (no query)": ("GET", "/login"),
             }
             write = ("POST", "/_bench/write")
+            started = time.perf_counter()
             _warm_up(server, pages | {B: write}, args, seeded, cookies[: args.clients])
+            out["warm_up_seconds"] = time.perf_counter() - started
+            out["review_seconds"] = 0.0  # ballots reviewed before each round's casts
             cast_cookies = cookies[args.clients :]
             per_round = len(cast_cookies) // args.rounds
             # The table's order: the pages, then B, then what follows in a round.
@@ -218,10 +221,12 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                 cycle_id, projects = seeded.cast_cycles[n]
                 bound = min([runs[A][-1].rate, *(2 * r.rate for r in runs.get(CAST, []))])
                 wanted = cast_residents(bound, args.seconds, args.clients)
+                started = time.perf_counter()
                 reviewed = load.review_ballots(
                     server, cycle_id=cycle_id, projects=projects, cookies=cookies[:wanted],
                     clients=args.clients,
                 )  # fmt: skip
+                out["review_seconds"] += time.perf_counter() - started
                 # Baseline B is measured just before the cast request and again just after C,
                 # and the round's B is the mean of the two: the ratios compare runs taken
                 # seconds apart, whatever the machine's other work does over the round.
@@ -253,6 +258,12 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                 after = _one_page(server, B, *write, args)
                 runs.setdefault(B, []).append(bracket(before, after))
                 print(f"  [{backend}] round {n + 1}/{args.rounds} measured", flush=True)
+        print(
+            f"  [{backend}] seconds: data {out['seed']['total_seconds']:.0f}, logins "
+            f"{out['login_seconds']:.0f}, warm-up {out['warm_up_seconds']:.0f}, ballots reviewed "
+            f"before the casts {out['review_seconds']:.0f}",
+            flush=True,
+        )
         out["runs"] = runs
         out["figures"] = {name: _median_figures(r) for name, r in runs.items()}
         out["background_busy"] = others
@@ -394,7 +405,8 @@ def count_part(args: argparse.Namespace, backends: list[str], workdir: Path) -> 
             rows[-1].extra["selected"] if rows[-1].extra else []
         )
         out["pabutools"], out["note"] = timing, note
-    for backend in backends:
+    # --quick: from the database of the last backend alone (PostgreSQL, where it answers).
+    for backend in backends[-1:] if args.quick else backends:
         with database(backend, workdir, "pabulib") as url:
             from .seed import migrate, setup_app
 
