@@ -36,8 +36,9 @@ B runs twice in a round, just before the cast request and just after baseline C,
 B is the mean of the two. How busy the machine was with other work before each round is printed
 with the figures, the load average at the start and the end, and the seconds of each section.
 Options: ``--quick`` (one round of 2 s, 20,000 ballots on the results page, 10,000 at the
-mixer's close, the count from the database on PostgreSQL alone), ``--only http|mixer|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``,
-``--workers N``, ``--backend sqlite|postgresql``, ``--ballots N``, ``--mix-ballots N``.
+mixer's close, the count from the database on PostgreSQL alone), ``--only
+http|mixer|count|pabulib`` (repeatable), ``--seconds N``, ``--rounds N``, ``--workers N``,
+``--backend sqlite|postgresql``, ``--ballots N``, ``--mix-ballots N``.
 """
 
 from __future__ import annotations
@@ -581,7 +582,7 @@ def _capacity(results: dict[str, Any], args: argparse.Namespace) -> None:
         runs = part["runs"]
         page = next(k for k in runs if k.startswith("results page"))
         loads[backend] = {
-            "the cast request": runs[CAST],
+            capacity.CAST_LABEL: runs[CAST],
             capacity.JOURNEY_LABEL: runs[JOURNEY],
             page: runs[page],
             "baseline B, a one-row write": runs[B],
