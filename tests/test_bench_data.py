@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
