@@ -1,6 +1,7 @@
 """The benchmark's own databases: a SQLite file in a temporary folder, and, when PostgreSQL
-answers at 127.0.0.1:5432, ``microprojects_bench`` (dropped and created for every run, dropped
-at the end). Never the test suite's ``microprojects_test*``."""
+answers at 127.0.0.1:5432, ``microprojects_bench_<pid>`` (created for every run, dropped at the
+end; the process id keeps two runs on one server apart, and tells the run's own backends from
+others' in /proc). Never the test suite's ``microprojects_test*``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 PG_ADMIN = os.environ.get(
     "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-PG_NAME = "microprojects_bench"
+PG_NAME = f"microprojects_bench_{os.getpid()}"
 
 
 def postgres_problem() -> str | None:

@@ -34,6 +34,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 RECEIPT_MARK = "data-receipt"  # the receipt page, in the cast's own answer
 BALLOT_KEY = base64.b64encode(os.urandom(32)).decode("ascii")  # one run's servers share it
+SECRET_KEY = "bench-" + os.urandom(16).hex()  # and this, which signs their session cookies
 HOST = "127.0.0.1"
 
 
@@ -59,7 +60,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _pg_backends() -> list[int]:
-    """PostgreSQL processes serving one of the benchmark's databases."""
+    """PostgreSQL processes serving one of this run's databases."""
+    from .databases import PG_NAME
+
+    name = PG_NAME.encode()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -69,7 +73,7 @@ def _pg_backends() -> list[int]:
                 text = cmdline.read(200)
         except OSError:
             continue
-        if text.startswith(b"postgres") and b"microprojects_bench" in text:
+        if text.startswith(b"postgres") and (name + b" " in text or name + b"_" in text):
             found.append(int(entry))
     return found
 
@@ -86,22 +90,50 @@ def _our_ticks(server_pid: int | None) -> int:
     )
 
 
+def _server_ticks(server_pid: int) -> int:
+    """CPU ticks so far of gunicorn and its workers."""
+    return sum(_cpu_ticks(pid) for pid in [server_pid, *_children(server_pid)])
+
+
+def pg_ticks() -> int:
+    """CPU ticks so far of the PostgreSQL backends serving the benchmark's databases (those
+    connected now: the app's pooled connections live as long as its workers)."""
+    return sum(_cpu_ticks(pid) for pid in _pg_backends())
+
+
 class CpuWindow:
     """Between creation and stop(): the share of the whole machine (all cores) that was busy,
     and the share busy with work other than the benchmark's (other people's, on a shared
-    machine)."""
+    machine); and the CPU seconds of the app's processes and of its PostgreSQL backends
+    (``app_seconds``, ``pg_seconds``, set by stop())."""
 
     def __init__(self, server_pid: int | None = None) -> None:
         self.server_pid = server_pid
+        self.app = _server_ticks(server_pid) if server_pid is not None else 0
+        self.pg = pg_ticks()
         self.ours = _our_ticks(server_pid)
         self.busy, self.total = machine_busy()
+        self.app_seconds = self.pg_seconds = 0.0
 
     def stop(self) -> tuple[float, float]:
         busy, total = machine_busy()
         ours = _our_ticks(self.server_pid) - self.ours
+        if self.server_pid is not None:
+            self.app_seconds = (_server_ticks(self.server_pid) - self.app) / CLOCK_TICKS
+        self.pg_seconds = max(0, pg_ticks() - self.pg) / CLOCK_TICKS
         elapsed = max(1, total - self.total)
         busy -= self.busy
         return busy / elapsed, max(0, busy - ours) / elapsed
+
+
+def cpu_ms_per_request(window: CpuWindow, requests: int) -> dict[str, float]:
+    """CPU milliseconds per request in the app's processes and in its PostgreSQL backends."""
+    n = max(1, requests)
+    return {
+        "app": round(window.app_seconds * 1000 / n, 3),
+        "postgresql": round(window.pg_seconds * 1000 / n, 3),
+        "requests": requests,
+    }
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -127,7 +159,7 @@ def server_env(database_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "MICROPROJECTS_ENV": "production",
-        "SECRET_KEY": "bench-" + os.urandom(16).hex(),
+        "SECRET_KEY": SECRET_KEY,
         "BALLOT_KEY": BALLOT_KEY,
         "DATABASE_URL": database_url,
         "SESSION_COOKIE_SECURE": "0",  # plain HTTP on 127.0.0.1: no TLS proxy in front
@@ -400,7 +432,7 @@ def _wrk(
         os.unlink(file.name)
     line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON "))
     data: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
-    return data | {"busy": busy, "others": others}
+    return data | {"busy": busy, "others": others, "window": cpu}
 
 
 def _wrk_figures(
@@ -410,7 +442,7 @@ def _wrk_figures(
     # A socket error on connect or write is a failed request; a read error is gunicorn closing
     # the connection wrk would have kept alive, which wrk then reopens: not a failure.
     errors = data["status"] + data["timeout"] + data["connect"] + data["write"]
-    return Figures(
+    figures = Figures(
         name=name,
         generator=f"wrk -t{threads} -c{connections}",
         rate=counted / duration,
@@ -422,6 +454,9 @@ def _wrk_figures(
         machine_cpu=data["busy"],
         others_cpu=data["others"],
     )
+    # Every answer the window saw was served, counted or not.
+    figures.extra["cpu_ms"] = cpu_ms_per_request(data["window"], data["requests"])
+    return figures
 
 
 # --- the Python client -----------------------------------------------------------------------
@@ -513,6 +548,7 @@ class _Run:
     steps: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     exhausted: bool = False
+    window: CpuWindow | None = None
 
     def end_early(self) -> None:
         with self.lock:
@@ -552,6 +588,7 @@ def _drive(
     end = min(run.deadline, run.ended_at)
     wall = time.perf_counter() - start
     used = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    run.window = cpu
     return run, start, end, busy, used / wall if wall > 0 else None
 
 
@@ -584,6 +621,8 @@ def _measure(
     run, start, end, busy, client_cpu = _drive(server, clients, seconds, body)
     figures = _figures(name, clients, run, start, end, unit)
     (figures.machine_cpu, figures.others_cpu), figures.client_cpu = busy, client_cpu
+    if run.window is not None:  # every finished request, in the window or just after it
+        figures.extra["cpu_ms"] = cpu_ms_per_request(run.window, len(run.done))
     if run.exhausted:
         figures.extra["ran_out_of_residents"] = True
     return figures, run
