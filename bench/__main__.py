@@ -165,6 +165,9 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                 server.port, seeded.voters[: args.clients], PASSWORD, clients=args.clients
             )
             cookies += session_cookies(app, seeded.voters[args.clients :], model=cookies[0])
+            # One resident who never votes in the bench reads the pages a logged-in resident
+            # reads: the proposal list and a proposal, the ballot page and the review.
+            reader = cookies.pop()
             out["login_seconds"] = time.perf_counter() - started
             print(f"  [{backend}] {len(cookies)} residents logged in", flush=True)
             results = f"/cycles/{seeded.results_cycle}/results"
@@ -179,14 +182,17 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                 "smallest page: GET /login (no query)": ("GET", "/login"),
             }
             write = ("POST", "/_bench/write")
+            as_resident, reader = _resident_pages(server, seeded, reader)
             started = time.perf_counter()
             _warm_up(server, pages | {B: write}, args, seeded, cookies[: args.clients])
+            for name, (method, path, form) in as_resident.items():
+                _one_page(server, name, method, path, args, reader, form)
             out["warm_up_seconds"] = time.perf_counter() - started
             out["review_seconds"] = 0.0  # ballots reviewed before each round's casts
             cast_cookies = cookies[args.clients :]
             per_round = len(cast_cookies) // args.rounds
             # The table's order: the pages, then B, then what follows in a round.
-            runs: dict[str, list[load.Figures]] = {name: [] for name in [*pages, B]}
+            runs: dict[str, list[load.Figures]] = {name: [] for name in [*pages, *as_resident, B]}
             others: list[float] = []
             for n in range(args.rounds):
                 load.settle(server)
@@ -195,6 +201,11 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
                     load.settle(server)
                     runs.setdefault(name, []).append(
                         _counted(measured, partial(_one_page, server, name, method, path, args))
+                    )
+                for name, (method, path, form) in as_resident.items():
+                    load.settle(server)
+                    runs.setdefault(name, []).append(
+                        _one_page(server, name, method, path, args, reader, form)
                     )
                 load.settle(server)
                 runs.setdefault(JOURNEY, []).append(
@@ -277,6 +288,40 @@ def http_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[
     return out
 
 
+RESIDENT = " (logged in)"
+
+
+def _resident_pages(
+    server: load.Server, seeded: Any, cookie: str
+) -> tuple[dict[str, tuple[str, str, dict[str, Any] | None]], str]:
+    """The pages a logged-in resident reads, by name: (method, path, form), and the cookie to
+    read them with (the session ``cookie`` as the ballot page left it). The review sends the
+    ballot page's form with two projects chosen, as often as wrk asks (each answer is a review
+    page; nothing is cast)."""
+    vote = f"/cycles/{seeded.vote_cycle}/vote"
+    client = load.Client(server.port)
+    client.cookie = cookie
+    status, page, _ = client.request("GET", vote)
+    token = load.CSRF_RE.search(page)
+    if status != 200 or not token:
+        raise RuntimeError(f"the reader's ballot page: {status}")
+    # The session as the ballot page left it, holding the secret its form token is checked by.
+    reader = client.cookie
+    review = {"csrf_token": token.group(1), "p": seeded.vote_projects[0:3:2]}
+    status, _, _ = client.request("POST", f"{vote}/review", review)
+    client.close()
+    if status != 200:
+        raise RuntimeError(f"the reader's review: {status}")
+    return {
+        "proposal list" + RESIDENT: ("GET", f"/cycles/{seeded.results_cycle}", None),
+        "a funded proposal's page" + RESIDENT: (
+            "GET", f"/proposals/{seeded.funded_proposal}", None,
+        ),
+        "ballot page" + RESIDENT: ("GET", vote, None),
+        "review of a ballot" + RESIDENT: ("POST", f"{vote}/review", review),
+    }, reader  # fmt: skip
+
+
 def _counted(url: str | None, measure: Callable[[], load.Figures]) -> load.Figures:
     """``measure()``, with the statements it ran in the database per request kept in its
     figures, where ``url`` names a database whose server has pg_stat_statements."""
@@ -338,8 +383,15 @@ def ratio(runs: dict[str, list[load.Figures]], name: str, baseline: str) -> floa
 
 
 def _one_page(
-    server: load.Server, name: str, method: str, path: str, args: argparse.Namespace
+    server: load.Server,
+    name: str,
+    method: str,
+    path: str,
+    args: argparse.Namespace,
+    cookie: str = "",
+    form: dict[str, Any] | None = None,
 ) -> load.Figures:
+    """One page under load; with ``cookie``, as that resident (sending ``form``)."""
     if load.have_wrk():
         return load.run_wrk(
             name,
@@ -348,10 +400,13 @@ def _one_page(
             connections=args.clients,
             method=method,
             server_pid=server.process.pid,
+            cookie=cookie,
+            form=form,
         )
     return load.python_load(
-        name, server, path, method=method, seconds=args.seconds, clients=args.clients
-    )
+        name, server, path, method=method, seconds=args.seconds, clients=args.clients,
+        cookie=cookie, form=form,
+    )  # fmt: skip
 
 
 def _warm_up(
@@ -526,6 +581,27 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
                 "pass": page_a >= 0.5,
             }
         )
+        # Visitors' pages kept (see web/kept.py) at least half of A; a logged-in resident's
+        # pages, made for each of them, at least a quarter.
+        for key, floor in (
+            ("proposal list of that cycle", 0.5),
+            ("a funded proposal's page", 0.5),
+            *((name, 0.25) for name in figures if name.endswith(RESIDENT)),
+        ):
+            if key not in figures:
+                continue
+            vs_a = ratio(runs, key, A)
+            who = "" if key.endswith(RESIDENT) else " (visitors)"
+            goals.append(
+                {
+                    "goal": f"{key}{who} >= {floor} x baseline A",
+                    "backend": backend,
+                    "measured": f"{figures[key].rate:.1f} req/s = {vs_a:.3f} x A (each round: "
+                    + ", ".join(f"{r:.3f}" for r in round_ratios(runs, key, A))
+                    + f"), p99 {figures[key].p99:.0f} ms",
+                    "pass": vs_a >= floor,
+                }
+            )
 
     counted = results.get("count")
     if counted:

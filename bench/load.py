@@ -308,6 +308,7 @@ WRK_SCRIPT = """
 wrk.method = "%(method)s"
 wrk.body = "%(body)s"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+%(cookie)s
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -399,10 +400,18 @@ def run_wrk(
     method: str = "GET",
     threads: int = 2,
     server_pid: int | None = None,
+    cookie: str = "",
+    form: dict[str, Any] | None = None,
 ) -> Figures:
-    """wrk at ``connections`` concurrent connections; non-2xx/3xx answers count as errors."""
+    """wrk at ``connections`` concurrent connections; non-2xx/3xx answers count as errors.
+    With ``cookie`` (``session=...``) every request is one resident's, with ``form`` its body."""
+    body = urllib.parse.urlencode(form or {}, doseq=True)
     data = _wrk(
-        WRK_SCRIPT % {"method": method, "body": ""},
+        WRK_SCRIPT % {
+            "method": method,
+            "body": body,
+            "cookie": f'wrk.headers["Cookie"] = "{cookie}"' if cookie else "",
+        },
         url, seconds=seconds, connections=connections, threads=threads, server_pid=server_pid,
     )  # fmt: skip
     return _wrk_figures(name, data, threads, connections, data["requests"])
@@ -629,16 +638,27 @@ def _measure(
 
 
 def python_load(
-    name: str, server: Server, path: str, *, method: str, seconds: float, clients: int
+    name: str,
+    server: Server,
+    path: str,
+    *,
+    method: str,
+    seconds: float,
+    clients: int,
+    cookie: str = "",
+    form: dict[str, Any] | None = None,
 ) -> Figures:
-    """The same request over and over from ``clients`` threads."""
+    """The same request over and over from ``clients`` threads (with ``cookie``, one
+    resident's, sending ``form``)."""
 
     def body(index: int, run: _Run) -> None:
         client = Client(server.port)
-        form = {} if method == "POST" else None
+        sent = form if form is not None else ({} if method == "POST" else None)
         while time.perf_counter() < run.deadline and not run.stop.is_set():
+            if cookie:
+                client.cookie = cookie  # the resident's session, whatever the last answer set
             began = time.perf_counter()
-            status, _, _ = client.request(method, path, form)
+            status, _, _ = client.request(method, path, sent)
             finished = time.perf_counter()
             if status != 200:
                 raise RuntimeError(f"{method} {path}: {status}")
