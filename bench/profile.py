@@ -28,6 +28,17 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # Flask-WTF checks the referrer of a form sent over HTTPS; the test client's requests carry one.
 HEADERS = {"Referer": "https://localhost/"}
 ROUNDS = 60
+PAGES = (
+    "A: /healthz",
+    "smallest page: /login",
+    "results",
+    "proposal list",
+    "proposal",
+    "proposal list (resident)",
+    "proposal (resident)",
+    "ballot page (resident)",
+    "review (resident)",
+)
 
 
 @contextmanager
@@ -55,6 +66,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--queries", action="store_true", help="print each page's SQL statements")
     args = parser.parse_args(argv)
+    unknown = [name for name in args.profile if name not in PAGES]
+    if unknown:
+        parser.error(f"no page named {unknown[0]!r}; the pages: {', '.join(PAGES)}")
 
     from microprojects import create_app
     from microprojects.extensions import db
@@ -103,9 +117,7 @@ def main(argv: list[str]) -> int:
             "ballot page (resident)": (resident, "GET", vote, None),
             "review (resident)": (resident, "POST", f"{vote}/review", review),
         }
-        unknown = [name for name in args.profile if name not in pages]
-        if unknown:
-            parser.error(f"no page named {unknown[0]!r}; the pages: {', '.join(pages)}")
+        assert tuple(pages) == PAGES
         with app.app_context():
             engine = db.engine
         print(f"{'page':<28} {'CPU ms':>8} {'/ A':>6} {'queries':>8} {'bytes':>8}")
