@@ -457,8 +457,10 @@ def _holds_data(path: Path) -> bool:
         tables = [
             name
             for (name,) in conn.execute(
+                # The rows the migrations themselves write are not data.
                 "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+                "AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT IN ('alembic_version', 'content_versions')"
             )
         ]
         return any(

@@ -666,6 +666,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "shortlist.answer": {"objection_id": listed_objection.id},
             "wishes.propose": {"wish_id": taken.id},
             "offers.photo": {"offer_id": on_menu.id, "photo_id": on_menu.photos[0].id},
+            "offers.photo_variant": {"offer_id": on_menu.id, "photo_id": on_menu.photos[0].id},
             **{f"offers.{name}": {"offer_id": draft_offer.id} for name in ("edit", "submit")},
             "offers.decide": {"offer_id": waiting_offer.id},
         }  # fmt: skip
@@ -675,6 +676,7 @@ def scene(app: Flask, world: f.Snapshot) -> Scene:
             "proposal_id": p1.id,
             "comment_id": comment1.id,
             "photo_id": photo.id,
+            "width": 480,  # of a photo's variant
             "name": photo.filename,
             "paper_id": paper.id,
             "station_id": station.id,
@@ -793,7 +795,9 @@ def url(app: Flask, scene: Scene, endpoint: str) -> str:
     missing = [k for k in rule.arguments if k not in own and k not in scene.values]
     assert not missing, f"the scene has no value for {missing} of {endpoint}"
     with app.test_request_context():
-        return url_for(endpoint, **{k: own.get(k, scene.values.get(k)) for k in rule.arguments})
+        made = url_for(endpoint, **{k: own.get(k, scene.values.get(k)) for k in rule.arguments})
+    # The route's own address: a query url_for adds (a static file's version) is the test's to set.
+    return made.split("?", 1)[0]
 
 
 def endpoints(app: Flask, method: str) -> list[str]:
